@@ -1,0 +1,293 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+/*
+ * lib/model.c - the union view overlayfs must present, computed from layer
+ * trees. See model.h for the rules.
+ *
+ * Built with -DOVL_MODEL_FLIP_PRECEDENCE it is deliberately wrong (the
+ * lowest layer wins), for the harness test that proves a wrong model makes
+ * cases fail with a readable difference. Never ship that build.
+ */
+#define _GNU_SOURCE
+#include "model.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+struct merge {
+	const struct ovl_tree **layers;	/* top first; index = layer number */
+	size_t nlayers;
+	struct ovl_tree *out;
+	struct ovl_err *err;
+};
+
+struct cand {
+	const char *name;
+	size_t rank;		/* position in this dir's layer list, 0 = top */
+	const struct ovl_entry *e;
+};
+
+static int cand_cmp(const void *a, const void *b)
+{
+	const struct cand *x = a, *y = b;
+	int c = strcmp(x->name, y->name);
+
+	if (c)
+		return c;
+	return x->rank < y->rank ? -1 : x->rank > y->rank;
+}
+
+static void child_path(char *buf, size_t len, const char *dir, const char *name)
+{
+	snprintf(buf, len, "%s/%s", strcmp(dir, "/") ? dir : "", name);
+}
+
+/* Emit e (from layer) at path into the merged tree, as the mount shows it. */
+static int emit(struct merge *m, const struct ovl_entry *e, size_t layer, const char *path)
+{
+	struct ovl_entry v = *e;
+	struct ovl_xattr *keep = NULL;
+	size_t nkeep = 0;
+	int r;
+
+	if (e->type == OVL_FT_HARDLINK && !ovl_tree_lookup(m->layers[layer], e->target))
+		return ovl_err_set(m->err, EINVAL, "layer %zu: %s: hardlink target %s missing",
+				   layer, e->path, e->target);
+	v.path = (char *)path;
+	v.layer = (int)layer;
+	v.flags = 0;
+	if (v.nxattrs) {
+		keep = calloc(v.nxattrs, sizeof(*keep));
+		if (!keep)
+			return -ENOMEM;
+		for (size_t i = 0; i < v.nxattrs; i++)
+			if (strncmp(v.xattrs[i].name, "trusted.overlay.", 16) != 0)
+				keep[nkeep++] = v.xattrs[i];
+	}
+	v.xattrs = keep;
+	v.nxattrs = nkeep;
+	r = ovl_tree_add(m->out, &v, m->err);
+	free(keep);
+	return r;
+}
+
+/* Merge directory `path` whose layers (top first) are list[0..n). */
+static int merge_dir(struct merge *m, const char *path, const size_t *list, size_t n)
+{
+	struct cand *c = NULL;
+	size_t nc = 0, cap = 0;
+	int r = 0;
+
+	for (size_t k = 0; k < n; k++) {
+		const struct ovl_tree *t = m->layers[list[k]];
+		size_t i;
+
+		if (ovl_tree_find_index(t, path, &i))
+			continue;
+		for (i++; i < ovl_tree_count(t); i++) {
+			const struct ovl_entry *e = ovl_tree_entry_at(t, i);
+			const char *name = ovl_path_basename(e->path);
+
+			if (!ovl_path_is_below(e->path, path))
+				break;
+			if (name - e->path != (ptrdiff_t)strlen(path) + (strcmp(path, "/") != 0))
+				continue; /* deeper than a direct child */
+			if (nc == cap) {
+				struct cand *nv;
+
+				cap = cap ? cap * 2 : 64;
+				nv = realloc(c, cap * sizeof(*c));
+				if (!nv) {
+					free(c);
+					return -ENOMEM;
+				}
+				c = nv;
+			}
+			c[nc++] = (struct cand){ name, k, e };
+		}
+	}
+	if (nc)
+		qsort(c, nc, sizeof(*c), cand_cmp);
+	for (size_t i = 0; i < nc && !r; i++) {
+		const struct cand *top = &c[i];
+		char child[4096];
+		size_t *sub, nsub = 0;
+
+		if (i > 0 && strcmp(c[i - 1].name, top->name) == 0)
+			continue; /* a higher layer already decided this name */
+		if (top->e->type == OVL_FT_WHITEOUT)
+			continue;
+		child_path(child, sizeof(child), path, top->name);
+		r = emit(m, top->e, list[top->rank], child);
+		if (r || top->e->type != OVL_FT_DIR)
+			continue;
+		/* The layers this directory merges: down to an opaque one or a non-dir. */
+		sub = calloc(n, sizeof(*sub));
+		if (!sub) {
+			r = -ENOMEM;
+			break;
+		}
+		sub[nsub++] = list[top->rank];
+		for (size_t k = top->rank + 1; k < n && !(top->e->flags & OVL_ENTRY_OPAQUE); k++) {
+			const struct ovl_entry *e = ovl_tree_lookup(m->layers[list[k]], child);
+
+			if (!e)
+				continue;
+			if (e->type != OVL_FT_DIR)
+				break;
+			sub[nsub++] = list[k];
+			if (e->flags & OVL_ENTRY_OPAQUE)
+				break;
+		}
+		r = merge_dir(m, child, sub, nsub);
+		free(sub);
+	}
+	free(c);
+	return r;
+}
+
+/*
+ * A name that is a hard link in its layer stays a link in the merged view
+ * while the name it links to shows the same inode (same layer); when that
+ * name is hidden, the first visible name of the inode shows it as a file
+ * and the others link to that name.
+ */
+static int resolve_hardlinks(struct merge *m)
+{
+	for (size_t i = 0; i < ovl_tree_count(m->out); i++) {
+		const struct ovl_entry *h = ovl_tree_entry_at(m->out, i), *t;
+		const struct ovl_entry *primary = NULL;
+		struct ovl_entry v;
+		char *path;
+		int r;
+
+		if (h->type != OVL_FT_HARDLINK)
+			continue;
+		t = ovl_tree_lookup(m->out, h->target);
+		if (t && t->type == OVL_FT_REG && t->layer == h->layer)
+			continue;
+		/* An earlier name of the same inode already promoted? */
+		for (size_t j = 0; j < i && !primary; j++) {
+			const struct ovl_entry *o = ovl_tree_entry_at(m->out, j);
+
+			if (o->layer == h->layer && o->type == OVL_FT_REG && o->target &&
+			    strcmp(o->target, h->target) == 0)
+				primary = o;
+		}
+		path = strdup(h->path);
+		if (!path)
+			return -ENOMEM;
+		if (primary) {
+			v = (struct ovl_entry){ .type = OVL_FT_HARDLINK, .target = primary->path,
+						.layer = h->layer };
+		} else {
+			v = *ovl_tree_lookup(m->layers[h->layer], h->target);
+			v.layer = h->layer;
+			v.target = h->target; /* remembered for the names that follow */
+			v.flags = 0;
+		}
+		r = ovl_tree_replace(m->out, path, &v);
+		free(path);
+		if (r)
+			return r;
+	}
+	/* Promoted files do not keep the remembered link target. */
+	for (size_t i = 0; i < ovl_tree_count(m->out); i++) {
+		const struct ovl_entry *e = ovl_tree_entry_at(m->out, i);
+
+		if (e->type == OVL_FT_REG && e->target) {
+			struct ovl_entry v = *e;
+			char *path = strdup(e->path);
+			int r;
+
+			if (!path)
+				return -ENOMEM;
+			v.target = NULL;
+			r = ovl_tree_replace(m->out, path, &v);
+			free(path);
+			if (r)
+				return r;
+		}
+	}
+	return 0;
+}
+
+int ovl_model_merge(const struct ovl_tree *upper, const struct ovl_tree *const *lowers,
+		    size_t nlowers, struct ovl_tree **out, struct ovl_err *err)
+{
+	struct merge m = { .err = err };
+	size_t *list = NULL, n = 0;
+	const struct ovl_entry *root = NULL;
+	int r;
+
+	if (nlowers == 0 || nlowers + 1 > OVL_MODEL_MAX_LAYERS)
+		return ovl_err_set(err, EINVAL, "model: %zu lower layers (want 1..%d)", nlowers,
+				   OVL_MODEL_MAX_LAYERS - 1);
+	m.nlayers = nlowers + 1;
+	m.layers = calloc(m.nlayers, sizeof(*m.layers));
+	list = calloc(m.nlayers, sizeof(*list));
+	m.out = ovl_tree_new();
+	if (!m.layers || !list || !m.out) {
+		r = ovl_err_set(err, ENOMEM, "model: out of memory");
+		goto out;
+	}
+	m.layers[OVL_LAYER_UPPER] = upper;
+	for (size_t i = 0; i < nlowers; i++)
+		m.layers[i + 1] = lowers[i];
+	for (size_t i = upper ? 0 : 1; i < m.nlayers; i++) {
+		const struct ovl_entry *e = ovl_tree_lookup(m.layers[i], "/");
+
+		if (!e || e->type != OVL_FT_DIR) {
+			r = ovl_err_set(err, EINVAL, "model: layer %zu has no root directory", i);
+			goto out;
+		}
+		list[n++] = i;
+	}
+#ifdef OVL_MODEL_FLIP_PRECEDENCE
+	for (size_t i = 0; i < n / 2; i++) {
+		size_t tmp = list[i];
+
+		list[i] = list[n - 1 - i];
+		list[n - 1 - i] = tmp;
+	}
+#endif
+	/* The merged root takes its metadata from the top layer; it is never opaque. */
+	root = ovl_tree_lookup(m.layers[list[0]], "/");
+	r = emit(&m, root, list[0], "/");
+	if (!r)
+		r = merge_dir(&m, "/", list, n);
+	if (!r)
+		r = resolve_hardlinks(&m);
+	if (r && err && !err->msg[0])
+		ovl_err_set(err, r, "model: %s", strerror(-r));
+out:
+	free(m.layers);
+	free(list);
+	if (r) {
+		ovl_tree_unref(m.out);
+		return r;
+	}
+	*out = m.out;
+	return 0;
+}
+
+int ovl_model_merge_dirs(const char *upper, const char *const *lowers, size_t nlowers,
+			 struct ovl_tree **out, struct ovl_err *err)
+{
+	struct ovl_tree *up = NULL, **lo = calloc(nlowers ? nlowers : 1, sizeof(*lo));
+	int r = 0;
+
+	if (!lo)
+		return ovl_err_set(err, ENOMEM, "model: out of memory");
+	if (upper)
+		r = ovl_tree_scan(upper, 0, &up, err);
+	for (size_t i = 0; i < nlowers && !r; i++)
+		r = ovl_tree_scan(lowers[i], 0, &lo[i], err);
+	if (!r)
+		r = ovl_model_merge(up, (const struct ovl_tree *const *)lo, nlowers, out, err);
+	ovl_tree_unref(up);
+	for (size_t i = 0; i < nlowers; i++)
+		ovl_tree_unref(lo[i]);
+	free(lo);
+	return r;
+}

@@ -1,0 +1,151 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+/*
+ * Unit tests for lib/model: each case is a fixture of layers ([upper], [A],
+ * [B], [C]; A is the topmost lower) and the merged view the model must give,
+ * as a canonical dump annotated with the layer each entry came from
+ * (0 = upper, 1 = A, 2 = B, 3 = C).
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "model.h"
+
+struct model_case {
+	const char *name, *layers, *want;
+};
+
+static const struct model_case cases[] = {
+	{ "uppermost name wins",
+	  "[upper]\n[A]\nfile /f data=A\n[B]\nfile /f data=B\n[C]\nfile /f data=C\nfile /c data=C\n",
+	  "dir / mode=0755 uid=0 gid=0  # layer 0\n"
+	  "file /c mode=0644 uid=0 gid=0 size=1 sha256=6b23c0d5f35d1b11f9b683f0b0a617355deb11277d91ae091d399c655b87940d  # layer 3\n"
+	  "file /f mode=0644 uid=0 gid=0 size=1 sha256=559aead08264d5795d3909718cdd05abd49572e84fe55590eef31a88a08fdffd  # layer 1\n" },
+	{ "upper beats every lower",
+	  "[upper]\nfile /f data=U mode=0600\n[A]\nfile /f data=A\n",
+	  "dir / mode=0755 uid=0 gid=0  # layer 0\n"
+	  "file /f mode=0600 uid=0 gid=0 size=1 sha256=a25513c7e0f6eaa80a3337ee18081b9e2ed09e00af8531c8f7bb2542764027e7  # layer 0\n" },
+	{ "directories merge, top dir's metadata",
+	  "[upper]\n[A]\ndir /d mode=0700\nfifo /d/a\n[B]\ndir /d mode=0755\nfifo /d/b\n[C]\nfifo /d/c\nfifo /d/a\n",
+	  "dir / mode=0755 uid=0 gid=0  # layer 0\n"
+	  "dir /d mode=0700 uid=0 gid=0  # layer 1\n"
+	  "fifo /d/a mode=0644 uid=0 gid=0  # layer 1\n"
+	  "fifo /d/b mode=0644 uid=0 gid=0  # layer 2\n"
+	  "fifo /d/c mode=0644 uid=0 gid=0  # layer 3\n" },
+	{ "opaque dir hides the layers below it, not above",
+	  "[upper]\nfifo /d/u\n[A]\nfifo /d/a\n[B]\ndir /d opaque\nfifo /d/b\n[C]\nfifo /d/c\n",
+	  "dir / mode=0755 uid=0 gid=0  # layer 0\n"
+	  "dir /d mode=0755 uid=0 gid=0  # layer 0\n"
+	  "fifo /d/a mode=0644 uid=0 gid=0  # layer 1\n"
+	  "fifo /d/b mode=0644 uid=0 gid=0  # layer 2\n"
+	  "fifo /d/u mode=0644 uid=0 gid=0  # layer 0\n" },
+	{ "whiteout hides the name everywhere below and never shows",
+	  "[upper]\nwhiteout /f\n[A]\nfifo /g\nwhiteout /d\n[B]\nfifo /f\n[C]\nfifo /f\nfifo /d/x\n",
+	  "dir / mode=0755 uid=0 gid=0  # layer 0\n"
+	  "fifo /g mode=0644 uid=0 gid=0  # layer 1\n" },
+	{ "file above a dir hides the whole dir",
+	  "[upper]\n[A]\nsymlink /d target=x\n[B]\nfifo /d/b\n",
+	  "dir / mode=0755 uid=0 gid=0  # layer 0\n"
+	  "symlink /d uid=0 gid=0 target=\"x\"  # layer 1\n" },
+	{ "dir above a file hides the file and anything below it",
+	  "[upper]\n[A]\nfifo /d/a\n[B]\nfifo /d\n[C]\nfifo /d/c\n",
+	  "dir / mode=0755 uid=0 gid=0  # layer 0\n"
+	  "dir /d mode=0755 uid=0 gid=0  # layer 1\n"
+	  "fifo /d/a mode=0644 uid=0 gid=0  # layer 1\n" },
+	{ "a symlink wins over a file of its target's name, and is not followed",
+	  "[upper]\n[A]\nsymlink /l target=/t\n[B]\nfifo /l\nfifo /t\n",
+	  "dir / mode=0755 uid=0 gid=0  # layer 0\n"
+	  "symlink /l uid=0 gid=0 target=\"/t\"  # layer 1\n"
+	  "fifo /t mode=0644 uid=0 gid=0  # layer 2\n" },
+	{ "xattr-form whiteout in a lower, user xattrs kept, overlay marks hidden",
+	  "[upper]\n[A]\ndir /x opaque=x\nwhiteout /x/w form=xattr\nfifo /x/k xattr.user.a=1 xattr.trusted.overlay.origin=z\n"
+	  "[B]\nfifo /x/w\nfifo /x/v\n",
+	  "dir / mode=0755 uid=0 gid=0  # layer 0\n"
+	  "dir /x mode=0755 uid=0 gid=0  # layer 1\n"
+	  "fifo /x/k mode=0644 uid=0 gid=0 xattr.user.a=\"1\"  # layer 1\n"
+	  "fifo /x/v mode=0644 uid=0 gid=0  # layer 2\n" },
+	{ "no upper: lowers only, top lower's root",
+	  "[A]\ndir / mode=0711\nfifo /a\n[B]\nfifo /b\n",
+	  "dir / mode=0711 uid=0 gid=0  # layer 1\n"
+	  "fifo /a mode=0644 uid=0 gid=0  # layer 1\n"
+	  "fifo /b mode=0644 uid=0 gid=0  # layer 2\n" },
+	{ "nested merge stops at a whiteout in a middle layer",
+	  "[upper]\nfifo /d/e/u\n[A]\nwhiteout /d/e\n[B]\nfifo /d/e/b\n",
+	  "dir / mode=0755 uid=0 gid=0  # layer 0\n"
+	  "dir /d mode=0755 uid=0 gid=0  # layer 0\n"
+	  "dir /d/e mode=0755 uid=0 gid=0  # layer 0\n"
+	  "fifo /d/e/u mode=0644 uid=0 gid=0  # layer 0\n" },
+	{ "hardlinked names in one lower stay linked",
+	  "[A]\nfile /a data=x\nhardlink /b target=/a\n",
+	  "dir / mode=0755 uid=0 gid=0  # layer 1\n"
+	  "file /a mode=0644 uid=0 gid=0 size=1 sha256=2d711642b726b04401627ca9fbac32f5c8530fb1903cc4db02258717921a4881  # layer 1\n"
+	  "hardlink /b target=\"/a\"  # layer 1\n" },
+};
+
+static void run_case(const struct model_case *c)
+{
+	struct ovl_fixture *f = NULL;
+	struct ovl_err err = { "" };
+	const struct ovl_tree *lowers[3];
+	struct ovl_tree *merged = NULL;
+	size_t n = 0;
+	char *got = NULL;
+	size_t len = 0;
+	FILE *out;
+
+	if (ovl_fixture_parse(c->layers, c->name, &f, &err))
+		fail_msg("%s: %s", c->name, err.msg);
+	for (const char *const *l = (const char *const[]){ "A", "B", "C", NULL }; *l; l++)
+		if (ovl_fixture_tree(f, *l))
+			lowers[n++] = ovl_fixture_tree(f, *l);
+	if (ovl_model_merge(ovl_fixture_tree(f, "upper"), lowers, n, &merged, &err))
+		fail_msg("%s: merge: %s", c->name, err.msg);
+	out = open_memstream(&got, &len);
+	ovl_tree_dump(merged, OVL_DUMP_LAYER, out);
+	fclose(out);
+	if (strcmp(got, c->want) != 0)
+		fail_msg("model case '%s'\n--- want\n%s--- got\n%s", c->name, c->want, got);
+	free(got);
+	ovl_tree_unref(merged);
+	ovl_fixture_free(f);
+}
+
+static void test_model_cases(void **state)
+{
+	(void)state;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
+		run_case(&cases[i]);
+}
+
+static void test_model_rejects_bad_layers(void **state)
+{
+	(void)state;
+	struct ovl_tree *empty = ovl_tree_new(), *out = NULL;
+	struct ovl_err err = { "" };
+
+	assert_int_equal(ovl_model_merge(NULL, NULL, 0, &out, &err), -EINVAL);
+	assert_non_null(strstr(err.msg, "0 lower layers"));
+	/* A layer tree with no root directory is not a layer. */
+	assert_int_equal(ovl_model_merge(NULL, (const struct ovl_tree *const[]){ empty }, 1, &out, &err),
+			 -EINVAL);
+	assert_non_null(strstr(err.msg, "layer 1 has no root directory"));
+	assert_null(out);
+	ovl_tree_unref(empty);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_model_cases),
+		cmocka_unit_test(test_model_rejects_bad_layers),
+	};
+
+	return cmocka_run_group_tests_name("lib/model", tests, NULL, NULL);
+}

@@ -1,0 +1,358 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+/* Unit tests for lib/tree: fixture parsing, dump, diff, materialize, scan. */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/xattr.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "tree.h"
+#include "util.h"
+
+static char *dump_str(const struct ovl_tree *t, unsigned int flags)
+{
+	char *s = NULL;
+	size_t n = 0;
+	FILE *f = open_memstream(&s, &n);
+
+	assert_non_null(f);
+	assert_int_equal(ovl_tree_dump(t, flags, f), 0);
+	fclose(f);
+	return s;
+}
+
+static char *diff_str(const struct ovl_tree *a, const struct ovl_tree *b, int *ndiff)
+{
+	char *s = NULL;
+	size_t n = 0;
+	FILE *f = open_memstream(&s, &n);
+
+	assert_non_null(f);
+	*ndiff = ovl_tree_diff(a, b, 0, f);
+	fclose(f);
+	return s;
+}
+
+static struct ovl_fixture *parse_ok(const char *text)
+{
+	struct ovl_fixture *f = NULL;
+	struct ovl_err err = { "" };
+	int r = ovl_fixture_parse(text, "test", &f, &err);
+
+	if (r)
+		fail_msg("parse failed: %s", err.msg);
+	return f;
+}
+
+static void test_parse_defaults_and_parents(void **state)
+{
+	(void)state;
+	struct ovl_fixture *f = parse_ok("# a comment\n"
+					 "file /etc/hostname data=\"box\\n\"\n"
+					 "dir /var/empty mode=0700 uid=12 gid=34\n");
+	struct ovl_tree *t = ovl_fixture_tree(f, "");
+	const struct ovl_entry *e;
+
+	assert_int_equal(ovl_fixture_count(f), 1);
+	assert_int_equal(ovl_tree_count(t), 5); /* / /etc /etc/hostname /var /var/empty */
+	e = ovl_tree_lookup(t, "/etc");
+	assert_non_null(e);
+	assert_int_equal(e->type, OVL_FT_DIR);
+	assert_int_equal(e->mode, 0755);
+	e = ovl_tree_lookup(t, "/etc/hostname");
+	assert_int_equal(e->type, OVL_FT_REG);
+	assert_int_equal(e->mode, 0644);
+	assert_int_equal(e->size, 4);
+	assert_memory_equal(e->data, "box\n", 4);
+	assert_true(e->has_digest);
+	e = ovl_tree_lookup(t, "/var/empty");
+	assert_int_equal(e->mode, 0700);
+	assert_int_equal(e->uid, 12);
+	assert_int_equal(e->gid, 34);
+	/* canonical order: a directory right before its subtree */
+	assert_string_equal(ovl_tree_entry_at(t, 0)->path, "/");
+	assert_string_equal(ovl_tree_entry_at(t, 1)->path, "/etc");
+	assert_string_equal(ovl_tree_entry_at(t, 2)->path, "/etc/hostname");
+	ovl_fixture_free(f);
+}
+
+static void test_parse_sections(void **state)
+{
+	(void)state;
+	struct ovl_fixture *f = parse_ok("[A]\nfile /f data=a\n[B]\nfile /f data=b\nwhiteout /g\n[upper]\n");
+
+	assert_int_equal(ovl_fixture_count(f), 3);
+	assert_string_equal(ovl_fixture_name_at(f, 1), "B");
+	assert_int_equal(ovl_tree_lookup(ovl_fixture_tree(f, "B"), "/g")->type, OVL_FT_WHITEOUT);
+	assert_int_equal(ovl_tree_count(ovl_fixture_tree(f, "upper")), 1); /* its root */
+	assert_null(ovl_fixture_tree(f, "C"));
+	ovl_fixture_free(f);
+}
+
+/* The known-answer digest of "abc" (FIPS 180-2). */
+static void test_digest_known_answer(void **state)
+{
+	(void)state;
+	struct ovl_fixture *f = parse_ok("file /abc data=abc\n");
+	char line[512];
+
+	assert_int_equal(ovl_entry_format(ovl_tree_lookup(ovl_fixture_tree(f, ""), "/abc"), 0, line,
+					  sizeof(line)), 0);
+	assert_string_equal(line, "file /abc mode=0644 uid=0 gid=0 size=3 sha256="
+			    "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+	ovl_fixture_free(f);
+}
+
+static const struct {
+	const char *text, *want;
+} bad_fixtures[] = {
+	{ "fiel /a\n", "test:1: unknown entry type 'fiel'" },
+	{ "file a\n", "not a valid tree path" },
+	{ "file /a/../b\n", "not a valid tree path" },
+	{ "file /a//b\n", "not a valid tree path" },
+	{ "file /a mode=0999\n", "mode: bad value '0999'" },
+	{ "file /a\nfile /a\n", "test:2: /a: listed twice" },
+	{ "file /a\nfile /a/b\n", "test:2: /a/b: parent /a is a file, not a dir" },
+	{ "symlink /l target=x\nfile /l/b\n", "parent /l is a symlink" },
+	{ "symlink /l\n", "target= is required for a symlink" },
+	{ "file /a target=x\n", "target= is not allowed for a file" },
+	{ "file /a data=\"abc\n", "bad escape, quote or length" },
+	{ "file /a data=\"\\q\"\n", "bad escape" },
+	{ "file /a colour=red\n", "unknown attribute 'colour'" },
+	{ "dir /d data=x\n", "content applies to regular files only" },
+	{ "file /f opaque\n", "opaque applies to dirs only" },
+	{ "whiteout /w mode=0644\n", "a whiteout takes no metadata" },
+	{ "file /a data=x size=3\n", "give data= or size=/fill=, not both" },
+	{ "hardlink /h target=/nope\n", "target /nope is not a regular file" },
+	{ "fifo /p dev=1:2\n", "dev= applies to chr/blk only" },
+	{ "chr /c dev=1\n", "dev: bad value" },
+	{ "[A]\n[A]\n", "tree [A] given twice" },
+	{ "[A\n", "bad section header" },
+	{ "dir /d xattr.trusted.overlay.opaque=y\n", "use the opaque/whiteout marks" },
+	{ "file /a xattr.user.k=1 xattr.user.k=2\n", "given twice" },
+	{ "file /a uid=-1\n", "uid: bad value" },
+};
+
+static void test_parse_errors(void **state)
+{
+	(void)state;
+	for (size_t i = 0; i < sizeof(bad_fixtures) / sizeof(bad_fixtures[0]); i++) {
+		struct ovl_fixture *f = NULL;
+		struct ovl_err err = { "" };
+		int r = ovl_fixture_parse(bad_fixtures[i].text, "test", &f, &err);
+
+		if (r == 0)
+			fail_msg("accepted bad fixture %zu: %s", i, bad_fixtures[i].text);
+		assert_null(f);
+		if (!strstr(err.msg, bad_fixtures[i].want))
+			fail_msg("fixture %zu: error '%s' does not say '%s'", i, err.msg,
+				 bad_fixtures[i].want);
+	}
+}
+
+static void test_dump_golden_and_roundtrip(void **state)
+{
+	(void)state;
+	const char *text = "dir /d mode=0750 uid=1 gid=2 opaque xattr.user.note=\"two words\"\n"
+			   "symlink /d/ln target=\"../f\"\n"
+			   "file /f\\x20x size=5 fill=zero\n"
+			   "chr /null dev=1:3 mode=0666\n"
+			   "whiteout /gone\n";
+	const char *want =
+		"dir / mode=0755 uid=0 gid=0\n"
+		"dir /d mode=0750 uid=1 gid=2 opaque xattr.user.note=\"two words\"\n"
+		"symlink /d/ln uid=0 gid=0 target=\"../f\"\n"
+		"file /f\\x20x mode=0644 uid=0 gid=0 size=5 "
+		"sha256=8855508aade16ec573d21e6a485dfd0a7624085c1a14b5ecdd6485de0c6839a4\n"
+		"whiteout /gone\n"
+		"chr /null mode=0666 uid=0 gid=0 dev=1:3\n";
+	struct ovl_fixture *f = parse_ok(text), *g;
+	char *d1 = dump_str(ovl_fixture_tree(f, ""), 0), *d2;
+
+	assert_string_equal(d1, want);
+	/* A dump is itself a fixture that dumps the same. */
+	g = parse_ok(d1);
+	d2 = dump_str(ovl_fixture_tree(g, ""), 0);
+	assert_string_equal(d1, d2);
+	free(d1);
+	free(d2);
+	ovl_fixture_free(f);
+	ovl_fixture_free(g);
+}
+
+static void test_diff_shows_only_differences(void **state)
+{
+	(void)state;
+	struct ovl_fixture *a = parse_ok("file /same data=x\nfile /changed data=old\nfile /gone\n");
+	struct ovl_fixture *b = parse_ok("file /same data=x\nfile /changed data=new\nfifo /new\n");
+	int n = -1;
+	char *d = diff_str(ovl_fixture_tree(a, ""), ovl_fixture_tree(b, ""), &n);
+
+	assert_int_equal(n, 3);
+	assert_null(strstr(d, "/same"));
+	assert_non_null(strstr(d, "- file /changed mode=0644 uid=0 gid=0 size=3"));
+	assert_non_null(strstr(d, "+ file /changed mode=0644 uid=0 gid=0 size=3"));
+	assert_non_null(strstr(d, "- file /gone"));
+	assert_non_null(strstr(d, "+ fifo /new"));
+	free(d);
+	d = diff_str(ovl_fixture_tree(a, ""), ovl_fixture_tree(a, ""), &n);
+	assert_int_equal(n, 0);
+	assert_string_equal(d, "");
+	free(d);
+	ovl_fixture_free(a);
+	ovl_fixture_free(b);
+}
+
+static void test_tree_remove(void **state)
+{
+	(void)state;
+	struct ovl_fixture *f = parse_ok("file /a/b/c\nfile /a/bc\nfile /ab\n");
+	struct ovl_tree *t = ovl_fixture_tree(f, "");
+
+	assert_int_equal(ovl_tree_remove(t, "/a/b"), 0);
+	assert_null(ovl_tree_lookup(t, "/a/b/c"));
+	assert_non_null(ovl_tree_lookup(t, "/a/bc"));
+	assert_non_null(ovl_tree_lookup(t, "/ab"));
+	assert_int_equal(ovl_tree_remove(t, "/a/b"), -ENOENT);
+	ovl_fixture_free(f);
+}
+
+static int make_tmpdir(void **state)
+{
+	char tmpl[] = "/tmp/ovl-tree-test.XXXXXX";
+	char *d = mkdtemp(tmpl);
+
+	if (!d)
+		return -1;
+	*state = strdup(d);
+	return 0;
+}
+
+static int remove_tmpdir(void **state)
+{
+	ovl_remove_tree(*state);
+	free(*state);
+	return 0;
+}
+
+/* Materialize then scan: what comes back dumps exactly as the fixture. */
+static void roundtrip(const char *dir, const char *text, unsigned int mflags, unsigned int dflags)
+{
+	struct ovl_fixture *f = parse_ok(text);
+	struct ovl_tree *t = NULL;
+	struct ovl_err err = { "" };
+	char *want, *got;
+
+	if (ovl_tree_materialize(ovl_fixture_tree(f, ""), dir, mflags, &err))
+		fail_msg("materialize: %s", err.msg);
+	if (ovl_tree_scan(dir, 0, &t, &err))
+		fail_msg("scan: %s", err.msg);
+	want = dump_str(ovl_fixture_tree(f, ""), dflags);
+	got = dump_str(t, dflags);
+	assert_string_equal(got, want);
+	free(want);
+	free(got);
+	ovl_tree_unref(t);
+	ovl_fixture_free(f);
+}
+
+static void test_materialize_scan_unprivileged(void **state)
+{
+	char sub[256];
+
+	snprintf(sub, sizeof(sub), "%s/u", (char *)*state);
+	assert_int_equal(mkdir(sub, 0755), 0);
+	roundtrip(sub,
+		  "dir / mode=0755\n"
+		  "dir /ro mode=0555\n"
+		  "file /ro/inside data=\"x\"\n"
+		  "file /big size=200000 fill=pattern mode=0600\n"
+		  "file /sparse size=1048576 fill=hole\n"
+		  "file /x data=hi xattr.user.a=\"1\" xattr.user.b=\"\\x00\\xff\"\n"
+		  "symlink /ln target=\"ro/inside\"\n"
+		  "hardlink /x2 target=/x\n"
+		  "fifo /p mode=0640\n"
+		  "sock /s mode=0600\n",
+		  OVL_MAT_NO_OWNER, OVL_DUMP_NO_OWNER | 0);
+}
+
+static void test_materialize_scan_privileged(void **state)
+{
+	char sub[256];
+
+	if (geteuid() != 0)
+		skip();
+	snprintf(sub, sizeof(sub), "%s/p", (char *)*state);
+	assert_int_equal(mkdir(sub, 0755), 0);
+	roundtrip(sub,
+		  "dir / mode=0755 uid=0 gid=0\n"
+		  "dir /o opaque uid=7 gid=8\n"
+		  "dir /x opaque=x\n"
+		  "whiteout /x/w form=xattr\n"
+		  "whiteout /w\n"
+		  "chr /c dev=1:3 mode=0620 uid=5\n"
+		  "blk /b dev=7:250 mode=0600\n"
+		  "file /suid mode=4755 uid=1000 gid=1000 data=s\n"
+		  "file /t data=t xattr.trusted.other=\"v\"\n",
+		  0, 0);
+}
+
+/* Nothing lands outside the target: a symlinked parent is refused. */
+static void test_materialize_stays_beneath(void **state)
+{
+	char sub[256], out[256], link[300];
+	struct ovl_fixture *f = parse_ok("file /esc/f data=x\n");
+	struct ovl_err err = { "" };
+	struct stat st;
+
+	snprintf(sub, sizeof(sub), "%s/b", (char *)*state);
+	snprintf(out, sizeof(out), "%s/outside", (char *)*state);
+	assert_int_equal(mkdir(sub, 0755), 0);
+	assert_int_equal(mkdir(out, 0755), 0);
+	/* A hostile pre-existing symlink where the fixture wants a dir. */
+	snprintf(link, sizeof(link), "%s/esc", sub);
+	assert_int_equal(symlink(out, link), 0);
+	assert_int_not_equal(ovl_tree_materialize(ovl_fixture_tree(f, ""), sub, OVL_MAT_NO_OWNER, &err), 0);
+	assert_non_null(strstr(err.msg, "/esc"));
+	snprintf(out + strlen(out), sizeof(out) - strlen(out), "/f");
+	assert_int_equal(stat(out, &st), -1);
+	ovl_fixture_free(f);
+}
+
+static void test_scan_missing_dir(void **state)
+{
+	(void)state;
+	struct ovl_tree *t = NULL;
+	struct ovl_err err = { "" };
+
+	assert_int_equal(ovl_tree_scan("/nonexistent/ovl", 0, &t, &err), -ENOENT);
+	assert_non_null(strstr(err.msg, "/nonexistent/ovl: cannot open dir"));
+	assert_null(t);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_parse_defaults_and_parents),
+		cmocka_unit_test(test_parse_sections),
+		cmocka_unit_test(test_digest_known_answer),
+		cmocka_unit_test(test_parse_errors),
+		cmocka_unit_test(test_dump_golden_and_roundtrip),
+		cmocka_unit_test(test_diff_shows_only_differences),
+		cmocka_unit_test(test_tree_remove),
+		cmocka_unit_test(test_scan_missing_dir),
+		cmocka_unit_test_setup_teardown(test_materialize_scan_unprivileged, make_tmpdir, remove_tmpdir),
+		cmocka_unit_test_setup_teardown(test_materialize_scan_privileged, make_tmpdir, remove_tmpdir),
+		cmocka_unit_test_setup_teardown(test_materialize_stays_beneath, make_tmpdir, remove_tmpdir),
+	};
+
+	return cmocka_run_group_tests_name("lib/tree", tests, NULL, NULL);
+}

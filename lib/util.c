@@ -1,0 +1,246 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+#define _GNU_SOURCE
+#include "util.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/openat2.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+static bool buf_grow(struct ovl_buf *b, size_t more)
+{
+	size_t cap;
+	char *d;
+
+	if (b->failed)
+		return false;
+	if (b->len + more + 1 <= b->cap)
+		return true;
+	cap = b->cap ? b->cap : 128;
+	while (cap < b->len + more + 1)
+		cap *= 2;
+	d = realloc(b->data, cap);
+	if (!d) {
+		b->failed = true;
+		return false;
+	}
+	b->data = d;
+	b->cap = cap;
+	return true;
+}
+
+void ovl_buf_putc(struct ovl_buf *b, char c)
+{
+	if (!buf_grow(b, 1))
+		return;
+	b->data[b->len++] = c;
+	b->data[b->len] = 0;
+}
+
+void ovl_buf_puts(struct ovl_buf *b, const char *s)
+{
+	size_t n = strlen(s);
+
+	if (!buf_grow(b, n))
+		return;
+	memcpy(b->data + b->len, s, n + 1);
+	b->len += n;
+}
+
+void ovl_buf_printf(struct ovl_buf *b, const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(NULL, 0, fmt, ap);
+	va_end(ap);
+	if (n < 0 || !buf_grow(b, (size_t)n)) {
+		b->failed = true;
+		return;
+	}
+	va_start(ap, fmt);
+	vsnprintf(b->data + b->len, (size_t)n + 1, fmt, ap);
+	va_end(ap);
+	b->len += (size_t)n;
+}
+
+char *ovl_buf_steal(struct ovl_buf *b)
+{
+	char *d;
+
+	if (b->failed) {
+		ovl_buf_free(b);
+		return NULL;
+	}
+	if (!b->data && !buf_grow(b, 0))
+		return NULL;
+	if (b->len == 0)
+		b->data[0] = 0;
+	d = b->data;
+	*b = (struct ovl_buf)OVL_BUF_INIT;
+	return d;
+}
+
+void ovl_buf_free(struct ovl_buf *b)
+{
+	free(b->data);
+	*b = (struct ovl_buf)OVL_BUF_INIT;
+}
+
+int ovl_read_file(const char *path, char **out, size_t *len, size_t max)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	struct ovl_buf b = OVL_BUF_INIT;
+	char chunk[65536];
+	int r = 0;
+
+	if (fd < 0)
+		return -errno;
+	for (;;) {
+		ssize_t n = read(fd, chunk, sizeof(chunk));
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			r = -errno;
+			break;
+		}
+		if (n == 0)
+			break;
+		if (b.len + (size_t)n > max) {
+			r = -EFBIG;
+			break;
+		}
+		if (!buf_grow(&b, (size_t)n)) {
+			r = -ENOMEM;
+			break;
+		}
+		memcpy(b.data + b.len, chunk, (size_t)n);
+		b.len += (size_t)n;
+		b.data[b.len] = 0;
+	}
+	close(fd);
+	if (r) {
+		ovl_buf_free(&b);
+		return r;
+	}
+	if (len)
+		*len = b.len;
+	*out = ovl_buf_steal(&b);
+	return *out ? 0 : -ENOMEM;
+}
+
+int ovl_write_all(int fd, const void *buf, size_t len)
+{
+	const char *p = buf;
+
+	while (len) {
+		ssize_t n = write(fd, p, len);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return -errno;
+		p += n;
+		len -= (size_t)n;
+	}
+	return 0;
+}
+
+int ovl_write_file(const char *path, const void *buf, size_t len)
+{
+	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	int r;
+
+	if (fd < 0)
+		return -errno;
+	r = ovl_write_all(fd, buf, len);
+	if (close(fd) && !r)
+		r = -errno;
+	return r;
+}
+
+int ovl_openat_beneath(int dirfd, const char *rel, int flags)
+{
+	struct open_how how = {
+		.flags = (unsigned long long)flags,
+		.resolve = RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS,
+	};
+	long fd = syscall(SYS_openat2, dirfd, *rel ? rel : ".", &how, sizeof(how));
+
+	return fd < 0 ? -errno : (int)fd;
+}
+
+int ovl_mkdir_p(const char *path, mode_t mode)
+{
+	char buf[4096];
+	size_t n = strlen(path);
+
+	if (n == 0 || n >= sizeof(buf))
+		return -EINVAL;
+	memcpy(buf, path, n + 1);
+	for (size_t i = 1; i <= n; i++) {
+		if (buf[i] != '/' && buf[i] != 0)
+			continue;
+		buf[i] = 0;
+		if (mkdir(buf, mode) && errno != EEXIST)
+			return -errno;
+		buf[i] = i == n ? 0 : '/';
+	}
+	return 0;
+}
+
+static int remove_at(int pfd, const char *name, dev_t dev)
+{
+	struct stat st;
+	int fd, r = 0;
+	DIR *d;
+	struct dirent *de;
+
+	if (fstatat(pfd, name, &st, AT_SYMLINK_NOFOLLOW))
+		return errno == ENOENT ? 0 : -errno;
+	if (!S_ISDIR(st.st_mode))
+		return unlinkat(pfd, name, 0) && errno != ENOENT ? -errno : 0;
+	if (st.st_dev != dev)
+		return -EBUSY;
+	fd = openat(pfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	/* Make sure we may list and delete inside (fixtures make 0555 dirs). */
+	fchmod(fd, 0700);
+	d = fdopendir(fd);
+	if (!d) {
+		close(fd);
+		return -errno;
+	}
+	while ((de = readdir(d))) {
+		int e;
+
+		if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
+			continue;
+		e = remove_at(dirfd(d), de->d_name, dev);
+		if (e && !r)
+			r = e;
+	}
+	closedir(d);
+	if (!r && unlinkat(pfd, name, AT_REMOVEDIR) && errno != ENOENT)
+		r = -errno;
+	return r;
+}
+
+int ovl_remove_tree(const char *path)
+{
+	struct stat st;
+
+	if (lstat(path, &st))
+		return errno == ENOENT ? 0 : -errno;
+	return remove_at(AT_FDCWD, path, st.st_dev);
+}

@@ -1,0 +1,50 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * lib/util.h - small helpers shared by lib/ and suite/: a growing string
+ * buffer, whole-file reads and writes, and opening paths without leaving a
+ * directory. All return 0 or -errno.
+ */
+#ifndef OVL_UTIL_H
+#define OVL_UTIL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <sys/types.h>
+
+struct ovl_buf {
+	char *data;
+	size_t len, cap;
+	bool failed;		/* an allocation failed; data is incomplete */
+};
+#define OVL_BUF_INIT { NULL, 0, 0, false }
+
+void ovl_buf_putc(struct ovl_buf *b, char c);
+void ovl_buf_puts(struct ovl_buf *b, const char *s);
+void ovl_buf_printf(struct ovl_buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Hand the NUL-terminated string to the caller (NULL if an allocation failed). */
+char *ovl_buf_steal(struct ovl_buf *b);
+void ovl_buf_free(struct ovl_buf *b);
+
+/* Read a whole file (NUL-terminated, *len excludes the NUL); -EFBIG past max. */
+int ovl_read_file(const char *path, char **out, size_t *len, size_t max);
+int ovl_write_all(int fd, const void *buf, size_t len);
+/* Write a whole file (O_CREAT|O_TRUNC, mode 0644). */
+int ovl_write_file(const char *path, const void *buf, size_t len);
+
+/*
+ * openat() that refuses to leave dirfd: no "..", no absolute path, no
+ * symlink anywhere along rel (openat2 RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS).
+ * Returns an fd or -errno.
+ */
+int ovl_openat_beneath(int dirfd, const char *rel, int flags);
+
+/* mkdir -p with mode for each created component; existing dirs are fine. */
+int ovl_mkdir_p(const char *path, mode_t mode);
+
+/*
+ * rm -rf of path, not crossing into other filesystems (a mount point below
+ * path is left alone and reported as -EBUSY) and not following symlinks.
+ */
+int ovl_remove_tree(const char *path);
+
+#endif
