@@ -95,6 +95,17 @@ void ovl_buf_free(struct ovl_buf *b)
 	*b = (struct ovl_buf)OVL_BUF_INIT;
 }
 
+int ovl_fmt(char *buf, size_t len, const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(buf, len, fmt, ap);
+	va_end(ap);
+	return n < 0 || (size_t)n >= len ? -ENAMETOOLONG : 0;
+}
+
 int ovl_read_file(const char *path, char **out, size_t *len, size_t max)
 {
 	int fd = open(path, O_RDONLY | O_CLOEXEC);

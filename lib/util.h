@@ -25,6 +25,12 @@ void ovl_buf_printf(struct ovl_buf *b, const char *fmt, ...) __attribute__((form
 char *ovl_buf_steal(struct ovl_buf *b);
 void ovl_buf_free(struct ovl_buf *b);
 
+/*
+ * snprintf that says when it cut: 0, or -ENAMETOOLONG when the result did
+ * not fit (buf then holds the truncated string). Use it to build paths.
+ */
+int ovl_fmt(char *buf, size_t len, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+
 /* Read a whole file (NUL-terminated, *len excludes the NUL); -EFBIG past max. */
 int ovl_read_file(const char *path, char **out, size_t *len, size_t max);
 int ovl_write_all(int fd, const void *buf, size_t len);

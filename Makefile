@@ -1,0 +1,86 @@
+# ovlconform - an overlayfs conformance suite.
+#
+#   make run      (root) install what is missing, build, run the suite on the default matrix
+#   make check    (root) unit tests (plain and ASan+UBSan), harness tests, then the suite
+#   make          build build/ovlconform
+#   make bench    print the suite's speed figures over a few runs
+
+BUILD    ?= build
+CC       ?= cc
+PKGS     := mount libcap libkmod libcrypto jansson zlib
+CPPFLAGS += -Ilib -Isuite $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+CFLAGS   ?= -O2 -g
+CFLAGS   += -std=gnu11 -Wall -Wextra -Wno-missing-field-initializers $(EXTRA_CFLAGS)
+LDLIBS   += $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+LDFLAGS  += $(EXTRA_LDFLAGS)
+
+LIB_SRC   := $(wildcard lib/*.c)
+SUITE_SRC := $(filter-out suite/main.c,$(wildcard suite/*.c suite/targets/*.c suite/report/*.c))
+CASE_SRC  := $(wildcard suite/cases/*.c)
+SELFTEST_CASES := $(wildcard suite/tests/cases/*.c)
+UNIT_TESTS := $(patsubst lib/tests/%.c,$(BUILD)/tests/%,$(wildcard lib/tests/test_*.c)) \
+	      $(patsubst suite/tests/%.c,$(BUILD)/tests/%,$(wildcard suite/tests/test_*.c))
+
+obj = $(patsubst %.c,$(BUILD)/obj/%.o,$(1))
+
+.PHONY: all run check deps tests unit-tests asan-tests harness-tests suite bench clean
+all: $(BUILD)/ovlconform
+
+$(BUILD)/obj/%.o: %.c $(wildcard lib/*.h suite/*.h) Makefile
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(CFLAGS) -c $< -o $@
+
+$(BUILD)/libovl.a: $(call obj,$(LIB_SRC))
+	$(AR) rcs $@ $^
+
+# The cases are linked in directly: each registers itself in section ovl_cases.
+$(BUILD)/ovlconform: $(call obj,suite/main.c $(SUITE_SRC) $(CASE_SRC)) $(BUILD)/libovl.a
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+# Harness-test builds: one with a deliberately wrong model (bottom layer wins),
+# one with extra cases that hang, crash or check nothing.
+$(BUILD)/obj/flipped/model.o: lib/model.c lib/model.h lib/tree.h Makefile
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(CFLAGS) -DOVL_MODEL_FLIP_PRECEDENCE -c $< -o $@
+
+$(BUILD)/ovlconform-flipped: $(call obj,suite/main.c $(SUITE_SRC) $(CASE_SRC) $(filter-out lib/model.c,$(LIB_SRC))) $(BUILD)/obj/flipped/model.o
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+$(BUILD)/ovlconform-selftest: $(call obj,suite/main.c $(SUITE_SRC) $(CASE_SRC) $(SELFTEST_CASES)) $(BUILD)/libovl.a
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+$(BUILD)/tests/test_%: lib/tests/test_%.c $(BUILD)/libovl.a
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $^ -lcmocka $(LDLIBS)
+
+# Suite unit tests link the suite's objects (not main, not the cases).
+$(BUILD)/tests/test_%: suite/tests/test_%.c $(call obj,$(SUITE_SRC)) $(BUILD)/libovl.a
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $^ -lcmocka $(LDLIBS)
+
+tests: $(UNIT_TESTS) $(BUILD)/ovlconform $(BUILD)/ovlconform-flipped $(BUILD)/ovlconform-selftest
+
+unit-tests: $(UNIT_TESTS)
+	@for t in $(UNIT_TESTS); do $$t || exit 1; done
+
+asan-tests:
+	$(MAKE) --no-print-directory BUILD=build/asan \
+		EXTRA_CFLAGS="-O1 -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all" \
+		EXTRA_LDFLAGS="-fsanitize=address,undefined" unit-tests
+
+deps:
+	@scripts/install-deps.sh
+
+run: deps
+	$(MAKE) --no-print-directory all
+	$(BUILD)/ovlconform run --results results
+
+check: deps
+	@scripts/check.sh
+
+bench: deps
+	$(MAKE) --no-print-directory all
+	@scripts/bench.sh
+
+clean:
+	rm -rf build

@@ -1,0 +1,28 @@
+#!/bin/sh
+# Install the Debian packages ovlconform needs, only those missing.
+# Build: a C compiler, make, pkg-config and the -dev packages of the libraries.
+# Run: the mkfs tools of the backing filesystems, attr, util-linux.
+set -eu
+
+PKGS="gcc make pkg-config libc6-dev
+libcmocka-dev libmount-dev libcap-dev libkmod-dev libssl-dev libarchive-dev libjansson-dev zlib1g-dev
+e2fsprogs xfsprogs btrfs-progs attr util-linux kmod"
+
+missing=""
+for p in $PKGS; do
+	if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then
+		missing="$missing $p"
+	fi
+done
+[ -z "$missing" ] && exit 0
+
+if [ "$(id -u)" != 0 ]; then
+	echo "install-deps: missing Debian packages:$missing" >&2
+	echo "install-deps: run as root (make run / make check do this), or: apt-get install$missing" >&2
+	exit 1
+fi
+echo "install-deps: installing$missing"
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -qq
+# shellcheck disable=SC2086
+apt-get install -y -qq --no-install-recommends $missing >/dev/null

@@ -1,0 +1,694 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * suite/ctx.c - the harness as a case sees it (harness.h), running inside
+ * the case's own process, mount and PID namespaces. Results go to the
+ * runner as records over a pipe, one line each, written in one write():
+ *   C <OUTCOME> <check name>     a check (subtest)
+ *   D <text>                     a diagnostic for KTAP, under the last check
+ *   E <OUTCOME> <reason>         the case ended early (BROK or CONF)
+ */
+#define _GNU_SOURCE
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <libmount.h>
+
+#include "kmsg.h"
+#include "matrix.h"
+#include "model.h"
+#include "runner.h"
+#include "util.h"
+
+static void record(struct ovl_ctx *ctx, char kind, const char *word, const char *text)
+{
+	struct ovl_buf b = OVL_BUF_INIT;
+
+	ovl_buf_putc(&b, kind);
+	if (word) {
+		ovl_buf_putc(&b, ' ');
+		ovl_buf_puts(&b, word);
+	}
+	ovl_buf_putc(&b, ' ');
+	for (const char *s = text; *s && b.len < 3000; s++)
+		ovl_buf_putc(&b, *s == '\n' ? ' ' : *s);
+	ovl_buf_putc(&b, '\n');
+	if (!b.failed)
+		ovl_write_all(ctx->rec_fd, b.data, b.len);
+	ovl_buf_free(&b);
+}
+
+void ovl_log(struct ovl_ctx *ctx, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vfprintf(ctx->log, fmt, ap);
+	va_end(ap);
+	fputc('\n', ctx->log);
+	fflush(ctx->log);
+}
+
+static void __attribute__((noreturn)) end_case(struct ovl_ctx *ctx, enum ovl_outcome o, const char *fmt,
+					       va_list ap)
+{
+	char why[2048];
+
+	vsnprintf(why, sizeof(why), fmt, ap);
+	ovl_log(ctx, "%s: %s", ovl_outcome_name(o), why);
+	record(ctx, 'E', ovl_outcome_name(o), why);
+	fflush(NULL);
+	_exit(0);
+}
+
+void ovl_brok(struct ovl_ctx *ctx, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	end_case(ctx, OVL_BROK, fmt, ap);
+}
+
+void ovl_conf(struct ovl_ctx *ctx, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	end_case(ctx, OVL_CONF, fmt, ap);
+}
+
+void ovl_safe_fail(struct ovl_ctx *ctx, const char *file, int line, const char *call, int err)
+{
+	ovl_brok(ctx, "%s:%d: %s: %s", file, line, call, strerror(err));
+}
+
+static bool check_result(struct ovl_ctx *ctx, bool ok, const char *name)
+{
+	ctx->nchecks++;
+	ovl_log(ctx, "%s %s", ok ? "PASS" : "FAIL", name);
+	record(ctx, 'C', ok ? "PASS" : "FAIL", name);
+	return ok;
+}
+
+static void diag(struct ovl_ctx *ctx, const char *text)
+{
+	record(ctx, 'D', NULL, text);
+}
+
+bool ovl_check(struct ovl_ctx *ctx, bool ok, const char *fmt, ...)
+{
+	char name[1024];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(name, sizeof(name), fmt, ap);
+	va_end(ap);
+	return check_result(ctx, ok, name);
+}
+
+bool ovl_check_errno(struct ovl_ctx *ctx, long ret, int err, int want_errno, const char *fmt, ...)
+{
+	char name[1024], got[128], d[1200];
+	bool ok;
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(name, sizeof(name), fmt, ap);
+	va_end(ap);
+	if (ret >= 0)
+		snprintf(got, sizeof(got), "success (%ld)", ret);
+	else
+		snprintf(got, sizeof(got), "%s (%s)", strerrorname_np(err) ? strerrorname_np(err) : "?",
+			 strerror(err));
+	ok = want_errno == 0 ? ret >= 0 : (ret < 0 && err == want_errno);
+	snprintf(d, sizeof(d), "%s -> %s", name, want_errno ? strerrorname_np(want_errno) : "success");
+	check_result(ctx, ok, d);
+	if (!ok) {
+		snprintf(d, sizeof(d), "expected %s, got %s",
+			 want_errno ? strerrorname_np(want_errno) : "success", got);
+		ovl_log(ctx, "  %s", d);
+		diag(ctx, d);
+	}
+	return ok;
+}
+
+const char *ovl_layer_name(enum ovl_layer layer)
+{
+	static const char *const names[OVL_NR_DIRS] = { "A", "B", "C", "upper", "work", "merged" };
+
+	return (unsigned int)layer < OVL_NR_DIRS ? names[layer] : "?";
+}
+
+const char *ovl_layer_dir(struct ovl_ctx *ctx, enum ovl_layer layer)
+{
+	return ctx->dirs[layer];
+}
+
+const char *ovl_backing_fs(struct ovl_ctx *ctx)
+{
+	return ctx->fs;
+}
+
+const char *ovl_path(struct ovl_ctx *ctx, enum ovl_layer layer, const char *rel)
+{
+	char buf[PATH_MAX], **v;
+
+	while (*rel == '/')
+		rel++;
+	if (ovl_fmt(buf, sizeof(buf), "%s%s%s", ctx->dirs[layer], *rel ? "/" : "", rel))
+		ovl_brok(ctx, "%s/%s: path too long", ctx->dirs[layer], rel);
+	/* Kept for the whole case: the case process ends soon anyway. */
+	v = realloc(ctx->paths, (ctx->npaths + 1) * sizeof(*v));
+	if (!v || !(v[ctx->npaths] = strdup(buf)))
+		ovl_brok(ctx, "out of memory");
+	ctx->paths = v;
+	return v[ctx->npaths++];
+}
+
+/* Model layer number (0 upper, 1 + i lower i) to the case's layer. */
+static enum ovl_layer layer_of_model(int n)
+{
+	return n == OVL_LAYER_UPPER ? OVL_LAYER_UP : (enum ovl_layer)(OVL_LAYER_A + n - 1);
+}
+
+static unsigned int nlowers(const struct ovl_ctx *ctx)
+{
+	return ctx->c->lowers ? ctx->c->lowers : 3;
+}
+
+static void join_opts(char *out, size_t len, const char *a, const char *b)
+{
+	snprintf(out, len, "%s%s%s", a ? a : "", a && *a && b && *b ? "," : "", b ? b : "");
+}
+
+/* The mountinfo line of what is mounted on merged; unref the table after. */
+static struct libmnt_fs *merged_fs(struct ovl_ctx *ctx, struct libmnt_table **tb)
+{
+	*tb = mnt_new_table_from_file("/proc/self/mountinfo");
+	if (!*tb)
+		return NULL;
+	return mnt_table_find_target(*tb, ctx->dirs[OVL_LAYER_MERGED], MNT_ITER_BACKWARD);
+}
+
+int ovl_mount_union(struct ovl_ctx *ctx, const char *extra)
+{
+	struct ovl_union_spec spec = { .merged = ctx->dirs[OVL_LAYER_MERGED] };
+	char opts[1024], why[2048] = "";
+	struct ovl_buf k = OVL_BUF_INIT;
+	int r;
+
+	for (unsigned int i = 0; i < nlowers(ctx); i++)
+		spec.lowers[spec.nlowers++] = ctx->dirs[OVL_LAYER_A + i];
+	if (!ctx->c->no_upper) {
+		spec.upper = ctx->dirs[OVL_LAYER_UP];
+		spec.work = ctx->dirs[OVL_LAYER_WORK];
+	}
+	join_opts(opts, sizeof(opts), ctx->c->mount_options, extra);
+	spec.options = opts;
+	ovl_kmsg_read(ctx->kmsg_fd, &k); /* forget what came before */
+	ovl_buf_free(&k);
+	r = ctx->target->mount(&spec, why, sizeof(why));
+	ovl_kmsg_read(ctx->kmsg_fd, &k);
+	if (r) {
+		/* The kernel's own words, when it logged any for overlayfs. */
+		char *line = k.data ? strstr(k.data, "overlayfs:") : NULL;
+
+		if (line)
+			line[strcspn(line, "\n")] = 0;
+		snprintf(ctx->mount_reason, sizeof(ctx->mount_reason), "%s%s%s", why,
+			 line ? "; kernel: " : "", line ? line : "");
+		ovl_log(ctx, "mount failed: %s", ctx->mount_reason);
+	} else {
+		struct libmnt_table *tb;
+		struct libmnt_fs *fs;
+
+		ctx->mounted = true;
+		ctx->mount_reason[0] = 0;
+		ovl_log(ctx, "mounted %s union on %s (options: %s)", ctx->target->name,
+			spec.merged, *opts ? opts : "none");
+		fs = merged_fs(ctx, &tb);
+		ovl_log(ctx, "mountinfo: %s %s - %s %s %s", fs ? mnt_fs_get_target(fs) : "(none)",
+			fs ? mnt_fs_get_vfs_options(fs) : "", fs ? mnt_fs_get_fstype(fs) : "",
+			fs ? mnt_fs_get_source(fs) : "", fs ? mnt_fs_get_fs_options(fs) : "");
+		mnt_unref_table(tb);
+	}
+	if (k.data && *k.data)
+		ovl_log(ctx, "kernel log during mount:\n%s", k.data);
+	ovl_buf_free(&k);
+	return r;
+}
+
+const char *ovl_mount_union_reason(struct ovl_ctx *ctx)
+{
+	return ctx->mount_reason;
+}
+
+int ovl_umount_union(struct ovl_ctx *ctx)
+{
+	char why[1024];
+	int r = ctx->target->umount(ctx->dirs[OVL_LAYER_MERGED], why, sizeof(why));
+
+	if (r)
+		ovl_log(ctx, "umount failed: %s", why);
+	else
+		ctx->mounted = false;
+	return r;
+}
+
+int ovl_mount_option(struct ovl_ctx *ctx, const char *name, const char **value)
+{
+	struct libmnt_table *tb;
+	struct libmnt_fs *fs = merged_fs(ctx, &tb);
+	char *v = NULL;
+	size_t vlen = 0;
+	int r = -ENXIO;
+
+	if (fs && mnt_fs_get_fstype(fs) && strcmp(mnt_fs_get_fstype(fs), "overlay") == 0) {
+		r = mnt_optstr_get_option(mnt_fs_get_fs_options(fs), name, &v, &vlen);
+		r = r == 0 ? 0 : r > 0 ? -ENOENT : r;
+		if (r == 0) {
+			snprintf(ctx->optval, sizeof(ctx->optval), "%.*s", (int)(v ? vlen : 0),
+				 v ? v : "");
+			*value = ctx->optval;
+		}
+	}
+	mnt_unref_table(tb);
+	return r;
+}
+
+int ovl_mount_is_readonly(struct ovl_ctx *ctx)
+{
+	struct libmnt_table *tb;
+	struct libmnt_fs *fs = merged_fs(ctx, &tb);
+	int r = -ENXIO;
+
+	if (fs)
+		r = mnt_optstr_get_option(mnt_fs_get_vfs_options(fs), "ro", NULL, NULL) == 0 ||
+		    mnt_optstr_get_option(mnt_fs_get_fs_options(fs), "ro", NULL, NULL) == 0;
+	mnt_unref_table(tb);
+	return r;
+}
+
+/* A Y/N module parameter of overlay: 1, 0, or -errno. */
+static int module_param(const char *name)
+{
+	char path[128], *s = NULL;
+	int r;
+
+	snprintf(path, sizeof(path), "/sys/module/overlay/parameters/%s", name);
+	r = ovl_read_file(path, &s, NULL, 64);
+	if (r)
+		return r;
+	r = s[0] == 'Y' || s[0] == 'y' || s[0] == '1';
+	free(s);
+	return r;
+}
+
+int ovl_mount_option_effective(struct ovl_ctx *ctx, const char *name, const char **value,
+			       bool *shown)
+{
+	int r = ovl_mount_option(ctx, name, value), p;
+
+	*shown = r == 0;
+	if (r != -ENOENT)
+		return r;
+	if (strcmp(name, "redirect_dir") == 0) {
+		p = module_param("redirect_dir");
+		if (p == 1)
+			*value = "on";
+		else if (p == 0)
+			*value = module_param("redirect_always_follow") == 1 ? "follow" : "nofollow";
+	} else if (strcmp(name, "xino") == 0) {
+		p = module_param("xino_auto");
+		*value = p == 1 ? "auto" : "off";
+	} else if (strcmp(name, "index") == 0 || strcmp(name, "metacopy") == 0 ||
+		   strcmp(name, "nfs_export") == 0) {
+		p = module_param(name);
+		*value = p == 1 ? "on" : "off";
+	} else {
+		return -ENOENT;
+	}
+	return p < 0 ? p : 0;
+}
+
+struct ovl_tree *ovl_model_now(struct ovl_ctx *ctx)
+{
+	const char *lowers[OVL_MAX_LOWERS];
+	struct ovl_tree *t = NULL;
+	struct ovl_err err = { "" };
+
+	for (unsigned int i = 0; i < nlowers(ctx); i++)
+		lowers[i] = ctx->dirs[OVL_LAYER_A + i];
+	if (ovl_model_merge_dirs(ctx->c->no_upper ? NULL : ctx->dirs[OVL_LAYER_UP], lowers,
+				 nlowers(ctx), &t, &err))
+		ovl_brok(ctx, "reference model: %s", err.msg);
+	return t;
+}
+
+struct ovl_tree *ovl_merged_now(struct ovl_ctx *ctx)
+{
+	struct ovl_tree *t = NULL;
+	struct ovl_err err = { "" };
+
+	if (ovl_tree_scan(ctx->dirs[OVL_LAYER_MERGED], OVL_SCAN_MERGED, &t, &err))
+		ovl_brok(ctx, "scanning the merged view: %s", err.msg);
+	return t;
+}
+
+/* Send the first lines of text as diagnostics. */
+static void diag_lines(struct ovl_ctx *ctx, const char *text, unsigned int max)
+{
+	const char *p = text;
+	unsigned int n = 0;
+
+	while (p && *p && n < max) {
+		const char *nl = strchrnul(p, '\n');
+		char line[1024];
+
+		snprintf(line, sizeof(line), "%.*s", (int)(nl - p), p);
+		diag(ctx, line);
+		n++;
+		p = *nl ? nl + 1 : nl;
+	}
+	if (p && *p)
+		diag(ctx, "... (the whole difference is in the case log)");
+}
+
+bool ovl_check_union(struct ovl_ctx *ctx, const char *what)
+{
+	struct ovl_tree *model = ovl_model_now(ctx), *merged = ovl_merged_now(ctx);
+	char *d = NULL;
+	size_t dlen = 0;
+	FILE *f = open_memstream(&d, &dlen);
+	int n;
+	char name[1024];
+
+	if (!f)
+		ovl_brok(ctx, "open_memstream: %s", strerror(errno));
+	n = ovl_tree_diff(model, merged, OVL_DUMP_LAYER, f);
+	fclose(f);
+	if (n < 0)
+		ovl_brok(ctx, "tree diff: %s", strerror(-n));
+	snprintf(name, sizeof(name), "%s: merged view matches the model", what);
+	check_result(ctx, n == 0, name);
+	if (n) {
+		fprintf(ctx->log, "--- expected (model; layer 0 = upper, 1 = A, 2 = B, 3 = C)\n");
+		ovl_tree_dump(model, OVL_DUMP_LAYER, ctx->log);
+		fprintf(ctx->log, "--- actual (merged view through the mount)\n");
+		ovl_tree_dump(merged, 0, ctx->log);
+		fprintf(ctx->log, "--- difference (- expected, + actual): %d path%s\n%s", n,
+			n == 1 ? "" : "s", d);
+		fflush(ctx->log);
+		diag(ctx, "difference (- model, + merged):");
+		diag_lines(ctx, d, 12);
+	}
+	free(d);
+	ovl_tree_unref(model);
+	ovl_tree_unref(merged);
+	return n == 0;
+}
+
+static int name_cmp(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+bool ovl_check_readdir(struct ovl_ctx *ctx, const char *rel)
+{
+	struct ovl_tree *model = ovl_model_now(ctx);
+	const char *dirpath = ovl_path(ctx, OVL_LAYER_MERGED, rel);
+	char mrel[PATH_MAX], name[PATH_MAX + 64], d[1024];
+	char **got = NULL, **want = NULL;
+	size_t ngot = 0, nwant = 0, i;
+	bool ok = true;
+	struct ovl_buf diags = OVL_BUF_INIT;
+	DIR *dir;
+	struct dirent *de;
+	size_t idx;
+
+	snprintf(mrel, sizeof(mrel), "%s%s", rel[0] == '/' ? "" : "/", rel);
+	if (strcmp(mrel, "/") != 0 && mrel[strlen(mrel) - 1] == '/')
+		mrel[strlen(mrel) - 1] = 0;
+	if (ovl_tree_find_index(model, mrel, &idx))
+		ovl_brok(ctx, "ovl_check_readdir(%s): the model has no such directory", rel);
+	for (idx++; idx < ovl_tree_count(model); idx++) {
+		const struct ovl_entry *e = ovl_tree_entry_at(model, idx);
+
+		if (!ovl_path_is_below(e->path, mrel))
+			break;
+		if (strchr(e->path + strlen(mrel) + (strcmp(mrel, "/") != 0), '/'))
+			continue;
+		want = realloc(want, (nwant + 1) * sizeof(*want));
+		want[nwant++] = strdup(ovl_path_basename(e->path));
+	}
+	dir = opendir(dirpath);
+	if (!dir)
+		ovl_brok(ctx, "opendir %s: %s", dirpath, strerror(errno));
+	/* Read it, rewind, read it again: both passes must list the same. */
+	for (int pass = 0; pass < 2; pass++) {
+		size_t before = ngot;
+
+		while ((de = readdir(dir))) {
+			if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
+				continue;
+			got = realloc(got, (ngot + 1) * sizeof(*got));
+			got[ngot++] = strdup(de->d_name);
+			if (de->d_type == DT_CHR || strncmp(de->d_name, ".wh.", 4) == 0) {
+				snprintf(d, sizeof(d), "readdir shows %s (d_type %u): a whiteout or marker",
+					 de->d_name, de->d_type);
+				ovl_buf_printf(&diags, "%s\n", d);
+				ok = false;
+			}
+		}
+		if (pass == 0)
+			rewinddir(dir);
+		else if (ngot - before != before) {
+			snprintf(d, sizeof(d), "after rewinddir readdir gave %zu names, first pass %zu",
+				 ngot - before, before);
+			ovl_buf_printf(&diags, "%s\n", d);
+			ok = false;
+		}
+	}
+	closedir(dir);
+	qsort(got, ngot, sizeof(*got), name_cmp);
+	qsort(want, nwant, sizeof(*want), name_cmp);
+	/* Each pass once: the sorted list holds every name exactly twice. */
+	for (i = 0; i + 1 < ngot; i += 2)
+		if (strcmp(got[i], got[i + 1]) != 0 || (i + 2 < ngot && strcmp(got[i], got[i + 2]) == 0)) {
+			snprintf(d, sizeof(d), "name %s is not listed exactly once per pass", got[i]);
+			ovl_buf_printf(&diags, "%s\n", d);
+			ok = false;
+			break;
+		}
+	if (ok && ngot != 2 * nwant) {
+		snprintf(d, sizeof(d), "readdir lists %zu names, the model %zu", ngot / 2, nwant);
+		ovl_buf_printf(&diags, "%s\n", d);
+		ok = false;
+	}
+	for (i = 0; ok && i < nwant; i++)
+		if (strcmp(want[i], got[2 * i]) != 0) {
+			snprintf(d, sizeof(d), "readdir lists %s where the model has %s", got[2 * i], want[i]);
+			ovl_buf_printf(&diags, "%s\n", d);
+			ok = false;
+		}
+	snprintf(name, sizeof(name), "readdir %s lists each name of the model once", mrel);
+	check_result(ctx, ok, name);
+	if (diags.data) {
+		ovl_log(ctx, "%s", diags.data);
+		diag_lines(ctx, diags.data, 12);
+	}
+	ovl_buf_free(&diags);
+	ovl_strv_free(got, ngot);
+	ovl_strv_free(want, nwant);
+	ovl_tree_unref(model);
+	return ok;
+}
+
+char *ovl_safe_read_file(struct ovl_ctx *ctx, const char *file, int line, const char *path, size_t *len)
+{
+	char *s = NULL, call[PATH_MAX + 32];
+	int r = ovl_read_file(path, &s, len, 64u << 20);
+
+	if (r) {
+		snprintf(call, sizeof(call), "read %s", path);
+		ovl_safe_fail(ctx, file, line, call, -r);
+	}
+	return s;
+}
+
+int ovl_safe_open(struct ovl_ctx *ctx, const char *file, int line, const char *path, int flags,
+		  mode_t mode)
+{
+	int fd = open(path, flags | O_CLOEXEC, mode);
+	char call[PATH_MAX + 64];
+
+	if (fd < 0) {
+		snprintf(call, sizeof(call), "open(%s, 0%o)", path, (unsigned int)flags);
+		ovl_safe_fail(ctx, file, line, call, errno);
+	}
+	return fd;
+}
+
+bool ovl_check_reads_from(struct ovl_ctx *ctx, const char *rel, int want_layer)
+{
+	struct ovl_tree *model = ovl_model_now(ctx);
+	const struct ovl_entry *e = ovl_tree_lookup(model, rel);
+	char name[1024];
+	bool ok;
+
+	if (!e || (e->type != OVL_FT_REG && e->type != OVL_FT_HARDLINK)) {
+		ovl_tree_unref(model);
+		ovl_brok(ctx, "ovl_check_reads_from(%s): the model has no regular file there", rel);
+	}
+	{
+		enum ovl_layer from = layer_of_model(e->layer);
+		size_t la = 0, lb = 0;
+		char *want = ovl_safe_read_file(ctx, __FILE__, __LINE__, ovl_path(ctx, from, rel), &la);
+		int fd = open(ovl_path(ctx, OVL_LAYER_MERGED, rel), O_RDONLY | O_CLOEXEC);
+		char *got = NULL;
+		int err = errno;
+
+		if (fd >= 0) {
+			close(fd);
+			err = -ovl_read_file(ovl_path(ctx, OVL_LAYER_MERGED, rel), &got, &lb, 64u << 20);
+		}
+		snprintf(name, sizeof(name), "read %s gives the content of layer %s%s%s", rel,
+			 ovl_layer_name(from), want_layer >= 0 ? ", as expected " : "",
+			 want_layer >= 0 ? ovl_layer_name((enum ovl_layer)want_layer) : "");
+		ok = got && la == lb && memcmp(want, got, la) == 0 &&
+		     (want_layer < 0 || (int)from == want_layer);
+		check_result(ctx, ok, name);
+		if (!ok) {
+			char d[1024];
+
+			if (!got)
+				snprintf(d, sizeof(d), "reading through the mount failed: %s", strerror(err));
+			else if (want_layer >= 0 && (int)from != want_layer)
+				snprintf(d, sizeof(d), "the model says layer %s wins %s, the case expects %s",
+					 ovl_layer_name(from), rel, ovl_layer_name((enum ovl_layer)want_layer));
+			else
+				snprintf(d, sizeof(d), "read %zu bytes \"%.40s\", layer %s has %zu bytes \"%.40s\"",
+					 lb, got, ovl_layer_name(from), la, want);
+			ovl_log(ctx, "  %s", d);
+			diag(ctx, d);
+		}
+		free(want);
+		free(got);
+	}
+	ovl_tree_unref(model);
+	return ok;
+}
+
+/* Try each needed overlay option on a small test union; CONF when refused. */
+static void check_features(struct ovl_ctx *ctx)
+{
+	char *list, *tok, *save = NULL;
+
+	if (!ctx->c->needs_features)
+		return;
+	list = strdup(ctx->c->needs_features);
+	if (!list)
+		ovl_brok(ctx, "out of memory");
+	for (tok = strtok_r(list, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+		char base[PATH_MAX], l[PATH_MAX + 8], u[PATH_MAX + 8], w[PATH_MAX + 8], m[PATH_MAX + 8];
+		struct ovl_union_spec s = { .lowers = { l }, .nlowers = 1, .merged = m, .options = tok };
+		char why[2048], optname[128], *eq;
+		struct libmnt_table *tb;
+		struct libmnt_fs *fs;
+		char *v = NULL;
+		size_t vl = 0;
+		int r;
+
+		if (ovl_fmt(base, sizeof(base), "%s/probe", ctx->root))
+			ovl_brok(ctx, "%s/probe: path too long", ctx->root);
+		snprintf(l, sizeof(l), "%s/l", base);
+		snprintf(u, sizeof(u), "%s/u", base);
+		snprintf(w, sizeof(w), "%s/w", base);
+		snprintf(m, sizeof(m), "%s/m", base);
+		if (ovl_mkdir_p(l, 0755) || ovl_mkdir_p(u, 0755) || ovl_mkdir_p(w, 0755) ||
+		    ovl_mkdir_p(m, 0755))
+			ovl_brok(ctx, "mkdir %s/*: %s", base, strerror(errno));
+		if (!ctx->c->no_upper) {
+			s.upper = u;
+			s.work = w;
+		}
+		r = ctx->target->mount(&s, why, sizeof(why));
+		if (r)
+			ovl_conf(ctx, "needs overlay option %s, which %s refused here: %s", tok,
+				 ctx->target->name, why);
+		snprintf(optname, sizeof(optname), "%s", tok);
+		eq = strchr(optname, '=');
+		if (eq)
+			*eq = 0;
+		tb = mnt_new_table_from_file("/proc/self/mountinfo");
+		fs = tb ? mnt_table_find_target(tb, m, MNT_ITER_BACKWARD) : NULL;
+		r = fs ? mnt_optstr_get_option(mnt_fs_get_fs_options(fs), optname, &v, &vl) : -1;
+		if (r != 0 || (strchr(tok, '=') && (vl != strlen(strchr(tok, '=') + 1) ||
+						    strncmp(v, strchr(tok, '=') + 1, vl) != 0))) {
+			snprintf(why, sizeof(why), "%s", fs ? mnt_fs_get_fs_options(fs) : "(not mounted)");
+			mnt_unref_table(tb);
+			ovl_conf(ctx, "needs overlay option %s: the mount succeeded but mountinfo shows "
+				 "'%s'", tok, why);
+		}
+		mnt_unref_table(tb);
+		ctx->target->umount(m, why, sizeof(why));
+		ovl_remove_tree(base);
+		ovl_log(ctx, "feature %s: accepted and shown in mountinfo", tok);
+	}
+	free(list);
+}
+
+static void build_layers(struct ovl_ctx *ctx)
+{
+	struct ovl_fixture *f = NULL;
+	struct ovl_err err = { "" };
+	char path[PATH_MAX];
+
+	for (int i = 0; i < OVL_NR_DIRS; i++) {
+		if (ovl_fmt(ctx->dirs[i], sizeof(ctx->dirs[i]), "%s/%s", ctx->root,
+			    ovl_layer_name((enum ovl_layer)i)))
+			ovl_brok(ctx, "%s: path too long", ctx->root);
+		if (mkdir(ctx->dirs[i], 0755))
+			ovl_brok(ctx, "mkdir %s: %s", ctx->dirs[i], strerror(errno));
+	}
+	if (!ctx->c->fixture)
+		return;
+	snprintf(path, sizeof(path), "%s/%s", ctx->fixtures_dir, ctx->c->fixture);
+	if (ovl_fixture_load(path, &f, &err))
+		ovl_brok(ctx, "fixture: %s", err.msg);
+	for (size_t i = 0; i < ovl_fixture_count(f); i++) {
+		const char *name = ovl_fixture_name_at(f, i);
+		const char *dir = NULL;
+
+		for (int k = 0; k < OVL_NR_DIRS; k++)
+			if (strcmp(name, ovl_layer_name((enum ovl_layer)k)) == 0)
+				dir = ctx->dirs[k];
+		if (!dir)
+			ovl_brok(ctx, "fixture %s: tree [%s] names no layer", path, name);
+		if (ovl_tree_materialize(ovl_fixture_tree(f, name), dir, 0, &err))
+			ovl_brok(ctx, "fixture %s [%s]: %s", path, name, err.msg);
+		ovl_log(ctx, "layer %s from %s [%s]:", name, ctx->c->fixture, name);
+		ovl_tree_dump(ovl_fixture_tree(f, name), 0, ctx->log);
+	}
+	fflush(ctx->log);
+	ovl_fixture_free(f);
+}
+
+void ovl_ctx_run_case(struct ovl_ctx *ctx)
+{
+	umask(022);
+	ctx->kmsg_fd = ovl_kmsg_open();
+	build_layers(ctx);
+	check_features(ctx);
+	ctx->c->run(ctx);
+	if (ctx->mounted)
+		ovl_umount_union(ctx);
+	fflush(NULL);
+	_exit(0);
+}

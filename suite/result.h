@@ -1,0 +1,74 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * suite/result.h - what a run found, as the reporters (suite/report/) read it.
+ */
+#ifndef OVL_RESULT_H
+#define OVL_RESULT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdio.h>
+
+#include "harness.h"
+#include "outcome.h"
+
+struct ovl_check_result {
+	char *name;
+	enum ovl_outcome outcome;
+	char **diag;			/* lines shown under it in KTAP */
+	size_t ndiag;
+};
+
+struct ovl_case_result {
+	const struct ovl_case *c;
+	const char *fs;			/* backing filesystem name */
+	enum ovl_outcome outcome;
+	char reason[1024];		/* why, for anything but PASS */
+	bool timed_out;
+	double seconds;
+	struct ovl_check_result *checks;
+	size_t nchecks;
+	char **diag;			/* case-level diagnostics (kernel log lines...) */
+	size_t ndiag;
+	char log[4096];			/* the case's log file, relative to the run dir */
+};
+
+struct ovl_fs_result {
+	const char *name;
+	enum ovl_outcome outcome;	/* PASS made, CONF cannot be made here, BROK broke */
+	char reason[1024];
+	double setup_seconds;
+	char teardown_problem[1024];
+};
+
+struct ovl_run_result {
+	char run_id[64];
+	char run_dir[4096];
+	char target[64];
+	char kernel[256];		/* uname -r and -v */
+	char started[64];		/* ISO 8601 UTC */
+	double wall_seconds;
+	bool interrupted;
+	struct ovl_case_result *cases;
+	size_t ncases;
+	struct ovl_fs_result fs[8];
+	size_t nfs;
+	size_t counts[OVL_NR_OUTCOMES];
+	size_t nchecks;
+};
+
+void ovl_case_result_free(struct ovl_case_result *r);
+void ovl_run_result_count(struct ovl_run_result *r);
+
+/* suite/report/ktap.c: KTAP v1 on out, one test per case and filesystem. */
+void ovl_ktap_begin(FILE *out, size_t plan);
+void ovl_ktap_case(FILE *out, size_t number, const struct ovl_case_result *r);
+void ovl_ktap_end(FILE *out, const struct ovl_run_result *run);
+/* "0001-slug:ext4" */
+void ovl_result_name(const struct ovl_case_result *r, char *buf, size_t len);
+
+/* suite/report/json.c, junit.c: files under the run directory. 0 or -errno. */
+int ovl_report_json(const struct ovl_run_result *run, const char *path);
+int ovl_report_junit(const struct ovl_run_result *run, const char *path);
+
+#endif

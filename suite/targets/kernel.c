@@ -1,0 +1,118 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * suite/targets/kernel.c - the kernel's overlayfs, mounted through libmount
+ * (which, in Debian 12's 2.38, calls mount(2) with the classic option
+ * string).
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <libmount.h>
+
+#include "matrix.h"
+#include "target.h"
+#include "util.h"
+
+static int kernel_probe(char *why, size_t len)
+{
+	return ovl_fs_available("overlay", why, len);
+}
+
+/* Append a layer path, escaping what the option parser would split on. */
+static void put_path(struct ovl_buf *b, const char *p)
+{
+	for (; *p; p++) {
+		if (*p == ':' || *p == ',' || *p == '\\')
+			ovl_buf_putc(b, '\\');
+		ovl_buf_putc(b, *p);
+	}
+}
+
+static int kernel_mount(const struct ovl_union_spec *s, char *why, size_t len)
+{
+	struct libmnt_context *cxt;
+	struct ovl_buf opts = OVL_BUF_INIT;
+	char *o;
+	int r, err = 0;
+
+	ovl_buf_puts(&opts, "lowerdir=");
+	for (size_t i = 0; i < s->nlowers; i++) {
+		if (i)
+			ovl_buf_putc(&opts, ':');
+		put_path(&opts, s->lowers[i]);
+	}
+	if (s->upper) {
+		ovl_buf_puts(&opts, ",upperdir=");
+		put_path(&opts, s->upper);
+		ovl_buf_puts(&opts, ",workdir=");
+		put_path(&opts, s->work);
+	}
+	if (s->options && *s->options) {
+		ovl_buf_putc(&opts, ',');
+		ovl_buf_puts(&opts, s->options);
+	}
+	o = ovl_buf_steal(&opts);
+	cxt = mnt_new_context();
+	if (!o || !cxt) {
+		free(o);
+		mnt_free_context(cxt);
+		snprintf(why, len, "out of memory");
+		return -ENOMEM;
+	}
+	mnt_context_disable_mtab(cxt, 1);
+	mnt_context_set_fstype(cxt, "overlay");
+	mnt_context_set_source(cxt, "overlay");
+	mnt_context_set_target(cxt, s->merged);
+	mnt_context_set_options(cxt, o);
+	r = mnt_context_mount(cxt);
+	if (r || mnt_context_get_status(cxt) != 1) {
+		err = mnt_context_syscall_called(cxt) ? mnt_context_get_syscall_errno(cxt) : 0;
+		if (!err)
+			err = r < 0 ? -r : EINVAL;
+		snprintf(why, len, "mount -t overlay -o %s overlay %s: %s", o, s->merged, strerror(err));
+	}
+	mnt_free_context(cxt);
+	free(o);
+	return -err;
+}
+
+static int kernel_umount(const char *merged, char *why, size_t len)
+{
+	struct libmnt_context *cxt = mnt_new_context();
+	int r, err = 0;
+
+	if (!cxt)
+		return -ENOMEM;
+	mnt_context_disable_mtab(cxt, 1);
+	mnt_context_set_target(cxt, merged);
+	r = mnt_context_umount(cxt);
+	if (r || mnt_context_get_status(cxt) != 1) {
+		err = mnt_context_syscall_called(cxt) ? mnt_context_get_syscall_errno(cxt) : 0;
+		if (!err)
+			err = r < 0 ? -r : EINVAL;
+		snprintf(why, len, "umount %s: %s", merged, strerror(err));
+	}
+	mnt_free_context(cxt);
+	return -err;
+}
+
+const struct ovl_target ovl_target_kernel = {
+	.name = "kernel",
+	.what = "the running kernel's overlayfs, via mount(2) through libmount",
+	.probe = kernel_probe,
+	.mount = kernel_mount,
+	.umount = kernel_umount,
+};
+
+const struct ovl_target *const ovl_targets[] = { &ovl_target_kernel, NULL };
+
+const struct ovl_target *ovl_target_find(const char *name)
+{
+	for (const struct ovl_target *const *t = ovl_targets; *t; t++)
+		if (strcmp((*t)->name, name) == 0)
+			return *t;
+	return NULL;
+}
