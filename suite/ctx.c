@@ -196,10 +196,39 @@ static struct libmnt_fs *merged_fs(struct ovl_ctx *ctx, struct libmnt_table **tb
 	return mnt_table_find_target(*tb, ctx->dirs[OVL_LAYER_MERGED], MNT_ITER_BACKWARD);
 }
 
+/*
+ * Mount through the target; on failure why gets the target's reason and the
+ * kernel's own words when it logged any for overlayfs. The kernel log lines
+ * logged meanwhile go to *klog.
+ */
+static int target_mount(struct ovl_ctx *ctx, const struct ovl_union_spec *spec, char *why,
+			size_t len, struct ovl_buf *klog)
+{
+	struct ovl_buf before = OVL_BUF_INIT;
+	char twhy[2048] = "";
+	int r;
+
+	ovl_kmsg_read(ctx->kmsg_fd, &before); /* forget what came before */
+	ovl_buf_free(&before);
+	r = ctx->target->mount(spec, twhy, sizeof(twhy));
+	ovl_kmsg_read(ctx->kmsg_fd, klog);
+	if (r) {
+		/* overlayfs logs as "overlayfs: ...", its option parser as "overlay: ...". */
+		char *line = klog->data ? strstr(klog->data, "overlayfs: ") : NULL;
+
+		if (!line && klog->data)
+			line = strstr(klog->data, "overlay: ");
+		size_t n = line ? strcspn(line, "\n") : 0;
+
+		snprintf(why, len, "%s%s%.*s", twhy, line ? "; kernel: " : "", (int)n, line ? line : "");
+	}
+	return r;
+}
+
 int ovl_mount_union(struct ovl_ctx *ctx, const char *extra)
 {
 	struct ovl_union_spec spec = { .merged = ctx->dirs[OVL_LAYER_MERGED] };
-	char opts[1024], why[2048] = "";
+	char opts[1024];
 	struct ovl_buf k = OVL_BUF_INIT;
 	int r;
 
@@ -211,18 +240,8 @@ int ovl_mount_union(struct ovl_ctx *ctx, const char *extra)
 	}
 	join_opts(opts, sizeof(opts), ctx->c->mount_options, extra);
 	spec.options = opts;
-	ovl_kmsg_read(ctx->kmsg_fd, &k); /* forget what came before */
-	ovl_buf_free(&k);
-	r = ctx->target->mount(&spec, why, sizeof(why));
-	ovl_kmsg_read(ctx->kmsg_fd, &k);
+	r = target_mount(ctx, &spec, ctx->mount_reason, sizeof(ctx->mount_reason), &k);
 	if (r) {
-		/* The kernel's own words, when it logged any for overlayfs. */
-		char *line = k.data ? strstr(k.data, "overlayfs:") : NULL;
-
-		if (line)
-			line[strcspn(line, "\n")] = 0;
-		snprintf(ctx->mount_reason, sizeof(ctx->mount_reason), "%s%s%s", why,
-			 line ? "; kernel: " : "", line ? line : "");
 		ovl_log(ctx, "mount failed: %s", ctx->mount_reason);
 	} else {
 		struct libmnt_table *tb;
@@ -618,7 +637,12 @@ static void check_features(struct ovl_ctx *ctx)
 			s.upper = u;
 			s.work = w;
 		}
-		r = ctx->target->mount(&s, why, sizeof(why));
+		{
+			struct ovl_buf k = OVL_BUF_INIT;
+
+			r = target_mount(ctx, &s, why, sizeof(why), &k);
+			ovl_buf_free(&k);
+		}
 		if (r)
 			ovl_conf(ctx, "needs overlay option %s, which %s refused here: %s", tok,
 				 ctx->target->name, why);

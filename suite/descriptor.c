@@ -25,8 +25,9 @@ const char *const ovl_known_features[] = {
 	"uuid", "verity", "fsync", NULL,
 };
 
-extern const struct ovl_case *const __start_ovl_cases[];
-extern const struct ovl_case *const __stop_ovl_cases[];
+/* The linker makes these for section ovl_cases; weak, for binaries that link no case. */
+extern const struct ovl_case *const __start_ovl_cases[] __attribute__((weak));
+extern const struct ovl_case *const __stop_ovl_cases[] __attribute__((weak));
 
 static int case_cmp(const void *a, const void *b)
 {
@@ -39,7 +40,7 @@ static int case_cmp(const void *a, const void *b)
 size_t ovl_cases_all(const struct ovl_case *const **out)
 {
 	static const struct ovl_case **sorted;
-	size_t n = (size_t)(__stop_ovl_cases - __start_ovl_cases);
+	size_t n = __start_ovl_cases ? (size_t)(__stop_ovl_cases - __start_ovl_cases) : 0;
 
 	if (!sorted && n) {
 		sorted = calloc(n, sizeof(*sorted));

@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "descriptor.h"
@@ -39,22 +40,37 @@ static void usage(FILE *out)
 		"2 a BROK without FAIL, 3 usage or descriptor error, 4 interrupted.\n");
 }
 
-/* fixtures/ next to the directory holding the binary (build/ovlconform -> fixtures/). */
+/*
+ * fixtures/: $OVLCONFORM_FIXTURES, else the first fixtures/ found going up
+ * from the directory holding the binary (build/ovlconform, build/check/...).
+ */
 static void default_fixtures(char *out, size_t len)
 {
-	char exe[PATH_MAX];
+	char exe[PATH_MAX], *dir;
 	ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
 
 	if (getenv("OVLCONFORM_FIXTURES")) {
 		snprintf(out, len, "%s", getenv("OVLCONFORM_FIXTURES"));
 		return;
 	}
-	if (n <= 0) {
-		snprintf(out, len, "fixtures");
+	snprintf(out, len, "fixtures");
+	if (n <= 0)
 		return;
-	}
 	exe[n] = 0;
-	snprintf(out, len, "%s/../fixtures", dirname(exe));
+	dir = dirname(exe);
+	for (int up = 0; up < 4; up++) {
+		char cand[PATH_MAX + 64];
+		struct stat st;
+
+		snprintf(cand, sizeof(cand), "%s/fixtures", dir);
+		if (stat(cand, &st) == 0 && S_ISDIR(st.st_mode)) {
+			snprintf(out, len, "%s", cand);
+			return;
+		}
+		if (strcmp(dir, "/") == 0)
+			break;
+		dir = dirname(dir);
+	}
 }
 
 static int cmd_list(int argc, char **argv)

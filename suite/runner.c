@@ -263,11 +263,26 @@ static int kill_ns_holders(unsigned long long mntns, char *what, size_t len)
 	return n;
 }
 
-/* The child side: namespaces, then the case body as PID 1 of its own PID namespace. */
+static void __attribute__((noreturn)) child_fail(int fd, const char *what)
+{
+	char rec[512];
+
+	snprintf(rec, sizeof(rec), "E BROK %s: %s\n", what, strerror(errno));
+	ovl_write_all(fd, rec, strlen(rec));
+	_exit(1);
+}
+
+/*
+ * The child side. It enters new mount and PID namespaces; an init process
+ * (PID 1 there) only reaps, and the case body runs as PID 2, so the case
+ * sees ordinary signal semantics (PID 1 ignores signals it has no handler
+ * for). When the body ends, init reports how and exits, and the kernel
+ * kills whatever else the case left in its PID namespace.
+ */
 static void __attribute__((noreturn)) case_child(struct ovl_ctx *ctx, pid_t runner)
 {
-	pid_t body;
-	int status;
+	pid_t init, body, w;
+	int status = 0;
 	char rec[256];
 
 	setpgid(0, 0);
@@ -277,33 +292,34 @@ static void __attribute__((noreturn)) case_child(struct ovl_ctx *ctx, pid_t runn
 	signal(SIGINT, SIG_DFL);
 	signal(SIGTERM, SIG_DFL);
 	signal(SIGPIPE, SIG_DFL);
-	if (unshare(CLONE_NEWNS | CLONE_NEWPID)) {
-		snprintf(rec, sizeof(rec), "E BROK unshare(CLONE_NEWNS|CLONE_NEWPID): %s\n", strerror(errno));
-		ovl_write_all(ctx->rec_fd, rec, strlen(rec));
-		_exit(1);
-	}
-	if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL)) {
-		snprintf(rec, sizeof(rec), "E BROK making / private in the case's namespace: %s\n",
-			 strerror(errno));
-		ovl_write_all(ctx->rec_fd, rec, strlen(rec));
-		_exit(1);
-	}
+	if (unshare(CLONE_NEWNS | CLONE_NEWPID))
+		child_fail(ctx->rec_fd, "unshare(CLONE_NEWNS|CLONE_NEWPID)");
+	if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL))
+		child_fail(ctx->rec_fd, "making / private in the case's mount namespace");
 	snprintf(rec, sizeof(rec), "N %llu\n", ns_inode(getpid(), "mnt"));
 	ovl_write_all(ctx->rec_fd, rec, strlen(rec));
-	body = fork();
-	if (body < 0) {
-		snprintf(rec, sizeof(rec), "E BROK fork: %s\n", strerror(errno));
-		ovl_write_all(ctx->rec_fd, rec, strlen(rec));
-		_exit(1);
+	init = fork();
+	if (init < 0)
+		child_fail(ctx->rec_fd, "fork");
+	if (init > 0) {
+		while (waitpid(init, &status, 0) < 0 && errno == EINTR)
+			;
+		_exit(WIFEXITED(status) ? WEXITSTATUS(status) : 1);
 	}
+	/* PID 1 of the case's namespace. */
+	prctl(PR_SET_PDEATHSIG, SIGKILL);
+	body = fork();
+	if (body < 0)
+		child_fail(ctx->rec_fd, "fork");
 	if (body == 0) {
 		prctl(PR_SET_PDEATHSIG, SIGKILL);
 		if (chdir(ctx->root))
-			_exit(1);
+			child_fail(ctx->rec_fd, "chdir to the case dir");
 		ovl_ctx_run_case(ctx);
 	}
-	while (waitpid(body, &status, 0) < 0 && errno == EINTR)
-		;
+	while ((w = wait(&status)) != body)
+		if (w < 0 && errno != EINTR)
+			_exit(1);
 	if (WIFSIGNALED(status)) {
 		snprintf(rec, sizeof(rec), "E BROK the case process was killed by signal %d (%s)\n",
 			 WTERMSIG(status), strsignal(WTERMSIG(status)));
@@ -662,6 +678,15 @@ int ovl_run(const struct ovl_run_opts *opts)
 	}
 	setvbuf(runlog, NULL, _IOLBF, 0);
 	{
+		/* results/latest names the newest run, from its start on. */
+		char latest[PATH_MAX + 16];
+
+		snprintf(latest, sizeof(latest), "%s/latest", opts->results_dir);
+		unlink(latest);
+		if (symlink(res.run_id, latest))
+			fprintf(runlog, "symlink %s: %s\n", latest, strerror(errno));
+	}
+	{
 		char logs[PATH_MAX + 8];
 
 		snprintf(logs, sizeof(logs), "%s/logs", st.run_dir);
@@ -791,14 +816,6 @@ int ovl_run(const struct ovl_run_opts *opts)
 	snprintf(path, sizeof(path), "%s/junit.xml", st.run_dir);
 	if (ovl_report_junit(&res, path))
 		fprintf(stderr, "ovlconform: cannot write %s: %s\n", path, strerror(errno));
-	{
-		char latest[PATH_MAX + 16];
-
-		snprintf(latest, sizeof(latest), "%s/latest", opts->results_dir);
-		unlink(latest);
-		if (symlink(res.run_id, latest))
-			fprintf(runlog, "symlink %s: %s\n", latest, strerror(errno));
-	}
 
 	exit_code = res.interrupted ? OVL_EXIT_INTERRUPTED
 		    : res.counts[OVL_FAIL] + res.counts[OVL_XPASS] ? OVL_EXIT_FAIL

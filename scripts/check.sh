@@ -1,0 +1,72 @@
+#!/bin/bash
+# make check: build warning-free (-Werror), run the unit tests plain and under
+# ASan+UBSan, the harness's own tests, then the suite on the default matrix.
+# Ends with one line: "N passed, N failed, N skipped".
+set -u
+cd "$(dirname "$0")/.." || exit 1
+
+BUILD=build/check
+passed=0 failed=0 skipped=0
+add() { passed=$((passed + $1)); failed=$((failed + $2)); skipped=$((skipped + $3)); }
+stage() { echo; echo "== $*"; }
+
+# One cmocka binary: add its counts; a crash or a missing summary counts as a failure.
+cmocka() {
+	local out p f s rc
+	out=$("$@" 2>&1); rc=$?
+	printf '%s\n' "$out"
+	p=$(sed -n 's/^\[  PASSED  \] \([0-9]*\) test.*/\1/p' <<<"$out" | tail -1)
+	f=$(sed -n 's/^\[  FAILED  \] \([0-9]*\) test.*/\1/p' <<<"$out" | tail -1)
+	s=$(sed -n 's/^\[  SKIPPED \] \([0-9]*\) test.*/\1/p' <<<"$out" | tail -1)
+	if [ -z "$p$f" ] || { [ "$rc" -ne 0 ] && [ "${f:-0}" -eq 0 ]; }; then
+		echo "!! $1 ended with status $rc without a cmocka summary"
+		f=$((${f:-0} + 1))
+	fi
+	add "${p:-0}" "${f:-0}" "${s:-0}"
+}
+
+stage "build (warnings are errors)"
+if ! make --no-print-directory -j"$(nproc)" BUILD=$BUILD EXTRA_CFLAGS=-Werror tests; then
+	echo "build failed"
+	echo "0 passed, 1 failed, 0 skipped"
+	exit 1
+fi
+
+stage "unit tests"
+for t in $BUILD/tests/test_*; do cmocka "$t"; done
+
+stage "unit tests under ASan+UBSan"
+if make --no-print-directory -j"$(nproc)" BUILD=$BUILD/asan EXTRA_CFLAGS="-Werror -O1 -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all" \
+	EXTRA_LDFLAGS="-fsanitize=address,undefined" \
+	$(for t in $BUILD/tests/test_*; do echo "$BUILD/asan/tests/${t##*/}"; done); then
+	for t in $BUILD/asan/tests/test_*; do ASAN_OPTIONS=detect_leaks=1 cmocka "$t"; done
+else
+	echo "!! the sanitizer build failed"; add 0 1 0
+fi
+
+stage "harness tests"
+out=$(BUILD=$BUILD bash suite/tests/harness.sh 2>&1); rc=$?
+printf '%s\n' "$out"
+line=$(grep -E '^harness: [0-9]+ passed, [0-9]+ failed, [0-9]+ skipped$' <<<"$out" | tail -1)
+if [ -n "$line" ]; then
+	read -r p f s <<<"$(sed -E 's/^harness: ([0-9]+) passed, ([0-9]+) failed, ([0-9]+) skipped$/\1 \2 \3/' <<<"$line")"
+	add "$p" "$f" "$s"
+else
+	echo "!! the harness tests ended with status $rc without a summary"; add 0 1 0
+fi
+
+stage "the suite on the default matrix"
+out=$($BUILD/ovlconform run --no-progress --results results 2>&1); rc=$?
+printf '%s\n' "$out"
+line=$(grep -E '^# ovlconform: [0-9]+ passed, [0-9]+ failed, [0-9]+ skipped$' <<<"$out" | tail -1)
+if [ -n "$line" ]; then
+	read -r p f s <<<"$(sed -E 's/^# ovlconform: ([0-9]+) passed, ([0-9]+) failed, ([0-9]+) skipped$/\1 \2 \3/' <<<"$line")"
+	add "$p" "$f" "$s"
+	[ "$rc" -eq 0 ] || [ "$f" -gt 0 ] || { echo "!! ovlconform exited $rc"; add 0 1 0; }
+else
+	echo "!! ovlconform ended with status $rc without a summary"; add 0 1 0
+fi
+
+echo
+echo "$passed passed, $failed failed, $skipped skipped"
+[ "$failed" -eq 0 ]

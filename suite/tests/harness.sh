@@ -1,0 +1,138 @@
+#!/bin/bash
+# Tests of the runner itself, against the real kernel (needs root):
+#  - a deliberately wrong model makes the precedence cases FAIL with a readable
+#    tree difference;
+#  - timeouts, crashes, cases that check nothing, failing SAFE_ calls and
+#    refused features get the right outcome, and leave no process behind;
+#  - a run killed with SIGKILL halfway leaves no mount, loop device or process,
+#    and the next run removes its scratch state;
+#  - SIGINT and SIGTERM stop a run, which still cleans up and writes results.
+# Output: one "ok N - name" / "not ok N - name" line per test, then
+# "harness: N passed, N failed, N skipped".
+set -u
+
+BUILD=${BUILD:-build}
+top=$(cd "$(dirname "$0")/../.." && pwd)
+cd "$top" || exit 1
+work=$(mktemp -d /var/tmp/ovlconform-harness.XXXXXX)
+scratch=$work/scratch
+results=$work/results
+pass=0 fail=0 skip=0 n=0
+
+ok() { n=$((n + 1)); pass=$((pass + 1)); echo "ok $n - $1"; }
+not_ok() { n=$((n + 1)); fail=$((fail + 1)); echo "not ok $n - $1"; shift; for l in "$@"; do echo "# $l"; done; }
+skip() { n=$((n + 1)); skip=$((skip + 1)); echo "ok $n - $1 # SKIP $2"; }
+# check NAME COMMAND...: ok when COMMAND succeeds
+check() { local name=$1; shift; if "$@"; then ok "$name"; else not_ok "$name" "failed: $*"; fi; }
+
+# Loop devices whose backing file lies in our scratch dir.
+our_loops() { losetup -a 2>/dev/null | grep -F "$scratch" || true; }
+# Mounts of ours visible here (the runner keeps its own in a private namespace).
+our_mounts() { findmnt -rn -o TARGET 2>/dev/null | grep -F "$work" || true; }
+# Wait up to $1 tenths of a second for COMMAND to print nothing.
+settles() { local t=$1; shift; while [ "$t" -gt 0 ]; do [ -z "$("$@")" ] && return 0; sleep 0.1; t=$((t - 1)); done; [ -z "$("$@")" ]; }
+ours_running() { pgrep -f -- "--scratch $scratch" || true; pgrep -x ovlselftestd || true; }
+
+finish() {
+	pkill -KILL -f "$scratch" 2>/dev/null
+	"$top/$BUILD/ovlconform" cleanup --scratch "$scratch" >/dev/null 2>&1
+	rm -rf "$work"
+	echo "harness: $pass passed, $fail failed, $skip skipped"
+	[ "$fail" -eq 0 ]
+}
+trap 'finish; exit $?' EXIT
+
+if [ "$(id -u)" != 0 ]; then
+	skip "harness tests" "need root (mounts, loop devices, namespaces)"
+	exit 0
+fi
+run() { "$top/$BUILD/$1" run --no-progress --scratch "$scratch" --results "$results" "${@:2}"; }
+
+# 1. A wrong model: the flipped build says the LOWEST layer wins.
+out=$(run ovlconform-flipped --fs tmpfs precedence 2>&1); rc=$?
+check "flipped model: the run exits 1 (FAIL)" test "$rc" -eq 1
+check "flipped model: 0001 same-name-a-wins FAILs" grep -q "^not ok 1 0001-same-name-a-wins:tmpfs$" <<<"$out"
+check "flipped model: KTAP shows the merged-view check failing" \
+	grep -q "^  not ok 1 after mount: merged view matches the model" <<<"$out"
+check "flipped model: KTAP shows a '- model' and '+ merged' line for /f" \
+	bash -c 'grep -q "^  # - file /f .*# layer 3" <<<"$1" && grep -q "^  # + file /f " <<<"$1"' _ "$out"
+log=$results/latest/logs/tmpfs/0001-same-name-a-wins.log
+check "flipped model: the case log holds both dumps and the difference" \
+	bash -c 'grep -q "^--- expected (model" "$1" && grep -q "^--- actual (merged view" "$1" && grep -q "^--- difference" "$1"' _ "$log"
+check "flipped model: the difference names only what differs" \
+	bash -c 'sed -n "/^--- difference/,/^[A-Z]/p" "$1" | grep -q "^- file /f " &&
+		! sed -n "/^--- difference/,/^[A-Z]/p" "$1" | grep -q "only-b"' _ "$log"
+check "flipped model: the JSON summary records the FAIL" \
+	grep -q '"outcome": "FAIL"' "$results/latest/summary.json"
+check "flipped model: the JUnit report holds a failure" grep -q "<failure" "$results/latest/junit.xml"
+
+# 2. The harness's own bad cases.
+out=$(run ovlconform-selftest --fs tmpfs 9001 9002 9003 9004 9005 2>&1); rc=$?
+check "selftest: the run exits 1" test "$rc" -eq 1
+check "selftest: a hang times out" grep -q "^not ok 1 9001-hangs-with-a-daemon:tmpfs # TIMEOUT timed out after 1 s" <<<"$out"
+check "selftest: the hung case's setsid daemon is gone" settles 30 pgrep -x ovlselftestd
+check "selftest: a crash is BROK with the signal" grep -q "^not ok 2 9002-crashes:tmpfs # ERROR the case process was killed by signal 11" <<<"$out"
+check "selftest: a crash keeps the checks made before it" grep -q "^  ok 1 a check before the crash" <<<"$out"
+check "selftest: a case without checks is BROK" grep -q "^not ok 3 9003-checks-nothing:tmpfs # ERROR the case made no check" <<<"$out"
+check "selftest: a failing SAFE_OPEN is BROK naming file, line, path and errno" \
+	grep -Eq "^not ok 4 9004-safe-call-fails:tmpfs # ERROR suite/tests/cases/9004-safe-call-fails.c:[0-9]+: open\(.*/merged/no-such-file, 00\): No such file or directory" <<<"$out"
+check "selftest: a refused overlay option is CONF with the kernel's words" \
+	grep -q "^ok 5 9005-feature-refused:tmpfs # SKIP needs overlay option uuid=no-such-value.*kernel: overlay: Bad value for 'uuid'" <<<"$out"
+check "selftest: harness cases are not run by default" \
+	bash -c '! "$1" list | grep -q "^9001" || true; "$1" run --no-progress --scratch "$2" --results "$3" --fs tmpfs 2>/dev/null | grep -q "^1\.\.13$"' _ "$top/$BUILD/ovlconform-selftest" "$scratch" "$results"
+check "selftest: nothing left mounted or attached" bash -c '[ -z "$(findmnt -rn | grep -F "$1")" ] && [ -z "$(losetup -a | grep -F "$1")" ]' _ "$scratch"
+
+# 3. SIGKILL halfway: while ext4 is mounted on a loop device and a case holds a union.
+wait_log() { # wait until the case says it is mounted
+	local t=300
+	while [ $t -gt 0 ]; do
+		grep -qs "selftest: mounted, sleeping" "$results"/latest/logs/*/9006-sleeps-mounted.log 2>/dev/null && return 0
+		sleep 0.1; t=$((t - 1))
+	done
+	return 1
+}
+rm -f "$results/latest"
+# Started directly (not through a function) so that $! is the runner itself.
+"$top/$BUILD/ovlconform-selftest" run --no-progress --scratch "$scratch" --results "$results" \
+	--fs ext4 9006 >/dev/null 2>&1 &
+pid=$!
+if wait_log && [ -n "$(our_loops)" ]; then
+	ok "sigkill: the run is halfway (ext4 on a loop device, a union mounted)"
+	kill -KILL "$pid"; wait "$pid" 2>/dev/null
+	check "sigkill: no process of the run survives" settles 50 ours_running
+	check "sigkill: no loop device of ours stays attached" settles 50 our_loops
+	check "sigkill: nothing of ours is mounted (findmnt)" settles 50 our_mounts
+	check "sigkill: the killed run left its scratch state behind" bash -c 'ls -d "$1"/run-* >/dev/null 2>&1' _ "$scratch"
+	out=$(run ovlconform --fs tmpfs 1 2>&1); rc=$?
+	check "sigkill: the next run passes" test "$rc" -eq 0
+	check "sigkill: the next run removed the stale scratch state" grep -q "removed stale scratch state" <<<"$out"
+	check "sigkill: the scratch dir is empty after the next run" bash -c '[ -z "$(ls -A "$1")" ]' _ "$scratch"
+else
+	not_ok "sigkill: the run is halfway (ext4 on a loop device, a union mounted)" "the run never got there"
+	kill -KILL "$pid" 2>/dev/null; wait "$pid" 2>/dev/null
+fi
+
+# 4. SIGINT and SIGTERM stop a run: it cleans up, reports and exits 4.
+for sig in INT TERM; do
+	rm -f "$results/latest"
+	start=$(date +%s)
+	"$top/$BUILD/ovlconform-selftest" run --no-progress --scratch "$scratch" --results "$results" \
+		--fs ext4,tmpfs 9006 1 >"$work/out.$sig" 2>&1 &
+	pid=$!
+	if wait_log; then
+		kill -"$sig" "$pid"; wait "$pid"; rc=$?
+		check "sig$sig: the run exits 4 (interrupted)" test "$rc" -eq 4
+		check "sig$sig: it stops at once, not after the case's minute" test $(($(date +%s) - start)) -lt 30
+		check "sig$sig: KTAP still reports every planned test" bash -c \
+			'[ "$(grep -cE "^(not )?ok [0-9]+ " "$1")" -eq 4 ]' _ "$work/out.$sig"
+		check "sig$sig: the cases not run are CONF with the reason" \
+			grep -q "# SKIP not run: the run was interrupted" "$work/out.$sig"
+		check "sig$sig: summary.json says interrupted" grep -q '"interrupted": true' "$results/latest/summary.json"
+		check "sig$sig: no loop device left" settles 50 our_loops
+		check "sig$sig: no process of the run left" settles 50 ours_running
+		check "sig$sig: the scratch dir is empty" bash -c '[ -z "$(ls -A "$1")" ]' _ "$scratch"
+	else
+		not_ok "sig$sig: the run got to its first case" "$(tail -5 "$work/out.$sig")"
+		kill -KILL "$pid" 2>/dev/null; wait "$pid" 2>/dev/null
+	fi
+done

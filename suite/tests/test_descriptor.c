@@ -1,0 +1,164 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * Unit tests of the case registry: a contradictory descriptor is the
+ * runner's error, with a message naming the file and the problem; selection
+ * by number, id, slug and tag.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "descriptor.h"
+
+static void run_nothing(struct ovl_ctx *ctx)
+{
+	(void)ctx;
+}
+
+static const struct ovl_case good = {
+	.number = 42,
+	.slug = "some-check",
+	.purpose = "checks something",
+	.tags = "precedence,readdir",
+	.needs_root = true,
+	.run = run_nothing,
+	.file = "suite/cases/0042-some-check.c",
+};
+
+static char fixtures[] = "/tmp/ovl-desc-fixtures.XXXXXX";
+
+static int make_fixtures(void **state)
+{
+	FILE *f;
+	char path[256];
+
+	(void)state;
+	if (!mkdtemp(fixtures))
+		return -1;
+	snprintf(path, sizeof(path), "%s/abc.tree", fixtures);
+	f = fopen(path, "w");
+	fputs("[A]\nfile /a\n[B]\n[C]\nfile /c\n[upper]\nfile /u\n", f);
+	fclose(f);
+	snprintf(path, sizeof(path), "%s/bad.tree", fixtures);
+	f = fopen(path, "w");
+	fputs("[A]\nfiel /a\n", f);
+	fclose(f);
+	return 0;
+}
+
+static int remove_fixtures(void **state)
+{
+	char cmd[300];
+
+	(void)state;
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", fixtures);
+	return system(cmd);
+}
+
+static void expect_invalid(const struct ovl_case *c, const char *want)
+{
+	char why[2048] = "";
+
+	if (ovl_case_validate(c, fixtures, why, sizeof(why)) == 0)
+		fail_msg("accepted a descriptor that should say: %s", want);
+	if (!strstr(why, want))
+		fail_msg("error '%s' does not say '%s'", why, want);
+	if (c->file && !strstr(why, c->file))
+		fail_msg("error '%s' does not name the file %s", why, c->file);
+}
+
+static void test_good_descriptor(void **state)
+{
+	char why[256] = "";
+	struct ovl_case c = good;
+
+	(void)state;
+	assert_int_equal(ovl_case_validate(&c, fixtures, why, sizeof(why)), 0);
+	c.fixture = "abc.tree";
+	assert_int_equal(ovl_case_validate(&c, fixtures, why, sizeof(why)), 0);
+}
+
+static void test_contradictions(void **state)
+{
+	struct ovl_case c;
+
+	(void)state;
+#define BAD(field_assign, msg) do { c = good; field_assign; expect_invalid(&c, msg); } while (0)
+	BAD(c.number = 0, "number 0 is not in 1..9999");
+	BAD(c.number = 43, "must be named 0043-some-check.c");
+	BAD(c.slug = "Some_Check", "may hold only a-z, 0-9 and '-'");
+	BAD(c.purpose = "two\nlines", "purpose must be one line");
+	BAD(c.purpose = "has # in it", "purpose must be one line without '#'");
+	BAD(c.tags = "precedence,speling", "tag 'speling' is not in the controlled list");
+	BAD(c.tags = "", "no tags");
+	BAD(c.run = NULL, "no run function");
+	BAD(c.fs = 0x100, "name no backing filesystem");
+	BAD(c.timeout = 99999, "over the 3600 s limit");
+	BAD(c.lowers = 5, "lowers=5");
+	BAD((c.needs_root = false, c.fixture = "abc.tree"), "says needs_root = false");
+	BAD(c.mount_options = "index=on,colour=blue", "names 'colour=blue'");
+	BAD(c.needs_features = "bogus", "names 'bogus'");
+	BAD((c.no_upper = true, c.needs_features = "index=on"), "only an upper layer has");
+	BAD(c.needs_kconfig = "OVERLAY_FS", "is not CONFIG_X");
+	BAD(c.needs_kconfig = "CONFIG_OVERLAY_FS=q", "is not CONFIG_X");
+	BAD((c.no_upper = true, c.fixture = "abc.tree"), "no_upper, but fixture abc.tree has an [upper] tree");
+	BAD((c.lowers = 2, c.fixture = "abc.tree"), "has a tree [C]; with lowers=2");
+	BAD(c.fixture = "missing.tree", "cannot read fixture");
+	BAD(c.fixture = "bad.tree", "unknown entry type 'fiel'");
+	BAD(c.fixture = "../abc.tree", "must be a relative path inside fixtures/");
+	BAD((c.deviations = (const struct ovl_deviation[]){ { "fuse-overlayfs", "" }, { NULL, NULL } }),
+	    "gives no reason");
+#undef BAD
+}
+
+static void test_set_duplicates(void **state)
+{
+	struct ovl_case a = good, b = good;
+	const struct ovl_case *set[] = { &a, &b };
+	char why[512] = "";
+
+	(void)state;
+	assert_int_equal(ovl_cases_validate(set, 2, fixtures, why, sizeof(why)), -EINVAL);
+	assert_non_null(strstr(why, "both use number 42"));
+}
+
+static void test_selection(void **state)
+{
+	(void)state;
+	assert_true(ovl_case_selected(&good, "42"));
+	assert_true(ovl_case_selected(&good, "0042"));
+	assert_true(ovl_case_selected(&good, "0042-some-check"));
+	assert_true(ovl_case_selected(&good, "some-check"));
+	assert_true(ovl_case_selected(&good, "readdir"));
+	assert_false(ovl_case_selected(&good, "41"));
+	assert_false(ovl_case_selected(&good, "whiteout"));
+	assert_false(ovl_case_selected(&good, "some"));
+}
+
+static void test_has_tag(void **state)
+{
+	(void)state;
+	assert_true(ovl_case_has_tag(&good, "precedence"));
+	assert_false(ovl_case_has_tag(&good, "prec"));
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_good_descriptor),
+		cmocka_unit_test(test_contradictions),
+		cmocka_unit_test(test_set_duplicates),
+		cmocka_unit_test(test_selection),
+		cmocka_unit_test(test_has_tag),
+	};
+
+	return cmocka_run_group_tests_name("suite/descriptor", tests, make_fixtures, remove_fixtures);
+}
