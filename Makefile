@@ -51,6 +51,9 @@ $(BUILD)/ovlconform-flipped: $(call obj,suite/main.c $(SUITE_SRC) $(CASE_SRC) $(
 $(BUILD)/ovlconform-selftest: $(call obj,suite/main.c $(SUITE_SRC) $(CASE_SRC) $(SELFTEST_CASES)) $(BUILD)/libovl.a
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
+$(BUILD)/bench_model: lib/tests/bench_model.c $(BUILD)/libovl.a
+	$(CC) $(CPPFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
 $(BUILD)/tests/test_%: lib/tests/test_%.c $(BUILD)/libovl.a
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $^ -lcmocka $(LDLIBS)

@@ -227,6 +227,9 @@ static size_t tree_search(const struct ovl_tree *t, const char *path, bool *foun
 	size_t lo = 0, hi = t->n;
 
 	*found = false;
+	/* Trees are mostly built in canonical order: try the end first. */
+	if (t->n && ovl_path_cmp(t->v[t->n - 1].path, path) < 0)
+		return t->n;
 	while (lo < hi) {
 		size_t mid = lo + (hi - lo) / 2;
 		int c = ovl_path_cmp(t->v[mid].path, path);
@@ -1483,6 +1486,16 @@ struct scan {
 
 static int scan_dir(struct scan *s, int dfd, const char *path, bool parent_xwh);
 
+static int tree_append(struct ovl_tree *t, const struct ovl_entry *e)
+{
+	return tree_insert(t, t->n, e, e->path);
+}
+
+static int entry_cmp(const void *a, const void *b)
+{
+	return ovl_path_cmp(((const struct ovl_entry *)a)->path, ((const struct ovl_entry *)b)->path);
+}
+
 /* Stat, classify and add one entry: dfd/name is tree path `path`. */
 static int scan_entry(struct scan *s, int dfd, const char *name, const char *path, bool parent_xwh)
 {
@@ -1576,7 +1589,10 @@ static int scan_entry(struct scan *s, int dfd, const char *name, const char *pat
 			e.has_digest = false;
 		}
 	}
-	r = ovl_tree_add(s->t, &e, s->err);
+	/* Parents come before children here; the tree is sorted once at the end. */
+	r = tree_append(s->t, &e);
+	if (r)
+		ovl_err_set(s->err, r, "%s%s: out of memory", s->root, path);
 	if (!r && e.type == OVL_FT_DIR)
 		r = scan_dir(s, fd, path, (e.flags & OVL_ENTRY_XWHITEOUTS) != 0);
 out:
@@ -1711,6 +1727,8 @@ int ovl_tree_scan(const char *dir, unsigned int flags, struct ovl_tree **out, st
 	}
 	r = scan_entry(&s, dfd, ".", "/", false);
 	close(dfd);
+	if (!r)
+		qsort(s.t->v, s.t->n, sizeof(*s.t->v), entry_cmp);
 	if (!r && (r = fold_hardlinks(s.t)))
 		ovl_err_set(err, r, "%s: out of memory", dir);
 	if (r)
