@@ -138,6 +138,14 @@ bool ovl_check_errno(struct ovl_ctx *ctx, long ret, int err, int want_errno, con
 	return ok;
 }
 
+bool ovl_check_absent(struct ovl_ctx *ctx, const char *rel, const char *why)
+{
+	struct stat st;
+	int r = lstat(ovl_path(ctx, OVL_LAYER_MERGED, rel), &st);
+
+	return ovl_check_errno(ctx, r, errno, ENOENT, "lstat %s (%s)", rel, why);
+}
+
 const char *ovl_layer_name(enum ovl_layer layer)
 {
 	static const char *const names[OVL_NR_DIRS] = { "A", "B", "C", "upper", "work", "merged" };

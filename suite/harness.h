@@ -160,6 +160,9 @@ bool ovl_check_union(struct ovl_ctx *ctx, const char *what);
 bool ovl_check_errno(struct ovl_ctx *ctx, long ret, int err, int want_errno, const char *fmt, ...)
 	__attribute__((format(printf, 5, 6)));
 
+/* rel is hidden: lstat through the mount fails with ENOENT. why says what hides it. */
+bool ovl_check_absent(struct ovl_ctx *ctx, const char *rel, const char *why);
+
 /*
  * Reading rel through the merged mount gives exactly the content of rel in
  * the layer the model says wins the name (and that layer is want_layer,

@@ -51,6 +51,8 @@ run() { "$top/$BUILD/$1" run --no-progress --scratch "$scratch" --results "$resu
 # 1. A wrong model: the flipped build says the LOWEST layer wins.
 out=$(run ovlconform-flipped --fs tmpfs precedence 2>&1); rc=$?
 check "flipped model: the run exits 1 (FAIL)" test "$rc" -eq 1
+check "flipped model: at least 12 of the precedence cases FAIL" \
+	test "$(grep -cE '^not ok [0-9]+ [0-9]{4}-' <<<"$out")" -ge 12
 check "flipped model: 0001 same-name-a-wins FAILs" grep -q "^not ok 1 0001-same-name-a-wins:tmpfs$" <<<"$out"
 check "flipped model: KTAP shows the merged-view check failing" \
 	grep -q "^  not ok 1 after mount: merged view matches the model" <<<"$out"
