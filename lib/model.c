@@ -11,6 +11,7 @@
 #include "model.h"
 
 #include <errno.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -42,17 +43,18 @@ static void child_path(char *buf, size_t len, const char *dir, const char *name)
 	snprintf(buf, len, "%s/%s", strcmp(dir, "/") ? dir : "", name);
 }
 
-/* Emit e (from layer) at path into the merged tree, as the mount shows it. */
-static int emit(struct merge *m, const struct ovl_entry *e, size_t layer, const char *path)
+/*
+ * Add v at path to the merged tree as the mount shows it: from layer, no
+ * overlay marks (flags, trusted.overlay.* xattrs).
+ */
+static int add_visible(struct ovl_tree *out, const struct ovl_entry *e, size_t layer, const char *path,
+		       struct ovl_err *err)
 {
 	struct ovl_entry v = *e;
 	struct ovl_xattr *keep = NULL;
 	size_t nkeep = 0;
 	int r;
 
-	if (e->type == OVL_FT_HARDLINK && !ovl_tree_lookup(m->layers[layer], e->target))
-		return ovl_err_set(m->err, EINVAL, "layer %zu: %s: hardlink target %s missing",
-				   layer, e->path, e->target);
 	v.path = (char *)path;
 	v.layer = (int)layer;
 	v.flags = 0;
@@ -66,9 +68,36 @@ static int emit(struct merge *m, const struct ovl_entry *e, size_t layer, const 
 	}
 	v.xattrs = keep;
 	v.nxattrs = nkeep;
-	r = ovl_tree_add(m->out, &v, m->err);
+	r = ovl_tree_find_index(out, path, &(size_t){ 0 }) == 0 ? ovl_tree_replace(out, path, &v)
+								: ovl_tree_add(out, &v, err);
 	free(keep);
 	return r;
+}
+
+/* Emit e (from layer) at path into the merged tree. */
+static int emit(struct merge *m, const struct ovl_entry *e, size_t layer, const char *path)
+{
+	if (e->type == OVL_FT_HARDLINK && !ovl_tree_lookup(m->layers[layer], e->target))
+		return ovl_err_set(m->err, EINVAL, "layer %zu: %s: hardlink target %s missing",
+				   layer, e->path, e->target);
+	if (e->type == OVL_FT_WHITEOUT && (e->flags & OVL_ENTRY_XATTR_FORM) &&
+	    layer == OVL_LAYER_UPPER) {
+		/* The xattr form is a whiteout in lower layers only; in upper it is an empty file. */
+		struct ovl_entry f = { .type = OVL_FT_REG, .mode = 0644, .has_digest = true };
+
+		/* sha256 of no bytes (FIPS 180-2) */
+		memcpy(f.sha256, "\xe3\xb0\xc4\x42\x98\xfc\x1c\x14\x9a\xfb\xf4\xc8\x99\x6f\xb9\x24"
+			"\x27\xae\x41\xe4\x64\x9b\x93\x4c\xa4\x95\x99\x1b\x78\x52\xb8\x55", 32);
+		return add_visible(m->out, &f, layer, path, m->err);
+	}
+	return add_visible(m->out, e, layer, path, m->err);
+}
+
+/* Does e, in layer, hide its name? (The xattr form counts in lower layers only.) */
+static bool hides(const struct ovl_entry *e, size_t layer)
+{
+	return e->type == OVL_FT_WHITEOUT &&
+	       !((e->flags & OVL_ENTRY_XATTR_FORM) && layer == OVL_LAYER_UPPER);
 }
 
 /* Merge directory `path` whose layers (top first) are list[0..n). */
@@ -115,7 +144,7 @@ static int merge_dir(struct merge *m, const char *path, const size_t *list, size
 
 		if (i > 0 && strcmp(c[i - 1].name, top->name) == 0)
 			continue; /* a higher layer already decided this name */
-		if (top->e->type == OVL_FT_WHITEOUT)
+		if (hides(top->e, list[top->rank]))
 			continue;
 		child_path(child, sizeof(child), path, top->name);
 		r = emit(m, top->e, list[top->rank], child);
@@ -133,7 +162,7 @@ static int merge_dir(struct merge *m, const char *path, const size_t *list, size
 
 			if (!e)
 				continue;
-			if (e->type != OVL_FT_DIR)
+			if (e->type != OVL_FT_DIR) /* a whiteout or a non-dir ends the merge */
 				break;
 			sub[nsub++] = list[k];
 			if (e->flags & OVL_ENTRY_OPAQUE)
@@ -180,13 +209,12 @@ static int resolve_hardlinks(struct merge *m)
 		if (primary) {
 			v = (struct ovl_entry){ .type = OVL_FT_HARDLINK, .target = primary->path,
 						.layer = h->layer };
+			r = ovl_tree_replace(m->out, path, &v);
 		} else {
 			v = *ovl_tree_lookup(m->layers[h->layer], h->target);
-			v.layer = h->layer;
 			v.target = h->target; /* remembered for the names that follow */
-			v.flags = 0;
+			r = add_visible(m->out, &v, (size_t)h->layer, path, m->err);
 		}
-		r = ovl_tree_replace(m->out, path, &v);
 		free(path);
 		if (r)
 			return r;
@@ -280,7 +308,7 @@ int ovl_model_merge_dirs(const char *upper, const char *const *lowers, size_t nl
 	if (!lo)
 		return ovl_err_set(err, ENOMEM, "model: out of memory");
 	if (upper)
-		r = ovl_tree_scan(upper, 0, &up, err);
+		r = ovl_tree_scan(upper, OVL_SCAN_UPPER, &up, err);
 	for (size_t i = 0; i < nlowers && !r; i++)
 		r = ovl_tree_scan(lowers[i], 0, &lo[i], err);
 	if (!r)

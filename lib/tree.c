@@ -523,7 +523,7 @@ static int hexval(int c)
 static ssize_t token_read(const char **pp, unsigned char *out, size_t cap, bool stop_at_eq)
 {
 	const char *p = *pp;
-	bool quoted = *p == '"';
+	bool quoted = *p == '"', closed = false;
 	size_t n = 0;
 
 	if (quoted)
@@ -533,6 +533,7 @@ static ssize_t token_read(const char **pp, unsigned char *out, size_t cap, bool 
 
 		if (quoted && c == '"') {
 			p++;
+			closed = true;
 			break;
 		}
 		if (!quoted && (isspace(c) || (stop_at_eq && c == '=')))
@@ -561,9 +562,9 @@ static ssize_t token_read(const char **pp, unsigned char *out, size_t cap, bool 
 			return -1;
 		out[n++] = (unsigned char)c;
 		p++;
-		if (quoted && *p == 0)
-			return -1; /* unterminated */
 	}
+	if (quoted && !closed)
+		return -1; /* unterminated */
 	out[n] = 0;
 	*pp = p;
 	return (ssize_t)n;
@@ -702,14 +703,15 @@ static int parse_attrs(const char *p, struct ovl_entry *e, bool *has_size, const
 	}
 	for (;;) {
 		unsigned long long u;
-		ssize_t vlen = -1;
+		ssize_t vlen = -1, klen;
 		const char *k;
 
 		while (isspace((unsigned char)*p))
 			p++;
 		if (!*p || *p == '#')
 			break;
-		if (token_read(&p, key, TOKEN_MAX, true) < 0) {
+		klen = token_read(&p, key, TOKEN_MAX, true);
+		if (klen < 0) {
 			r = ovl_err_set(err, EINVAL, "%s: bad escape or quote in attribute", where);
 			goto out;
 		}
@@ -725,6 +727,14 @@ static int parse_attrs(const char *p, struct ovl_entry *e, bool *has_size, const
 		}
 		if (*p && !isspace((unsigned char)*p)) {
 			r = ovl_err_set(err, EINVAL, "%s: %s: junk after value", where, k);
+			goto out;
+		}
+		/* A NUL byte may stand in content and xattr values, nowhere else. */
+		if (klen == 0 || strlen(k) != (size_t)klen ||
+		    (vlen > 0 && strcmp(k, "data") != 0 && strncmp(k, "xattr.", 6) != 0 &&
+		     memchr(val, 0, (size_t)vlen))) {
+			r = ovl_err_set(err, EINVAL, "%s: %s: a NUL byte is allowed only in data= and "
+					"xattr values", where, k);
 			goto out;
 		}
 #define NEED_VALUE()                                                                          \
@@ -764,7 +774,7 @@ static int parse_attrs(const char *p, struct ovl_entry *e, bool *has_size, const
 			e->data_len = (size_t)vlen;
 		} else if (strcmp(k, "size") == 0) {
 			NEED_VALUE();
-			if (parse_uint((char *)val, 10, 1ULL << 40, &u))
+			if (parse_uint((char *)val, 10, 4ULL << 30, &u))
 				BAD_VALUE();
 			e->size = u;
 			*has_size = true;
@@ -817,6 +827,10 @@ static int parse_attrs(const char *p, struct ovl_entry *e, bool *has_size, const
 			e->rdev_major = (unsigned int)ma;
 			e->rdev_minor = (unsigned int)mi;
 		} else if (strcmp(k, "opaque") == 0) {
+			if (e->flags & (OVL_ENTRY_OPAQUE | OVL_ENTRY_XWHITEOUTS)) {
+				r = ovl_err_set(err, EINVAL, "%s: opaque given twice", where);
+				goto out;
+			}
 			if (vlen < 0 || strcmp((char *)val, "y") == 0)
 				e->flags |= OVL_ENTRY_OPAQUE;
 			else if (strcmp((char *)val, "x") == 0)
@@ -874,24 +888,80 @@ static int entry_check(struct ovl_entry *e, bool has_size, const char *where, st
 	if (!is_dev && (e->rdev_major || e->rdev_minor))
 		return ovl_err_set(err, EINVAL, "%s: dev= applies to chr/blk only", where);
 	if (e->type == OVL_FT_REG) {
+		unsigned char given[32];
+		bool check = e->has_digest;
+
 		if (e->data && (e->fill != OVL_FILL_NONE || (has_size && e->size != e->data_len)))
 			return ovl_err_set(err, EINVAL, "%s: give data= or size=/fill=, not both", where);
 		if (e->data)
 			e->size = e->data_len;
 		else if (has_size && e->fill == OVL_FILL_NONE && !e->has_digest)
 			e->fill = OVL_FILL_ZERO;
-		if (!e->has_digest) {
-			int r = entry_digest_fixture(e);
+		if (check && !e->data && e->fill == OVL_FILL_NONE && e->size > 0) {
+			/* A dump line: content known by digest only; it cannot be materialized. */
+			e->flags |= OVL_ENTRY_DIGEST_ONLY;
+		} else {
+			int r;
 
+			memcpy(given, e->sha256, sizeof(given));
+			r = entry_digest_fixture(e);
 			if (r)
 				return ovl_err_set(err, r, "%s: cannot digest content", where);
+			if (check && memcmp(given, e->sha256, sizeof(given)) != 0)
+				return ovl_err_set(err, EINVAL, "%s: sha256= does not match the content given",
+						   where);
 		}
-	} else if (e->data || has_size || e->fill || e->has_digest) {
-		return ovl_err_set(err, EINVAL, "%s: content applies to regular files only", where);
 	}
+	if (e->type == OVL_FT_CHR && e->rdev_major == 0 && e->rdev_minor == 0)
+		return ovl_err_set(err, EINVAL, "%s: chr dev=0:0 is overlayfs' whiteout; write 'whiteout'",
+				   where);
+	if (e->type == OVL_FT_HARDLINK && (e->mode || e->uid || e->gid || e->nxattrs))
+		return ovl_err_set(err, EINVAL, "%s: a hardlink takes no metadata (its target has it)",
+				   where);
+	if (e->type != OVL_FT_REG && (e->data || has_size || e->fill || e->has_digest))
+		return ovl_err_set(err, EINVAL, "%s: content applies to regular files only", where);
 	if (e->type == OVL_FT_WHITEOUT &&
 	    (e->mode || e->uid || e->gid || e->nxattrs))
 		return ovl_err_set(err, EINVAL, "%s: a whiteout takes no metadata", where);
+	return 0;
+}
+
+/*
+ * The canonical form of a hard-link group, as a scan sees it: the name
+ * first in canonical order is the file, every other name links to it.
+ */
+static int canonical_hardlinks(struct ovl_tree *t)
+{
+	for (size_t i = 0; i < t->n; i++) {
+		struct ovl_entry *h = &t->v[i], file, link = { .type = OVL_FT_HARDLINK, .layer = -1 };
+		char *old_target, *first;
+		size_t ti;
+		int r;
+
+		if (h->type != OVL_FT_HARDLINK || ovl_path_cmp(h->path, h->target) > 0)
+			continue;
+		/* h sorts before its target: h becomes the file, the others link to h. */
+		old_target = strdup(h->target);
+		first = strdup(h->path);
+		if (!old_target || !first || ovl_tree_find_index(t, old_target, &ti)) {
+			free(old_target);
+			free(first);
+			return old_target && first ? -EINVAL : -ENOMEM;
+		}
+		file = t->v[ti];
+		r = ovl_tree_replace(t, first, &file);
+		link.target = first;
+		if (!r)
+			r = ovl_tree_replace(t, old_target, &link);
+		for (size_t k = 0; k < t->n && !r; k++)
+			if (t->v[k].type == OVL_FT_HARDLINK && strcmp(t->v[k].target, old_target) == 0 &&
+			    strcmp(t->v[k].path, first) != 0)
+				r = ovl_tree_replace(t, t->v[k].path, &link);
+		free(old_target);
+		free(first);
+		if (r)
+			return r;
+	}
 	return 0;
 }
 
@@ -924,6 +994,7 @@ int ovl_fixture_parse(const char *text, const char *origin, struct ovl_fixture *
 		struct ovl_entry e = { .layer = -1 };
 		bool has_size = false;
 		size_t wl = 0;
+		ssize_t plen;
 
 		p = *nl ? nl + 1 : nl;
 		lineno++;
@@ -978,9 +1049,9 @@ int ovl_fixture_parse(const char *text, const char *origin, struct ovl_fixture *
 		while (isspace((unsigned char)*s))
 			s++;
 		path = malloc(PATH_MAX);
-		if (!path || *s == '"' || token_read((const char **)&s, path, PATH_MAX, false) <= 0 ||
-		    strlen((char *)path) == 0) {
-			r = ovl_err_set(err, EINVAL, "%s: missing or badly escaped path", where);
+		if (!path || *s == '"' || (plen = token_read((const char **)&s, path, PATH_MAX, false)) <= 0 ||
+		    strlen((char *)path) != (size_t)plen) {
+			r = ovl_err_set(err, EINVAL, "%s: missing or badly escaped path (or a NUL in it)", where);
 			free(path);
 			free(line);
 			goto fail;
@@ -1019,11 +1090,27 @@ int ovl_fixture_parse(const char *text, const char *origin, struct ovl_fixture *
 		if (r)
 			goto fail;
 	}
-	/* Hardlinks must name a regular file of the same tree. */
+	/*
+	 * Hardlinks must name a regular file of the same tree; xattr-form
+	 * whiteouts count as whiteouts only in a dir marked opaque=x.
+	 */
 	for (size_t i = 0; i < f->n; i++) {
 		for (size_t j = 0; j < f->trees[i]->n; j++) {
 			const struct ovl_entry *h = &f->trees[i]->v[j], *t;
 
+			if (h->type == OVL_FT_WHITEOUT && (h->flags & OVL_ENTRY_XATTR_FORM)) {
+				char parent[PATH_MAX];
+				const char *slash = strrchr(h->path, '/');
+
+				snprintf(parent, sizeof(parent), "%.*s", slash == h->path ? 1 : (int)(slash - h->path),
+					 h->path);
+				t = ovl_tree_lookup(f->trees[i], parent);
+				if (!t || !(t->flags & OVL_ENTRY_XWHITEOUTS)) {
+					r = ovl_err_set(err, EINVAL, "%s: whiteout %s form=xattr: its dir %s must "
+							"be marked opaque=x", origin, h->path, parent);
+					goto fail;
+				}
+			}
 			if (h->type != OVL_FT_HARDLINK)
 				continue;
 			t = ovl_tree_lookup(f->trees[i], h->target);
@@ -1033,6 +1120,12 @@ int ovl_fixture_parse(const char *text, const char *origin, struct ovl_fixture *
 				goto fail;
 			}
 		}
+	}
+	for (size_t i = 0; i < f->n && !r; i++)
+		r = canonical_hardlinks(f->trees[i]);
+	if (r) {
+		ovl_err_set(err, r, "%s: out of memory", origin);
+		goto fail;
 	}
 	if (f->n == 0 && (r = fixture_add_tree(f, "")))
 		goto fail;
@@ -1293,6 +1386,11 @@ static int materialize_one(int rootfd, const struct ovl_tree *t, const struct ov
 		fd = openat(pfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 		break;
 	case OVL_FT_REG:
+		if (e->flags & OVL_ENTRY_DIGEST_ONLY) {
+			r = -EINVAL;
+			what = "content known only by its sha256 (a dump line), cannot write it";
+			goto fail;
+		}
 		fd = openat(pfd, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
 		if (fd >= 0 && (r = write_content(fd, e))) {
 			what = "write";
@@ -1317,7 +1415,9 @@ static int materialize_one(int rootfd, const struct ovl_tree *t, const struct ov
 	case OVL_FT_WHITEOUT:
 		if (e->flags & OVL_ENTRY_XATTR_FORM) {
 			fd = openat(pfd, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
-			if (fd >= 0 && fsetxattr(fd, OVL_XATTR_WHITEOUT, "", 0, 0)) {
+			if (fd < 0)
+				goto fail_errno;
+			if (fsetxattr(fd, OVL_XATTR_WHITEOUT, "", 0, 0)) {
 				what = "setxattr " OVL_XATTR_WHITEOUT;
 				goto fail_errno;
 			}
@@ -1390,11 +1490,15 @@ int ovl_tree_materialize(const struct ovl_tree *t, const char *dir, unsigned int
 
 	if (rootfd < 0)
 		return ovl_err_set(err, errno, "%s: cannot open target dir: %m", dir);
-	for (size_t i = 0; i < t->n && !r; i++) {
-		r = materialize_one(rootfd, t, &t->v[i], flags, err);
-		if (r)
-			ovl_err_prefix(err, "%s", dir);
-	}
+	/* Hard links last: their target may sort after them. */
+	for (int pass = 0; pass < 2; pass++)
+		for (size_t i = 0; i < t->n && !r; i++) {
+			if ((t->v[i].type == OVL_FT_HARDLINK) != (pass == 1))
+				continue;
+			r = materialize_one(rootfd, t, &t->v[i], flags, err);
+			if (r)
+				ovl_err_prefix(err, "%s", dir);
+		}
 	for (size_t i = t->n; i-- > 0 && !r;) {
 		const struct ovl_entry *e = &t->v[i];
 		int fd;
@@ -1424,16 +1528,22 @@ static int read_xattrs(int fd, const char *path, struct ovl_entry *e)
 
 	for (;;) {
 		len = fd >= 0 ? flistxattr(fd, NULL, 0) : llistxattr(path, NULL, 0);
-		if (len < 0)
-			return errno == ENOTSUP ? 0 : -errno;
-		if (len == 0)
-			return 0;
+		if (len <= 0) {
+			int e = len < 0 && errno != ENOTSUP ? -errno : 0;
+
+			free(names);
+			return e;
+		}
 		free(names);
 		names = malloc((size_t)len);
 		if (!names)
 			return -ENOMEM;
 		len = fd >= 0 ? flistxattr(fd, names, (size_t)len) : llistxattr(path, names, (size_t)len);
-		if (len >= 0)
+		if (len == 0) {
+			free(names);
+			return 0;
+		}
+		if (len > 0)
 			break;
 		if (errno != ERANGE) {
 			free(names);
@@ -1573,8 +1683,10 @@ static int scan_entry(struct scan *s, int dfd, const char *name, const char *pat
 			e.uid = 0;
 			e.gid = 0;
 		}
+		/* "x" (a dir holding xattr whiteouts) means something in lower layers only. */
 		if (e.type == OVL_FT_DIR && x >= 0 && e.xattrs[x].len == 1 &&
-		    (e.xattrs[x].value[0] == 'y' || e.xattrs[x].value[0] == 'x')) {
+		    (e.xattrs[x].value[0] == 'y' ||
+		     (e.xattrs[x].value[0] == 'x' && !(s->flags & OVL_SCAN_UPPER)))) {
 			e.flags |= e.xattrs[x].value[0] == 'y' ? OVL_ENTRY_OPAQUE : OVL_ENTRY_XWHITEOUTS;
 			xattr_del(&e, (size_t)x);
 		}

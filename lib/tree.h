@@ -90,6 +90,7 @@ struct ovl_xattr {
 #define OVL_ENTRY_OPAQUE	0x1u	/* dir: trusted.overlay.opaque="y" */
 #define OVL_ENTRY_XWHITEOUTS	0x2u	/* dir: trusted.overlay.opaque="x", holds xattr whiteouts */
 #define OVL_ENTRY_XATTR_FORM	0x4u	/* whiteout: empty file + trusted.overlay.whiteout */
+#define OVL_ENTRY_DIGEST_ONLY	0x8u	/* file: content known by sha256 only (a parsed dump) */
 
 /*
  * One entry of a tree. Read-only for users of the library: get entries from
@@ -183,6 +184,8 @@ int ovl_tree_materialize(const struct ovl_tree *t, const char *dir, unsigned int
 
 /* Scan flags. */
 #define OVL_SCAN_MERGED		0x1u	/* dir is an overlay mount: no whiteout/opaque decoding */
+#define OVL_SCAN_UPPER		0x2u	/* dir is an upper layer: opaque=x and xattr whiteouts
+					   mean nothing there (the kernel honours them in lowers) */
 
 /*
  * Read directory dir into a new tree (content hashed with sha256, xattrs

@@ -217,6 +217,7 @@ struct run_state {
 	const struct ovl_run_opts *opts;
 	struct ovl_run_result *res;
 	int kmsg_fd;
+	int lock_fd;			/* held for the run; children must not keep it */
 	char run_dir[PATH_MAX];		/* results/<id> */
 	char scratch[PATH_MAX];		/* scratch/run-<id> */
 	size_t total, done;
@@ -385,6 +386,11 @@ static void run_case(struct run_state *st, const struct ovl_case *c, const struc
 	}
 	if (pid == 0) {
 		close(pfd[0]);
+		/* A child that outlives a killed runner must not keep its run looking alive. */
+		if (st->lock_fd >= 0)
+			close(st->lock_fd);
+		if (st->kmsg_fd >= 0)
+			close(st->kmsg_fd);
 		ctx.rec_fd = pfd[1];
 		ctx.log = log;
 		case_child(&ctx, runner);
@@ -603,7 +609,7 @@ int ovl_run(const struct ovl_run_opts *opts)
 	const struct ovl_case **sel = NULL;
 	size_t nall = ovl_cases_all(&all), nsel = 0;
 	struct ovl_run_result res = { 0 };
-	struct run_state st = { .opts = opts, .res = &res, .kmsg_fd = -1 };
+	struct run_state st = { .opts = opts, .res = &res, .kmsg_fd = -1, .lock_fd = -1 };
 	char why[2048], priv_why[256] = "", kc_why[1024] = "", path[PATH_MAX + 64];
 	struct ovl_kconfig *kc = NULL;
 	struct ovl_err kerr = { "" };
@@ -664,6 +670,7 @@ int ovl_run(const struct ovl_run_opts *opts)
 	snprintf(res.run_dir, sizeof(res.run_dir), "%s", st.run_dir);
 	snprintf(path, sizeof(path), "%s/lock", st.scratch);
 	lockfd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+	st.lock_fd = lockfd;
 	if (lockfd < 0 || flock(lockfd, LOCK_EX)) {
 		fprintf(stderr, "ovlconform: cannot lock %s: %s\n", path, strerror(errno));
 		free(sel);

@@ -82,6 +82,17 @@ static const struct model_case cases[] = {
 	  "dir /d mode=0755 uid=0 gid=0  # layer 0\n"
 	  "dir /d/e mode=0755 uid=0 gid=0  # layer 0\n"
 	  "fifo /d/e/u mode=0644 uid=0 gid=0  # layer 0\n" },
+	{ "a hard link whose first name is hidden shows as a file, without overlay xattrs",
+	  "[upper]\nwhiteout /a\n[A]\nfile /a data=x xattr.trusted.overlay.origin=o xattr.user.k=v\n"
+	  "hardlink /b target=/a\nhardlink /c target=/a\n",
+	  "dir / mode=0755 uid=0 gid=0  # layer 0\n"
+	  "file /b mode=0644 uid=0 gid=0 size=1 sha256=2d711642b726b04401627ca9fbac32f5c8530fb1903cc4db02258717921a4881 xattr.user.k=\"v\"  # layer 1\n"
+	  "hardlink /c target=\"/b\"  # layer 1\n" },
+	{ "an xattr whiteout in the upper layer is just an empty file",
+	  "[upper]\ndir /x opaque=x\nwhiteout /x/w form=xattr\n[A]\nfifo /x/w\n",
+	  "dir / mode=0755 uid=0 gid=0  # layer 0\n"
+	  "dir /x mode=0755 uid=0 gid=0  # layer 0\n"
+	  "file /x/w mode=0644 uid=0 gid=0 size=0 sha256=e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855  # layer 0\n" },
 	{ "hardlinked names in one lower stay linked",
 	  "[A]\nfile /a data=x\nhardlink /b target=/a\n",
 	  "dir / mode=0755 uid=0 gid=0  # layer 1\n"

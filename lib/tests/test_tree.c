@@ -139,6 +139,17 @@ static const struct {
 	{ "dir /d xattr.trusted.overlay.opaque=y\n", "use the opaque/whiteout marks" },
 	{ "file /a xattr.user.k=1 xattr.user.k=2\n", "given twice" },
 	{ "file /a uid=-1\n", "uid: bad value" },
+	{ "file /a data=\"\n", "bad escape, quote or length" },
+	{ "file /a\\x00/x\n", "a NUL in it" },
+	{ "file /a mode=0600\\x00junk\n", "a NUL byte is allowed only in data=" },
+	{ "file /a data=abc sha256=0000000000000000000000000000000000000000000000000000000000000000\n",
+	  "sha256= does not match" },
+	{ "chr /c dev=0:0\n", "chr dev=0:0 is overlayfs' whiteout" },
+	{ "dir /d opaque opaque=x\n", "opaque given twice" },
+	{ "file /a\nhardlink /b target=/a mode=0600\n", "a hardlink takes no metadata" },
+	{ "whiteout /w form=xattr\n", "its dir / must be marked opaque=x" },
+	{ "dir /d\nwhiteout /d/w form=xattr\n", "its dir /d must be marked opaque=x" },
+	{ "file /a size=5000000000\n", "size: bad value" },
 };
 
 static void test_parse_errors(void **state)
@@ -279,6 +290,7 @@ static void test_materialize_scan_unprivileged(void **state)
 		  "file /x data=hi xattr.user.a=\"1\" xattr.user.b=\"\\x00\\xff\"\n"
 		  "symlink /ln target=\"ro/inside\"\n"
 		  "hardlink /x2 target=/x\n"
+		  "hardlink /a-before-its-target target=/x\n"
 		  "fifo /p mode=0640\n"
 		  "sock /s mode=0600\n",
 		  OVL_MAT_NO_OWNER, OVL_DUMP_NO_OWNER | 0);
@@ -327,6 +339,48 @@ static void test_materialize_stays_beneath(void **state)
 	ovl_fixture_free(f);
 }
 
+/* A parsed dump knows content by digest only: it parses, but never materializes. */
+static void test_digest_only_is_not_materialized(void **state)
+{
+	struct ovl_fixture *f = parse_ok("file /f size=3 sha256="
+					 "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad\n");
+	struct ovl_err err = { "" };
+	char sub[256];
+
+	snprintf(sub, sizeof(sub), "%s/d", (char *)*state);
+	assert_int_equal(mkdir(sub, 0755), 0);
+	assert_int_equal(ovl_tree_materialize(ovl_fixture_tree(f, ""), sub, OVL_MAT_NO_OWNER, &err),
+			 -EINVAL);
+	assert_non_null(strstr(err.msg, "/f: content known only by its sha256"));
+	ovl_fixture_free(f);
+}
+
+/* opaque=x and xattr whiteouts mean something in lower layers only. */
+static void test_scan_upper_keeps_xattr_whiteouts_as_files(void **state)
+{
+	struct ovl_fixture *f = parse_ok("dir /x opaque=x\nwhiteout /x/w form=xattr\n");
+	struct ovl_tree *t = NULL;
+	struct ovl_err err = { "" };
+	const struct ovl_entry *e;
+	char sub[256];
+
+	if (geteuid() != 0)
+		skip();
+	snprintf(sub, sizeof(sub), "%s/up", (char *)*state);
+	assert_int_equal(mkdir(sub, 0755), 0);
+	if (ovl_tree_materialize(ovl_fixture_tree(f, ""), sub, 0, &err))
+		fail_msg("materialize: %s", err.msg);
+	assert_int_equal(ovl_tree_scan(sub, OVL_SCAN_UPPER, &t, &err), 0);
+	e = ovl_tree_lookup(t, "/x/w");
+	assert_int_equal(e->type, OVL_FT_REG);
+	assert_int_equal(ovl_tree_lookup(t, "/x")->flags & OVL_ENTRY_XWHITEOUTS, 0);
+	ovl_tree_unref(t);
+	assert_int_equal(ovl_tree_scan(sub, 0, &t, &err), 0);
+	assert_int_equal(ovl_tree_lookup(t, "/x/w")->type, OVL_FT_WHITEOUT);
+	ovl_tree_unref(t);
+	ovl_fixture_free(f);
+}
+
 static void test_scan_missing_dir(void **state)
 {
 	(void)state;
@@ -352,6 +406,9 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_materialize_scan_unprivileged, make_tmpdir, remove_tmpdir),
 		cmocka_unit_test_setup_teardown(test_materialize_scan_privileged, make_tmpdir, remove_tmpdir),
 		cmocka_unit_test_setup_teardown(test_materialize_stays_beneath, make_tmpdir, remove_tmpdir),
+		cmocka_unit_test_setup_teardown(test_digest_only_is_not_materialized, make_tmpdir, remove_tmpdir),
+		cmocka_unit_test_setup_teardown(test_scan_upper_keeps_xattr_whiteouts_as_files, make_tmpdir,
+						remove_tmpdir),
 	};
 
 	return cmocka_run_group_tests_name("lib/tree", tests, NULL, NULL);
