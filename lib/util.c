@@ -209,18 +209,34 @@ int ovl_mkdir_p(const char *path, mode_t mode)
 	return 0;
 }
 
-static int remove_at(int pfd, const char *name, dev_t dev)
+/* The mount a path lives on: statx's mount id, or its st_dev where that is missing. */
+static int mount_of(int pfd, const char *name, unsigned long long *id, bool *is_dir)
 {
-	struct stat st;
-	int fd, r = 0;
+	struct statx sx;
+
+	if (statx(pfd, name, AT_SYMLINK_NOFOLLOW, STATX_TYPE | STATX_MNT_ID, &sx))
+		return -errno;
+	*is_dir = S_ISDIR(sx.stx_mode);
+	*id = (sx.stx_mask & STATX_MNT_ID) ? sx.stx_mnt_id
+	      : ((unsigned long long)sx.stx_dev_major << 32 | sx.stx_dev_minor);
+	return 0;
+}
+
+static int remove_at(int pfd, const char *name, unsigned long long mnt)
+{
+	unsigned long long here;
+	bool is_dir;
+	int fd, r;
 	DIR *d;
 	struct dirent *de;
 
-	if (fstatat(pfd, name, &st, AT_SYMLINK_NOFOLLOW))
-		return errno == ENOENT ? 0 : -errno;
-	if (!S_ISDIR(st.st_mode))
+	r = mount_of(pfd, name, &here, &is_dir);
+	if (r)
+		return r == -ENOENT ? 0 : r;
+	if (!is_dir)
 		return unlinkat(pfd, name, 0) && errno != ENOENT ? -errno : 0;
-	if (st.st_dev != dev)
+	/* Another mount (even a bind mount of the same filesystem) is not ours to empty. */
+	if (here != mnt)
 		return -EBUSY;
 	fd = openat(pfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	if (fd < 0)
@@ -237,7 +253,7 @@ static int remove_at(int pfd, const char *name, dev_t dev)
 
 		if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
 			continue;
-		e = remove_at(dirfd(d), de->d_name, dev);
+		e = remove_at(dirfd(d), de->d_name, mnt);
 		if (e && !r)
 			r = e;
 	}
@@ -249,9 +265,11 @@ static int remove_at(int pfd, const char *name, dev_t dev)
 
 int ovl_remove_tree(const char *path)
 {
-	struct stat st;
+	unsigned long long mnt;
+	bool is_dir;
+	int r = mount_of(AT_FDCWD, path, &mnt, &is_dir);
 
-	if (lstat(path, &st))
-		return errno == ENOENT ? 0 : -errno;
-	return remove_at(AT_FDCWD, path, st.st_dev);
+	if (r)
+		return r == -ENOENT ? 0 : r;
+	return remove_at(AT_FDCWD, path, mnt);
 }

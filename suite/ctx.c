@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <unistd.h>
 
 #include <libmount.h>
@@ -62,6 +63,8 @@ static void __attribute__((noreturn)) end_case(struct ovl_ctx *ctx, enum ovl_out
 
 	vsnprintf(why, sizeof(why), fmt, ap);
 	ovl_log(ctx, "%s: %s", ovl_outcome_name(o), why);
+	if (ctx->mounted)
+		ovl_umount_union(ctx);
 	record(ctx, 'E', ovl_outcome_name(o), why);
 	fflush(NULL);
 	_exit(0);
@@ -446,18 +449,72 @@ static int name_cmp(const void *a, const void *b)
 	return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
+/* The names of one readdir pass over dir (sorted); whiteouts found go to diags. */
+static char **readdir_pass(struct ovl_ctx *ctx, DIR *dir, size_t *n, struct ovl_buf *diags)
+{
+	char **v = NULL;
+	struct dirent *de;
+
+	*n = 0;
+	errno = 0;
+	while ((de = readdir(dir))) {
+		struct stat st;
+		char **nv;
+
+		if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
+			continue;
+		nv = realloc(v, (*n + 1) * sizeof(*v));
+		if (!nv || !(nv[*n] = strdup(de->d_name)))
+			ovl_brok(ctx, "out of memory");
+		v = nv;
+		(*n)++;
+		/* A whiteout is a 0/0 char device; other devices are ordinary names. */
+		if (fstatat(dirfd(dir), de->d_name, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
+		    S_ISCHR(st.st_mode) && st.st_rdev == makedev(0, 0))
+			ovl_buf_printf(diags, "readdir shows %s, a whiteout (0/0 char device)\n", de->d_name);
+		errno = 0;
+	}
+	if (errno)
+		ovl_brok(ctx, "readdir: %s", strerror(errno));
+	if (*n)
+		qsort(v, *n, sizeof(*v), name_cmp);
+	return v;
+}
+
+/* Compare one pass (sorted) with the model's names (sorted). */
+static bool pass_matches(char **got, size_t ngot, char **want, size_t nwant, const char *pass,
+			 struct ovl_buf *diags)
+{
+	for (size_t i = 0; i + 1 < ngot; i++)
+		if (strcmp(got[i], got[i + 1]) == 0) {
+			ovl_buf_printf(diags, "%s: readdir lists %s more than once\n", pass, got[i]);
+			return false;
+		}
+	for (size_t i = 0, j = 0; i < ngot || j < nwant;) {
+		int c = i == ngot ? 1 : j == nwant ? -1 : strcmp(got[i], want[j]);
+
+		if (c) {
+			ovl_buf_printf(diags, "%s: readdir lists %zu names, the model %zu; first difference: "
+				       "%s %s\n", pass, ngot, nwant, c < 0 ? got[i] : want[j],
+				       c < 0 ? "is listed but not in the model" : "is in the model but not listed");
+			return false;
+		}
+		i++;
+		j++;
+	}
+	return true;
+}
+
 bool ovl_check_readdir(struct ovl_ctx *ctx, const char *rel)
 {
 	struct ovl_tree *model = ovl_model_now(ctx);
 	const char *dirpath = ovl_path(ctx, OVL_LAYER_MERGED, rel);
-	char mrel[PATH_MAX], name[PATH_MAX + 64], d[1024];
-	char **got = NULL, **want = NULL;
-	size_t ngot = 0, nwant = 0, i;
-	bool ok = true;
+	char mrel[PATH_MAX], name[PATH_MAX + 64];
+	char **got[2] = { NULL, NULL }, **want = NULL;
+	size_t ngot[2] = { 0, 0 }, nwant = 0, idx;
 	struct ovl_buf diags = OVL_BUF_INIT;
+	bool ok;
 	DIR *dir;
-	struct dirent *de;
-	size_t idx;
 
 	snprintf(mrel, sizeof(mrel), "%s%s", rel[0] == '/' ? "" : "/", rel);
 	if (strcmp(mrel, "/") != 0 && mrel[strlen(mrel) - 1] == '/')
@@ -466,64 +523,29 @@ bool ovl_check_readdir(struct ovl_ctx *ctx, const char *rel)
 		ovl_brok(ctx, "ovl_check_readdir(%s): the model has no such directory", rel);
 	for (idx++; idx < ovl_tree_count(model); idx++) {
 		const struct ovl_entry *e = ovl_tree_entry_at(model, idx);
+		char **nv;
 
 		if (!ovl_path_is_below(e->path, mrel))
 			break;
 		if (strchr(e->path + strlen(mrel) + (strcmp(mrel, "/") != 0), '/'))
 			continue;
-		want = realloc(want, (nwant + 1) * sizeof(*want));
-		want[nwant++] = strdup(ovl_path_basename(e->path));
+		nv = realloc(want, (nwant + 1) * sizeof(*want));
+		if (!nv || !(nv[nwant] = strdup(ovl_path_basename(e->path))))
+			ovl_brok(ctx, "out of memory");
+		want = nv;
+		nwant++;
 	}
 	dir = opendir(dirpath);
 	if (!dir)
 		ovl_brok(ctx, "opendir %s: %s", dirpath, strerror(errno));
-	/* Read it, rewind, read it again: both passes must list the same. */
-	for (int pass = 0; pass < 2; pass++) {
-		size_t before = ngot;
-
-		while ((de = readdir(dir))) {
-			if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
-				continue;
-			got = realloc(got, (ngot + 1) * sizeof(*got));
-			got[ngot++] = strdup(de->d_name);
-			if (de->d_type == DT_CHR || strncmp(de->d_name, ".wh.", 4) == 0) {
-				snprintf(d, sizeof(d), "readdir shows %s (d_type %u): a whiteout or marker",
-					 de->d_name, de->d_type);
-				ovl_buf_printf(&diags, "%s\n", d);
-				ok = false;
-			}
-		}
-		if (pass == 0)
-			rewinddir(dir);
-		else if (ngot - before != before) {
-			snprintf(d, sizeof(d), "after rewinddir readdir gave %zu names, first pass %zu",
-				 ngot - before, before);
-			ovl_buf_printf(&diags, "%s\n", d);
-			ok = false;
-		}
-	}
+	/* Read it, rewind, read it again: each pass must list the model's names once. */
+	got[0] = readdir_pass(ctx, dir, &ngot[0], &diags);
+	rewinddir(dir);
+	got[1] = readdir_pass(ctx, dir, &ngot[1], &diags);
 	closedir(dir);
-	qsort(got, ngot, sizeof(*got), name_cmp);
-	qsort(want, nwant, sizeof(*want), name_cmp);
-	/* Each pass once: the sorted list holds every name exactly twice. */
-	for (i = 0; i + 1 < ngot; i += 2)
-		if (strcmp(got[i], got[i + 1]) != 0 || (i + 2 < ngot && strcmp(got[i], got[i + 2]) == 0)) {
-			snprintf(d, sizeof(d), "name %s is not listed exactly once per pass", got[i]);
-			ovl_buf_printf(&diags, "%s\n", d);
-			ok = false;
-			break;
-		}
-	if (ok && ngot != 2 * nwant) {
-		snprintf(d, sizeof(d), "readdir lists %zu names, the model %zu", ngot / 2, nwant);
-		ovl_buf_printf(&diags, "%s\n", d);
-		ok = false;
-	}
-	for (i = 0; ok && i < nwant; i++)
-		if (strcmp(want[i], got[2 * i]) != 0) {
-			snprintf(d, sizeof(d), "readdir lists %s where the model has %s", got[2 * i], want[i]);
-			ovl_buf_printf(&diags, "%s\n", d);
-			ok = false;
-		}
+	ok = diags.len == 0;
+	ok = pass_matches(got[0], ngot[0], want, nwant, "first pass", &diags) && ok;
+	ok = pass_matches(got[1], ngot[1], want, nwant, "after rewinddir", &diags) && ok;
 	snprintf(name, sizeof(name), "readdir %s lists each name of the model once", mrel);
 	check_result(ctx, ok, name);
 	if (diags.data) {
@@ -531,7 +553,8 @@ bool ovl_check_readdir(struct ovl_ctx *ctx, const char *rel)
 		diag_lines(ctx, diags.data, 12);
 	}
 	ovl_buf_free(&diags);
-	ovl_strv_free(got, ngot);
+	ovl_strv_free(got[0], ngot[0]);
+	ovl_strv_free(got[1], ngot[1]);
 	ovl_strv_free(want, nwant);
 	ovl_tree_unref(model);
 	return ok;
@@ -623,8 +646,10 @@ static void check_features(struct ovl_ctx *ctx)
 	if (!list)
 		ovl_brok(ctx, "out of memory");
 	for (tok = strtok_r(list, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
-		char base[PATH_MAX], l[PATH_MAX + 8], u[PATH_MAX + 8], w[PATH_MAX + 8], m[PATH_MAX + 8];
-		struct ovl_union_spec s = { .lowers = { l }, .nlowers = 1, .merged = m, .options = tok };
+		char base[PATH_MAX], l[PATH_MAX + 8], l2[PATH_MAX + 8], u[PATH_MAX + 8], w[PATH_MAX + 8];
+		char m[PATH_MAX + 8];
+		/* Two lowers: a union without upper needs at least two. */
+		struct ovl_union_spec s = { .lowers = { l, l2 }, .nlowers = 2, .merged = m, .options = tok };
 		char why[2048], optname[128], *eq;
 		struct libmnt_table *tb;
 		struct libmnt_fs *fs;
@@ -635,10 +660,11 @@ static void check_features(struct ovl_ctx *ctx)
 		if (ovl_fmt(base, sizeof(base), "%s/probe", ctx->root))
 			ovl_brok(ctx, "%s/probe: path too long", ctx->root);
 		snprintf(l, sizeof(l), "%s/l", base);
+		snprintf(l2, sizeof(l2), "%s/l2", base);
 		snprintf(u, sizeof(u), "%s/u", base);
 		snprintf(w, sizeof(w), "%s/w", base);
 		snprintf(m, sizeof(m), "%s/m", base);
-		if (ovl_mkdir_p(l, 0755) || ovl_mkdir_p(u, 0755) || ovl_mkdir_p(w, 0755) ||
+		if (ovl_mkdir_p(l, 0755) || ovl_mkdir_p(l2, 0755) || ovl_mkdir_p(u, 0755) || ovl_mkdir_p(w, 0755) ||
 		    ovl_mkdir_p(m, 0755))
 			ovl_brok(ctx, "mkdir %s/*: %s", base, strerror(errno));
 		if (!ctx->c->no_upper) {

@@ -167,6 +167,9 @@ int ovl_case_validate(const struct ovl_case *c, const char *fixtures_dir, char *
 		return WHY("%s: timeout %u s is over the %u s limit", file, c->timeout, OVL_TIMEOUT_MAX);
 	if (lowers > 3)
 		return WHY("%s: lowers=%u, but the runner builds A, B and C only", file, lowers);
+	if (c->no_upper && lowers < 2)
+		return WHY("%s: no_upper with lowers=%u: a union without upper needs two lowers", file,
+			   lowers);
 	if (!c->needs_root && (c->fixture || c->mount_options || c->needs_features))
 		return WHY("%s: it mounts or builds layers (fixture, mount options or features) but "
 			   "says needs_root = false", file);

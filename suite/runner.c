@@ -45,6 +45,9 @@
 
 static volatile sig_atomic_t stop_signal;
 
+/* How long a case may take to die after SIGKILL before the runner gives up on it. */
+#define KILL_GRACE_S 10
+
 static void on_stop(int sig)
 {
 	stop_signal = sig;
@@ -171,8 +174,9 @@ static bool have_caps(char *why, size_t len)
 /* Needs that the runner checks before it forks: CONF with the reason. */
 static bool needs_met(const struct ovl_case *c, const struct ovl_backing *b, bool privileged,
 		      const char *priv_why, const struct ovl_kconfig *kc, const char *kc_why,
-		      char *why, size_t len)
+		      enum ovl_outcome *unmet, char *why, size_t len)
 {
+	*unmet = OVL_CONF;
 	if (c->fs && !(c->fs & b->bit)) {
 		snprintf(why, len, "the case does not run on %s (its .fs mask excludes it)", b->name);
 		return false;
@@ -206,6 +210,7 @@ static bool needs_met(const struct ovl_case *c, const struct ovl_backing *b, boo
 	}
 	if (b->outcome != OVL_PASS) {
 		ovl_fmt(why, len, "backing filesystem %s: %s", b->name, b->reason);
+		*unmet = b->outcome; /* CONF: cannot be made here; BROK: it broke */
 		return false;
 	}
 	return true;
@@ -232,15 +237,36 @@ static unsigned long long ns_inode(pid_t pid, const char *ns)
 	return stat(path, &st) ? 0 : (unsigned long long)st.st_ino;
 }
 
-/* Processes (other than the runner) whose mount namespace is mntns; killed. */
-static int kill_ns_holders(unsigned long long mntns, char *what, size_t len)
+/*
+ * Hold the case's mount namespace open while the runner looks at it: its
+ * inode number cannot be handed to another namespace meanwhile. -1 when
+ * the child is gone already or the number does not match.
+ */
+static int pin_mntns(pid_t pid, unsigned long long want)
+{
+	char path[64];
+	struct stat st;
+	int fd;
+
+	snprintf(path, sizeof(path), "/proc/%d/ns/mnt", (int)pid);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd >= 0 && (fstat(fd, &st) || (unsigned long long)st.st_ino != want)) {
+		close(fd);
+		fd = -1;
+	}
+	return fd;
+}
+
+/* Processes (other than the runner) in the pinned mount namespace nsfd; killed. */
+static int kill_ns_holders(int nsfd, char *what, size_t len)
 {
 	DIR *d = opendir("/proc");
 	struct dirent *de;
+	struct stat ns;
 	int n = 0;
 
 	*what = 0;
-	if (!d || !mntns) {
+	if (!d || fstat(nsfd, &ns)) {
 		if (d)
 			closedir(d);
 		return 0;
@@ -249,7 +275,7 @@ static int kill_ns_holders(unsigned long long mntns, char *what, size_t len)
 		pid_t pid = (pid_t)atoi(de->d_name);
 		char comm[64] = "?", path[64], *s = NULL;
 
-		if (pid <= 0 || pid == getpid() || ns_inode(pid, "mnt") != mntns)
+		if (pid <= 0 || pid == getpid() || ns_inode(pid, "mnt") != (unsigned long long)ns.st_ino)
 			continue;
 		snprintf(path, sizeof(path), "/proc/%d/comm", (int)pid);
 		if (ovl_read_file(path, &s, NULL, 64) == 0) {
@@ -262,6 +288,23 @@ static int kill_ns_holders(unsigned long long mntns, char *what, size_t len)
 	}
 	closedir(d);
 	return n;
+}
+
+/* Mounts left below the case's dir in this namespace: one "L path" record each. */
+static void report_leftover_mounts(struct ovl_ctx *ctx)
+{
+	char **left = NULL;
+	size_t n = 0;
+
+	if (ovl_mounts_under(ctx->root, &left, &n))
+		return;
+	for (size_t i = 0; i < n; i++) {
+		char rec[PATH_MAX + 8];
+
+		snprintf(rec, sizeof(rec), "L %s\n", left[i]);
+		ovl_write_all(ctx->rec_fd, rec, strlen(rec));
+	}
+	ovl_strv_free(left, n);
 }
 
 static void __attribute__((noreturn)) child_fail(int fd, const char *what)
@@ -321,6 +364,9 @@ static void __attribute__((noreturn)) case_child(struct ovl_ctx *ctx, pid_t runn
 	while ((w = wait(&status)) != body)
 		if (w < 0 && errno != EINTR)
 			_exit(1);
+	/* The harness unmounts what it mounted; anything still here is a leftover. */
+	if (WIFEXITED(status))
+		report_leftover_mounts(ctx);
 	if (WIFSIGNALED(status)) {
 		snprintf(rec, sizeof(rec), "E BROK the case process was killed by signal %d (%s)\n",
 			 WTERMSIG(status), strsignal(WTERMSIG(status)));
@@ -343,7 +389,11 @@ static void run_case(struct run_state *st, const struct ovl_case *c, const struc
 	int pfd[2], pidfd, status = 0;
 	long taint0;
 	pid_t pid, runner = getpid();
-	unsigned long long mntns = 0;
+	int nsfd = -1;
+	bool fail_from_checks = false;
+	double killed_at = 0;
+	char **left_in_ns = NULL;
+	size_t nleft_in_ns = 0;
 	FILE *log;
 	char **left = NULL;
 	size_t nleft = 0;
@@ -403,19 +453,33 @@ static void run_case(struct run_state *st, const struct ovl_case *c, const struc
 		struct pollfd p[2] = { { pfd[0], POLLIN, 0 }, { pidfd, POLLIN, 0 } };
 		int left_ms = (int)((deadline - now()) * 1000);
 
-		if (stop_signal && !r->timed_out) {
+		if (stop_signal && !killed_at) {
 			kill(-pid, SIGKILL);
+			killed_at = now();
 			set_outcome(r, OVL_BROK, "the run was interrupted by signal %d", (int)stop_signal);
 		}
-		if (left_ms <= 0 && !r->timed_out && !exited) {
+		if (left_ms <= 0 && !killed_at && !exited) {
 			kill(-pid, SIGKILL);
+			killed_at = now();
 			r->timed_out = true;
 			set_outcome(r, OVL_FAIL, "timed out after %u s; its process group was killed",
 				    timeout);
 		}
-		if (poll(p, 2, left_ms > 0 ? (left_ms < 200 ? left_ms : 200) : 200) < 0 && errno != EINTR)
+		if (killed_at && now() - killed_at > KILL_GRACE_S) {
+			/* Unkillable: stuck in the kernel. Say so and go on; teardown will tell the rest. */
+			set_outcome(r, OVL_FAIL, "%s; the case did not die within %d s of SIGKILL (stuck "
+				    "in the kernel?)", r->timed_out ? "timed out" : "killed", KILL_GRACE_S);
+			strv_push(&r->diag, &r->ndiag, r->reason);
 			break;
-		if (p[0].revents) {
+		}
+		if (poll(p, pidfd >= 0 ? 2 : 1, left_ms > 0 && left_ms < 200 ? left_ms : 200) < 0 &&
+		    errno != EINTR) {
+			set_outcome(r, OVL_BROK, "poll: %s", strerror(errno));
+			kill(-pid, SIGKILL);
+			if (!killed_at)
+				killed_at = now();
+		}
+		if (open_pipe && p[0].revents) {
 			ssize_t n = read(pfd[0], linebuf + linelen, sizeof(linebuf) - 1 - linelen);
 
 			if (n <= 0) {
@@ -427,8 +491,10 @@ static void run_case(struct run_state *st, const struct ovl_case *c, const struc
 				linebuf[linelen] = 0;
 				while ((nl = strchr(s, '\n'))) {
 					*nl = 0;
-					if (s[0] == 'N' && s[1] == ' ')
-						mntns = strtoull(s + 2, NULL, 10);
+					if (s[0] == 'N' && s[1] == ' ' && nsfd < 0)
+						nsfd = pin_mntns(pid, strtoull(s + 2, NULL, 10));
+					else if (s[0] == 'L' && s[1] == ' ')
+						strv_push(&left_in_ns, &nleft_in_ns, s + 2);
 					else if (s[0] == 'E' || s[0] == 'C' || s[0] == 'D')
 						take_record(r, s, &early, why, sizeof(why));
 					s = nl + 1;
@@ -439,10 +505,10 @@ static void run_case(struct run_state *st, const struct ovl_case *c, const struc
 					linelen = 0; /* an overlong record: drop it */
 			}
 		}
-		if (pidfd < 0 || p[1].revents) {
-			if (waitpid(pid, &status, pidfd < 0 ? 0 : WNOHANG) == pid)
-				exited = true;
-		}
+		if (!exited && waitpid(pid, &status, WNOHANG) == pid)
+			exited = true;
+		if (!open_pipe)
+			p[0].fd = -1;
 	}
 	if (pidfd >= 0)
 		close(pidfd);
@@ -462,6 +528,7 @@ static void run_case(struct run_state *st, const struct ovl_case *c, const struc
 			for (size_t i = 0; i < r->nchecks; i++)
 				nf += r->checks[i].outcome == OVL_FAIL;
 			set_outcome(r, OVL_FAIL, "%zu of %zu checks failed", nf, r->nchecks);
+			fail_from_checks = true;
 		} else if (early != OVL_PASS) {
 			set_outcome(r, early, "%s", why);
 		} else if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
@@ -471,7 +538,7 @@ static void run_case(struct run_state *st, const struct ovl_case *c, const struc
 		}
 	}
 
-	/* The kernel's health. */
+	/* The kernel's health: a WARN/BUG or a new taint fails the case, whatever its checks said. */
 	ovl_kmsg_read(st->kmsg_fd, &kbuf);
 	if (kbuf.data && *kbuf.data) {
 		char *save = NULL;
@@ -482,8 +549,10 @@ static void run_case(struct run_state *st, const struct ovl_case *c, const struc
 			if (!ovl_kmsg_is_bad(l))
 				continue;
 			strv_push(&r->diag, &r->ndiag, l);
-			if (!bad && r->outcome != OVL_FAIL)
+			if (!bad) {
 				set_outcome(r, OVL_FAIL, "the kernel logged: %s", l);
+				fail_from_checks = false;
+			}
 			bad = true;
 		}
 	}
@@ -493,8 +562,8 @@ static void run_case(struct run_state *st, const struct ovl_case *c, const struc
 
 		snprintf(d, sizeof(d), "kernel taint changed from %ld to %ld", taint0, ovl_kernel_taint());
 		strv_push(&r->diag, &r->ndiag, d);
-		if (r->outcome != OVL_FAIL)
-			set_outcome(r, OVL_FAIL, "%s", d);
+		set_outcome(r, OVL_FAIL, "%s", d);
+		fail_from_checks = false;
 	}
 
 	/* Nothing of the case may be left: no mount under its dir, no process in its namespace. */
@@ -509,10 +578,21 @@ static void run_case(struct run_state *st, const struct ovl_case *c, const struc
 			set_outcome(r, OVL_BROK, "%s", d);
 	}
 	ovl_strv_free(left, nleft);
-	{
-		char who[128], d[256];
-		int n = kill_ns_holders(mntns, who, sizeof(who));
+	for (size_t i = 0; i < nleft_in_ns; i++) {
+		char d[PATH_MAX + 64];
 
+		snprintf(d, sizeof(d), "still mounted in the case's namespace when it ended: %s",
+			 left_in_ns[i]);
+		strv_push(&r->diag, &r->ndiag, d);
+		if (r->outcome == OVL_PASS)
+			set_outcome(r, OVL_BROK, "%s", d);
+	}
+	ovl_strv_free(left_in_ns, nleft_in_ns);
+	if (nsfd >= 0) {
+		char who[128], d[256];
+		int n = kill_ns_holders(nsfd, who, sizeof(who));
+
+		close(nsfd); /* unpinned: the namespace and its mounts can go now */
 		if (n) {
 			snprintf(d, sizeof(d), "%d process%s outlived the case in its mount namespace, "
 				 "first %s; killed", n, n == 1 ? "" : "es", who);
@@ -526,7 +606,8 @@ static void run_case(struct run_state *st, const struct ovl_case *c, const struc
 	for (const struct ovl_deviation *d = c->deviations; d && d->target; d++) {
 		if (strcmp(d->target, st->opts->target->name) != 0)
 			continue;
-		if (r->outcome == OVL_FAIL)
+		/* A timeout or a kernel warning is never the known deviation. */
+		if (r->outcome == OVL_FAIL && fail_from_checks)
 			set_outcome(r, OVL_XFAIL, "known deviation of %s: %s", d->target, d->reason);
 		else if (r->outcome == OVL_PASS)
 			set_outcome(r, OVL_XPASS, "passed, though a known deviation of %s says: %s",
@@ -564,6 +645,13 @@ int ovl_scratch_clean_stale(const char *root, FILE *notes)
 		if (fd >= 0 && flock(fd, LOCK_EX | LOCK_NB)) {
 			close(fd); /* a live run holds it */
 			continue;
+		}
+		if (fd < 0) {
+			struct stat st;
+
+			/* No lock yet: a run that is just starting, unless it is old. */
+			if (stat(dir, &st) || time(NULL) - st.st_mtime < 60)
+				continue;
 		}
 		/* Mounts first (deepest first), then loop devices, then the files. */
 		if (ovl_mounts_under(dir, &mnts, &nm) == 0)
@@ -610,7 +698,8 @@ int ovl_run(const struct ovl_run_opts *opts)
 	size_t nall = ovl_cases_all(&all), nsel = 0;
 	struct ovl_run_result res = { 0 };
 	struct run_state st = { .opts = opts, .res = &res, .kmsg_fd = -1, .lock_fd = -1 };
-	char why[2048], priv_why[256] = "", kc_why[1024] = "", path[PATH_MAX + 64];
+	char why[2048], priv_why[256] = "", kc_why[1024] = "", kmsg_why[256] = "";
+	char path[PATH_MAX + 64];
 	struct ovl_kconfig *kc = NULL;
 	struct ovl_err kerr = { "" };
 	bool privileged;
@@ -717,6 +806,9 @@ int ovl_run(const struct ovl_run_opts *opts)
 	sigaction(SIGTERM, &sa, NULL);
 	signal(SIGPIPE, SIG_IGN);
 	st.kmsg_fd = ovl_kmsg_open();
+	if (st.kmsg_fd < 0)
+		snprintf(kmsg_why, sizeof(kmsg_why), "cannot read the kernel log (/dev/kmsg: %s): "
+			 "WARN/BUG lines during cases go unnoticed", strerror(-st.kmsg_fd));
 	if (ovl_kconfig_load(NULL, &kc, &kerr))
 		snprintf(kc_why, sizeof(kc_why), "%s", kerr.msg);
 	if (privileged && opts->target->probe(why, sizeof(why))) {
@@ -744,6 +836,10 @@ int ovl_run(const struct ovl_run_opts *opts)
 		opts->target->name, opts->target->what, u.release);
 	if (!privileged)
 		fprintf(stdout, "# %s\n", priv_why);
+	if (*kmsg_why) {
+		fprintf(stdout, "# %s\n", kmsg_why);
+		fprintf(runlog, "%s\n", kmsg_why);
+	}
 
 	for (int k = 0; k < OVL_NR_BACKING; k++) {
 		struct ovl_backing b = { 0 };
@@ -783,6 +879,7 @@ int ovl_run(const struct ovl_run_opts *opts)
 		fflush(stdout);
 		for (size_t i = 0; i < nsel; i++) {
 			struct ovl_case_result *r = &res.cases[res.ncases++];
+			enum ovl_outcome unmet;
 			char cwhy[1024];
 
 			r->c = sel[i];
@@ -791,10 +888,9 @@ int ovl_run(const struct ovl_run_opts *opts)
 			if (stop_signal) {
 				set_outcome(r, OVL_CONF, "not run: the run was interrupted by signal %d",
 					    (int)stop_signal);
-			} else if (!needs_met(sel[i], &b, privileged, priv_why, kc, kc_why, cwhy,
+			} else if (!needs_met(sel[i], &b, privileged, priv_why, kc, kc_why, &unmet, cwhy,
 					      sizeof(cwhy))) {
-				set_outcome(r, b.outcome == OVL_BROK && !(sel[i]->fs && !(sel[i]->fs & b.bit))
-						       ? OVL_BROK : OVL_CONF, "%s", cwhy);
+				set_outcome(r, unmet, "%s", cwhy);
 			} else {
 				run_case(&st, sel[i], &b, r);
 			}

@@ -71,7 +71,7 @@ check "flipped model: the JUnit report holds a failure" grep -q "<failure" "$res
 # 2. The harness's own bad cases.
 out=$(run ovlconform-selftest --fs tmpfs 9001 9002 9003 9004 9005 2>&1); rc=$?
 check "selftest: the run exits 1" test "$rc" -eq 1
-check "selftest: a hang times out" grep -q "^not ok 1 9001-hangs-with-a-daemon:tmpfs # TIMEOUT timed out after 1 s" <<<"$out"
+check "selftest: a hang times out, and its known deviation does not hide that" grep -q "^not ok 1 9001-hangs-with-a-daemon:tmpfs # TIMEOUT timed out after 1 s" <<<"$out"
 check "selftest: the hung case's setsid daemon is gone" settles 30 pgrep -x ovlselftestd
 check "selftest: a crash is BROK with the signal" grep -q "^not ok 2 9002-crashes:tmpfs # ERROR the case process was killed by signal 11" <<<"$out"
 check "selftest: a crash keeps the checks made before it" grep -q "^  ok 1 a check before the crash" <<<"$out"
@@ -82,6 +82,13 @@ check "selftest: a refused overlay option is CONF with the kernel's words" \
 	grep -q "^ok 5 9005-feature-refused:tmpfs # SKIP needs overlay option uuid=no-such-value.*kernel: overlay: Bad value for 'uuid'" <<<"$out"
 check "selftest: harness cases are not run by default" \
 	bash -c '! "$1" list | grep -q "^9001" || true; "$1" run --no-progress --scratch "$2" --results "$3" --fs tmpfs 2>/dev/null | grep -q "^1\.\.13$"' _ "$top/$BUILD/ovlconform-selftest" "$scratch" "$results"
+out=$(run ovlconform-selftest --fs tmpfs 9007 9008 9009 2>&1); rc=$?
+check "selftest: a failed check under a known deviation is XFAIL" \
+	grep -q "^ok 1 9007-known-deviation-fails:tmpfs # XFAIL known deviation of kernel: " <<<"$out"
+check "selftest: a pass under a known deviation is XPASS and fails the run" \
+	bash -c 'grep -q "^not ok 2 9008-known-deviation-passes:tmpfs # XPASS " <<<"$1" && [ "$2" -eq 1 ]' _ "$out" "$rc"
+check "selftest: a mount left in the case's namespace is BROK, named" \
+	grep -q "^not ok 3 9009-leaves-a-mount:tmpfs # ERROR still mounted in the case's namespace when it ended: .*/work/stray" <<<"$out"
 check "selftest: nothing left mounted or attached" bash -c '[ -z "$(findmnt -rn | grep -F "$1")" ] && [ -z "$(losetup -a | grep -F "$1")" ]' _ "$scratch"
 
 # 3. SIGKILL halfway: while ext4 is mounted on a loop device and a case holds a union.

@@ -103,6 +103,7 @@ static void test_contradictions(void **state)
 	BAD(c.fs = 0x100, "name no backing filesystem");
 	BAD(c.timeout = 99999, "over the 3600 s limit");
 	BAD(c.lowers = 5, "lowers=5");
+	BAD((c.no_upper = true, c.lowers = 1), "a union without upper needs two lowers");
 	BAD((c.needs_root = false, c.fixture = "abc.tree"), "says needs_root = false");
 	BAD(c.mount_options = "index=on,colour=blue", "names 'colour=blue'");
 	BAD(c.needs_features = "bogus", "names 'bogus'");
