@@ -7,7 +7,7 @@
 
 BUILD    ?= build
 CC       ?= cc
-PKGS     := mount libcap libkmod libcrypto jansson zlib
+PKGS     := mount libcap libkmod libcrypto jansson zlib libarchive
 CPPFLAGS += -Ilib -Isuite $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 CFLAGS   ?= -O2 -g
 # Messages are cut to their buffers on purpose (as in the kernel's own build,

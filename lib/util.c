@@ -7,6 +7,7 @@
 #include <fcntl.h>
 #include <linux/openat2.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -272,4 +273,124 @@ int ovl_remove_tree(const char *path)
 	if (r)
 		return r == -ENOENT ? 0 : r;
 	return remove_at(AT_FDCWD, path, mnt);
+}
+
+struct ovl_strset {
+	char **keys;
+	int *tags;
+	size_t cap, n;
+};
+
+static uint64_t str_hash(const char *s)
+{
+	uint64_t h = 1469598103934665603ULL; /* FNV-1a */
+
+	for (; *s; s++)
+		h = (h ^ (unsigned char)*s) * 1099511628211ULL;
+	return h;
+}
+
+struct ovl_strset *ovl_strset_new(void)
+{
+	struct ovl_strset *s = calloc(1, sizeof(*s));
+
+	if (!s)
+		return NULL;
+	s->cap = 64;
+	s->keys = calloc(s->cap, sizeof(*s->keys));
+	s->tags = calloc(s->cap, sizeof(*s->tags));
+	if (!s->keys || !s->tags) {
+		ovl_strset_free(s);
+		return NULL;
+	}
+	return s;
+}
+
+void ovl_strset_free(struct ovl_strset *s)
+{
+	if (!s)
+		return;
+	for (size_t i = 0; s->keys && i < s->cap; i++)
+		free(s->keys[i]);
+	free(s->keys);
+	free(s->tags);
+	free(s);
+}
+
+static size_t strset_slot(const struct ovl_strset *s, const char *key)
+{
+	size_t i = (size_t)(str_hash(key) & (s->cap - 1));
+
+	while (s->keys[i] && strcmp(s->keys[i], key) != 0)
+		i = (i + 1) & (s->cap - 1);
+	return i;
+}
+
+static int strset_grow(struct ovl_strset *s)
+{
+	struct ovl_strset bigger = { .cap = s->cap * 2 };
+
+	bigger.keys = calloc(bigger.cap, sizeof(*bigger.keys));
+	bigger.tags = calloc(bigger.cap, sizeof(*bigger.tags));
+	if (!bigger.keys || !bigger.tags) {
+		free(bigger.keys);
+		free(bigger.tags);
+		return -ENOMEM;
+	}
+	for (size_t i = 0; i < s->cap; i++) {
+		size_t j;
+
+		if (!s->keys[i])
+			continue;
+		j = strset_slot(&bigger, s->keys[i]);
+		bigger.keys[j] = s->keys[i];
+		bigger.tags[j] = s->tags[i];
+	}
+	free(s->keys);
+	free(s->tags);
+	s->keys = bigger.keys;
+	s->tags = bigger.tags;
+	s->cap = bigger.cap;
+	return 0;
+}
+
+int ovl_strset_add(struct ovl_strset *s, const char *key, int tagval, int *tag)
+{
+	size_t i;
+
+	if ((s->n + 1) * 2 > s->cap && strset_grow(s))
+		return -ENOMEM;
+	i = strset_slot(s, key);
+	if (s->keys[i]) {
+		if (tag)
+			*tag = s->tags[i];
+		return -EEXIST;
+	}
+	s->keys[i] = strdup(key);
+	if (!s->keys[i])
+		return -ENOMEM;
+	s->tags[i] = tagval;
+	s->n++;
+	return 0;
+}
+
+int ovl_strset_get(const struct ovl_strset *s, const char *key, int *tag)
+{
+	size_t i = strset_slot(s, key);
+
+	if (!s->keys[i])
+		return 0;
+	if (tag)
+		*tag = s->tags[i];
+	return 1;
+}
+
+int ovl_strset_set(struct ovl_strset *s, const char *key, int tag)
+{
+	size_t i = strset_slot(s, key);
+
+	if (!s->keys[i])
+		return -ENOENT;
+	s->tags[i] = tag;
+	return 0;
 }

@@ -53,4 +53,18 @@ int ovl_mkdir_p(const char *path, mode_t mode);
  */
 int ovl_remove_tree(const char *path);
 
+/*
+ * A set of strings, each with a small tag (for example the type of a path
+ * seen in a tar). Open addressing; grows as needed.
+ */
+struct ovl_strset;
+struct ovl_strset *ovl_strset_new(void);
+void ovl_strset_free(struct ovl_strset *s);
+/* 0 added, -EEXIST (and *tag set to the present one when tag is non-NULL) or -ENOMEM. */
+int ovl_strset_add(struct ovl_strset *s, const char *key, int tagval, int *tag);
+/* 1 and *tag when present, 0 when not. */
+int ovl_strset_get(const struct ovl_strset *s, const char *key, int *tag);
+/* Change the tag of a present key: 0 or -ENOENT. */
+int ovl_strset_set(struct ovl_strset *s, const char *key, int tag);
+
 #endif

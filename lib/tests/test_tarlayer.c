@@ -1,0 +1,354 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+/*
+ * Unit tests for lib/tarlayer: the public small-layer vector, DiffIDs of
+ * plain and gzip streams, whiteout and opaque conversion, Docker's size
+ * rule, and every hostile tar of fixtures/tars/ refused with its error,
+ * leaving the diff dir empty and nothing written beside it.
+ */
+#define _GNU_SOURCE
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <archive.h>
+#include <archive_entry.h>
+#include <cmocka.h>
+#include <zlib.h>
+
+#include "tarlayer.h"
+#include "util.h"
+
+static char tmp[] = "/tmp/ovl-tarlayer-test.XXXXXX";
+
+static const char *fixtures(void)
+{
+	return getenv("OVL_FIXTURES") ? getenv("OVL_FIXTURES") : "fixtures";
+}
+
+static int setup(void **state)
+{
+	(void)state;
+	return mkdtemp(tmp) ? 0 : -1;
+}
+
+static int teardown(void **state)
+{
+	(void)state;
+	return ovl_remove_tree(tmp);
+}
+
+/* A fresh empty diff dir under tmp. */
+static const char *fresh(const char *name)
+{
+	static char path[256];
+
+	snprintf(path, sizeof(path), "%s/%s", tmp, name);
+	ovl_remove_tree(path);
+	if (ovl_mkdir_p(path, 0755))
+		fail_msg("mkdir %s: %s", path, strerror(errno));
+	return path;
+}
+
+static char *dump_of(const char *dir)
+{
+	struct ovl_tree *t = NULL;
+	struct ovl_err err = { "" };
+	char *s = NULL;
+	size_t n = 0;
+	FILE *f;
+
+	if (ovl_tree_scan(dir, 0, &t, &err))
+		fail_msg("scan: %s", err.msg);
+	f = open_memstream(&s, &n);
+	ovl_tree_dump(t, 0, f);
+	fclose(f);
+	ovl_tree_unref(t);
+	return s;
+}
+
+static void assert_digest_str(const struct ovl_digest *d, const char *want)
+{
+	char s[OVL_DIGEST_STRLEN];
+
+	ovl_digest_format(d, s);
+	assert_string_equal(s, want);
+}
+
+static unsigned int mflags(void)
+{
+	return geteuid() == 0 ? 0 : OVL_IMPORT_NO_OWNER;
+}
+
+static void test_small_layer_vector(void **state)
+{
+	char tar[512];
+	struct ovl_import_result res;
+	struct ovl_err err = { "" };
+	const char *diff = fresh("small");
+	char *d;
+
+	(void)state;
+	if (geteuid() != 0)
+		skip(); /* the layer holds a whiteout: mknod 0/0 needs root */
+	snprintf(tar, sizeof(tar), "%s/vectors/small-layer.tar", fixtures());
+	if (ovl_layer_import_file(tar, diff, 0, &res, &err))
+		fail_msg("import: %s", err.msg);
+	assert_digest_str(&res.diff_id, "sha256:590b0b2a98fe3cde78b72eed6b717817a168adc3186e133eff626a56db7577d3");
+	assert_int_equal(res.tar_bytes, 3072);
+	assert_int_equal(res.size, 6);
+	assert_int_equal(res.entries, 3);
+	assert_false(res.gzip);
+	d = dump_of(diff);
+	assert_string_equal(d, "dir / mode=0755 uid=0 gid=0\n"
+			       "dir /etc mode=0755 uid=0 gid=0\n"
+			       "file /etc/hostname mode=0644 uid=0 gid=0 size=6 "
+			       "sha256=5891b5b522d5df086d0ff0b110fbd9d21bb4fc7163af34d08286a2e846f6be03\n"
+			       "whiteout /etc/old.conf\n");
+	free(d);
+}
+
+/* Gzip the file src into dst with zlib. */
+static void gzip_file(const char *src, const char *dst)
+{
+	char *data = NULL;
+	size_t len = 0;
+	gzFile g;
+
+	assert_int_equal(ovl_read_file(src, &data, &len, 1 << 24), 0);
+	g = gzopen(dst, "wb9");
+	assert_non_null(g);
+	assert_int_equal(gzwrite(g, data, (unsigned int)len), (int)len);
+	gzclose(g);
+	free(data);
+}
+
+static void test_gzip_gives_the_uncompressed_diff_id(void **state)
+{
+	char tar[512], gz[512];
+	struct ovl_import_result res;
+	struct ovl_err err = { "" };
+
+	(void)state;
+	if (geteuid() != 0)
+		skip();
+	snprintf(tar, sizeof(tar), "%s/vectors/small-layer.tar", fixtures());
+	snprintf(gz, sizeof(gz), "%s/small-layer.tar.gz", tmp);
+	gzip_file(tar, gz);
+	if (ovl_layer_import_file(gz, fresh("gz"), 0, &res, &err))
+		fail_msg("import: %s", err.msg);
+	assert_true(res.gzip);
+	assert_int_equal(res.tar_bytes, 3072);
+	assert_digest_str(&res.diff_id, "sha256:590b0b2a98fe3cde78b72eed6b717817a168adc3186e133eff626a56db7577d3");
+}
+
+static void write_bytes(const char *path, const void *buf, size_t len)
+{
+	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+
+	assert_true(fd >= 0);
+	assert_int_equal(ovl_write_all(fd, buf, len), 0);
+	close(fd);
+}
+
+/* The empty tar, and the same with the trailing zeros GNU tar pads to 10 KiB. */
+static void test_empty_tars(void **state)
+{
+	static unsigned char zeros[10240];
+	char path[512];
+	struct ovl_import_result res;
+	struct ovl_err err = { "" };
+	struct ovl_digest want;
+
+	(void)state;
+	snprintf(path, sizeof(path), "%s/empty.tar", tmp);
+	write_bytes(path, zeros, 1024);
+	if (ovl_layer_import_file(path, fresh("empty"), mflags(), &res, &err))
+		fail_msg("import: %s", err.msg);
+	assert_digest_str(&res.diff_id, "sha256:5f70bf18a086007016e948b04aed3b82103a36bea41755b6cddfaf10ace3c6ef");
+	assert_int_equal(res.size, 0);
+	write_bytes(path, zeros, sizeof(zeros));
+	if (ovl_layer_import_file(path, fresh("empty2"), mflags(), &res, &err))
+		fail_msg("import: %s", err.msg);
+	ovl_digest_bytes(zeros, sizeof(zeros), &want);
+	assert_true(ovl_digest_equal(&res.diff_id, &want));
+	assert_int_equal(res.tar_bytes, sizeof(zeros));
+}
+
+/* Write a tar with libarchive: entries given as type, name, content or link target. */
+struct tentry {
+	mode_t type;
+	const char *name, *data, *link;
+	mode_t mode;
+};
+
+static void make_tar(const char *path, const struct tentry *v, size_t n)
+{
+	struct archive *a = archive_write_new();
+
+	archive_write_set_format_pax_restricted(a);
+	assert_int_equal(archive_write_open_filename(a, path), ARCHIVE_OK);
+	for (size_t i = 0; i < n; i++) {
+		struct archive_entry *e = archive_entry_new();
+		size_t len = v[i].data ? strlen(v[i].data) : 0;
+
+		archive_entry_set_pathname(e, v[i].name);
+		archive_entry_set_filetype(e, v[i].type);
+		archive_entry_set_perm(e, v[i].mode ? v[i].mode : v[i].type == AE_IFDIR ? 0755 : 0644);
+		archive_entry_set_mtime(e, 1700000000, 0);
+		if (v[i].type == AE_IFLNK)
+			archive_entry_set_symlink(e, v[i].link);
+		if (v[i].type == AE_IFREG && v[i].link) {
+			archive_entry_set_hardlink(e, v[i].link);
+			len = 0;
+		}
+		archive_entry_set_size(e, (la_int64_t)len);
+		assert_int_equal(archive_write_header(a, e), ARCHIVE_OK);
+		if (len)
+			assert_int_equal(archive_write_data(a, v[i].data, len), (la_ssize_t)len);
+		archive_entry_free(e);
+	}
+	archive_write_close(a);
+	archive_write_free(a);
+}
+
+static void test_conversions_and_size(void **state)
+{
+	static const struct tentry v[] = {
+		{ AE_IFDIR, "d/", NULL, NULL, 0750 },
+		{ AE_IFREG, "d/.wh..wh..opq", "", NULL, 0 },
+		{ AE_IFREG, "d/f", "12345", NULL, 0600 },
+		{ AE_IFREG, "d/g", NULL, "d/f", 0 },
+		{ AE_IFREG, "d/.wh.gone", "", NULL, 0 },
+		{ AE_IFLNK, "ln", NULL, "d/f", 0777 },
+		{ AE_IFIFO, "p", NULL, NULL, 0640 },
+		{ AE_IFREG, "x/y/implied", "yz", NULL, 0 },
+		{ AE_IFREG, ".wh..wh.plnk/123", "aufs", NULL, 0 },
+	};
+	char path[512];
+	struct ovl_import_result res;
+	struct ovl_err err = { "" };
+	const char *diff = fresh("conv");
+	char *d;
+
+	(void)state;
+	if (geteuid() != 0)
+		skip();
+	snprintf(path, sizeof(path), "%s/conv.tar", tmp);
+	make_tar(path, v, sizeof(v) / sizeof(v[0]));
+	if (ovl_layer_import_file(path, diff, 0, &res, &err))
+		fail_msg("import: %s", err.msg);
+	d = dump_of(diff);
+	assert_string_equal(d,
+		"dir / mode=0755 uid=0 gid=0\n"
+		"dir /d mode=0750 uid=0 gid=0 opaque\n"
+		"file /d/f mode=0600 uid=0 gid=0 size=5 "
+		"sha256=5994471abb01112afcc18159f6cc74b4f511b99806da59b3caf5a9c173cacfc5\n"
+		"hardlink /d/g target=\"/d/f\"\n"
+		"whiteout /d/gone\n"
+		"symlink /ln uid=0 gid=0 target=\"d/f\"\n"
+		"fifo /p mode=0640 uid=0 gid=0\n"
+		"dir /x mode=0755 uid=0 gid=0\n"
+		"dir /x/y mode=0755 uid=0 gid=0\n"
+		"file /x/y/implied mode=0644 uid=0 gid=0 size=2 "
+		"sha256=68d617d6d2ee5715af77d9795566cfaba9a43a33d14cbbc95831c507c935bad1\n");
+	free(d);
+	/* 5 (d/f, its hard link once) + 3 (the symlink's target "d/f") + 2 */
+	assert_int_equal(res.size, 10);
+}
+
+static void test_hostile_fixtures(void **state)
+{
+	char dir[512];
+	DIR *d;
+	struct dirent *de;
+	int n = 0;
+
+	(void)state;
+	snprintf(dir, sizeof(dir), "%s/tars", fixtures());
+	d = opendir(dir);
+	assert_non_null(d);
+	while ((de = readdir(d))) {
+		char tar[1024], errf[1100], *want = NULL, *left;
+		struct ovl_import_result res;
+		struct ovl_err err = { "" };
+		const char *diff;
+		DIR *check;
+		struct dirent *dent;
+		int r, count = 0;
+
+		if (strncmp(de->d_name, "should-fail-", 12) != 0 || strstr(de->d_name, ".err"))
+			continue;
+		snprintf(tar, sizeof(tar), "%s/%s", dir, de->d_name);
+		snprintf(errf, sizeof(errf), "%s.err", tar);
+		if (ovl_read_file(errf, &want, NULL, 4096))
+			fail_msg("%s has no .err file", tar);
+		want[strcspn(want, "\n")] = 0;
+		diff = fresh("hostile/diff");
+		r = ovl_layer_import_file(tar, diff, mflags(), &res, &err);
+		if (r == 0)
+			fail_msg("%s was accepted", de->d_name);
+		/* The message names the input first; the reason must follow, not match the name. */
+		if (strncmp(err.msg, tar, strlen(tar)) != 0 || !strstr(err.msg + strlen(tar), want))
+			fail_msg("%s: error '%s' does not say '%s' after the file name", de->d_name, err.msg,
+				 want);
+		/* The diff dir is empty again, and nothing appeared beside it. */
+		check = opendir(diff);
+		while (check && (dent = readdir(check)))
+			if (++count > 2)
+				fail_msg("%s: %s/%s is left after the failed import", de->d_name, diff,
+					 dent->d_name);
+		if (check)
+			closedir(check);
+		snprintf(errf, sizeof(errf), "%s/hostile", tmp);
+		check = opendir(errf);
+		count = 0;
+		while (check && readdir(check))
+			count++;
+		closedir(check);
+		assert_int_equal(count, 3); /* ., .. and diff */
+		left = want;
+		free(left);
+		n++;
+	}
+	closedir(d);
+	assert_true(n >= 20);
+}
+
+static void test_refuses_a_non_empty_dir(void **state)
+{
+	char path[512];
+	struct ovl_import_result res;
+	struct ovl_err err = { "" };
+	const char *diff = fresh("nonempty");
+
+	(void)state;
+	snprintf(path, sizeof(path), "%s/keep", diff);
+	write_bytes(path, "k", 1);
+	snprintf(path, sizeof(path), "%s/vectors/small-layer.tar", fixtures());
+	assert_int_equal(ovl_layer_import_file(path, diff, mflags(), &res, &err), -ENOTEMPTY);
+	assert_non_null(strstr(err.msg, "the diff dir is not empty"));
+	snprintf(path, sizeof(path), "%s/keep", diff);
+	assert_int_equal(access(path, F_OK), 0);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_small_layer_vector),
+		cmocka_unit_test(test_gzip_gives_the_uncompressed_diff_id),
+		cmocka_unit_test(test_empty_tars),
+		cmocka_unit_test(test_conversions_and_size),
+		cmocka_unit_test(test_hostile_fixtures),
+		cmocka_unit_test(test_refuses_a_non_empty_dir),
+	};
+
+	return cmocka_run_group_tests_name("lib/tarlayer", tests, setup, teardown);
+}
