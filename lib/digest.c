@@ -157,3 +157,23 @@ int ovl_image_id(const void *config, size_t len, struct ovl_digest *out)
 {
 	return ovl_digest_bytes(config, len, out);
 }
+
+uint64_t ovl_crc64_iso(uint64_t crc, const void *buf, size_t len)
+{
+	static uint64_t table[256];
+	const unsigned char *p = buf;
+
+	if (!table[1]) {
+		for (unsigned int i = 0; i < 256; i++) {
+			uint64_t c = i;
+
+			for (int k = 0; k < 8; k++)
+				c = c & 1 ? (c >> 1) ^ 0xD800000000000000ULL : c >> 1;
+			table[i] = c;
+		}
+	}
+	crc = ~crc;
+	while (len--)
+		crc = table[(crc ^ *p++) & 0xff] ^ (crc >> 8);
+	return ~crc;
+}

@@ -54,4 +54,12 @@ int ovl_chain_id_str(const char *parent, const char *diff_id, char out[OVL_DIGES
 /* Image ID of a config. */
 int ovl_image_id(const void *config, size_t len, struct ovl_digest *out);
 
+/*
+ * CRC-64 with the ISO polynomial (reflected, init and final xor all ones):
+ * the payload checksum of tar-split entries. Not a security digest; no
+ * Debian library offers this polynomial (liblzma's crc64 is ECMA-182).
+ * Start with crc = 0 and feed the pieces in order.
+ */
+uint64_t ovl_crc64_iso(uint64_t crc, const void *buf, size_t len);
+
 #endif

@@ -22,6 +22,7 @@
 #include <archive_entry.h>
 #include <zlib.h>
 
+#include "tarsplit.h"
 #include "util.h"
 
 #define WH_PREFIX "." "wh."
@@ -49,6 +50,16 @@ struct src {
 	size_t pending;			/* plain: bytes of in[] not handed out yet */
 	struct ovl_hasher *h;
 	char error[256];
+	/*
+	 * tar-split: the raw bytes that are not file payload (headers,
+	 * padding, the end of the archive) are kept here from offset seg_base
+	 * until they are written as a segment; payload bytes are dropped.
+	 */
+	bool record;
+	uint64_t pos;			/* stream offset of the next byte produced */
+	unsigned char *seg;
+	size_t seg_len, seg_cap;
+	uint64_t seg_base;
 };
 
 static ssize_t read_some(int fd, void *buf, size_t len)
@@ -94,6 +105,7 @@ static void src_close(struct src *s)
 	if (s->gz)
 		inflateEnd(&s->z);
 	ovl_hasher_free(s->h);
+	free(s->seg);
 }
 
 /* Up to sizeof(out) uncompressed bytes into s->out: count, 0 at the end, -1 on error. */
@@ -162,7 +174,50 @@ static ssize_t src_fill(struct src *s)
 		snprintf(s->error, sizeof(s->error), "sha256 failed");
 		return -1;
 	}
+	if (n > 0 && s->record) {
+		uint64_t from = s->seg_base + s->seg_len, end = s->pos + (uint64_t)n;
+
+		if (from < s->pos)
+			from = s->pos; /* cannot happen: chunks come in order */
+		if (from < end) {
+			size_t k = (size_t)(end - from);
+
+			if (s->seg_len + k > s->seg_cap) {
+				size_t cap = s->seg_cap ? s->seg_cap : 1 << 16;
+				unsigned char *v;
+
+				while (cap < s->seg_len + k)
+					cap *= 2;
+				v = realloc(s->seg, cap);
+				if (!v) {
+					snprintf(s->error, sizeof(s->error), "out of memory");
+					return -1;
+				}
+				s->seg = v;
+				s->seg_cap = cap;
+			}
+			memcpy(s->seg + s->seg_len, s->out + (from - s->pos), k);
+			s->seg_len += k;
+		}
+	}
+	s->pos += (uint64_t)(n > 0 ? n : 0);
 	return n;
+}
+
+/* Stop keeping bytes before offset next (past a segment, or a payload). */
+static void seg_advance(struct src *s, uint64_t next)
+{
+	uint64_t have = s->seg_base + s->seg_len;
+
+	if (next >= have) {
+		s->seg_len = 0;
+	} else {
+		size_t drop = (size_t)(next - s->seg_base);
+
+		memmove(s->seg, s->seg + drop, s->seg_len - drop);
+		s->seg_len -= drop;
+	}
+	s->seg_base = next;
 }
 
 static la_ssize_t cb_read(struct archive *a, void *data, const void **buf)
@@ -212,6 +267,9 @@ static int clean_name(const char *raw, char *out, size_t len)
 
 struct imp {
 	struct archive *a;
+	struct src *src;
+	struct ovl_tarsplit_writer *ts;	/* NULL: no tar-split wanted */
+	uint64_t crc;			/* CRC-64 of the current entry's payload */
 	const char *name;		/* of the input, for messages */
 	int rootfd;
 	unsigned int flags;
@@ -327,6 +385,23 @@ static int set_xattrs(struct imp *m, struct archive_entry *e, int fd, int pfd, c
 	return 0;
 }
 
+/* The kept bytes up to offset end become one tar-split segment. */
+static int put_segment(struct imp *m, uint64_t end)
+{
+	struct src *s = m->src;
+	size_t len = end > s->seg_base ? (size_t)(end - s->seg_base) : 0;
+	int r;
+
+	if (!m->ts)
+		return 0;
+	if (len > s->seg_len)
+		return fail(m, EIO, "tar-split: the stream bytes up to %llu were not kept",
+			    (unsigned long long)end);
+	r = ovl_tarsplit_segment(m->ts, s->seg, len);
+	seg_advance(s, end);
+	return r ? fail(m, -r, "writing tar-split: %s", strerror(-r)) : 0;
+}
+
 /* A one-line reason for a libarchive header error. */
 static const char *header_problem(const char *msg)
 {
@@ -351,6 +426,7 @@ static int write_data(struct imp *m, int fd, const char *rel, int64_t size)
 	while ((r = archive_read_data_block(m->a, &buf, &len, &off)) == ARCHIVE_OK) {
 		const char *p = buf;
 
+		m->crc = ovl_crc64_iso(m->crc, buf, len);
 		while (len) {
 			ssize_t n = pwrite(fd, p, len, (off_t)off);
 
@@ -400,9 +476,18 @@ static int one_entry(struct imp *m, struct archive_entry *e)
 
 		for (const char *c = rel; c; c = strchr(c, '/') ? strchr(c, '/') + 1 : NULL)
 			meta |= strncmp(c, WH_META, strlen(WH_META)) == 0;
+		if (meta && archive_entry_size(e) > 0)
+			return fail(m, EINVAL, "%s: aufs metadata with content; it cannot be kept", rel);
 		if (meta)
 			return 0;
 	}
+	if (archive_entry_sparse_count(e) > 0)
+		return fail(m, EINVAL, "%s: a sparse entry; it could not be exported byte for byte", rel);
+	if (archive_entry_size(e) > 0 && (type != AE_IFREG || hard ||
+					  strncmp(base, WH_PREFIX, strlen(WH_PREFIX)) == 0))
+		return fail(m, EINVAL, "%s: carries %lld bytes of data, which a %s does not keep", rel,
+			    (long long)archive_entry_size(e), hard ? "hard link" : type != AE_IFREG
+			    ? "non-regular file" : "whiteout");
 	if (*rel == 0) {
 		/* "./": the layer's root; its metadata is applied with the dirs. */
 		if (type != AE_IFDIR)
@@ -643,10 +728,10 @@ static bool dir_is_empty(int fd)
 	return empty;
 }
 
-int ovl_layer_import(int fd, const char *name, const char *diffdir, unsigned int flags,
+int ovl_layer_import(int fd, const char *name, const char *diffdir, const struct ovl_import_opts *opts,
 		     struct ovl_import_result *res, struct ovl_err *err)
 {
-	struct imp m = { .name = name, .flags = flags, .err = err, .rootfd = -1 };
+	struct imp m = { .name = name, .flags = opts ? opts->flags : 0, .err = err, .rootfd = -1 };
 	struct src *s = calloc(1, sizeof(*s));
 	struct archive_entry *e;
 	char last[PATH_MAX] = "";
@@ -669,10 +754,19 @@ int ovl_layer_import(int fd, const char *name, const char *diffdir, unsigned int
 	}
 	m.seen = ovl_strset_new();
 	m.a = archive_read_new();
+	m.src = s;
 	r = src_open(s, fd);
 	if (r || !m.seen || !m.a) {
 		r = ovl_err_set(err, r ? r : -ENOMEM, "%s: %s", name, r ? strerror(-r) : "out of memory");
 		goto out;
+	}
+	if (opts && opts->tarsplit) {
+		r = ovl_tarsplit_writer_open(opts->tarsplit, &m.ts);
+		if (r) {
+			ovl_err_set(err, r, "%s: cannot create: %s", opts->tarsplit, strerror(-r));
+			goto out;
+		}
+		s->record = true;
 	}
 	archive_read_support_format_tar(m.a);
 	archive_read_support_format_gnutar(m.a);
@@ -694,20 +788,46 @@ int ovl_layer_import(int fd, const char *name, const char *diffdir, unsigned int
 			goto out;
 		}
 		entries++;
-		r = one_entry(&m, e);
-		if (r)
-			goto out;
+		{
+			/* tar-split: the raw headers before this entry's data, then the entry. */
+			uint64_t data_start = (uint64_t)archive_filter_bytes(m.a, 0);
+			int64_t size = archive_entry_size(e);
+			const char *tname = archive_entry_pathname_utf8(e) ? archive_entry_pathname_utf8(e)
+									    : archive_entry_pathname(e);
+
+			r = put_segment(&m, data_start);
+			if (r)
+				goto out;
+			m.crc = 0;
+			r = one_entry(&m, e);
+			if (r)
+				goto out;
+			if (m.ts && (r = ovl_tarsplit_file(m.ts, tname ? tname : "", size, m.crc))) {
+				fail(&m, -r, "writing tar-split: %s", strerror(-r));
+				goto out;
+			}
+			seg_advance(s, data_start + (uint64_t)(size > 0 ? size : 0));
+		}
 		snprintf(last, sizeof(last), "%s", archive_entry_pathname(e) ? archive_entry_pathname(e) : "?");
 	}
 	r = finish_dirs(&m);
+	if (!r)
+		r = put_segment(&m, (uint64_t)archive_filter_bytes(m.a, 0)); /* the end-of-archive blocks */
 	if (r)
 		goto out;
 	/* The DiffID covers the whole stream: what follows the end-of-archive blocks too. */
-	for (ssize_t n; (n = src_fill(s)) != 0;)
+	for (ssize_t n; (n = src_fill(s)) != 0;) {
 		if (n < 0) {
 			r = fail(&m, EIO, "after the last entry: %s", s->error);
 			goto out;
 		}
+		while (!r && m.ts && s->seg_len >= (1u << 20))
+			r = put_segment(&m, s->seg_base + (1u << 20));
+		if (r)
+			goto out;
+	}
+	if (m.ts && s->seg_len && (r = put_segment(&m, s->seg_base + s->seg_len)))
+		goto out;
 	r = ovl_hasher_final(s->h, &res->diff_id);
 	if (r) {
 		fail(&m, -r, "sha256 failed");
@@ -718,6 +838,14 @@ int ovl_layer_import(int fd, const char *name, const char *diffdir, unsigned int
 	res->gzip = s->gz;
 	r = ovl_layer_size(diffdir, &res->size, err);
 out:
+	if (m.ts) {
+		int cr = ovl_tarsplit_writer_close(m.ts);
+
+		if (!r && cr)
+			r = ovl_err_set(err, cr, "%s: writing: %s", opts->tarsplit, strerror(-cr));
+		if (r)
+			unlink(opts->tarsplit);
+	}
 	if (r)
 		empty_dir(m.rootfd);
 	if (m.a)
@@ -732,14 +860,14 @@ out:
 	return r;
 }
 
-int ovl_layer_import_file(const char *tar, const char *diffdir, unsigned int flags,
+int ovl_layer_import_file(const char *tar, const char *diffdir, const struct ovl_import_opts *opts,
 			  struct ovl_import_result *res, struct ovl_err *err)
 {
 	int fd = open(tar, O_RDONLY | O_CLOEXEC), r;
 
 	if (fd < 0)
 		return ovl_err_set(err, errno, "%s: cannot open: %m", tar);
-	r = ovl_layer_import(fd, tar, diffdir, flags, res, err);
+	r = ovl_layer_import(fd, tar, diffdir, opts, res, err);
 	close(fd);
 	return r;
 }

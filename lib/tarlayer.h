@@ -41,14 +41,21 @@ struct ovl_import_result {
 
 #define OVL_IMPORT_NO_OWNER 0x1u	/* keep the importing user as owner (tests without root) */
 
+struct ovl_import_opts {
+	unsigned int flags;		/* OVL_IMPORT_* */
+	const char *tarsplit;		/* write tar-split metadata (gzip) to this new file, or NULL */
+};
+
 /*
  * Unpack the tar read from fd into diffdir, which must exist and be
- * empty. name labels errors (the file name, or "-"). 0 or -errno; err
- * names the entry and the reason.
+ * empty. name labels errors (the file name, or "-"); opts may be NULL.
+ * 0 or -errno; err names the entry and the reason. With opts->tarsplit,
+ * ovl_layer_export() can give back the exact stream. Sparse entries are
+ * refused then (tar-split cannot give them back byte for byte).
  */
-int ovl_layer_import(int fd, const char *name, const char *diffdir, unsigned int flags,
+int ovl_layer_import(int fd, const char *name, const char *diffdir, const struct ovl_import_opts *opts,
 		     struct ovl_import_result *res, struct ovl_err *err);
-int ovl_layer_import_file(const char *tar, const char *diffdir, unsigned int flags,
+int ovl_layer_import_file(const char *tar, const char *diffdir, const struct ovl_import_opts *opts,
 			  struct ovl_import_result *res, struct ovl_err *err);
 
 /*

@@ -116,6 +116,15 @@ static void test_parse_is_strict(void **state)
 	assert_int_equal(ovl_digest_parse(EMPTY_TAR, &d), 0);
 }
 
+/* The CRC catalogue's check value of CRC-64/GO-ISO, and streaming in pieces. */
+static void test_crc64_iso(void **state)
+{
+	(void)state;
+	assert_true(ovl_crc64_iso(0, "123456789", 9) == 0xb90956c775a41001ULL);
+	assert_true(ovl_crc64_iso(ovl_crc64_iso(0, "1234", 4), "56789", 5) == 0xb90956c775a41001ULL);
+	assert_true(ovl_crc64_iso(0, "", 0) == 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -124,6 +133,7 @@ int main(void)
 		cmocka_unit_test(test_chain_ids_vectors),
 		cmocka_unit_test(test_image_id_vector),
 		cmocka_unit_test(test_parse_is_strict),
+		cmocka_unit_test(test_crc64_iso),
 	};
 
 	return cmocka_run_group_tests_name("lib/digest", tests, NULL, NULL);

@@ -17,6 +17,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#include <stdbool.h>
 
 #include <archive.h>
 #include <archive_entry.h>
@@ -24,6 +25,7 @@
 #include <zlib.h>
 
 #include "tarlayer.h"
+#include "tarsplit.h"
 #include "util.h"
 
 static char tmp[] = "/tmp/ovl-tarlayer-test.XXXXXX";
@@ -82,9 +84,12 @@ static void assert_digest_str(const struct ovl_digest *d, const char *want)
 	assert_string_equal(s, want);
 }
 
-static unsigned int mflags(void)
+static const struct ovl_import_opts *mflags(void)
 {
-	return geteuid() == 0 ? 0 : OVL_IMPORT_NO_OWNER;
+	static struct ovl_import_opts o;
+
+	o.flags = geteuid() == 0 ? 0 : OVL_IMPORT_NO_OWNER;
+	return &o;
 }
 
 static void test_small_layer_vector(void **state)
@@ -99,7 +104,7 @@ static void test_small_layer_vector(void **state)
 	if (geteuid() != 0)
 		skip(); /* the layer holds a whiteout: mknod 0/0 needs root */
 	snprintf(tar, sizeof(tar), "%s/vectors/small-layer.tar", fixtures());
-	if (ovl_layer_import_file(tar, diff, 0, &res, &err))
+	if (ovl_layer_import_file(tar, diff, NULL, &res, &err))
 		fail_msg("import: %s", err.msg);
 	assert_digest_str(&res.diff_id, "sha256:590b0b2a98fe3cde78b72eed6b717817a168adc3186e133eff626a56db7577d3");
 	assert_int_equal(res.tar_bytes, 3072);
@@ -142,7 +147,7 @@ static void test_gzip_gives_the_uncompressed_diff_id(void **state)
 	snprintf(tar, sizeof(tar), "%s/vectors/small-layer.tar", fixtures());
 	snprintf(gz, sizeof(gz), "%s/small-layer.tar.gz", tmp);
 	gzip_file(tar, gz);
-	if (ovl_layer_import_file(gz, fresh("gz"), 0, &res, &err))
+	if (ovl_layer_import_file(gz, fresh("gz"), NULL, &res, &err))
 		fail_msg("import: %s", err.msg);
 	assert_true(res.gzip);
 	assert_int_equal(res.tar_bytes, 3072);
@@ -230,7 +235,7 @@ static void test_conversions_and_size(void **state)
 		{ AE_IFLNK, "ln", NULL, "d/f", 0777 },
 		{ AE_IFIFO, "p", NULL, NULL, 0640 },
 		{ AE_IFREG, "x/y/implied", "yz", NULL, 0 },
-		{ AE_IFREG, ".wh..wh.plnk/123", "aufs", NULL, 0 },
+		{ AE_IFDIR, ".wh..wh.plnk/", NULL, NULL, 0 },
 	};
 	char path[512];
 	struct ovl_import_result res;
@@ -243,7 +248,7 @@ static void test_conversions_and_size(void **state)
 		skip();
 	snprintf(path, sizeof(path), "%s/conv.tar", tmp);
 	make_tar(path, v, sizeof(v) / sizeof(v[0]));
-	if (ovl_layer_import_file(path, diff, 0, &res, &err))
+	if (ovl_layer_import_file(path, diff, NULL, &res, &err))
 		fail_msg("import: %s", err.msg);
 	d = dump_of(diff);
 	assert_string_equal(d,
@@ -339,6 +344,170 @@ static void test_refuses_a_non_empty_dir(void **state)
 	assert_int_equal(access(path, F_OK), 0);
 }
 
+/* Import with tar-split, export, and compare with the original stream byte for byte. */
+static void roundtrip(const char *tar, const char *tag, const struct ovl_digest *want_id)
+{
+	char ts[512], out[512], diffname[64];
+	struct ovl_import_opts o = { .flags = mflags()->flags, .tarsplit = ts };
+	struct ovl_import_result res;
+	struct ovl_err err = { "" };
+	struct ovl_digest again;
+	uint64_t bytes = 0;
+	char *orig = NULL, *back = NULL;
+	size_t lo = 0, lb = 0;
+	const char *diff;
+	int fd;
+
+	snprintf(diffname, sizeof(diffname), "rt-%s/diff", tag);
+	diff = fresh(diffname);
+	snprintf(ts, sizeof(ts), "%s/rt-%s/tar-split.json.gz", tmp, tag);
+	snprintf(out, sizeof(out), "%s/rt-%s/out.tar", tmp, tag);
+	unlink(ts);
+	if (ovl_layer_import_file(tar, diff, &o, &res, &err))
+		fail_msg("%s: import: %s", tag, err.msg);
+	if (want_id)
+		assert_true(ovl_digest_equal(&res.diff_id, want_id));
+	fd = open(out, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	assert_true(fd >= 0);
+	if (ovl_layer_export(diff, ts, fd, &again, &bytes, &err))
+		fail_msg("%s: export: %s", tag, err.msg);
+	close(fd);
+	assert_true(ovl_digest_equal(&again, &res.diff_id));
+	assert_int_equal(bytes, res.tar_bytes);
+	assert_int_equal(ovl_read_file(out, &back, &lb, 1 << 26), 0);
+	if (!res.gzip) {
+		assert_int_equal(ovl_read_file(tar, &orig, &lo, 1 << 26), 0);
+		assert_int_equal(lo, lb);
+		assert_memory_equal(orig, back, lo);
+	}
+	free(orig);
+	free(back);
+}
+
+static void test_export_gives_the_stream_back(void **state)
+{
+	char tar[512], gz[512];
+	struct ovl_digest want;
+
+	(void)state;
+	if (geteuid() != 0)
+		skip();
+	snprintf(tar, sizeof(tar), "%s/vectors/small-layer.tar", fixtures());
+	ovl_digest_parse("sha256:590b0b2a98fe3cde78b72eed6b717817a168adc3186e133eff626a56db7577d3", &want);
+	roundtrip(tar, "small", &want);
+	snprintf(gz, sizeof(gz), "%s/small-layer.tar.gz", tmp);
+	gzip_file(tar, gz);
+	roundtrip(gz, "small-gz", &want);
+}
+
+/* Every tar format libarchive writes, long names, a multi-chunk file, trailing garbage. */
+static void test_export_all_formats(void **state)
+{
+	static const int formats[] = { ARCHIVE_FORMAT_TAR_PAX_RESTRICTED, ARCHIVE_FORMAT_TAR_GNUTAR,
+				       ARCHIVE_FORMAT_TAR_USTAR, ARCHIVE_FORMAT_TAR_PAX_INTERCHANGE };
+	char longname[220], longtarget[300];
+	char *big = malloc(700000);
+
+	(void)state;
+	for (size_t i = 0; i < 700000; i++)
+		big[i] = (char)(i * 7 + i / 1000);
+	memset(longname, 'n', sizeof(longname) - 1);
+	longname[sizeof(longname) - 1] = 0;
+	memcpy(longname, "deep/", 5);
+	memset(longtarget, 't', sizeof(longtarget) - 1);
+	longtarget[sizeof(longtarget) - 1] = 0;
+	for (size_t f = 0; f < sizeof(formats) / sizeof(formats[0]); f++) {
+		char path[512], tag[32];
+		struct archive *a = archive_write_new();
+		bool ustar = formats[f] == ARCHIVE_FORMAT_TAR_USTAR;
+		FILE *fp;
+
+		snprintf(path, sizeof(path), "%s/fmt%zu.tar", tmp, f);
+		archive_write_set_format(a, formats[f]);
+		assert_int_equal(archive_write_open_filename(a, path), ARCHIVE_OK);
+		for (int k = 0; k < 6; k++) {
+			struct archive_entry *e = archive_entry_new();
+			const char *names[] = { "deep/", ustar ? "deep/short" : longname, "big", "empty",
+						"ln", "hl" };
+			size_t len = k == 1 ? 5 : k == 2 ? 700000 : 0;
+
+			archive_entry_set_pathname(e, names[k]);
+			archive_entry_set_filetype(e, k == 0 ? AE_IFDIR : k == 4 ? AE_IFLNK : AE_IFREG);
+			archive_entry_set_perm(e, 0644);
+			archive_entry_set_mtime(e, 1700000000 + k, 0);
+			if (k == 4)
+				archive_entry_set_symlink(e, ustar ? "big" : longtarget);
+			if (k == 5)
+				archive_entry_set_hardlink(e, "big");
+			archive_entry_set_size(e, (la_int64_t)len);
+			assert_int_equal(archive_write_header(a, e), ARCHIVE_OK);
+			if (len)
+				assert_int_equal(archive_write_data(a, k == 1 ? "12345" : big, len), (la_ssize_t)len);
+			archive_entry_free(e);
+		}
+		archive_write_close(a);
+		archive_write_free(a);
+		/* Trailing bytes after the end of the archive count in the DiffID (3 MiB: several segments). */
+		fp = fopen(path, "ab");
+		for (int k = 0; k < 3; k++)
+			fwrite(big, 1, 1 << 20 > 700000 ? 700000 : 1 << 20, fp);
+		fwrite("tail", 1, 4, fp);
+		fclose(fp);
+		snprintf(tag, sizeof(tag), "fmt%zu", f);
+		roundtrip(path, tag, NULL);
+	}
+	free(big);
+}
+
+/* A changed or shortened file, or a broken tar-split, is found, never exported silently. */
+static void test_export_detects_changes(void **state)
+{
+	char tar[512], ts[512], f[512];
+	struct ovl_import_opts o = { .tarsplit = ts };
+	struct ovl_import_result res;
+	struct ovl_err err = { "" };
+	struct ovl_digest d;
+	const char *diff = fresh("chg/diff");
+	gzFile g;
+
+	(void)state;
+	if (geteuid() != 0)
+		skip();
+	snprintf(tar, sizeof(tar), "%s/vectors/small-layer.tar", fixtures());
+	snprintf(ts, sizeof(ts), "%s/chg/ts.json.gz", tmp);
+	if (ovl_layer_import_file(tar, diff, &o, &res, &err))
+		fail_msg("import: %s", err.msg);
+	snprintf(f, sizeof(f), "%s/etc/hostname", diff);
+	write_bytes(f, "HELLO\n", 6);
+	assert_int_equal(ovl_layer_export(diff, ts, -1, &d, NULL, &err), -EIO);
+	assert_non_null(strstr(err.msg, "etc/hostname: content differs from what was imported"));
+	write_bytes(f, "hel", 3);
+	assert_int_not_equal(ovl_layer_export(diff, ts, -1, &d, NULL, &err), 0);
+	assert_non_null(strstr(err.msg, "etc/hostname: shorter than its tar entry says"));
+	write_bytes(f, "hello\n", 6);
+	assert_int_equal(ovl_layer_export(diff, ts, -1, &d, NULL, &err), 0);
+	assert_true(ovl_digest_equal(&d, &res.diff_id));
+	/* Hostile tar-split content. */
+	static const char *const bad[][2] = {
+		{ "{\"type\":1,\"name\":\"../../etc/passwd\",\"size\":5,\"payload\":\"AAAAAAAAAAA=\",\"position\":0}\n",
+		  "not a path inside the layer" },
+		{ "{\"type\":2,\"payload\":\"AAAA\",\"position\":3}\n", "position 3 out of order" },
+		{ "{\"type\":2,\"payload\":\"!!!\",\"position\":0}\n", "segment payload is not base64" },
+		{ "{\"type\":7,\"position\":0}\n", "unknown entry type 7" },
+		{ "not json\n", "line 1: not a tar-split entry" },
+	};
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		unlink(ts);
+		g = gzopen(ts, "wb");
+		gzputs(g, bad[i][0]);
+		gzclose(g);
+		if (ovl_layer_export(diff, ts, -1, &d, NULL, &err) == 0)
+			fail_msg("accepted tar-split %zu", i);
+		if (!strstr(err.msg, bad[i][1]))
+			fail_msg("tar-split %zu: '%s' does not say '%s'", i, err.msg, bad[i][1]);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -348,6 +517,9 @@ int main(void)
 		cmocka_unit_test(test_conversions_and_size),
 		cmocka_unit_test(test_hostile_fixtures),
 		cmocka_unit_test(test_refuses_a_non_empty_dir),
+		cmocka_unit_test(test_export_gives_the_stream_back),
+		cmocka_unit_test(test_export_all_formats),
+		cmocka_unit_test(test_export_detects_changes),
 	};
 
 	return cmocka_run_group_tests_name("lib/tarlayer", tests, setup, teardown);

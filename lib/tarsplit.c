@@ -1,0 +1,344 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+/*
+ * lib/tarsplit.c - writing and replaying tar-split metadata. JSON through
+ * jansson, base64 through libcrypto, gzip through zlib.
+ */
+#define _GNU_SOURCE
+#include "tarsplit.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <jansson.h>
+#include <openssl/evp.h>
+#include <zlib.h>
+
+#include "util.h"
+
+struct ovl_tarsplit_writer {
+	gzFile gz;
+	unsigned long position;
+	int error;
+};
+
+int ovl_tarsplit_writer_open(const char *path, struct ovl_tarsplit_writer **out)
+{
+	struct ovl_tarsplit_writer *w = calloc(1, sizeof(*w));
+	int fd;
+
+	if (!w)
+		return -ENOMEM;
+	fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+	if (fd < 0 || !(w->gz = gzdopen(fd, "wb"))) {
+		int e = fd < 0 ? errno : ENOMEM;
+
+		if (fd >= 0)
+			close(fd);
+		free(w);
+		return -e;
+	}
+	*out = w;
+	return 0;
+}
+
+static json_t *b64(const void *bytes, size_t len)
+{
+	size_t n = 4 * ((len + 2) / 3) + 1;
+	unsigned char *s = malloc(n);
+	json_t *j;
+
+	if (!s)
+		return NULL;
+	EVP_EncodeBlock(s, bytes, (int)len);
+	j = json_string((char *)s);
+	free(s);
+	return j;
+}
+
+static int put(struct ovl_tarsplit_writer *w, json_t *o)
+{
+	char *line = o ? json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER) : NULL;
+	size_t n;
+
+	json_decref(o);
+	if (!line) {
+		w->error = w->error ? w->error : -ENOMEM;
+		return w->error;
+	}
+	n = strlen(line);
+	line[n] = '\n';
+	if (gzwrite(w->gz, line, (unsigned int)(n + 1)) != (int)(n + 1) && !w->error)
+		w->error = -EIO;
+	free(line);
+	w->position++;
+	return w->error;
+}
+
+int ovl_tarsplit_segment(struct ovl_tarsplit_writer *w, const void *bytes, size_t len)
+{
+	json_t *o = json_object();
+
+	if (!len)
+		return w->error;
+	json_object_set_new(o, "type", json_integer(2));
+	json_object_set_new(o, "payload", b64(bytes, len));
+	json_object_set_new(o, "position", json_integer((json_int_t)w->position));
+	return put(w, o);
+}
+
+int ovl_tarsplit_file(struct ovl_tarsplit_writer *w, const char *name, int64_t size, uint64_t crc)
+{
+	json_t *o = json_object(), *n = json_string(name);
+
+	json_object_set_new(o, "type", json_integer(1));
+	if (n)
+		json_object_set_new(o, "name", n);
+	else /* not UTF-8 */
+		json_object_set_new(o, "name_raw", b64(name, strlen(name)));
+	if (size > 0) {
+		unsigned char be[8];
+
+		for (int i = 0; i < 8; i++)
+			be[i] = (unsigned char)(crc >> (56 - 8 * i));
+		json_object_set_new(o, "size", json_integer(size));
+		json_object_set_new(o, "payload", b64(be, 8));
+	} else {
+		json_object_set_new(o, "payload", json_null());
+	}
+	json_object_set_new(o, "position", json_integer((json_int_t)w->position));
+	return put(w, o);
+}
+
+int ovl_tarsplit_writer_close(struct ovl_tarsplit_writer *w)
+{
+	int r = w->error;
+
+	if (gzclose(w->gz) != Z_OK && !r)
+		r = -EIO;
+	free(w);
+	return r;
+}
+
+/* ---- replay ------------------------------------------------------------ */
+
+/* base64 to bytes; -1 when it is not base64. */
+static ssize_t unb64(const char *s, unsigned char **out)
+{
+	size_t len = strlen(s), pad = 0;
+	int n;
+
+	*out = malloc(len / 4 * 3 + 3);
+	if (!*out)
+		return -1;
+	if (len % 4) {
+		free(*out);
+		*out = NULL;
+		return -1;
+	}
+	if (len && s[len - 1] == '=')
+		pad++;
+	if (len > 1 && s[len - 2] == '=')
+		pad++;
+	n = EVP_DecodeBlock(*out, (const unsigned char *)s, (int)len);
+	if (n < 0 || (size_t)n < pad) {
+		free(*out);
+		*out = NULL;
+		return -1;
+	}
+	return (ssize_t)((size_t)n - pad);
+}
+
+struct sink {
+	int fd;
+	struct ovl_hasher *h;
+};
+
+static int emit(struct sink *k, const void *buf, size_t len)
+{
+	int r = ovl_hasher_update(k->h, buf, len);
+
+	if (!r && k->fd >= 0)
+		r = ovl_write_all(k->fd, buf, len);
+	return r;
+}
+
+/* Clean a tar name into a path below the diff dir (no .., not absolute). */
+static int clean_rel(const char *raw, char *out, size_t len)
+{
+	size_t o = 0;
+
+	if (raw[0] == '/')
+		return -EINVAL;
+	for (const char *p = raw; *p;) {
+		const char *e = strchrnul(p, '/');
+		size_t n = (size_t)(e - p);
+
+		if (n == 2 && p[0] == '.' && p[1] == '.')
+			return -EINVAL;
+		if (n && !(n == 1 && p[0] == '.')) {
+			if (o + n + 2 > len)
+				return -ENAMETOOLONG;
+			if (o)
+				out[o++] = '/';
+			memcpy(out + o, p, n);
+			o += n;
+		}
+		p = *e ? e + 1 : e;
+	}
+	out[o] = 0;
+	return o ? 0 : -EINVAL;
+}
+
+static int file_payload(int rootfd, const char *diffdir, const char *name, int64_t size,
+			const unsigned char *crcbe, struct sink *k, struct ovl_err *err)
+{
+	char rel[PATH_MAX];
+	unsigned char buf[1 << 16];
+	uint64_t crc = 0, want = 0;
+	int64_t left = size;
+	int fd, r = clean_rel(name, rel, sizeof(rel));
+
+	if (r)
+		return ovl_err_set(err, EINVAL, "%s: tar-split names '%s', not a path inside the layer",
+				   diffdir, name);
+	fd = ovl_openat_beneath(rootfd, rel, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0)
+		return ovl_err_set(err, -fd, "%s/%s: %s", diffdir, rel, strerror(-fd));
+	while (left > 0) {
+		ssize_t n = read(fd, buf, left < (int64_t)sizeof(buf) ? (size_t)left : sizeof(buf));
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0) {
+			r = ovl_err_set(err, n < 0 ? errno : EIO, "%s/%s: %s", diffdir, rel,
+					n < 0 ? strerror(errno) : "shorter than its tar entry says");
+			break;
+		}
+		crc = ovl_crc64_iso(crc, buf, (size_t)n);
+		r = emit(k, buf, (size_t)n);
+		if (r) {
+			ovl_err_set(err, r, "writing the stream: %s", strerror(-r));
+			break;
+		}
+		left -= n;
+	}
+	close(fd);
+	if (r)
+		return r;
+	for (int i = 0; i < 8; i++)
+		want = want << 8 | crcbe[i];
+	if (crc != want)
+		return ovl_err_set(err, EIO, "%s/%s: content differs from what was imported (CRC-64 "
+				   "%016llx, tar-split says %016llx)", diffdir, rel, (unsigned long long)crc,
+				   (unsigned long long)want);
+	return 0;
+}
+
+int ovl_layer_export(const char *diffdir, const char *tarsplit, int outfd, struct ovl_digest *diff_id,
+		     uint64_t *bytes, struct ovl_err *err)
+{
+	struct sink k = { .fd = outfd };
+	gzFile gz = gzopen(tarsplit, "rb");
+	struct ovl_buf text = OVL_BUF_INIT;
+	char chunk[65536];
+	int rootfd = -1, n, r = 0;
+	unsigned long line = 0;
+
+	if (!gz)
+		return ovl_err_set(err, errno ? errno : ENOMEM, "%s: cannot open: %m", tarsplit);
+	while ((n = gzread(gz, chunk, sizeof(chunk) - 1)) > 0) {
+		chunk[n] = 0;
+		if (memchr(chunk, 0, (size_t)n)) {
+			gzclose(gz);
+			ovl_buf_free(&text);
+			return ovl_err_set(err, EINVAL, "%s: holds a NUL byte: not tar-split JSON", tarsplit);
+		}
+		ovl_buf_puts(&text, chunk);
+		if (text.len > (256u << 20)) {
+			n = -1;
+			break;
+		}
+	}
+	gzclose(gz);
+	if (n < 0 || text.failed) {
+		ovl_buf_free(&text);
+		return ovl_err_set(err, EINVAL, "%s: not a readable gzip stream (or over 256 MiB)", tarsplit);
+	}
+	rootfd = open(diffdir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (rootfd < 0 || ovl_hasher_new(&k.h)) {
+		r = ovl_err_set(err, rootfd < 0 ? errno : ENOMEM, "%s: cannot open: %m", diffdir);
+		goto out;
+	}
+	for (char *p = text.data ? text.data : "", *nl; *p && !r; p = nl + 1) {
+		json_t *o, *pl;
+		json_error_t je;
+		json_int_t type, pos;
+
+		nl = strchrnul(p, '\n');
+		line++;
+		o = json_loadb(p, (size_t)(nl - p), 0, &je);
+		if (!o || json_unpack(o, "{s:I, s:I}", "type", &type, "position", &pos)) {
+			r = ovl_err_set(err, EINVAL, "%s: line %lu: not a tar-split entry (%s)", tarsplit, line,
+					o ? "type or position missing" : je.text);
+			json_decref(o);
+			break;
+		}
+		if (pos != (json_int_t)(line - 1))
+			r = ovl_err_set(err, EINVAL, "%s: line %lu: position %lld out of order", tarsplit,
+					line, (long long)pos);
+		pl = json_object_get(o, "payload");
+		if (!r && type == 2) {
+			unsigned char *raw = NULL;
+			ssize_t len = json_is_string(pl) ? unb64(json_string_value(pl), &raw) : -1;
+
+			if (len < 0)
+				r = ovl_err_set(err, EINVAL, "%s: line %lu: segment payload is not base64",
+						tarsplit, line);
+			else if ((r = emit(&k, raw, (size_t)len)))
+				ovl_err_set(err, r, "writing the stream: %s", strerror(-r));
+			free(raw);
+		} else if (!r && type == 1) {
+			json_int_t size = json_integer_value(json_object_get(o, "size"));
+			const char *name = json_string_value(json_object_get(o, "name"));
+			unsigned char *crc = NULL, *rawname = NULL;
+			char *nm = NULL;
+
+			if (!name && json_is_string(json_object_get(o, "name_raw"))) {
+				ssize_t l = unb64(json_string_value(json_object_get(o, "name_raw")), &rawname);
+
+				if (l > 0 && !memchr(rawname, 0, (size_t)l) && (nm = strndup((char *)rawname, (size_t)l)))
+					name = nm;
+			}
+			if (!name || size < 0)
+				r = ovl_err_set(err, EINVAL, "%s: line %lu: a file entry without a name or size",
+						tarsplit, line);
+			else if (size > 0 && (!json_is_string(pl) || unb64(json_string_value(pl), &crc) != 8))
+				r = ovl_err_set(err, EINVAL, "%s: line %lu: %s: the payload is not a CRC-64",
+						tarsplit, line, name);
+			else if (size > 0)
+				r = file_payload(rootfd, diffdir, name, size, crc, &k, err);
+			free(crc);
+			free(rawname);
+			free(nm);
+		} else if (!r) {
+			r = ovl_err_set(err, EINVAL, "%s: line %lu: unknown entry type %lld", tarsplit, line,
+					(long long)type);
+		}
+		json_decref(o);
+		if (!*nl)
+			break;
+	}
+	if (!r && (r = ovl_hasher_final(k.h, diff_id)) == 0 && bytes)
+		*bytes = ovl_hasher_length(k.h);
+out:
+	ovl_hasher_free(k.h);
+	if (rootfd >= 0)
+		close(rootfd);
+	ovl_buf_free(&text);
+	return r;
+}
