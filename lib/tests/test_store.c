@@ -1,0 +1,431 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+/*
+ * Unit tests for lib/store and lib/verify: a store built from the public
+ * vectors has Docker's layout and digests; a failed or repeated import
+ * leaves nothing behind; verify finds nothing in a good store and finds
+ * each of many corruptions, one at a time, naming the path.
+ */
+#define _GNU_SOURCE
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "store.h"
+#include "util.h"
+#include "verify.h"
+
+#define EMPTY_TAR "sha256:5f70bf18a086007016e948b04aed3b82103a36bea41755b6cddfaf10ace3c6ef"
+#define SMALL_CHAIN "sha256:9bebc5281c45ebd3d5549456a3242424e7fe4cb0e0d7e60f4fdbf0c38d47f4d6"
+
+static char tmp[] = "/tmp/ovl-store-test.XXXXXX";
+static char emptytar[300], smalltar[300];
+
+static int setup(void **state)
+{
+	static const char zeros[1024];
+	int fd;
+
+	(void)state;
+	if (!mkdtemp(tmp))
+		return -1;
+	snprintf(emptytar, sizeof(emptytar), "%s/empty.tar", tmp);
+	fd = open(emptytar, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+	if (fd < 0 || write(fd, zeros, sizeof(zeros)) != sizeof(zeros))
+		return -1;
+	close(fd);
+	snprintf(smalltar, sizeof(smalltar), "%s/vectors/small-layer.tar",
+		 getenv("OVL_FIXTURES") ? getenv("OVL_FIXTURES") : "fixtures");
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	(void)state;
+	return ovl_remove_tree(tmp);
+}
+
+static void import(struct ovl_store *s, const char *tar, const struct ovl_digest *parent,
+		   struct ovl_layer_info *li)
+{
+	struct ovl_err err = { "" };
+	int fd = open(tar, O_RDONLY);
+
+	assert_true(fd >= 0);
+	if (ovl_store_layer_import(s, parent, fd, tar, li, &err))
+		fail_msg("import %s: %s", tar, err.msg);
+	close(fd);
+}
+
+/* A store with the empty-tar base and the small layer on it. */
+static struct ovl_store *build(const char *name, struct ovl_layer_info *base, struct ovl_layer_info *child)
+{
+	char root[512];
+	struct ovl_store *s = NULL;
+	struct ovl_err err = { "" };
+
+	snprintf(root, sizeof(root), "%s/%s", tmp, name);
+	ovl_remove_tree(root);
+	if (ovl_store_open(root, OVL_STORE_CREATE, &s, &err))
+		fail_msg("open: %s", err.msg);
+	import(s, emptytar, NULL, base);
+	import(s, smalltar, &base->chain_id, child);
+	return s;
+}
+
+static char *slurp(const char *fmt, ...)
+{
+	char path[1024], *s = NULL;
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(path, sizeof(path), fmt, ap);
+	va_end(ap);
+	if (ovl_read_file(path, &s, NULL, 1 << 20))
+		fail_msg("cannot read %s", path);
+	return s;
+}
+
+static int count_entries(const char *fmt, ...)
+{
+	char path[1024];
+	va_list ap;
+	DIR *d;
+	int n = 0;
+
+	va_start(ap, fmt);
+	vsnprintf(path, sizeof(path), fmt, ap);
+	va_end(ap);
+	d = opendir(path);
+	if (!d)
+		return -1;
+	while (readdir(d))
+		n++;
+	closedir(d);
+	return n - 2;
+}
+
+static void test_layout_and_digests(void **state)
+{
+	struct ovl_layer_info base, child, got;
+	struct ovl_store *s;
+	struct ovl_err err = { "" };
+	char c[OVL_DIGEST_STRLEN], hex[65], *v, target[512], want[512];
+	const char *root;
+	struct stat st;
+
+	(void)state;
+	if (geteuid() != 0)
+		skip();
+	s = build("layout", &base, &child);
+	root = ovl_store_root(s);
+	ovl_digest_format(&base.chain_id, c);
+	assert_string_equal(c, EMPTY_TAR);
+	ovl_digest_format(&child.chain_id, c);
+	assert_string_equal(c, SMALL_CHAIN);
+	assert_int_equal(child.size, 6);
+	assert_true(child.has_parent);
+	/* layerdb files, byte for byte, no newlines */
+	ovl_digest_hex(&child.chain_id, hex);
+	v = slurp("%s/image/overlay2/layerdb/sha256/%s/diff", root, hex);
+	assert_string_equal(v, "sha256:590b0b2a98fe3cde78b72eed6b717817a168adc3186e133eff626a56db7577d3");
+	free(v);
+	v = slurp("%s/image/overlay2/layerdb/sha256/%s/size", root, hex);
+	assert_string_equal(v, "6");
+	free(v);
+	v = slurp("%s/image/overlay2/layerdb/sha256/%s/parent", root, hex);
+	assert_string_equal(v, EMPTY_TAR);
+	free(v);
+	v = slurp("%s/image/overlay2/layerdb/sha256/%s/cache-id", root, hex);
+	assert_string_equal(v, child.cache_id);
+	assert_int_equal(strlen(v), 64);
+	free(v);
+	/* overlay2: link, l/ symlink, lower, work, committed in the parent */
+	assert_int_equal(strlen(child.link), 26);
+	assert_int_equal(strspn(child.link, "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567"), 26);
+	snprintf(want, sizeof(want), "%s/overlay2/l/%s", root, child.link);
+	assert_int_equal(readlink(want, target, sizeof(target)), 3 + 64 + 5);
+	target[3 + 64 + 5] = 0;
+	snprintf(want, sizeof(want), "../%s/diff", child.cache_id);
+	assert_string_equal(target, want);
+	v = slurp("%s/overlay2/%s/lower", root, child.cache_id);
+	snprintf(want, sizeof(want), "l/%s", base.link);
+	assert_string_equal(v, want);
+	free(v);
+	snprintf(want, sizeof(want), "%s/overlay2/%s/work", root, child.cache_id);
+	assert_int_equal(stat(want, &st), 0);
+	assert_int_equal(st.st_mode & 07777, 0700);
+	snprintf(want, sizeof(want), "%s/overlay2/%s/committed", root, base.cache_id);
+	assert_int_equal(stat(want, &st), 0);
+	assert_int_equal(st.st_mode & 07777, 0600);
+	snprintf(want, sizeof(want), "%s/overlay2/%s/lower", root, base.cache_id);
+	assert_int_equal(access(want, F_OK), -1);
+	assert_int_equal(ovl_store_layer_get(s, &child.chain_id, &got, &err), 0);
+	assert_string_equal(got.link, child.link);
+	ovl_store_free(s);
+}
+
+static void test_export_gives_the_diff_id(void **state)
+{
+	struct ovl_layer_info base, child;
+	struct ovl_store *s;
+	struct ovl_err err = { "" };
+	struct ovl_digest d;
+	char out[512], *a = NULL, *b = NULL;
+	size_t la = 0, lb = 0;
+	int fd;
+
+	(void)state;
+	if (geteuid() != 0)
+		skip();
+	s = build("export", &base, &child);
+	snprintf(out, sizeof(out), "%s/out.tar", tmp);
+	fd = open(out, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+	if (ovl_store_layer_export(s, &child.chain_id, fd, &d, &err))
+		fail_msg("export: %s", err.msg);
+	close(fd);
+	assert_true(ovl_digest_equal(&d, &child.diff_id));
+	assert_int_equal(ovl_read_file(out, &a, &la, 1 << 20), 0);
+	assert_int_equal(ovl_read_file(smalltar, &b, &lb, 1 << 20), 0);
+	assert_int_equal(la, lb);
+	assert_memory_equal(a, b, la);
+	free(a);
+	free(b);
+	ovl_store_free(s);
+}
+
+static void test_repeated_and_failed_imports_leave_nothing(void **state)
+{
+	struct ovl_layer_info base, child, again;
+	struct ovl_store *s;
+	struct ovl_err err = { "" };
+	char bad[512];
+	const char *root;
+	int before[4], fd;
+
+	(void)state;
+	if (geteuid() != 0)
+		skip();
+	s = build("repeat", &base, &child);
+	root = ovl_store_root(s);
+	before[0] = count_entries("%s/overlay2", root);
+	before[1] = count_entries("%s/overlay2/l", root);
+	before[2] = count_entries("%s/image/overlay2/layerdb/sha256", root);
+	before[3] = count_entries("%s/image/overlay2/layerdb/tmp", root);
+	import(s, smalltar, &base.chain_id, &again);
+	assert_true(again.existed);
+	assert_string_equal(again.cache_id, child.cache_id);
+	snprintf(bad, sizeof(bad), "%s/tars/should-fail-symlink-then-through.tar",
+		 getenv("OVL_FIXTURES") ? getenv("OVL_FIXTURES") : "fixtures");
+	fd = open(bad, O_RDONLY);
+	assert_int_not_equal(ovl_store_layer_import(s, &child.chain_id, fd, bad, &again, &err), 0);
+	close(fd);
+	assert_non_null(strstr(err.msg, "its parent lnk is a symlink"));
+	assert_int_equal(count_entries("%s/overlay2", root), before[0]);
+	assert_int_equal(count_entries("%s/overlay2/l", root), before[1]);
+	assert_int_equal(count_entries("%s/image/overlay2/layerdb/sha256", root), before[2]);
+	assert_int_equal(count_entries("%s/image/overlay2/layerdb/tmp", root), before[3]);
+	ovl_store_free(s);
+}
+
+/* ---- verify ---- */
+
+struct found {
+	char text[8192];
+	size_t n;
+};
+
+static void collect(void *arg, const char *path, const char *reason)
+{
+	struct found *f = arg;
+	size_t len = strlen(f->text);
+
+	snprintf(f->text + len, sizeof(f->text) - len, "%s: %s\n", path, reason);
+	f->n++;
+}
+
+static struct found verify(const char *root, unsigned int flags)
+{
+	struct found f = { "", 0 };
+	size_t n = 0;
+	struct ovl_err err = { "" };
+
+	if (ovl_store_verify(root, flags, collect, &f, &n, &err))
+		fail_msg("verify could not run: %s", err.msg);
+	assert_int_equal(n, f.n);
+	return f;
+}
+
+static void test_verify_good_store(void **state)
+{
+	struct ovl_layer_info base, child;
+	struct ovl_store *s;
+	struct found f;
+
+	(void)state;
+	if (geteuid() != 0)
+		skip();
+	s = build("good", &base, &child);
+	f = verify(ovl_store_root(s), OVL_VERIFY_DEEP);
+	if (f.n)
+		fail_msg("a good store has problems:\n%s", f.text);
+	ovl_store_free(s);
+}
+
+static void put(const char *content, const char *fmt, ...)
+{
+	char path[1024];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(path, sizeof(path), fmt, ap);
+	va_end(ap);
+	assert_int_equal(ovl_write_file(path, content, strlen(content)), 0);
+}
+
+static void rm(const char *fmt, ...)
+{
+	char path[1024];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(path, sizeof(path), fmt, ap);
+	va_end(ap);
+	assert_int_equal(ovl_remove_tree(path), 0);
+}
+
+enum corruption {
+	NEWLINE_IN_DIFF, WRONG_SIZE, MISSING_CACHE_DIR, PARENT_REMOVED, LINK_REMOVED, LINK_RETARGETED,
+	LOWER_WRONG, COMMITTED_REMOVED, UPPERCASE_DIGEST, CONTENT_CHANGED, TARSPLIT_REMOVED, STRAY_DIR,
+	BAD_LAYERDB_NAME, BAD_LINK_FILE, GARBAGE_SIZE, BAD_REPOSITORIES, IMAGE_MISSING_LAYER, NR_CORRUPTIONS
+};
+
+static const char *corrupt(enum corruption c, const char *root, const struct ovl_layer_info *base,
+			   const struct ovl_layer_info *child)
+{
+	char ch[65], db[600], ov[600], lnk[600];
+
+	ovl_digest_hex(&child->chain_id, ch);
+	snprintf(db, sizeof(db), "%s/image/overlay2/layerdb/sha256/%s", root, ch);
+	snprintf(ov, sizeof(ov), "%s/overlay2/%s", root, child->cache_id);
+	snprintf(lnk, sizeof(lnk), "%s/overlay2/l/%s", root, child->link);
+	switch (c) {
+	case NEWLINE_IN_DIFF:
+		put("sha256:590b0b2a98fe3cde78b72eed6b717817a168adc3186e133eff626a56db7577d3\n", "%s/diff", db);
+		return "diff: ends with a newline";
+	case WRONG_SIZE:
+		put("7", "%s/size", db);
+		return "size says 7, the diff dir holds 6";
+	case MISSING_CACHE_DIR:
+		put("0000000000000000000000000000000000000000000000000000000000000000", "%s/cache-id", db);
+		return "0000000000000000000000000000000000000000000000000000000000000000: missing: cache-id";
+	case PARENT_REMOVED:
+		rm("%s/parent", db);
+		return "the ChainID from parent and diff is sha256:590b";
+	case LINK_REMOVED:
+		assert_int_equal(unlink(lnk), 0);
+		return "missing: the short link";
+	case LINK_RETARGETED:
+		assert_int_equal(unlink(lnk), 0);
+		assert_int_equal(symlink("../elsewhere/diff", lnk), 0);
+		return "points to ../elsewhere/diff, not ../";
+	case LOWER_WRONG:
+		put("l/AAAAAAAAAAAAAAAAAAAAAAAAAA", "%s/lower", ov);
+		return "lower: is l/AAAAAAAAAAAAAAAAAAAAAAAAAA; the parent chain gives l/";
+	case COMMITTED_REMOVED:
+		rm("%s/overlay2/%s/committed", root, base->cache_id);
+		return "committed: missing: the layer has children";
+	case UPPERCASE_DIGEST:
+		put("sha256:590B0B2A98FE3CDE78B72EED6B717817A168ADC3186E133EFF626A56DB7577D3", "%s/diff", db);
+		return "is not sha256:<64 lowercase hex digits>";
+	case CONTENT_CHANGED:
+		put("HELLO\n", "%s/diff/etc/hostname", ov);
+		return "cannot reassemble the layer's tar: ";
+	case TARSPLIT_REMOVED:
+		rm("%s/tar-split.json.gz", db);
+		return "tar-split.json.gz: missing";
+	case STRAY_DIR:
+		assert_int_equal(mkdir(strcat(strcpy((char[700]){ 0 }, root), "/overlay2/stray"), 0700), 0);
+		return "stray: no layer and no container uses it";
+	case BAD_LAYERDB_NAME:
+		assert_int_equal(mkdir(strcat(strcpy((char[700]){ 0 }, root),
+					      "/image/overlay2/layerdb/sha256/not-a-chain"), 0700), 0);
+		return "not-a-chain: not a layer";
+	case BAD_LINK_FILE:
+		put("lowercase-is-not-base32-x", "%s/link", ov);
+		return "is not 26 characters of base32";
+	case GARBAGE_SIZE:
+		put("\x01\xff\xfe", "%s/size", db);
+		return "size: holds a byte 0x01 that is not printable text";
+	case BAD_REPOSITORIES:
+		put("{\"Repositories\": {\"x\": ", "%s/image/overlay2/repositories.json", root);
+		return "repositories.json: not JSON";
+	case IMAGE_MISSING_LAYER:
+		/* sha256 of these bytes names the file, so only the missing layer is wrong */
+		{
+			const char *cfg = "{\"rootfs\":{\"type\":\"layers\",\"diff_ids\":[\"sha256:"
+					  "1111111111111111111111111111111111111111111111111111111111111111\"]}}";
+			struct ovl_digest id;
+			char hex[65];
+
+			ovl_image_id(cfg, strlen(cfg), &id);
+			ovl_digest_hex(&id, hex);
+			put(cfg, "%s/image/overlay2/imagedb/content/sha256/%s", root, hex);
+		}
+		return "layer 0 (ChainID sha256:1111111111111111111111111111111111111111111111111111111111111111) is not registered";
+	default:
+		break;
+	}
+	return NULL;
+}
+
+static void test_verify_finds_each_corruption(void **state)
+{
+	(void)state;
+	if (geteuid() != 0)
+		skip();
+	for (int c = 0; c < NR_CORRUPTIONS; c++) {
+		struct ovl_layer_info base, child;
+		struct ovl_store *s = build("corrupt", &base, &child);
+		const char *want = corrupt((enum corruption)c, ovl_store_root(s), &base, &child);
+		struct found f = verify(ovl_store_root(s), OVL_VERIFY_DEEP);
+
+		if (!f.n || !strstr(f.text, want))
+			fail_msg("corruption %d: verify did not say '%s'; it said:\n%s", c, want, f.text);
+		ovl_store_free(s);
+	}
+}
+
+static void test_verify_refuses_what_is_no_store(void **state)
+{
+	struct ovl_err err = { "" };
+	size_t n = 0;
+
+	(void)state;
+	assert_int_equal(ovl_store_verify("/nonexistent/docker", 0, NULL, NULL, &n, &err), -ENOENT);
+	assert_int_equal(ovl_store_verify(tmp, 0, NULL, NULL, &n, &err), -ENOENT);
+	assert_non_null(strstr(err.msg, "not a Docker overlay2 store"));
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_layout_and_digests),
+		cmocka_unit_test(test_export_gives_the_diff_id),
+		cmocka_unit_test(test_repeated_and_failed_imports_leave_nothing),
+		cmocka_unit_test(test_verify_good_store),
+		cmocka_unit_test(test_verify_finds_each_corruption),
+		cmocka_unit_test(test_verify_refuses_what_is_no_store),
+	};
+
+	return cmocka_run_group_tests_name("lib/store", tests, setup, teardown);
+}
