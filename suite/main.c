@@ -16,6 +16,7 @@
 #include "descriptor.h"
 #include "matrix.h"
 #include "runner.h"
+#include "store_cmd.h"
 #include "target.h"
 
 #define DEFAULT_SCRATCH "/var/tmp/ovlconform"
@@ -26,6 +27,8 @@ static void usage(FILE *out)
 		"usage: ovlconform run [options] [CASE|TAG ...]   run cases (default: all)\n"
 		"       ovlconform list [--tags]                  list the cases\n"
 		"       ovlconform cleanup [--scratch DIR]        remove what killed runs left\n"
+		"       ovlconform store VERB ...                 Docker's overlay2 store: import, export,\n"
+		"                                                 ls, verify (ovlconform store --help)\n"
 		"\n"
 		"run options:\n"
 		"  --fs LIST          backing filesystems: tmpfs,ext4,xfs,btrfs or all (default all)\n"
@@ -135,6 +138,8 @@ int main(int argc, char **argv)
 	cmd = argv[1];
 	if (strcmp(cmd, "list") == 0)
 		return cmd_list(argc - 1, argv + 1);
+	if (strcmp(cmd, "store") == 0)
+		return ovl_store_main(argc - 1, argv + 1);
 	if (strcmp(cmd, "run") != 0 && strcmp(cmd, "cleanup") != 0) {
 		fprintf(stderr, "ovlconform: unknown command '%s'\n", cmd);
 		usage(stderr);
