@@ -59,6 +59,19 @@ int ovl_layer_import_file(const char *tar, const char *diffdir, const struct ovl
 			  struct ovl_import_result *res, struct ovl_err *err);
 
 /*
+ * Commit: write the directory upper (an overlayfs upper dir, or any plain
+ * directory) to outfd as an OCI layer tar, the way Docker commits a
+ * container: a lexical walk; a 0/0 char device x becomes an empty regular
+ * file .wh.x (mode 0600); a dir marked trusted.overlay.opaque="y" is
+ * followed by <dir>/.wh..wh..opq (empty, the dir's mode, mtime 0); a
+ * second name of an inode becomes a hard link to the first; of the xattrs
+ * only security.capability is kept. Overlay's own bookkeeping xattrs never
+ * reach the tar. *diff_id gets the sha256 of what was written.
+ */
+int ovl_layer_commit(const char *upper, int outfd, struct ovl_digest *diff_id, uint64_t *bytes,
+		     struct ovl_err *err);
+
+/*
  * Docker's size of a layer: the apparent size of every non-directory of
  * diffdir with a size above zero, each inode once; a symlink counts the
  * length of its target, a whiteout nothing.

@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/xattr.h>
 #include <unistd.h>
 #include <stdbool.h>
 
@@ -508,6 +509,82 @@ static void test_export_detects_changes(void **state)
 	}
 }
 
+/* Commit a diff dir back to a tar: importing that tar gives the same tree. */
+static void test_commit_roundtrip(void **state)
+{
+	static const struct tentry v[] = {
+		{ AE_IFDIR, "d/", NULL, NULL, 0750 },
+		{ AE_IFREG, "d/.wh..wh..opq", "", NULL, 0 },
+		{ AE_IFREG, "d/f", "12345", NULL, 0600 },
+		{ AE_IFREG, "d/g", NULL, "d/f", 0 },
+		{ AE_IFREG, "d/.wh.gone", "", NULL, 0 },
+		{ AE_IFLNK, "ln", NULL, "d/f", 0777 },
+		{ AE_IFIFO, "p", NULL, NULL, 0640 },
+		{ AE_IFREG, "x/y/z", "yz", NULL, 0 },
+	};
+	char path[512], out[512];
+	struct ovl_import_result res, res2;
+	struct ovl_err err = { "" };
+	struct ovl_digest id;
+	uint64_t bytes = 0;
+	const char *a, *b;
+	char *da, *db;
+	struct archive *ar;
+	struct archive_entry *e;
+	int fd, saw_opq = 0, saw_wh = 0, saw_link = 0;
+
+	(void)state;
+	if (geteuid() != 0)
+		skip();
+	snprintf(path, sizeof(path), "%s/c.tar", tmp);
+	make_tar(path, v, sizeof(v) / sizeof(v[0]));
+	a = strdup(fresh("commit-a"));
+	if (ovl_layer_import_file(path, a, NULL, &res, &err))
+		fail_msg("import: %s", err.msg);
+	/* user xattrs stay behind, file capabilities travel */
+	snprintf(out, sizeof(out), "%s/d/f", a);
+	assert_int_equal(setxattr(out, "user.dropped", "x", 1, 0), 0);
+	snprintf(out, sizeof(out), "%s/out.tar", tmp);
+	fd = open(out, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+	if (ovl_layer_commit(a, fd, &id, &bytes, &err))
+		fail_msg("commit: %s", err.msg);
+	close(fd);
+	ar = archive_read_new();
+	archive_read_support_format_tar(ar);
+	assert_int_equal(archive_read_open_filename(ar, out, 10240), ARCHIVE_OK);
+	while (archive_read_next_header(ar, &e) == ARCHIVE_OK) {
+		const char *n = archive_entry_pathname(e);
+
+		saw_opq += strcmp(n, "d/.wh..wh..opq") == 0;
+		saw_wh += strcmp(n, "d/.wh.gone") == 0 && archive_entry_perm(e) == 0600;
+		saw_link += strcmp(n, "d/g") == 0 && archive_entry_hardlink(e) &&
+			    strcmp(archive_entry_hardlink(e), "d/f") == 0;
+		assert_int_equal(archive_entry_xattr_count(e), 0);
+	}
+	archive_read_free(ar);
+	assert_int_equal(saw_opq, 1);
+	assert_int_equal(saw_wh, 1);
+	assert_int_equal(saw_link, 1);
+	b = fresh("commit-b");
+	if (ovl_layer_import_file(out, b, NULL, &res2, &err))
+		fail_msg("re-import: %s", err.msg);
+	assert_true(ovl_digest_equal(&res2.diff_id, &id));
+	assert_int_equal(res2.tar_bytes, bytes);
+	da = dump_of(a);
+	db = dump_of(b);
+	/* The same tree, but for the user xattr that did not travel. */
+	{
+		char *x = strstr(da, " xattr.user.dropped=\"x\"");
+
+		assert_non_null(x);
+		memmove(x, x + strlen(" xattr.user.dropped=\"x\""), strlen(x) - strlen(" xattr.user.dropped=\"x\"") + 1);
+	}
+	assert_string_equal(da, db);
+	free(da);
+	free(db);
+	free((char *)a);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -520,6 +597,7 @@ int main(void)
 		cmocka_unit_test(test_export_gives_the_stream_back),
 		cmocka_unit_test(test_export_all_formats),
 		cmocka_unit_test(test_export_detects_changes),
+		cmocka_unit_test(test_commit_roundtrip),
 	};
 
 	return cmocka_run_group_tests_name("lib/tarlayer", tests, setup, teardown);
