@@ -461,6 +461,14 @@ static void check_overlay_dirs(struct v *v)
 		if (de->d_name[0] == '.' || strcmp(de->d_name, "l") == 0)
 			continue;
 		snprintf(p, sizeof(p), "%s/%s", v->overlay, de->d_name);
+		if (strcmp(de->d_name, "backingFsBlockDev") == 0) {
+			/* Docker's handle for xfs project quotas: a block device node. */
+			struct stat st;
+
+			if (lstat(p, &st) || !S_ISBLK(st.st_mode))
+				problem(v, p, "Docker keeps a block device here (for xfs quotas), not this");
+			continue;
+		}
 		if (!is_dir(p))
 			problem(v, p, "not a layer directory");
 		else if (!ovl_strset_get(v->referenced, de->d_name, NULL))

@@ -18,6 +18,11 @@
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
 #include <unistd.h>
+#include <poll.h>
+#include <signal.h>
+#include <sys/prctl.h>
+#include <sys/wait.h>
+#include <time.h>
 
 #include <libmount.h>
 
@@ -749,4 +754,106 @@ void ovl_ctx_run_case(struct ovl_ctx *ctx)
 		ovl_umount_union(ctx);
 	fflush(NULL);
 	_exit(0);
+}
+
+/* ---- running programs ---------------------------------------------------- */
+
+const char *ovl_case_dir(struct ovl_ctx *ctx)
+{
+	return ctx->root;
+}
+
+int ovl_exec(struct ovl_ctx *ctx, const char *const argv[], const char *const env[],
+	     unsigned int timeout, char **out)
+{
+	struct ovl_buf b = OVL_BUF_INIT;
+	struct timespec t0, now;
+	int pfd[2], status = 0;
+	pid_t pid;
+
+	if (out)
+		*out = NULL;
+	if (pipe2(pfd, O_CLOEXEC))
+		return -errno;
+	fflush(ctx->log);
+	pid = fork();
+	if (pid < 0) {
+		close(pfd[0]);
+		close(pfd[1]);
+		return -errno;
+	}
+	if (pid == 0) {
+		int null = open("/dev/null", O_RDONLY);
+
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
+		dup2(null, 0);
+		dup2(pfd[1], 1);
+		dup2(pfd[1], 2);
+		for (const char *const *e = env; e && *e; e++)
+			putenv((char *)*e);
+		execv(argv[0], (char *const *)argv);
+		_exit(127);
+	}
+	close(pfd[1]);
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	for (;;) {
+		struct pollfd p = { pfd[0], POLLIN, 0 };
+		char chunk[4096];
+		ssize_t n;
+
+		clock_gettime(CLOCK_MONOTONIC, &now);
+		if (now.tv_sec - t0.tv_sec > (time_t)timeout) {
+			kill(pid, SIGKILL);
+			ovl_buf_printf(&b, "\n[killed after %u s]\n", timeout);
+			break;
+		}
+		if (poll(&p, 1, 200) <= 0)
+			continue;
+		n = read(pfd[0], chunk, sizeof(chunk) - 1);
+		if (n <= 0)
+			break;
+		chunk[n] = 0;
+		if (b.len < (16u << 20))
+			ovl_buf_puts(&b, chunk);
+	}
+	close(pfd[0]);
+	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+		;
+	fprintf(ctx->log, "$");
+	for (const char *const *a = argv; *a; a++)
+		fprintf(ctx->log, " %s", *a);
+	fprintf(ctx->log, "\n%.*s%s", (int)(b.len > 4096 ? 4096 : b.len), b.data ? b.data : "",
+		b.len > 4096 ? "\n[... cut]\n" : "");
+	fflush(ctx->log);
+	if (out)
+		*out = ovl_buf_steal(&b);
+	else
+		ovl_buf_free(&b);
+	return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+}
+
+void ovl_private_mount(struct ovl_ctx *ctx, const char *source, const char *target,
+		       const char *fstype, const char *options)
+{
+	struct libmnt_context *cxt = mnt_new_context();
+	int r;
+
+	if (!cxt)
+		ovl_brok(ctx, "out of memory");
+	mnt_context_disable_mtab(cxt, 1);
+	mnt_context_set_source(cxt, source);
+	mnt_context_set_target(cxt, target);
+	mnt_context_set_fstype(cxt, fstype);
+	if (options)
+		mnt_context_set_options(cxt, options);
+	r = mnt_context_mount(cxt);
+	if (r || mnt_context_get_status(cxt) != 1) {
+		int e = mnt_context_syscall_called(cxt) ? mnt_context_get_syscall_errno(cxt) : -r;
+
+		mnt_free_context(cxt);
+		ovl_brok(ctx, "private mount -t %s %s %s (%s): %s", fstype, source, target,
+			 options ? options : "", strerror(e ? e : EINVAL));
+	}
+	mnt_free_context(cxt);
+	ovl_log(ctx, "private mount: -t %s %s on %s (%s)", fstype, source, target, options ? options : "");
 }

@@ -182,6 +182,28 @@ struct ovl_tree *ovl_model_now(struct ovl_ctx *ctx);
 /* The merged view as the mount shows it (new reference) or NULL + BROK. */
 struct ovl_tree *ovl_merged_now(struct ovl_ctx *ctx);
 
+/* ---- running programs -------------------------------------------------------- */
+
+/*
+ * Run argv (argv[0] an absolute path) with env entries ("NAME=value",
+ * NULL-terminated, may be NULL) added to the environment; stdout and stderr
+ * go to *out (NUL-terminated, caller frees; may be NULL) and to the case
+ * log. Killed after timeout seconds. Returns the exit status (0..255),
+ * 128 + signal, or -errno when it could not run.
+ */
+int ovl_exec(struct ovl_ctx *ctx, const char *const argv[], const char *const env[],
+	     unsigned int timeout, char **out);
+
+/*
+ * For the harness's own helpers (a private dockerd, ...), never for the
+ * union under test: mount in the case's private mount namespace only, so
+ * nothing outside the scratch dir changes on the host. BROK on failure.
+ */
+void ovl_private_mount(struct ovl_ctx *ctx, const char *source, const char *target,
+		       const char *fstype, const char *options);
+/* The case's own scratch dir (on the backing filesystem). */
+const char *ovl_case_dir(struct ovl_ctx *ctx);
+
 /* ---- ending a case early, logging ----------------------------------------- */
 
 void ovl_brok(struct ovl_ctx *ctx, const char *fmt, ...)
@@ -204,8 +226,9 @@ void ovl_safe_fail(struct ovl_ctx *ctx, const char *file, int line, const char *
 
 int ovl_safe_open(struct ovl_ctx *ctx, const char *file, int line, const char *path, int flags,
 		  mode_t mode);
-#define SAFE_OPEN(ctx, path, flags, ...) \
-	ovl_safe_open((ctx), __FILE__, __LINE__, (path), (flags), (mode_t)(0 __VA_ARGS__))
+/* SAFE_OPEN(ctx, path, flags, mode): mode matters with O_CREAT only. */
+#define SAFE_OPEN(ctx, path, flags, mode) \
+	ovl_safe_open((ctx), __FILE__, __LINE__, (path), (flags), (mode_t)(mode))
 
 /* Read a whole small file (NUL-terminated, caller frees) or BROK. */
 char *ovl_safe_read_file(struct ovl_ctx *ctx, const char *file, int line, const char *path,

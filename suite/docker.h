@@ -1,0 +1,34 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * suite/docker.h - a private Docker daemon for the cases tagged "docker".
+ *
+ * It runs inside the case's own mount and PID namespaces, so it dies with
+ * the case whatever happens: data root in the case dir on the backing
+ * filesystem under test, exec root and socket on a tmpfs mounted over /run
+ * in the case's namespace only, a /proc of the case's PID namespace, /etc made copy-on-write there (dockerd
+ * writes /etc/docker/key.json), no networking (--bridge=none
+ * --iptables=false --ip6tables=false). Stopped by its pid.
+ */
+#ifndef OVL_DOCKER_H
+#define OVL_DOCKER_H
+
+#include <limits.h>
+#include <sys/types.h>
+
+#include "harness.h"
+
+struct ovl_dockerd {
+	pid_t pid;
+	char root[PATH_MAX];		/* --data-root */
+	char log[PATH_MAX];
+	const char *dockerd, *docker;	/* binaries */
+};
+
+/* Start it: CONF when dockerd, the docker client or busybox-static is missing; BROK when it does not come up. */
+void ovl_dockerd_start(struct ovl_ctx *ctx, struct ovl_dockerd *d);
+/* SIGTERM by pid, wait up to 30 s, then SIGKILL. */
+void ovl_dockerd_stop(struct ovl_ctx *ctx, struct ovl_dockerd *d);
+/* Run the docker client with args (NULL-terminated): its exit status; output in *out if non-NULL. */
+int ovl_docker(struct ovl_ctx *ctx, struct ovl_dockerd *d, char **out, ...) __attribute__((sentinel));
+
+#endif
