@@ -17,18 +17,16 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <ctype.h>
+#include <jansson.h>
+#include <sys/utsname.h>
+#include <time.h>
+
 #include "tarlayer.h"
 #include "tarsplit.h"
 #include "util.h"
 
-#define MAX_DEPTH 128		/* Docker's limit on lower layers */
-#define LINK_LEN 26
-
-struct ovl_store {
-	char root[PATH_MAX];
-	char overlay[PATH_MAX];		/* <root>/overlay2 */
-	char layerdb[PATH_MAX];		/* <root>/image/overlay2/layerdb */
-};
+#include "store-private.h"
 
 const char *ovl_store_root(const struct ovl_store *s)
 {
@@ -99,7 +97,7 @@ int ovl_store_layer_dir(const struct ovl_store *s, const char *cache_id, char *b
 /* ---- small files --------------------------------------------------------- */
 
 /* A store file's content: no trailing newline kept or allowed (Docker reads them raw). */
-static int read_value(const char *path, char *buf, size_t len, struct ovl_err *err)
+int ovl__read_value(const char *path, char *buf, size_t len, struct ovl_err *err)
 {
 	char *s = NULL;
 	size_t n = 0;
@@ -116,7 +114,7 @@ static int read_value(const char *path, char *buf, size_t len, struct ovl_err *e
 	return 0;
 }
 
-static int write_value(const char *path, const char *value, mode_t mode, struct ovl_err *err)
+int ovl__write_value(const char *path, const char *value, mode_t mode, struct ovl_err *err)
 {
 	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode), r;
 
@@ -131,7 +129,7 @@ static int write_value(const char *path, const char *value, mode_t mode, struct 
 }
 
 /* 64 random lowercase hex digits, as Docker's layer ids. */
-static int random_id(char out[65])
+int ovl__random_id(char out[65])
 {
 	struct ovl_digest d;
 
@@ -179,12 +177,12 @@ int ovl_store_layer_get(struct ovl_store *s, const struct ovl_digest *chain_id,
 	if (stat(dir, &st))
 		return ovl_err_set(err, errno, "%s: no such layer (%m)", dir);
 	snprintf(p, sizeof(p), "%s/diff", dir);
-	if ((r = read_value(p, v, sizeof(v), err)))
+	if ((r = ovl__read_value(p, v, sizeof(v), err)))
 		return r;
 	if (ovl_digest_parse(v, &out->diff_id))
 		return ovl_err_set(err, EINVAL, "%s: not sha256:<64 lowercase hex>", p);
 	snprintf(p, sizeof(p), "%s/size", dir);
-	if ((r = read_value(p, v, sizeof(v), err)))
+	if ((r = ovl__read_value(p, v, sizeof(v), err)))
 		return r;
 	{
 		char *end;
@@ -195,21 +193,21 @@ int ovl_store_layer_get(struct ovl_store *s, const struct ovl_digest *chain_id,
 			return ovl_err_set(err, EINVAL, "%s: '%s' is not a decimal size", p, v);
 	}
 	snprintf(p, sizeof(p), "%s/cache-id", dir);
-	if ((r = read_value(p, out->cache_id, sizeof(out->cache_id), err)))
+	if ((r = ovl__read_value(p, out->cache_id, sizeof(out->cache_id), err)))
 		return r;
 	if (!*out->cache_id || strchr(out->cache_id, '/') || strcmp(out->cache_id, ".") == 0 ||
 	    strcmp(out->cache_id, "..") == 0)
 		return ovl_err_set(err, EINVAL, "%s: '%s' is not a layer directory name", p, out->cache_id);
 	snprintf(p, sizeof(p), "%s/parent", dir);
 	if (access(p, F_OK) == 0) {
-		if ((r = read_value(p, v, sizeof(v), err)))
+		if ((r = ovl__read_value(p, v, sizeof(v), err)))
 			return r;
 		if (ovl_digest_parse(v, &out->parent))
 			return ovl_err_set(err, EINVAL, "%s: not sha256:<64 lowercase hex>", p);
 		out->has_parent = true;
 	}
 	snprintf(p, sizeof(p), "%s/%s/link", s->overlay, out->cache_id);
-	return read_value(p, out->link, sizeof(out->link), err);
+	return ovl__read_value(p, out->link, sizeof(out->link), err);
 }
 
 static int layer_cmp(const void *a, const void *b)
@@ -263,37 +261,23 @@ int ovl_store_layers(struct ovl_store *s, struct ovl_layer_info **v, size_t *n, 
 	return 0;
 }
 
-/* Remove what a failed import made. */
-static void undo(const char *layerdir, const char *linkpath, const char *tmpset)
+/*
+ * Make overlay2/<id> as Docker's driver Create() does: diff/, link, the l/
+ * short link, and with a parent lower and work/. On failure nothing stays.
+ */
+int ovl__new_layer_dir(struct ovl_store *s, const char *id, const char *pcache, const char *plink,
+			 char link[LINK_LEN + 1], char *layerdir, size_t dlen, char *linkpath, size_t llen,
+			 struct ovl_err *err)
 {
-	if (*layerdir)
-		ovl_remove_tree(layerdir);
-	if (*linkpath)
-		unlink(linkpath);
-	if (*tmpset)
-		ovl_remove_tree(tmpset);
-}
-
-int ovl_store_layer_import(struct ovl_store *s, const struct ovl_digest *parent, int fd,
-			   const char *name, struct ovl_layer_info *out, struct ovl_err *err)
-{
-	struct ovl_layer_info pinfo = { 0 };
-	char id[65], link[LINK_LEN + 1], layerdir[PATH_MAX] = "", linkpath[PATH_MAX] = "";
-	char tmpset[PATH_MAX] = "", p[PATH_MAX + 64], lower[MAX_DEPTH * (LINK_LEN + 3) + 64] = "";
-	char hex[65], final[PATH_MAX + 80], v[OVL_DIGEST_STRLEN];
-	struct ovl_import_result res;
-	struct ovl_import_opts opts = { 0 };
-	struct ovl_digest chain;
+	char p[PATH_MAX + 64], lower[MAX_DEPTH * (LINK_LEN + 3) + 64] = "";
 	int r;
 
-	memset(out, 0, sizeof(*out));
-	if (parent) {
-		r = ovl_store_layer_get(s, parent, &pinfo, err);
-		if (r)
-			return r;
+	*layerdir = 0;
+	*linkpath = 0;
+	if (pcache) {
 		/* The child's lower: the parent's link, then the parent's own lowers. */
-		snprintf(p, sizeof(p), "%s/%s/lower", s->overlay, pinfo.cache_id);
-		snprintf(lower, sizeof(lower), "l/%s", pinfo.link);
+		snprintf(p, sizeof(p), "%s/%s/lower", s->overlay, pcache);
+		snprintf(lower, sizeof(lower), "l/%s", plink);
 		if (access(p, F_OK) == 0) {
 			char *pl = NULL;
 			size_t n = 0;
@@ -319,8 +303,6 @@ int ovl_store_layer_import(struct ovl_store *s, const struct ovl_digest *parent,
 				return ovl_err_set(err, EINVAL, "%s: max depth exceeded (%zu layers)", p, depth);
 		}
 	}
-	if ((r = random_id(id)))
-		return ovl_err_set(err, r, "getrandom: %s", strerror(-r));
 	for (int tries = 0;; tries++) {
 		if ((r = random_link(link)))
 			return ovl_err_set(err, r, "getrandom: %s", strerror(-r));
@@ -330,11 +312,11 @@ int ovl_store_layer_import(struct ovl_store *s, const struct ovl_digest *parent,
 		if (tries > 8)
 			return ovl_err_set(err, EEXIST, "%s: link names keep colliding", p);
 	}
-	ovl_fmt(layerdir, sizeof(layerdir), "%s/%s", s->overlay, id);
+	ovl_fmt(layerdir, dlen, "%s/%s", s->overlay, id);
 	if (mkdir(layerdir, 0701)) {
 		r = ovl_err_set(err, errno, "%s: %m", layerdir);
 		*layerdir = 0;
-		goto fail;
+		return r;
 	}
 	chmod(layerdir, 0701);
 	snprintf(p, sizeof(p), "%s/diff", layerdir);
@@ -343,18 +325,18 @@ int ovl_store_layer_import(struct ovl_store *s, const struct ovl_digest *parent,
 		goto fail;
 	}
 	snprintf(p, sizeof(p), "%s/link", layerdir);
-	if ((r = write_value(p, link, 0644, err)))
+	if ((r = ovl__write_value(p, link, 0644, err)))
 		goto fail;
-	ovl_fmt(linkpath, sizeof(linkpath), "%s/l/%s", s->overlay, link);
+	ovl_fmt(linkpath, llen, "%s/l/%s", s->overlay, link);
 	snprintf(p, sizeof(p), "../%s/diff", id);
 	if (symlink(p, linkpath)) {
 		r = ovl_err_set(err, errno, "%s: %m", linkpath);
 		*linkpath = 0;
 		goto fail;
 	}
-	if (parent) {
+	if (pcache) {
 		snprintf(p, sizeof(p), "%s/lower", layerdir);
-		if ((r = write_value(p, lower, 0644, err)))
+		if ((r = ovl__write_value(p, lower, 0644, err)))
 			goto fail;
 		snprintf(p, sizeof(p), "%s/work", layerdir);
 		if (mkdir(p, 0700)) {
@@ -362,6 +344,48 @@ int ovl_store_layer_import(struct ovl_store *s, const struct ovl_digest *parent,
 			goto fail;
 		}
 	}
+	return 0;
+fail:
+	ovl_remove_tree(layerdir);
+	*layerdir = 0;
+	if (*linkpath)
+		unlink(linkpath);
+	*linkpath = 0;
+	return r;
+}
+
+/* Remove what a failed import made. */
+static void undo(const char *layerdir, const char *linkpath, const char *tmpset)
+{
+	if (*layerdir)
+		ovl_remove_tree(layerdir);
+	if (*linkpath)
+		unlink(linkpath);
+	if (*tmpset)
+		ovl_remove_tree(tmpset);
+}
+
+int ovl_store_layer_import(struct ovl_store *s, const struct ovl_digest *parent, int fd,
+			   const char *name, struct ovl_layer_info *out, struct ovl_err *err)
+{
+	struct ovl_layer_info pinfo = { 0 };
+	char id[65], link[LINK_LEN + 1], layerdir[PATH_MAX] = "", linkpath[PATH_MAX] = "";
+	char tmpset[PATH_MAX] = "", p[PATH_MAX + 64];
+	char hex[65], final[PATH_MAX + 80], v[OVL_DIGEST_STRLEN];
+	struct ovl_import_result res;
+	struct ovl_import_opts opts = { 0 };
+	struct ovl_digest chain;
+	int r;
+
+	memset(out, 0, sizeof(*out));
+	if (parent && (r = ovl_store_layer_get(s, parent, &pinfo, err)))
+		return r;
+	if ((r = ovl__random_id(id)))
+		return ovl_err_set(err, r, "getrandom: %s", strerror(-r));
+	r = ovl__new_layer_dir(s, id, parent ? pinfo.cache_id : NULL, parent ? pinfo.link : NULL, link,
+			  layerdir, sizeof(layerdir), linkpath, sizeof(linkpath), err);
+	if (r)
+		return r;
 	ovl_fmt(tmpset, sizeof(tmpset), "%s/tmp/write-set-XXXXXX", s->layerdb);
 	if (!mkdtemp(tmpset)) {
 		r = ovl_err_set(err, errno, "%s: %m", tmpset);
@@ -391,19 +415,19 @@ int ovl_store_layer_import(struct ovl_store *s, const struct ovl_digest *parent,
 	}
 	ovl_digest_format(&res.diff_id, v);
 	snprintf(p, sizeof(p), "%s/diff", tmpset);
-	if ((r = write_value(p, v, 0644, err)))
+	if ((r = ovl__write_value(p, v, 0644, err)))
 		goto fail;
 	snprintf(p, sizeof(p), "%s/size", tmpset);
 	snprintf(v, sizeof(v), "%llu", (unsigned long long)res.size);
-	if ((r = write_value(p, v, 0644, err)))
+	if ((r = ovl__write_value(p, v, 0644, err)))
 		goto fail;
 	snprintf(p, sizeof(p), "%s/cache-id", tmpset);
-	if ((r = write_value(p, id, 0644, err)))
+	if ((r = ovl__write_value(p, id, 0644, err)))
 		goto fail;
 	if (parent) {
 		ovl_digest_format(parent, v);
 		snprintf(p, sizeof(p), "%s/parent", tmpset);
-		if ((r = write_value(p, v, 0644, err)))
+		if ((r = ovl__write_value(p, v, 0644, err)))
 			goto fail;
 	}
 	if (rename(tmpset, final)) {
@@ -414,7 +438,7 @@ int ovl_store_layer_import(struct ovl_store *s, const struct ovl_digest *parent,
 	if (parent) {
 		/* The parent has a child now: Docker mounts such a layer read-only. */
 		snprintf(p, sizeof(p), "%s/%s/committed", s->overlay, pinfo.cache_id);
-		if (access(p, F_OK) != 0 && (r = write_value(p, "", 0600, err)))
+		if (access(p, F_OK) != 0 && (r = ovl__write_value(p, "", 0600, err)))
 			return r;
 	}
 	return ovl_store_layer_get(s, &chain, out, err);
@@ -436,4 +460,280 @@ int ovl_store_layer_export(struct ovl_store *s, const struct ovl_digest *chain_i
 	snprintf(diff, sizeof(diff), "%s/%s/diff", s->overlay, li.cache_id);
 	snprintf(ts, sizeof(ts), "%s/sha256/%s/tar-split.json.gz", s->layerdb, hex);
 	return ovl_layer_export(diff, ts, outfd, diff_id, NULL, err);
+}
+
+/* ---- images and tags ------------------------------------------------------- */
+
+static const char *go_arch(void)
+{
+	static struct utsname u;
+
+	uname(&u);
+	if (strcmp(u.machine, "x86_64") == 0)
+		return "amd64";
+	if (strcmp(u.machine, "aarch64") == 0)
+		return "arm64";
+	if (strncmp(u.machine, "arm", 3) == 0)
+		return "arm";
+	return u.machine;
+}
+
+/* The ChainIDs from the base to top, by following parent files. */
+static int chain_of(struct ovl_store *s, const struct ovl_digest *top, struct ovl_layer_info **v,
+		    size_t *n, struct ovl_err *err)
+{
+	struct ovl_digest cur = *top;
+
+	*v = NULL;
+	*n = 0;
+	for (;;) {
+		struct ovl_layer_info *nv;
+		int r;
+
+		if (*n >= MAX_DEPTH) {
+			free(*v);
+			return ovl_err_set(err, ELOOP, "layer chain deeper than %d", MAX_DEPTH);
+		}
+		nv = realloc(*v, (*n + 1) * sizeof(**v));
+		if (!nv) {
+			free(*v);
+			return ovl_err_set(err, ENOMEM, "out of memory");
+		}
+		*v = nv;
+		r = ovl_store_layer_get(s, &cur, &nv[*n], err);
+		if (r) {
+			free(*v);
+			return r;
+		}
+		if (!nv[(*n)++].has_parent)
+			break;
+		cur = nv[*n - 1].parent;
+	}
+	/* base first */
+	for (size_t i = 0; i < *n / 2; i++) {
+		struct ovl_layer_info t = (*v)[i];
+
+		(*v)[i] = (*v)[*n - 1 - i];
+		(*v)[*n - 1 - i] = t;
+	}
+	return 0;
+}
+
+int ovl__write_atomic(const char *path, const void *data, size_t len, mode_t mode, struct ovl_err *err)
+{
+	char tmp[PATH_MAX + 16];
+	int fd, r;
+
+	snprintf(tmp, sizeof(tmp), "%s.tmp-XXXXXX", path);
+	fd = mkstemp(tmp);
+	if (fd < 0)
+		return ovl_err_set(err, errno, "%s: %m", tmp);
+	r = ovl_write_all(fd, data, len);
+	if (!r && (fchmod(fd, mode) || fsync(fd)))
+		r = -errno;
+	if (close(fd) && !r)
+		r = -errno;
+	if (!r && rename(tmp, path))
+		r = -errno;
+	if (r) {
+		unlink(tmp);
+		return ovl_err_set(err, r, "%s: %s", path, strerror(-r));
+	}
+	return 0;
+}
+
+int ovl_store_image_create(struct ovl_store *s, const struct ovl_digest *top,
+			   const struct ovl_image_opts *opts, struct ovl_digest *image_id,
+			   struct ovl_err *err)
+{
+	struct ovl_layer_info *chain = NULL;
+	size_t n = 0;
+	char created[64], path[PATH_MAX + 128], hex[65], *bytes;
+	json_t *cfg, *config, *ids, *hist, *h;
+	int r = chain_of(s, top, &chain, &n, err);
+
+	if (r)
+		return r;
+	if (opts && opts->created) {
+		snprintf(created, sizeof(created), "%s", opts->created);
+	} else {
+		struct timespec ts;
+		struct tm tm;
+		size_t k;
+
+		clock_gettime(CLOCK_REALTIME, &ts);
+		gmtime_r(&ts.tv_sec, &tm);
+		k = strftime(created, sizeof(created), "%Y-%m-%dT%H:%M:%S", &tm);
+		snprintf(created + k, sizeof(created) - k, ".%09ldZ", ts.tv_nsec);
+	}
+	/* Keys in the order Docker writes them. */
+	cfg = json_object();
+	json_object_set_new(cfg, "architecture", json_string(go_arch()));
+	if (opts && opts->comment)
+		json_object_set_new(cfg, "comment", json_string(opts->comment));
+	config = json_object();
+	if (opts && opts->cmd) {
+		json_t *cmd = json_array();
+
+		for (const char *const *c = opts->cmd; *c; c++)
+			json_array_append_new(cmd, json_string(*c));
+		json_object_set_new(config, "Cmd", cmd);
+	}
+	json_object_set_new(cfg, "config", config);
+	json_object_set_new(cfg, "created", json_string(created));
+	hist = json_array();
+	for (size_t i = 0; i < n; i++) {
+		h = json_object();
+		json_object_set_new(h, "created", json_string(created));
+		json_object_set_new(h, "created_by", json_string("ovlconform"));
+		json_array_append_new(hist, h);
+	}
+	json_object_set_new(cfg, "history", hist);
+	json_object_set_new(cfg, "os", json_string("linux"));
+	ids = json_array();
+	for (size_t i = 0; i < n; i++) {
+		char d[OVL_DIGEST_STRLEN];
+
+		ovl_digest_format(&chain[i].diff_id, d);
+		json_array_append_new(ids, json_string(d));
+	}
+	h = json_object();
+	json_object_set_new(h, "type", json_string("layers"));
+	json_object_set_new(h, "diff_ids", ids);
+	json_object_set_new(cfg, "rootfs", h);
+	free(chain);
+	bytes = json_dumps(cfg, JSON_COMPACT | JSON_PRESERVE_ORDER);
+	json_decref(cfg);
+	if (!bytes)
+		return ovl_err_set(err, ENOMEM, "out of memory");
+	ovl_image_id(bytes, strlen(bytes), image_id);
+	ovl_digest_hex(image_id, hex);
+	snprintf(path, sizeof(path), "%s/image/overlay2/imagedb/content/sha256/%s", s->root, hex);
+	r = ovl__write_atomic(path, bytes, strlen(bytes), 0600, err);
+	free(bytes);
+	return r;
+}
+
+int ovl_store_image_layers(struct ovl_store *s, const struct ovl_digest *image_id,
+			   struct ovl_digest **diff_ids, size_t *n, struct ovl_err *err)
+{
+	char path[PATH_MAX + 128], hex[65];
+	json_t *cfg, *ids, *x;
+	json_error_t je;
+	size_t i;
+
+	*diff_ids = NULL;
+	*n = 0;
+	ovl_digest_hex(image_id, hex);
+	snprintf(path, sizeof(path), "%s/image/overlay2/imagedb/content/sha256/%s", s->root, hex);
+	cfg = json_load_file(path, 0, &je);
+	if (!cfg)
+		return ovl_err_set(err, EINVAL, "%s: %s", path, je.text);
+	ids = json_object_get(json_object_get(cfg, "rootfs"), "diff_ids");
+	if (!json_is_array(ids)) {
+		json_decref(cfg);
+		return ovl_err_set(err, EINVAL, "%s: no rootfs.diff_ids", path);
+	}
+	*diff_ids = calloc(json_array_size(ids) + 1, sizeof(**diff_ids));
+	json_array_foreach(ids, i, x) {
+		if (!*diff_ids || !json_is_string(x) || ovl_digest_parse(json_string_value(x), &(*diff_ids)[i])) {
+			free(*diff_ids);
+			*diff_ids = NULL;
+			json_decref(cfg);
+			return ovl_err_set(err, EINVAL, "%s: rootfs.diff_ids[%zu] is not a digest", path, i);
+		}
+	}
+	*n = json_array_size(ids);
+	json_decref(cfg);
+	return 0;
+}
+
+/* "name[:tag]" into the repository name and "name:tag"; -EINVAL when it is no reference. */
+static int parse_ref(const char *ref, char *name, size_t nlen, char *full, size_t flen)
+{
+	const char *slash = strrchr(ref, '/'), *colon = strrchr(ref, ':');
+	size_t k;
+
+	if (colon && slash && colon < slash)
+		colon = NULL; /* a registry port, not a tag */
+	k = colon ? (size_t)(colon - ref) : strlen(ref);
+	if (k == 0 || k >= nlen || strchr(ref, '@'))
+		return -EINVAL;
+	for (size_t i = 0; i < k; i++)
+		if (!(islower((unsigned char)ref[i]) || isdigit((unsigned char)ref[i]) ||
+		      strchr("._-/:", ref[i])))
+			return -EINVAL;
+	if (colon && (!colon[1] || strlen(colon + 1) > 128))
+		return -EINVAL;
+	for (const char *t = colon ? colon + 1 : ""; *t; t++)
+		if (!(isalnum((unsigned char)*t) || strchr("_.-", *t)))
+			return -EINVAL;
+	snprintf(name, nlen, "%.*s", (int)k, ref);
+	snprintf(full, flen, "%.*s:%s", (int)k, ref, colon ? colon + 1 : "latest");
+	return 0;
+}
+
+int ovl_store_tag(struct ovl_store *s, const char *ref, const struct ovl_digest *image_id,
+		  struct ovl_err *err)
+{
+	char path[PATH_MAX + 64], name[256], full[400], id[OVL_DIGEST_STRLEN], hex[65], img[PATH_MAX + 128];
+	json_t *root, *repos, *tags;
+	json_error_t je;
+	char *bytes;
+	int r;
+
+	if (parse_ref(ref, name, sizeof(name), full, sizeof(full)))
+		return ovl_err_set(err, EINVAL, "'%s' is not an image reference (name[:tag], lowercase name)", ref);
+	ovl_digest_hex(image_id, hex);
+	snprintf(img, sizeof(img), "%s/image/overlay2/imagedb/content/sha256/%s", s->root, hex);
+	if (access(img, F_OK))
+		return ovl_err_set(err, ENOENT, "%s: no such image", img);
+	snprintf(path, sizeof(path), "%s/image/overlay2/repositories.json", s->root);
+	root = access(path, F_OK) == 0 ? json_load_file(path, 0, &je) : json_object();
+	if (!root)
+		return ovl_err_set(err, EINVAL, "%s: %s; not touching it", path, je.text);
+	repos = json_object_get(root, "Repositories");
+	if (!repos) {
+		repos = json_object();
+		json_object_set_new(root, "Repositories", repos);
+	}
+	if (!json_is_object(repos)) {
+		json_decref(root);
+		return ovl_err_set(err, EINVAL, "%s: \"Repositories\" is not an object; not touching it", path);
+	}
+	tags = json_object_get(repos, name);
+	if (!tags) {
+		tags = json_object();
+		json_object_set_new(repos, name, tags);
+	}
+	ovl_digest_format(image_id, id);
+	json_object_set_new(tags, full, json_string(id));
+	bytes = json_dumps(root, JSON_COMPACT | JSON_PRESERVE_ORDER);
+	json_decref(root);
+	if (!bytes)
+		return ovl_err_set(err, ENOMEM, "out of memory");
+	r = ovl__write_atomic(path, bytes, strlen(bytes), 0600, err);
+	free(bytes);
+	return r;
+}
+
+int ovl_store_resolve(struct ovl_store *s, const char *ref, struct ovl_digest *image_id,
+		      struct ovl_err *err)
+{
+	char path[PATH_MAX + 64], name[256], full[400];
+	json_t *root, *v;
+	json_error_t je;
+	int r = -ENOENT;
+
+	if (parse_ref(ref, name, sizeof(name), full, sizeof(full)))
+		return ovl_err_set(err, EINVAL, "'%s' is not an image reference", ref);
+	snprintf(path, sizeof(path), "%s/image/overlay2/repositories.json", s->root);
+	root = json_load_file(path, 0, &je);
+	if (!root)
+		return ovl_err_set(err, ENOENT, "%s: %s", path, je.text);
+	v = json_object_get(json_object_get(json_object_get(root, "Repositories"), name), full);
+	if (json_is_string(v) && ovl_digest_parse(json_string_value(v), image_id) == 0)
+		r = 0;
+	json_decref(root);
+	return r ? ovl_err_set(err, r, "%s: no tag %s", path, full) : 0;
 }

@@ -59,6 +59,34 @@ int ovl_store_layers(struct ovl_store *s, struct ovl_layer_info **v, size_t *n, 
 int ovl_store_layer_export(struct ovl_store *s, const struct ovl_digest *chain_id, int outfd,
 			   struct ovl_digest *diff_id, struct ovl_err *err);
 
+/*
+ * Images. A config JSON (architecture, config.Cmd, created, history, os,
+ * rootfs.diff_ids of the layer chain that ends in top) is written to
+ * imagedb/content/sha256/<image ID> (0600); the image ID is the sha256 of
+ * those exact bytes.
+ */
+struct ovl_image_opts {
+	const char *const *cmd;		/* NULL-terminated, or NULL */
+	const char *comment;		/* or NULL */
+	const char *created;		/* RFC 3339; NULL: now */
+};
+int ovl_store_image_create(struct ovl_store *s, const struct ovl_digest *top,
+			   const struct ovl_image_opts *opts, struct ovl_digest *image_id,
+			   struct ovl_err *err);
+/* The DiffIDs of an image's config, in order (free *diff_ids). */
+int ovl_store_image_layers(struct ovl_store *s, const struct ovl_digest *image_id,
+			   struct ovl_digest **diff_ids, size_t *n, struct ovl_err *err);
+/*
+ * Tag an image in repositories.json ("name[:tag]", tag latest by default),
+ * as Docker keeps it: {"Repositories":{"<name>":{"<name>:<tag>":"sha256:<id>"}}},
+ * replaced atomically. A tag that named another image moves.
+ */
+int ovl_store_tag(struct ovl_store *s, const char *ref, const struct ovl_digest *image_id,
+		  struct ovl_err *err);
+/* The image a tag names (-ENOENT when none). */
+int ovl_store_resolve(struct ovl_store *s, const char *ref, struct ovl_digest *image_id,
+		      struct ovl_err *err);
+
 /* Paths inside the store (into buf; -ENAMETOOLONG if it does not fit). */
 int ovl_store_layer_dir(const struct ovl_store *s, const char *cache_id, char *buf, size_t len);
 

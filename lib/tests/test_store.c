@@ -6,6 +6,8 @@
  * each of many corruptions, one at a time, naming the path.
  */
 #define _GNU_SOURCE
+#include <sched.h>
+#include <sys/mount.h>
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -20,7 +22,9 @@
 
 #include <cmocka.h>
 
+#include "container.h"
 #include "store.h"
+#include "tree.h"
 #include "util.h"
 #include "verify.h"
 
@@ -416,6 +420,153 @@ static void test_verify_refuses_what_is_no_store(void **state)
 	assert_non_null(strstr(err.msg, "not a Docker overlay2 store"));
 }
 
+static void test_images_and_tags(void **state)
+{
+	struct ovl_layer_info base, child;
+	struct ovl_store *s;
+	struct ovl_err err = { "" };
+	struct ovl_digest img, img2, got, *ids = NULL;
+	const char *cmd[] = { "/bin/sh", NULL };
+	struct ovl_image_opts o = { .cmd = cmd, .created = "2026-11-27T00:00:00Z" };
+	char *v, hex[65], want[400];
+	size_t n = 0;
+	struct ovl_digest check;
+
+	(void)state;
+	if (geteuid() != 0)
+		skip();
+	s = build("images", &base, &child);
+	if (ovl_store_image_create(s, &child.chain_id, &o, &img, &err))
+		fail_msg("image: %s", err.msg);
+	ovl_digest_hex(&img, hex);
+	v = slurp("%s/image/overlay2/imagedb/content/sha256/%s", ovl_store_root(s), hex);
+	ovl_image_id(v, strlen(v), &check);
+	assert_true(ovl_digest_equal(&check, &img));
+	assert_non_null(strstr(v, "\"rootfs\":{\"type\":\"layers\",\"diff_ids\":[\"" EMPTY_TAR "\",\"sha256:590b"));
+	assert_non_null(strstr(v, "\"config\":{\"Cmd\":[\"/bin/sh\"]}"));
+	free(v);
+	assert_int_equal(ovl_store_image_layers(s, &img, &ids, &n, &err), 0);
+	assert_int_equal(n, 2);
+	assert_true(ovl_digest_equal(&ids[1], &child.diff_id));
+	free(ids);
+	assert_int_equal(ovl_store_tag(s, "ovlconform/t:1", &img, &err), 0);
+	v = slurp("%s/image/overlay2/repositories.json", ovl_store_root(s));
+	snprintf(want, sizeof(want), "{\"Repositories\":{\"ovlconform/t\":{\"ovlconform/t:1\":\"sha256:%s\"}}}", hex);
+	assert_string_equal(v, want);
+	free(v);
+	assert_int_equal(ovl_store_resolve(s, "ovlconform/t:1", &got, &err), 0);
+	assert_true(ovl_digest_equal(&got, &img));
+	/* A second image; the tag moves to it, latest is the default tag. */
+	o.created = "2026-11-28T00:00:00Z";
+	assert_int_equal(ovl_store_image_create(s, &child.chain_id, &o, &img2, &err), 0);
+	assert_false(ovl_digest_equal(&img, &img2));
+	assert_int_equal(ovl_store_tag(s, "ovlconform/t:1", &img2, &err), 0);
+	assert_int_equal(ovl_store_tag(s, "ovlconform/t", &img2, &err), 0);
+	assert_int_equal(ovl_store_resolve(s, "ovlconform/t:1", &got, &err), 0);
+	assert_true(ovl_digest_equal(&got, &img2));
+	assert_int_equal(ovl_store_resolve(s, "ovlconform/t:latest", &got, &err), 0);
+	assert_int_equal(ovl_store_tag(s, "Upper/Case", &img, &err), -EINVAL);
+	assert_int_equal(ovl_store_tag(s, "x:bad tag", &img, &err), -EINVAL);
+	assert_int_equal(ovl_store_tag(s, "nothing", &child.diff_id, &err), -ENOENT);
+	ovl_store_free(s);
+}
+
+static void test_container_mount_commit(void **state)
+{
+	struct ovl_layer_info base, child, layer;
+	struct ovl_store *s;
+	struct ovl_err err = { "" };
+	struct ovl_digest img, img2;
+	struct ovl_container_info c;
+	struct ovl_tree *t = NULL;
+	char p[1024], *v;
+	bool rel = true;
+	struct found f;
+
+	(void)state;
+	if (geteuid() != 0)
+		skip();
+	s = build("container", &base, &child);
+	assert_int_equal(ovl_store_image_create(s, &child.chain_id, NULL, &img, &err), 0);
+	if (ovl_store_container_create(s, &img, &c, &err))
+		fail_msg("create: %s", err.msg);
+	/* The init layer has Docker's init files. */
+	snprintf(p, sizeof(p), "%s/overlay2/%s/diff", ovl_store_root(s), c.init_id);
+	assert_int_equal(ovl_tree_scan(p, 0, &t, &err), 0);
+	assert_non_null(ovl_tree_lookup(t, "/.dockerenv"));
+	assert_non_null(ovl_tree_lookup(t, "/dev/pts"));
+	assert_string_equal(ovl_tree_lookup(t, "/etc/mtab")->target, "/proc/mounts");
+	ovl_tree_unref(t);
+	v = slurp("%s/image/overlay2/layerdb/mounts/%s/init-id", ovl_store_root(s), c.id);
+	assert_string_equal(v, c.init_id);
+	free(v);
+	f = verify(ovl_store_root(s), OVL_VERIFY_DEEP);
+	if (f.n)
+		fail_msg("a store with a container has problems:\n%s", f.text);
+	if (ovl_store_container_mount(s, c.id, &rel, &err))
+		fail_msg("mount: %s", err.msg);
+	assert_false(rel);
+	/* Through the union: the image's file, the init layer's, then changes. */
+	v = slurp("%s/etc/hostname", c.merged);
+	assert_string_equal(v, ""); /* the init layer's empty /etc/hostname hides the image's */
+	free(v);
+	snprintf(p, sizeof(p), "%s/newfile", c.merged);
+	put("new\n", "%s", p);
+	snprintf(p, sizeof(p), "%s/etc/.dockerenv-not", c.merged);
+	put("x", "%s", p);
+	snprintf(p, sizeof(p), "%s/etc/hostname", c.merged);
+	assert_int_equal(unlink(p), 0);
+	assert_int_equal(ovl_store_container_umount(s, c.id, &err), 0);
+	assert_int_equal(access(c.merged, F_OK), -1);
+	if (ovl_store_container_commit(s, c.id, NULL, "ovlconform/committed:1", &img2, &layer, &err))
+		fail_msg("commit: %s", err.msg);
+	assert_true(layer.has_parent);
+	assert_true(ovl_digest_equal(&layer.parent, &child.chain_id));
+	/* newfile (4) + etc/.dockerenv-not (1); the hostname whiteout counts nothing */
+	assert_int_equal(layer.size, 5);
+	f = verify(ovl_store_root(s), OVL_VERIFY_DEEP);
+	if (f.n)
+		fail_msg("after a commit the store has problems:\n%s", f.text);
+	ovl_store_free(s);
+}
+
+/* Over a page of lowerdir= options: Docker's relative-path fallback. */
+static void test_long_lower_chain_mounts_relative(void **state)
+{
+	struct ovl_layer_info base, child, l;
+	struct ovl_store *s;
+	struct ovl_err err = { "" };
+	struct ovl_digest img, top;
+	struct ovl_container_info c;
+	bool rel = false;
+	char *v;
+
+	(void)state;
+	if (geteuid() != 0)
+		skip();
+	s = build("long", &base, &child);
+	top = child.chain_id;
+	for (int i = 0; i < 80; i++) {
+		import(s, emptytar, &top, &l);
+		top = l.chain_id;
+	}
+	assert_int_equal(ovl_store_image_create(s, &top, NULL, &img, &err), 0);
+	assert_int_equal(ovl_store_container_create(s, &img, &c, &err), 0);
+	if (ovl_store_container_mount(s, c.id, &rel, &err))
+		fail_msg("mount: %s", err.msg);
+	assert_true(rel);
+	v = slurp("%s/etc/hostname", c.merged); /* the init layer's */
+	free(v);
+	{
+		char p[1024];
+
+		snprintf(p, sizeof(p), "%s/etc/old.conf", c.merged);
+		assert_int_equal(access(p, F_OK), -1); /* whited out in the small layer */
+	}
+	assert_int_equal(ovl_store_container_umount(s, c.id, &err), 0);
+	ovl_store_free(s);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -425,7 +576,13 @@ int main(void)
 		cmocka_unit_test(test_verify_good_store),
 		cmocka_unit_test(test_verify_finds_each_corruption),
 		cmocka_unit_test(test_verify_refuses_what_is_no_store),
+		cmocka_unit_test(test_images_and_tags),
+		cmocka_unit_test(test_container_mount_commit),
+		cmocka_unit_test(test_long_lower_chain_mounts_relative),
 	};
 
+	/* Mounts made by these tests live in a private namespace: a failed test leaves none. */
+	if (geteuid() == 0 && (unshare(CLONE_NEWNS) || mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL)))
+		return 1;
 	return cmocka_run_group_tests_name("lib/store", tests, setup, teardown);
 }
