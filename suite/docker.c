@@ -15,7 +15,17 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <archive.h>
+#include <archive_entry.h>
+
+#include "digest.h"
+#include "tarlayer.h"
 #include "util.h"
+
+static int listing_cmp(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
 
 #define DOCKER_HOST "unix:///run/ovlconform-docker/docker.sock"
 
@@ -149,4 +159,106 @@ void ovl_dockerd_stop(struct ovl_ctx *ctx, struct ovl_dockerd *d)
 	}
 	ovl_log(ctx, "dockerd %d stopped (status 0x%x)", (int)d->pid, status);
 	d->pid = 0;
+}
+
+/* The base image's tree: busybox as /bin/sh, a few files to change later. */
+const char *ovl_docker_base_tar(struct ovl_ctx *ctx)
+{
+	static char tar[PATH_MAX];
+	char rootfs[PATH_MAX], p[PATH_MAX + 64];
+	struct ovl_digest id;
+	struct ovl_err err = { "" };
+	size_t len = 0;
+	char *bb;
+	int fd;
+
+	snprintf(rootfs, sizeof(rootfs), "%s/rootfs", ovl_case_dir(ctx));
+	snprintf(tar, sizeof(tar), "%s/base.tar", ovl_case_dir(ctx));
+	snprintf(p, sizeof(p), "%s/bin", rootfs);
+	if (ovl_mkdir_p(p, 0755))
+		ovl_brok(ctx, "mkdir %s: %s", p, strerror(errno));
+	bb = SAFE_READ_FILE(ctx, "/bin/busybox", &len);
+	snprintf(p, sizeof(p), "%s/bin/busybox", rootfs);
+	fd = SAFE_OPEN(ctx, p, O_WRONLY | O_CREAT | O_TRUNC, 0755);
+	if (ovl_write_all(fd, bb, len) || fchmod(fd, 0755))
+		ovl_brok(ctx, "write %s: %s", p, strerror(errno));
+	close(fd);
+	free(bb);
+	snprintf(p, sizeof(p), "%s/bin/sh", rootfs);
+	if (symlink("busybox", p))
+		ovl_brok(ctx, "symlink %s: %s", p, strerror(errno));
+	for (const char *const *f = (const char *const[]){ "etc/motd", "etc/issue", "data/keep", "data/sub/f", NULL };
+	     *f; f++) {
+		char dir[PATH_MAX + 64];
+
+		snprintf(p, sizeof(p), "%s/%s", rootfs, *f);
+		snprintf(dir, sizeof(dir), "%s", p);
+		*strrchr(dir, '/') = 0;
+		if (ovl_mkdir_p(dir, 0755) || ovl_write_file(p, *f, strlen(*f)))
+			ovl_brok(ctx, "write %s: %s", p, strerror(errno));
+	}
+	fd = SAFE_OPEN(ctx, tar, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+	if (ovl_layer_commit(rootfs, fd, &id, NULL, &err))
+		ovl_brok(ctx, "making the base image's tar: %s", err.msg);
+	close(fd);
+	return tar;
+}
+
+
+/* One line per tar entry, sorted: type, name, mode, size, content digest or link target. */
+char *ovl_tar_listing(struct ovl_ctx *ctx, const char *tar)
+{
+	struct archive *a = archive_read_new();
+	struct archive_entry *e;
+	char **lines = NULL;
+	size_t n = 0;
+	struct ovl_buf out = OVL_BUF_INIT;
+
+	archive_read_support_format_tar(a);
+	if (archive_read_open_filename(a, tar, 1 << 16) != ARCHIVE_OK)
+		ovl_brok(ctx, "%s: %s", tar, archive_error_string(a));
+	while (archive_read_next_header(a, &e) == ARCHIVE_OK) {
+		struct ovl_buf l = OVL_BUF_INIT;
+		const char *hard = archive_entry_hardlink(e);
+		mode_t t = archive_entry_filetype(e);
+		char **nv;
+
+		ovl_buf_printf(&l, "%s %s mode=%04o", hard ? "hardlink" : t == AE_IFDIR ? "dir"
+			       : t == AE_IFLNK ? "symlink" : t == AE_IFREG ? "file" : "other",
+			       archive_entry_pathname(e), (unsigned int)archive_entry_perm(e));
+		if (hard) {
+			ovl_buf_printf(&l, " target=%s", hard);
+		} else if (t == AE_IFLNK) {
+			ovl_buf_printf(&l, " target=%s", archive_entry_symlink(e));
+		} else if (t == AE_IFREG) {
+			struct ovl_hasher *h = NULL;
+			struct ovl_digest d;
+			char hex[65];
+			const void *buf;
+			size_t len;
+			la_int64_t off;
+
+			ovl_hasher_new(&h);
+			while (archive_read_data_block(a, &buf, &len, &off) == ARCHIVE_OK)
+				ovl_hasher_update(h, buf, len);
+			ovl_hasher_final(h, &d);
+			ovl_hasher_free(h);
+			ovl_digest_hex(&d, hex);
+			ovl_buf_printf(&l, " size=%lld sha256=%.16s", (long long)archive_entry_size(e), hex);
+		}
+		nv = realloc(lines, (n + 1) * sizeof(*lines));
+		if (!nv || !(nv[n] = ovl_buf_steal(&l)))
+			ovl_brok(ctx, "out of memory");
+		lines = nv;
+		n++;
+	}
+	archive_read_free(a);
+	if (n)
+		qsort(lines, n, sizeof(*lines), listing_cmp);
+	for (size_t i = 0; i < n; i++) {
+		ovl_buf_printf(&out, "%s\n", lines[i]);
+		free(lines[i]);
+	}
+	free(lines);
+	return ovl_buf_steal(&out);
 }

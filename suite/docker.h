@@ -31,4 +31,13 @@ void ovl_dockerd_stop(struct ovl_ctx *ctx, struct ovl_dockerd *d);
 /* Run the docker client with args (NULL-terminated): its exit status; output in *out if non-NULL. */
 int ovl_docker(struct ovl_ctx *ctx, struct ovl_dockerd *d, char **out, ...) __attribute__((sentinel));
 
+/*
+ * The base image the docker cases start from, as a layer tar in the case
+ * dir: /bin/busybox (static) with /bin/sh linked to it, /etc/motd,
+ * /etc/issue, /data/keep, /data/sub/f.
+ */
+const char *ovl_docker_base_tar(struct ovl_ctx *ctx);
+/* A tar's entries, one sorted line each (type, name, mode, size, content digest or target). */
+char *ovl_tar_listing(struct ovl_ctx *ctx, const char *tar);
+
 #endif

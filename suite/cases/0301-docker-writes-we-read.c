@@ -34,49 +34,6 @@ static const char *const rounds[] = {
 	"rm /newfile && mkdir -p /a/b/c && echo deep > /a/b/c/d && chmod 600 /etc/motd",
 };
 
-/* The base image's tree: busybox as /bin/sh, a few files to change later. */
-static const char *base_tar(struct ovl_ctx *ctx)
-{
-	static char tar[PATH_MAX];
-	char rootfs[PATH_MAX], p[PATH_MAX + 64];
-	struct ovl_digest id;
-	struct ovl_err err = { "" };
-	size_t len = 0;
-	char *bb;
-	int fd;
-
-	snprintf(rootfs, sizeof(rootfs), "%s/rootfs", ovl_case_dir(ctx));
-	snprintf(tar, sizeof(tar), "%s/base.tar", ovl_case_dir(ctx));
-	snprintf(p, sizeof(p), "%s/bin", rootfs);
-	if (ovl_mkdir_p(p, 0755))
-		ovl_brok(ctx, "mkdir %s: %s", p, strerror(errno));
-	bb = SAFE_READ_FILE(ctx, "/bin/busybox", &len);
-	snprintf(p, sizeof(p), "%s/bin/busybox", rootfs);
-	fd = SAFE_OPEN(ctx, p, O_WRONLY | O_CREAT | O_TRUNC, 0755);
-	if (ovl_write_all(fd, bb, len) || fchmod(fd, 0755))
-		ovl_brok(ctx, "write %s: %s", p, strerror(errno));
-	close(fd);
-	free(bb);
-	snprintf(p, sizeof(p), "%s/bin/sh", rootfs);
-	if (symlink("busybox", p))
-		ovl_brok(ctx, "symlink %s: %s", p, strerror(errno));
-	for (const char *const *f = (const char *const[]){ "etc/motd", "data/keep", "data/sub/f", NULL };
-	     *f; f++) {
-		char dir[PATH_MAX + 64];
-
-		snprintf(p, sizeof(p), "%s/%s", rootfs, *f);
-		snprintf(dir, sizeof(dir), "%s", p);
-		*strrchr(dir, '/') = 0;
-		if (ovl_mkdir_p(dir, 0755) || ovl_write_file(p, *f, strlen(*f)))
-			ovl_brok(ctx, "write %s: %s", p, strerror(errno));
-	}
-	fd = SAFE_OPEN(ctx, tar, O_WRONLY | O_CREAT | O_TRUNC, 0644);
-	if (ovl_layer_commit(rootfs, fd, &id, NULL, &err))
-		ovl_brok(ctx, "making the base image's tar: %s", err.msg);
-	close(fd);
-	return tar;
-}
-
 struct problems {
 	struct ovl_ctx *ctx;
 	size_t n;
@@ -102,7 +59,7 @@ static void run(struct ovl_ctx *ctx)
 	size_t nproblems = 0, nlayers = 0;
 
 	ovl_dockerd_start(ctx, &d);
-	ovl_check(ctx, ovl_docker(ctx, &d, NULL, "import", base_tar(ctx), "ovlconform/img:0", NULL) == 0,
+	ovl_check(ctx, ovl_docker(ctx, &d, NULL, "import", ovl_docker_base_tar(ctx), "ovlconform/img:0", NULL) == 0,
 		  "docker import of the base image");
 	for (size_t i = 0; i < sizeof(rounds) / sizeof(rounds[0]); i++) {
 		snprintf(prev, sizeof(prev), "ovlconform/img:%zu", i);
