@@ -25,7 +25,7 @@ UNIT_TESTS := $(patsubst lib/tests/%.c,$(BUILD)/tests/%,$(wildcard lib/tests/tes
 
 obj = $(patsubst %.c,$(BUILD)/obj/%.o,$(1))
 
-.PHONY: all run check deps tests unit-tests asan-tests harness-tests suite bench clean
+.PHONY: all run check deps tests unit-tests asan-tests harness-tests suite bench fuzz fuzz-build clean
 all: $(BUILD)/ovlconform
 
 $(BUILD)/obj/%.o: %.c $(wildcard lib/*.h suite/*.h) Makefile
@@ -72,6 +72,22 @@ asan-tests:
 	$(MAKE) --no-print-directory BUILD=build/asan \
 		EXTRA_CFLAGS="-O1 -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all" \
 		EXTRA_LDFLAGS="-fsanitize=address,undefined" unit-tests
+
+# libFuzzer targets (clang), each run FUZZ_SECONDS on its seed corpus; a crash fails.
+FUZZ_SECONDS ?= 60
+FUZZ_TARGETS := $(patsubst lib/fuzz/%.c,build/fuzz/%,$(wildcard lib/fuzz/fuzz_*.c))
+
+build/fuzz/fuzz_%: lib/fuzz/fuzz_%.c
+	$(MAKE) --no-print-directory BUILD=build/fuzz CC=clang \
+		EXTRA_CFLAGS="-O1 -g -Wno-unknown-warning-option -fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=undefined" \
+		build/fuzz/libovl.a
+	clang $(CPPFLAGS) -O1 -g -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
+		-o $@ $< build/fuzz/libovl.a $(LDLIBS)
+
+fuzz-build: $(FUZZ_TARGETS)
+
+fuzz: deps fuzz-build
+	@scripts/fuzz.sh $(FUZZ_SECONDS)
 
 deps:
 	@scripts/install-deps.sh

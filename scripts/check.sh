@@ -44,6 +44,18 @@ else
 	echo "!! the sanitizer build failed"; add 0 1 0
 fi
 
+stage "fuzzers, a short run each (make fuzz runs them longer)"
+out=$(make --no-print-directory fuzz-build >/dev/null 2>&1 && scripts/fuzz.sh "${CHECK_FUZZ_SECONDS:-10}" 2>&1); rc=$?
+printf '%s\n' "$out" | grep -E '^(==|!!|fuzz:|Done)'
+line=$(grep -E '^fuzz: [0-9]+ passed, [0-9]+ failed, [0-9]+ skipped$' <<<"$out" | tail -1)
+if [ -n "$line" ]; then
+	read -r p f s <<<"$(sed -E 's/^fuzz: ([0-9]+) passed, ([0-9]+) failed, ([0-9]+) skipped$/\1 \2 \3/' <<<"$line")"
+	add "$p" "$f" "$s"
+else
+	printf '%s\n' "$out" | tail -20
+	echo "!! the fuzzers could not be built or run (status $rc)"; add 0 1 0
+fi
+
 stage "harness tests"
 out=$(BUILD=$BUILD bash suite/tests/harness.sh 2>&1); rc=$?
 printf '%s\n' "$out"
