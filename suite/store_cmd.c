@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "outcome.h"
+#include "container.h"
 #include "store.h"
 #include "store_cmd.h"
 #include "verify.h"
@@ -24,8 +25,16 @@ static void usage(FILE *out)
 	fprintf(out,
 		"usage: ovlconform store import --root DIR [--parent CHAINID] TAR|-\n"
 		"       ovlconform store export --root DIR [-o FILE] CHAINID\n"
+		"       ovlconform store image  --root DIR [--cmd ARG]... [--tag NAME[:TAG]] CHAINID\n"
+		"       ovlconform store tag    --root DIR IMAGE NAME[:TAG]\n"
+		"       ovlconform store create --root DIR IMAGE          (prints the container ID)\n"
+		"       ovlconform store mount  --root DIR CONTAINER      (prints where; in this mount namespace)\n"
+		"       ovlconform store umount --root DIR CONTAINER\n"
+		"       ovlconform store commit --root DIR [--tag NAME[:TAG]] CONTAINER\n"
 		"       ovlconform store ls     [--root DIR]\n"
 		"       ovlconform store verify [--root DIR] [--deep]\n"
+		"\n"
+		"IMAGE is an image ID (sha256:<hex>) or a tag.\n"
 		"\n"
 		"DIR is a Docker data root (default " DEFAULT_ROOT " for ls and verify, which\n"
 		"only read). import creates the store when it does not exist. Exit: 0 done (verify:\n"
@@ -56,10 +65,13 @@ int ovl_store_main(int argc, char **argv)
 		{ "parent", required_argument, NULL, 'p' },
 		{ "deep", no_argument, NULL, 'd' },
 		{ "output", required_argument, NULL, 'o' },
+		{ "cmd", required_argument, NULL, 'c' },
+		{ "tag", required_argument, NULL, 't' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	const char *root = NULL, *verb, *output = NULL;
+	const char *root = NULL, *verb, *output = NULL, *tag = NULL, *cmd[64];
+	size_t ncmd = 0;
 	struct ovl_digest parent;
 	bool has_parent = false, deep = false;
 	struct ovl_store *s = NULL;
@@ -84,6 +96,14 @@ int ovl_store_main(int argc, char **argv)
 			break;
 		case 'd': deep = true; break;
 		case 'o': output = optarg; break;
+		case 't': tag = optarg; break;
+		case 'c':
+			if (ncmd >= 63) {
+				fprintf(stderr, "ovlconform store: at most 63 --cmd arguments\n");
+				return OVL_EXIT_USAGE;
+			}
+			cmd[ncmd++] = optarg;
+			break;
 		case 'h': usage(stdout); return 0;
 		default: usage(stderr); return OVL_EXIT_USAGE;
 		}
@@ -157,6 +177,77 @@ int ovl_store_main(int argc, char **argv)
 			fprintf(stderr, "%s\n", ds);
 		} else if (output) {
 			unlink(output);
+		}
+	} else if (strcmp(verb, "image") == 0) {
+		struct ovl_image_opts o = { .cmd = ncmd ? cmd : NULL };
+		struct ovl_digest top, id;
+		char ids[OVL_DIGEST_STRLEN];
+
+		cmd[ncmd] = NULL;
+		if (!root || optind != argc - 1 || ovl_digest_parse(argv[optind], &top)) {
+			fprintf(stderr, "ovlconform store image: needs --root DIR and the top layer's ChainID\n");
+			return OVL_EXIT_USAGE;
+		}
+		r = ovl_store_open(root, 0, &s, &err);
+		if (!r)
+			r = ovl_store_image_create(s, &top, &o, &id, &err);
+		if (!r && tag)
+			r = ovl_store_tag(s, tag, &id, &err);
+		if (!r) {
+			ovl_digest_format(&id, ids);
+			printf("%s\n", ids);
+		}
+	} else if (strcmp(verb, "tag") == 0 || strcmp(verb, "create") == 0) {
+		bool is_tag = strcmp(verb, "tag") == 0;
+		struct ovl_digest id;
+
+		if (!root || optind != argc - (is_tag ? 2 : 1)) {
+			fprintf(stderr, "ovlconform store %s: needs --root DIR and %s\n", verb,
+				is_tag ? "IMAGE NAME[:TAG]" : "IMAGE");
+			return OVL_EXIT_USAGE;
+		}
+		r = ovl_store_open(root, 0, &s, &err);
+		if (!r && ovl_digest_parse(argv[optind], &id))
+			r = ovl_store_resolve(s, argv[optind], &id, &err);
+		if (!r && is_tag) {
+			r = ovl_store_tag(s, argv[optind + 1], &id, &err);
+		} else if (!r) {
+			struct ovl_container_info c;
+
+			r = ovl_store_container_create(s, &id, &c, &err);
+			if (!r)
+				printf("%s\n", c.id);
+		}
+	} else if (strcmp(verb, "mount") == 0 || strcmp(verb, "umount") == 0 ||
+		   strcmp(verb, "commit") == 0) {
+		if (!root || optind != argc - 1) {
+			fprintf(stderr, "ovlconform store %s: needs --root DIR and a container ID\n", verb);
+			return OVL_EXIT_USAGE;
+		}
+		r = ovl_store_open(root, 0, &s, &err);
+		if (!r && verb[0] == 'm') {
+			struct ovl_container_info c;
+			bool rel = false;
+
+			r = ovl_store_container_mount(s, argv[optind], &rel, &err);
+			if (!r && !ovl_store_container_get(s, argv[optind], &c, &err))
+				printf("%s%s\n", c.merged, rel ? " (lowers given relative to overlay2/: the "
+				       "options were longer than a page)" : "");
+		} else if (!r && verb[0] == 'u') {
+			r = ovl_store_container_umount(s, argv[optind], &err);
+		} else if (!r) {
+			struct ovl_digest id;
+			struct ovl_layer_info li;
+			char ids[OVL_DIGEST_STRLEN];
+
+			cmd[ncmd] = NULL;
+			r = ovl_store_container_commit(s, argv[optind], &(struct ovl_image_opts){
+							       .cmd = ncmd ? cmd : NULL }, tag, &id, &li, &err);
+			if (!r) {
+				ovl_digest_format(&id, ids);
+				printf("%s\n", ids);
+				print_layer(&li);
+			}
 		}
 	} else if (strcmp(verb, "ls") == 0) {
 		struct ovl_layer_info *v = NULL;
