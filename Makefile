@@ -13,7 +13,7 @@ CFLAGS   ?= -O2 -g
 # Messages are cut to their buffers on purpose (as in the kernel's own build,
 # format-truncation is off); paths are built with ovl_fmt(), which says when it cuts.
 CFLAGS   += -std=gnu11 -Wall -Wextra -Wno-missing-field-initializers -Wno-format-truncation $(EXTRA_CFLAGS)
-LDLIBS   += $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+LDLIBS   += $(shell pkg-config --libs $(PKGS) 2>/dev/null) -pthread
 LDFLAGS  += $(EXTRA_LDFLAGS)
 
 LIB_SRC   := $(wildcard lib/*.c)
@@ -52,6 +52,9 @@ $(BUILD)/ovlconform-selftest: $(call obj,suite/main.c $(SUITE_SRC) $(CASE_SRC) $
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
 $(BUILD)/bench_model: lib/tests/bench_model.c $(BUILD)/libovl.a
+	$(CC) $(CPPFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+$(BUILD)/bench_gen: lib/tests/bench_gen.c $(BUILD)/libovl.a
 	$(CC) $(CPPFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
 $(BUILD)/tests/test_%: lib/tests/test_%.c $(BUILD)/libovl.a

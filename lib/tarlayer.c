@@ -10,6 +10,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -42,6 +43,103 @@ enum seen {
 
 /* ---- the uncompressed stream, hashed as it is read ----------------------- */
 
+/*
+ * The DiffID's sha256 runs in a thread of its own, fed copies of the
+ * stream in order, so that hashing overlaps unpacking (two cores).
+ */
+#define HQ_SLOTS 8
+
+struct hashq {
+	pthread_t thread;
+	pthread_mutex_t mu;
+	pthread_cond_t more, room;
+	unsigned char *buf[HQ_SLOTS];
+	size_t len[HQ_SLOTS];
+	unsigned int head, count;
+	bool done, started;
+	struct ovl_hasher *h;
+	int error;
+};
+
+static void *hashq_main(void *arg)
+{
+	struct hashq *q = arg;
+
+	pthread_mutex_lock(&q->mu);
+	for (;;) {
+		unsigned int slot;
+
+		while (!q->count && !q->done)
+			pthread_cond_wait(&q->more, &q->mu);
+		if (!q->count)
+			break;
+		slot = q->head;
+		pthread_mutex_unlock(&q->mu);
+		if (ovl_hasher_update(q->h, q->buf[slot], q->len[slot]))
+			q->error = -EIO;
+		pthread_mutex_lock(&q->mu);
+		q->head = (q->head + 1) % HQ_SLOTS;
+		q->count--;
+		pthread_cond_signal(&q->room);
+	}
+	pthread_mutex_unlock(&q->mu);
+	return NULL;
+}
+
+static int hashq_start(struct hashq *q, struct ovl_hasher *h)
+{
+	memset(q, 0, sizeof(*q));
+	q->h = h;
+	for (int i = 0; i < HQ_SLOTS; i++)
+		if (!(q->buf[i] = malloc(BUFSZ)))
+			return -ENOMEM;
+	pthread_mutex_init(&q->mu, NULL);
+	pthread_cond_init(&q->more, NULL);
+	pthread_cond_init(&q->room, NULL);
+	if (pthread_create(&q->thread, NULL, hashq_main, q))
+		return -EAGAIN;
+	q->started = true;
+	return 0;
+}
+
+static void hashq_push(struct hashq *q, const void *data, size_t len)
+{
+	unsigned int slot;
+
+	pthread_mutex_lock(&q->mu);
+	while (q->count == HQ_SLOTS)
+		pthread_cond_wait(&q->room, &q->mu);
+	slot = (q->head + q->count) % HQ_SLOTS;
+	pthread_mutex_unlock(&q->mu);
+	memcpy(q->buf[slot], data, len); /* the slot is not the worker's until counted */
+	q->len[slot] = len;
+	pthread_mutex_lock(&q->mu);
+	q->count++;
+	pthread_cond_signal(&q->more);
+	pthread_mutex_unlock(&q->mu);
+}
+
+/* Wait for the worker to hash everything pushed; 0 or -errno. */
+static int hashq_stop(struct hashq *q)
+{
+	if (q->started) {
+		pthread_mutex_lock(&q->mu);
+		q->done = true;
+		pthread_cond_signal(&q->more);
+		pthread_mutex_unlock(&q->mu);
+		pthread_join(q->thread, NULL);
+		q->started = false;
+		pthread_mutex_destroy(&q->mu);
+		pthread_cond_destroy(&q->more);
+		pthread_cond_destroy(&q->room);
+	}
+	for (int i = 0; i < HQ_SLOTS; i++) {
+		free(q->buf[i]);
+		q->buf[i] = NULL;
+	}
+	return q->error;
+}
+
 struct src {
 	int fd;
 	bool gz, gz_end, eof;
@@ -49,6 +147,7 @@ struct src {
 	unsigned char in[BUFSZ], out[BUFSZ];
 	size_t pending;			/* plain: bytes of in[] not handed out yet */
 	struct ovl_hasher *h;
+	struct hashq q;
 	char error[256];
 	/*
 	 * tar-split: the raw bytes that are not file payload (headers,
@@ -57,8 +156,8 @@ struct src {
 	 */
 	bool record;
 	uint64_t pos;			/* stream offset of the next byte produced */
-	unsigned char *seg;
-	size_t seg_len, seg_cap;
+	unsigned char *seg;		/* kept bytes are seg[seg_off .. seg_off + seg_len) */
+	size_t seg_off, seg_len, seg_cap;
 	uint64_t seg_base;
 };
 
@@ -81,6 +180,8 @@ static int src_open(struct src *s, int fd)
 	memset(s, 0, sizeof(*s));
 	s->fd = fd;
 	r = ovl_hasher_new(&s->h);
+	if (!r)
+		r = hashq_start(&s->q, s->h);
 	if (r)
 		return r;
 	n = read_some(fd, s->in, sizeof(s->in));
@@ -104,6 +205,7 @@ static void src_close(struct src *s)
 {
 	if (s->gz)
 		inflateEnd(&s->z);
+	hashq_stop(&s->q);
 	ovl_hasher_free(s->h);
 	free(s->seg);
 }
@@ -170,10 +272,8 @@ static ssize_t src_fill(struct src *s)
 		}
 		n = (ssize_t)(sizeof(s->out) - s->z.avail_out);
 	}
-	if (n > 0 && ovl_hasher_update(s->h, s->out, (size_t)n)) {
-		snprintf(s->error, sizeof(s->error), "sha256 failed");
-		return -1;
-	}
+	if (n > 0)
+		hashq_push(&s->q, s->out, (size_t)n);
 	if (n > 0 && s->record) {
 		uint64_t from = s->seg_base + s->seg_len, end = s->pos + (uint64_t)n;
 
@@ -182,8 +282,13 @@ static ssize_t src_fill(struct src *s)
 		if (from < end) {
 			size_t k = (size_t)(end - from);
 
+			if (s->seg_off + s->seg_len + k > s->seg_cap && s->seg_off) {
+				/* Compact only when the room runs out: moves stay rare. */
+				memmove(s->seg, s->seg + s->seg_off, s->seg_len);
+				s->seg_off = 0;
+			}
 			if (s->seg_len + k > s->seg_cap) {
-				size_t cap = s->seg_cap ? s->seg_cap : 1 << 16;
+				size_t cap = s->seg_cap ? s->seg_cap : 1 << 20;
 				unsigned char *v;
 
 				while (cap < s->seg_len + k)
@@ -196,7 +301,7 @@ static ssize_t src_fill(struct src *s)
 				s->seg = v;
 				s->seg_cap = cap;
 			}
-			memcpy(s->seg + s->seg_len, s->out + (from - s->pos), k);
+			memcpy(s->seg + s->seg_off + s->seg_len, s->out + (from - s->pos), k);
 			s->seg_len += k;
 		}
 	}
@@ -211,10 +316,11 @@ static void seg_advance(struct src *s, uint64_t next)
 
 	if (next >= have) {
 		s->seg_len = 0;
+		s->seg_off = 0;
 	} else {
 		size_t drop = (size_t)(next - s->seg_base);
 
-		memmove(s->seg, s->seg + drop, s->seg_len - drop);
+		s->seg_off += drop;
 		s->seg_len -= drop;
 	}
 	s->seg_base = next;
@@ -282,6 +388,9 @@ struct imp {
 		struct timespec mtime;
 	} *dirs;
 	size_t ndirs;
+	/* The parent dir of the last entry, kept open: tars list a dir's entries together. */
+	char cached_dir[PATH_MAX];
+	int cached_fd;
 };
 
 static int __attribute__((format(printf, 3, 4)))
@@ -305,6 +414,30 @@ static int open_parent(struct imp *m, const char *rel, const char **base)
 	*base = slash ? slash + 1 : rel;
 	snprintf(dir, sizeof(dir), "%.*s", slash ? (int)(slash - rel) : 0, rel);
 	return ovl_openat_beneath(m->rootfd, dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+}
+
+/*
+ * The dir holding rel, borrowed from a one-entry cache (do not close it);
+ * opened like open_parent(). Names are unique in a layer and dirs are never
+ * replaced during an import, so a cached fd stays the right dir.
+ */
+static int cached_parent(struct imp *m, const char *rel, const char **base)
+{
+	const char *slash = strrchr(rel, '/');
+	size_t n = slash ? (size_t)(slash - rel) : 0;
+	int fd;
+
+	*base = slash ? slash + 1 : rel;
+	if (m->cached_fd >= 0 && strlen(m->cached_dir) == n && strncmp(m->cached_dir, rel, n) == 0)
+		return m->cached_fd;
+	fd = open_parent(m, rel, base);
+	if (fd < 0)
+		return fd;
+	if (m->cached_fd >= 0)
+		close(m->cached_fd);
+	m->cached_fd = fd;
+	snprintf(m->cached_dir, sizeof(m->cached_dir), "%.*s", (int)n, rel);
+	return fd;
 }
 
 /* Every ancestor of rel must be a directory of this layer; missing ones are made. */
@@ -397,7 +530,7 @@ static int put_segment(struct imp *m, uint64_t end)
 	if (len > s->seg_len)
 		return fail(m, EIO, "tar-split: the stream bytes up to %llu were not kept",
 			    (unsigned long long)end);
-	r = ovl_tarsplit_segment(m->ts, s->seg, len);
+	r = ovl_tarsplit_segment(m->ts, s->seg + s->seg_off, len);
 	seg_advance(s, end);
 	return r ? fail(m, -r, "writing tar-split: %s", strerror(-r)) : 0;
 }
@@ -420,13 +553,15 @@ static int write_data(struct imp *m, int fd, const char *rel, int64_t size)
 {
 	const void *buf;
 	size_t len;
-	la_int64_t off;
+	la_int64_t off, end = 0;
 	int r;
 
 	while ((r = archive_read_data_block(m->a, &buf, &len, &off)) == ARCHIVE_OK) {
 		const char *p = buf;
 
 		m->crc = ovl_crc64_iso(m->crc, buf, len);
+		if (off + (la_int64_t)len > end)
+			end = off + (la_int64_t)len;
 		while (len) {
 			ssize_t n = pwrite(fd, p, len, (off_t)off);
 
@@ -442,8 +577,8 @@ static int write_data(struct imp *m, int fd, const char *rel, int64_t size)
 	if (r != ARCHIVE_EOF)
 		return fail(m, EIO, "%s: reading its data: %s (%s)", rel,
 			    header_problem(archive_error_string(m->a)), archive_error_string(m->a));
-	/* Sparse files end in a hole. */
-	if (ftruncate(fd, (off_t)size))
+	/* A file whose data ended early on a hole gets its length here. */
+	if (end != size && ftruncate(fd, (off_t)size))
 		return fail(m, errno, "%s: truncating to %lld: %s", rel, (long long)size, strerror(errno));
 	return 0;
 }
@@ -522,13 +657,12 @@ static int one_entry(struct imp *m, struct archive_entry *e)
 			r = claim(m, vpath, SEEN_WHITEOUT, rel);
 		if (r)
 			return r;
-		pfd = open_parent(m, vpath, &base);
+		pfd = cached_parent(m, vpath, &base);
 		if (pfd < 0)
 			return fail(m, -pfd, "%s: opening its dir: %s", rel, strerror(-pfd));
 		r = mknodat(pfd, base, S_IFCHR | 0000, makedev(0, 0)) ? -errno : 0;
 		if (!r && owner)
 			r = fchownat(pfd, base, uid, gid, AT_SYMLINK_NOFOLLOW) ? -errno : 0;
-		close(pfd);
 		if (r)
 			return fail(m, -r, "%s: making the whiteout %s: %s", rel, vpath, strerror(-r));
 		return 0;
@@ -572,7 +706,7 @@ static int one_entry(struct imp *m, struct archive_entry *e)
 			  : type == AE_IFLNK ? SEEN_LNK : SEEN_OTHER, rel);
 	if (r)
 		return r;
-	pfd = open_parent(m, rel, &base);
+	pfd = cached_parent(m, rel, &base);
 	if (pfd < 0)
 		return fail(m, -pfd, "%s: opening its dir: %s", rel, strerror(-pfd));
 	switch (type) {
@@ -640,7 +774,6 @@ static int one_entry(struct imp *m, struct archive_entry *e)
 	}
 	if (fd >= 0)
 		close(fd);
-	close(pfd);
 	if (r || type != AE_IFDIR)
 		return r;
 dir_meta:
@@ -731,7 +864,8 @@ static bool dir_is_empty(int fd)
 int ovl_layer_import(int fd, const char *name, const char *diffdir, const struct ovl_import_opts *opts,
 		     struct ovl_import_result *res, struct ovl_err *err)
 {
-	struct imp m = { .name = name, .flags = opts ? opts->flags : 0, .err = err, .rootfd = -1 };
+	struct imp m = { .name = name, .flags = opts ? opts->flags : 0, .err = err, .rootfd = -1,
+			 .cached_fd = -1 };
 	struct src *s = calloc(1, sizeof(*s));
 	struct archive_entry *e;
 	char last[PATH_MAX] = "";
@@ -828,12 +962,14 @@ int ovl_layer_import(int fd, const char *name, const char *diffdir, const struct
 	}
 	if (m.ts && s->seg_len && (r = put_segment(&m, s->seg_base + s->seg_len)))
 		goto out;
-	r = ovl_hasher_final(s->h, &res->diff_id);
+	r = hashq_stop(&s->q);
+	if (!r)
+		r = ovl_hasher_final(s->h, &res->diff_id);
 	if (r) {
 		fail(&m, -r, "sha256 failed");
 		goto out;
 	}
-	res->tar_bytes = ovl_hasher_length(s->h);
+	res->tar_bytes = s->pos;
 	res->entries = entries;
 	res->gzip = s->gz;
 	r = ovl_layer_size(diffdir, &res->size, err);
@@ -854,6 +990,8 @@ out:
 		free(m.dirs[i].path);
 	free(m.dirs);
 	ovl_strset_free(m.seen);
+	if (m.cached_fd >= 0)
+		close(m.cached_fd);
 	src_close(s);
 	free(s);
 	close(m.rootfd);

@@ -34,7 +34,8 @@ int ovl_tarsplit_writer_open(const char *path, struct ovl_tarsplit_writer **out)
 	if (!w)
 		return -ENOMEM;
 	fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
-	if (fd < 0 || !(w->gz = gzdopen(fd, "wb"))) {
+	/* Level 1: the metadata of small files is most of an import's work otherwise. */
+	if (fd < 0 || !(w->gz = gzdopen(fd, "wb1"))) {
 		int e = fd < 0 ? errno : ENOMEM;
 
 		if (fd >= 0)
@@ -46,72 +47,88 @@ int ovl_tarsplit_writer_open(const char *path, struct ovl_tarsplit_writer **out)
 	return 0;
 }
 
-static json_t *b64(const void *bytes, size_t len)
+/* base64 (libcrypto) into a fresh string. */
+static char *b64(const void *bytes, size_t len)
 {
-	size_t n = 4 * ((len + 2) / 3) + 1;
-	unsigned char *s = malloc(n);
-	json_t *j;
+	char *s = malloc(4 * ((len + 2) / 3) + 1);
 
-	if (!s)
-		return NULL;
-	EVP_EncodeBlock(s, bytes, (int)len);
-	j = json_string((char *)s);
-	free(s);
-	return j;
+	if (s)
+		EVP_EncodeBlock((unsigned char *)s, bytes, (int)len);
+	return s;
 }
 
-static int put(struct ovl_tarsplit_writer *w, json_t *o)
+/*
+ * One line. The lines are written directly: their only free text is the
+ * name, which jansson quotes and escapes; the rest are numbers and base64.
+ */
+static int put_line(struct ovl_tarsplit_writer *w, const char *line)
 {
-	char *line = o ? json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER) : NULL;
-	size_t n;
+	size_t n = strlen(line);
 
-	json_decref(o);
-	if (!line) {
-		w->error = w->error ? w->error : -ENOMEM;
-		return w->error;
-	}
-	n = strlen(line);
-	line[n] = '\n';
-	if (gzwrite(w->gz, line, (unsigned int)(n + 1)) != (int)(n + 1) && !w->error)
+	if (!w->error && gzwrite(w->gz, line, (unsigned int)n) != (int)n)
 		w->error = -EIO;
-	free(line);
 	w->position++;
 	return w->error;
 }
 
 int ovl_tarsplit_segment(struct ovl_tarsplit_writer *w, const void *bytes, size_t len)
 {
-	json_t *o = json_object();
+	char *p, *line;
+	int r;
 
 	if (!len)
 		return w->error;
-	json_object_set_new(o, "type", json_integer(2));
-	json_object_set_new(o, "payload", b64(bytes, len));
-	json_object_set_new(o, "position", json_integer((json_int_t)w->position));
-	return put(w, o);
+	p = b64(bytes, len);
+	if (!p || asprintf(&line, "{\"type\":2,\"payload\":\"%s\",\"position\":%lu}\n", p,
+			   w->position) < 0) {
+		free(p);
+		return w->error = w->error ? w->error : -ENOMEM;
+	}
+	r = put_line(w, line);
+	free(p);
+	free(line);
+	return r;
 }
 
 int ovl_tarsplit_file(struct ovl_tarsplit_writer *w, const char *name, int64_t size, uint64_t crc)
 {
-	json_t *o = json_object(), *n = json_string(name);
+	json_t *j = json_string(name);
+	char *quoted = j ? json_dumps(j, JSON_ENCODE_ANY) : NULL, *nm = NULL, *p = NULL, *line = NULL;
+	int r = -ENOMEM;
 
-	json_object_set_new(o, "type", json_integer(1));
-	if (n)
-		json_object_set_new(o, "name", n);
-	else /* not UTF-8 */
-		json_object_set_new(o, "name_raw", b64(name, strlen(name)));
-	if (size > 0) {
+	json_decref(j);
+	if (!quoted) {
+		/* not UTF-8: the raw bytes go base64 as name_raw */
+		char *raw = b64(name, strlen(name));
+
+		if (raw && asprintf(&nm, "\"name_raw\":\"%s\"", raw) < 0)
+			nm = NULL;
+		free(raw);
+	} else if (asprintf(&nm, "\"name\":%s", quoted) < 0) {
+		nm = NULL;
+	}
+	free(quoted);
+	if (nm && size > 0) {
 		unsigned char be[8];
 
 		for (int i = 0; i < 8; i++)
 			be[i] = (unsigned char)(crc >> (56 - 8 * i));
-		json_object_set_new(o, "size", json_integer(size));
-		json_object_set_new(o, "payload", b64(be, 8));
-	} else {
-		json_object_set_new(o, "payload", json_null());
+		p = b64(be, 8);
+		if (p && asprintf(&line, "{\"type\":1,%s,\"size\":%lld,\"payload\":\"%s\",\"position\":%lu}\n",
+				  nm, (long long)size, p, w->position) < 0)
+			line = NULL;
+	} else if (nm && asprintf(&line, "{\"type\":1,%s,\"payload\":null,\"position\":%lu}\n", nm,
+				  w->position) < 0) {
+		line = NULL;
 	}
-	json_object_set_new(o, "position", json_integer((json_int_t)w->position));
-	return put(w, o);
+	if (line)
+		r = put_line(w, line);
+	else if (!w->error)
+		w->error = r;
+	free(nm);
+	free(p);
+	free(line);
+	return line ? r : w->error;
 }
 
 int ovl_tarsplit_writer_close(struct ovl_tarsplit_writer *w)

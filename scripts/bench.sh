@@ -21,3 +21,6 @@ for i in $(seq 1 "$RUNS"); do
 	made=$(sed -n 's/^# \([a-z0-9]*\): made in \([0-9.]*\) s.*/\1 \2 s/p' "$out/ktap.$i" | paste -sd, -)
 	echo "run $i: $wall; filesystems made: $made"
 done
+
+echo "== the layer store: import and commit against Docker and against tar -x + sha256"
+"$(dirname "$0")/bench-store.sh"

@@ -123,6 +123,24 @@ static void test_crc64_iso(void **state)
 	assert_true(ovl_crc64_iso(0, "123456789", 9) == 0xb90956c775a41001ULL);
 	assert_true(ovl_crc64_iso(ovl_crc64_iso(0, "1234", 4), "56789", 5) == 0xb90956c775a41001ULL);
 	assert_true(ovl_crc64_iso(0, "", 0) == 0);
+	/* Every alignment and length against the bytewise definition. */
+	{
+		unsigned char buf[300];
+
+		for (size_t i = 0; i < sizeof(buf); i++)
+			buf[i] = (unsigned char)(i * 131 + 7);
+		for (size_t off = 0; off < 9; off++)
+			for (size_t len = 0; len + off <= sizeof(buf); len += 13) {
+				uint64_t slow = ~0ULL;
+
+				for (size_t k = 0; k < len; k++) {
+					slow ^= buf[off + k];
+					for (int b = 0; b < 8; b++)
+						slow = slow & 1 ? (slow >> 1) ^ 0xD800000000000000ULL : slow >> 1;
+				}
+				assert_true(ovl_crc64_iso(0, buf + off, len) == ~slow);
+			}
+	}
 }
 
 int main(void)
