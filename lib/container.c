@@ -77,10 +77,11 @@ int ovl_store_container_create(struct ovl_store *s, const struct ovl_digest *ima
 		return ovl_err_set(err, EINVAL, "the image has no layers");
 	}
 	chains = calloc(n, sizeof(*chains));
-	if (!chains || (r = ovl_chain_ids(ids, n, chains))) {
+	r = chains ? ovl_chain_ids(ids, n, chains) : -ENOMEM;
+	if (r) {
 		free(ids);
 		free(chains);
-		return ovl_err_set(err, ENOMEM, "out of memory");
+		return ovl_err_set(err, r, "computing the image's ChainIDs: %s", strerror(-r));
 	}
 	out->parent = chains[n - 1];
 	free(ids);

@@ -173,7 +173,8 @@ int ovl_store_layer_get(struct ovl_store *s, const struct ovl_digest *chain_id,
 	memset(out, 0, sizeof(*out));
 	out->chain_id = *chain_id;
 	ovl_digest_hex(chain_id, hex);
-	ovl_fmt(dir, sizeof(dir), "%s/sha256/%s", s->layerdb, hex);
+	if (ovl_fmt(dir, sizeof(dir), "%s/sha256/%s", s->layerdb, hex))
+		return ovl_err_set(err, ENAMETOOLONG, "%s: path too long", s->layerdb);
 	if (stat(dir, &st))
 		return ovl_err_set(err, errno, "%s: no such layer (%m)", dir);
 	snprintf(p, sizeof(p), "%s/diff", dir);
@@ -207,7 +208,13 @@ int ovl_store_layer_get(struct ovl_store *s, const struct ovl_digest *chain_id,
 		out->has_parent = true;
 	}
 	snprintf(p, sizeof(p), "%s/%s/link", s->overlay, out->cache_id);
-	return ovl__read_value(p, out->link, sizeof(out->link), err);
+	if ((r = ovl__read_value(p, out->link, sizeof(out->link), err)))
+		return r;
+	/* It goes into children's lower files and mount options: 26 chars of base32 only. */
+	if (strlen(out->link) != LINK_LEN ||
+	    strspn(out->link, "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567") != LINK_LEN)
+		return ovl_err_set(err, EINVAL, "%s: '%s' is not 26 characters of base32", p, out->link);
+	return 0;
 }
 
 static int layer_cmp(const void *a, const void *b)
@@ -402,8 +409,10 @@ int ovl_store_layer_import(struct ovl_store *s, const struct ovl_digest *parent,
 	}
 	if (r)
 		goto fail;
-	if ((r = ovl_chain_id(parent, &res.diff_id, &chain)))
+	if ((r = ovl_chain_id(parent, &res.diff_id, &chain))) {
+		ovl_err_set(err, r, "%s: computing the ChainID: %s", name, strerror(-r));
 		goto fail;
+	}
 	ovl_digest_hex(&chain, hex);
 	snprintf(final, sizeof(final), "%s/sha256/%s", s->layerdb, hex);
 	if (access(final, F_OK) == 0) {
@@ -430,18 +439,21 @@ int ovl_store_layer_import(struct ovl_store *s, const struct ovl_digest *parent,
 		if ((r = ovl__write_value(p, v, 0644, err)))
 			goto fail;
 	}
+	if (parent) {
+		/* The parent has a child now (Docker marks it at Create): mounted read-only from now on. */
+		snprintf(p, sizeof(p), "%s/%s/committed", s->overlay, pinfo.cache_id);
+		if (access(p, F_OK) != 0 && (r = ovl__write_value(p, "", 0600, err)))
+			goto fail;
+	}
 	if (rename(tmpset, final)) {
 		r = ovl_err_set(err, errno, "rename %s %s: %m", tmpset, final);
 		goto fail;
 	}
+	/* Registered: from here on a failure to describe it is not a failed import. */
 	chmod(final, 0700);
-	if (parent) {
-		/* The parent has a child now: Docker mounts such a layer read-only. */
-		snprintf(p, sizeof(p), "%s/%s/committed", s->overlay, pinfo.cache_id);
-		if (access(p, F_OK) != 0 && (r = ovl__write_value(p, "", 0600, err)))
-			return r;
-	}
-	return ovl_store_layer_get(s, &chain, out, err);
+	if (ovl_store_layer_get(s, &chain, out, err))
+		out->chain_id = chain;
+	return 0;
 fail:
 	undo(layerdir, linkpath, tmpset);
 	return r;

@@ -314,6 +314,9 @@ static void seg_advance(struct src *s, uint64_t next)
 {
 	uint64_t have = s->seg_base + s->seg_len;
 
+	if (next < s->seg_base)
+		return; /* never backwards (callers check with seg_behind) */
+
 	if (next >= have) {
 		s->seg_len = 0;
 		s->seg_off = 0;
@@ -525,8 +528,14 @@ static int put_segment(struct imp *m, uint64_t end)
 	size_t len = end > s->seg_base ? (size_t)(end - s->seg_base) : 0;
 	int r;
 
-	if (!m->ts)
+	if (end < s->seg_base)
+		return fail(m, EINVAL, "the stream goes back to offset %llu after %llu: an entry's size "
+			    "does not match its data", (unsigned long long)end,
+			    (unsigned long long)s->seg_base);
+	if (!m->ts) {
+		seg_advance(s, end);
 		return 0;
+	}
 	if (len > s->seg_len)
 		return fail(m, EIO, "tar-split: the stream bytes up to %llu were not kept",
 			    (unsigned long long)end);
@@ -577,9 +586,13 @@ static int write_data(struct imp *m, int fd, const char *rel, int64_t size)
 	if (r != ARCHIVE_EOF)
 		return fail(m, EIO, "%s: reading its data: %s (%s)", rel,
 			    header_problem(archive_error_string(m->a)), archive_error_string(m->a));
-	/* A file whose data ended early on a hole gets its length here. */
-	if (end != size && ftruncate(fd, (off_t)size))
-		return fail(m, errno, "%s: truncating to %lld: %s", rel, (long long)size, strerror(errno));
+	/*
+	 * Sparse entries are refused, so the data must be exactly the size the
+	 * header gives: a pax GNU.sparse.* size that disagrees is refused here.
+	 */
+	if (end != size)
+		return fail(m, EINVAL, "%s: its header says %lld bytes, its data holds %lld", rel,
+			    (long long)size, (long long)end);
 	return 0;
 }
 
@@ -900,8 +913,9 @@ int ovl_layer_import(int fd, const char *name, const char *diffdir, const struct
 			ovl_err_set(err, r, "%s: cannot create: %s", opts->tarsplit, strerror(-r));
 			goto out;
 		}
-		s->record = true;
 	}
+	/* The bytes between payloads are kept (to check the end of the archive, and for tar-split). */
+	s->record = true;
 	archive_read_support_format_tar(m.a);
 	archive_read_support_format_gnutar(m.a);
 	if (archive_read_open(m.a, s, NULL, cb_read, NULL) != ARCHIVE_OK) {
@@ -932,6 +946,8 @@ int ovl_layer_import(int fd, const char *name, const char *diffdir, const struct
 			r = put_segment(&m, data_start);
 			if (r)
 				goto out;
+			/* The payload is never kept: stop keeping before it is read. */
+			seg_advance(s, data_start + (uint64_t)(size > 0 ? size : 0));
 			m.crc = 0;
 			r = one_entry(&m, e);
 			if (r)
@@ -940,27 +956,55 @@ int ovl_layer_import(int fd, const char *name, const char *diffdir, const struct
 				fail(&m, -r, "writing tar-split: %s", strerror(-r));
 				goto out;
 			}
-			seg_advance(s, data_start + (uint64_t)(size > 0 ? size : 0));
 		}
 		snprintf(last, sizeof(last), "%s", archive_entry_pathname(e) ? archive_entry_pathname(e) : "?");
 	}
 	r = finish_dirs(&m);
-	if (!r)
-		r = put_segment(&m, (uint64_t)archive_filter_bytes(m.a, 0)); /* the end-of-archive blocks */
 	if (r)
 		goto out;
+	{
+		/*
+		 * Where the entries stop there must be a second zero block (or the
+		 * end of the stream), as Go's archive/tar demands: libarchive stops
+		 * at one zero block, and entries after it would be hashed but never
+		 * unpacked.
+		 */
+		uint64_t eof = (uint64_t)archive_filter_bytes(m.a, 0);
+		uint64_t stop = (s->seg_base + 511) & ~(uint64_t)511; /* where the entries stop */
+
+		while (s->seg_base + s->seg_len < stop + 1024) {
+			ssize_t n = src_fill(s);
+
+			if (n < 0) {
+				r = fail(&m, EIO, "after the last entry: %s", s->error);
+				goto out;
+			}
+			if (n == 0)
+				break;
+		}
+		for (uint64_t o = stop; o < stop + 1024 && o < s->seg_base + s->seg_len; o++)
+			if (s->seg[s->seg_off + (o - s->seg_base)]) {
+				r = fail(&m, EINVAL, "after entry %s: the end of the archive is not two zero "
+					 "blocks: a damaged tar (entries would hide behind it)",
+					 *last ? last : "(none)");
+				goto out;
+			}
+		r = put_segment(&m, eof); /* the end-of-archive blocks */
+		if (r)
+			goto out;
+	}
 	/* The DiffID covers the whole stream: what follows the end-of-archive blocks too. */
 	for (ssize_t n; (n = src_fill(s)) != 0;) {
 		if (n < 0) {
 			r = fail(&m, EIO, "after the last entry: %s", s->error);
 			goto out;
 		}
-		while (!r && m.ts && s->seg_len >= (1u << 20))
+		while (!r && s->seg_len >= (1u << 20))
 			r = put_segment(&m, s->seg_base + (1u << 20));
 		if (r)
 			goto out;
 	}
-	if (m.ts && s->seg_len && (r = put_segment(&m, s->seg_base + s->seg_len)))
+	if (s->seg_len && (r = put_segment(&m, s->seg_base + s->seg_len)))
 		goto out;
 	r = hashq_stop(&s->q);
 	if (!r)
@@ -1090,6 +1134,7 @@ struct commit {
 	int outfd;
 	struct ovl_err *err;
 	int werr;			/* first write error */
+	unsigned char *buf;		/* file data on its way (heap: commit recurses per dir level) */
 };
 
 static la_ssize_t commit_write(struct archive *a, void *data, const void *buf, size_t len)
@@ -1129,7 +1174,9 @@ static int commit_one(struct commit *c, int dfd, const char *name, const char *p
 	struct stat st;
 	int r = 0;
 
-	snprintf(rel, sizeof(rel), "%s%s", prefix, name);
+	if (ovl_fmt(rel, sizeof(rel) - 1, "%s%s", prefix, name))
+		return ovl_err_set(c->err, ENAMETOOLONG, "%s/%s%s: path too long for a tar name here",
+				   c->root, prefix, name);
 	snprintf(proc, sizeof(proc), "/proc/self/fd/%d/%s", dfd, name);
 	if (fstatat(dfd, name, &st, AT_SYMLINK_NOFOLLOW))
 		return ovl_err_set(c->err, errno, "%s/%s: stat: %m", c->root, rel);
@@ -1140,7 +1187,10 @@ static int commit_one(struct commit *c, int dfd, const char *name, const char *p
 		/* A whiteout: an empty .wh.<name>. */
 		char wh[PATH_MAX];
 
-		snprintf(wh, sizeof(wh), "%s" WH_PREFIX "%s", prefix, name);
+		if (ovl_fmt(wh, sizeof(wh), "%s" WH_PREFIX "%s", prefix, name)) {
+			archive_entry_free(e);
+			return ovl_err_set(c->err, ENAMETOOLONG, "%s/%s: path too long", c->root, rel);
+		}
 		archive_entry_set_pathname(e, wh);
 		archive_entry_set_filetype(e, AE_IFREG);
 		archive_entry_set_perm(e, 0600);
@@ -1242,13 +1292,13 @@ static int commit_one(struct commit *c, int dfd, const char *name, const char *p
 		return r;
 	{
 		int fd = openat(dfd, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
-		unsigned char buf[BUFSZ];
+		unsigned char *buf = c->buf;
 		off_t left = st.st_size;
 
 		if (fd < 0)
 			return ovl_err_set(c->err, errno, "%s/%s: open: %m", c->root, rel);
 		while (left > 0 && !r) {
-			ssize_t n = read(fd, buf, sizeof(buf));
+			ssize_t n = read(fd, buf, BUFSZ);
 
 			if (n < 0 && errno == EINTR)
 				continue;
@@ -1314,7 +1364,8 @@ int ovl_layer_commit(const char *upper, int outfd, struct ovl_digest *diff_id, u
 		return ovl_err_set(err, errno, "%s: cannot open: %m", upper);
 	c.inodes = ovl_strset_new();
 	c.a = archive_write_new();
-	if (!c.inodes || !c.a || ovl_hasher_new(&c.h)) {
+	c.buf = malloc(BUFSZ);
+	if (!c.inodes || !c.a || !c.buf || ovl_hasher_new(&c.h)) {
 		close(fd);
 		r = ovl_err_set(err, ENOMEM, "out of memory");
 		goto out;
@@ -1340,5 +1391,6 @@ out:
 	free(c.names);
 	ovl_strset_free(c.inodes);
 	ovl_hasher_free(c.h);
+	free(c.buf);
 	return r;
 }

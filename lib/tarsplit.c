@@ -6,7 +6,10 @@
 #define _GNU_SOURCE
 #include "tarsplit.h"
 
+#include <ctype.h>
 #include <errno.h>
+#include <stdbool.h>
+#include <sys/stat.h>
 #include <fcntl.h>
 #include <limits.h>
 #include <stdio.h>
@@ -143,24 +146,28 @@ int ovl_tarsplit_writer_close(struct ovl_tarsplit_writer *w)
 
 /* ---- replay ------------------------------------------------------------ */
 
-/* base64 to bytes; -1 when it is not base64. */
+/* base64 to bytes; -1 when it is not strictly base64 (no whitespace, padding at the end only). */
 static ssize_t unb64(const char *s, unsigned char **out)
 {
 	size_t len = strlen(s), pad = 0;
 	int n;
 
+	*out = NULL;
+	if (len % 4)
+		return -1;
+	for (size_t i = 0; i < len; i++) {
+		char c = s[i];
+
+		if (c == '=' && i >= len - 2) {
+			pad++;
+			continue;
+		}
+		if (pad || !(isalnum((unsigned char)c) || c == '+' || c == '/'))
+			return -1;
+	}
 	*out = malloc(len / 4 * 3 + 3);
 	if (!*out)
 		return -1;
-	if (len % 4) {
-		free(*out);
-		*out = NULL;
-		return -1;
-	}
-	if (len && s[len - 1] == '=')
-		pad++;
-	if (len > 1 && s[len - 2] == '=')
-		pad++;
 	n = EVP_DecodeBlock(*out, (const unsigned char *)s, (int)len);
 	if (n < 0 || (size_t)n < pad) {
 		free(*out);
@@ -184,20 +191,25 @@ static int emit(struct sink *k, const void *buf, size_t len)
 	return r;
 }
 
-/* Clean a tar name into a path below the diff dir (no .., not absolute). */
+/*
+ * A tar name as a path below the diff dir, cleaned as Docker cleans it
+ * (Clean("/" + name)): "." and empty components go, ".." drops the
+ * previous component and never climbs above the root.
+ */
 static int clean_rel(const char *raw, char *out, size_t len)
 {
 	size_t o = 0;
 
-	if (raw[0] == '/')
-		return -EINVAL;
 	for (const char *p = raw; *p;) {
 		const char *e = strchrnul(p, '/');
 		size_t n = (size_t)(e - p);
 
-		if (n == 2 && p[0] == '.' && p[1] == '.')
-			return -EINVAL;
-		if (n && !(n == 1 && p[0] == '.')) {
+		if (n == 2 && p[0] == '.' && p[1] == '.') {
+			while (o && out[o - 1] != '/')
+				o--;
+			if (o)
+				o--;
+		} else if (n && !(n == 1 && p[0] == '.')) {
 			if (o + n + 2 > len)
 				return -ENAMETOOLONG;
 			if (o)
@@ -223,9 +235,19 @@ static int file_payload(int rootfd, const char *diffdir, const char *name, int64
 	if (r)
 		return ovl_err_set(err, EINVAL, "%s: tar-split names '%s', not a path inside the layer",
 				   diffdir, name);
-	fd = ovl_openat_beneath(rootfd, rel, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	/* O_NONBLOCK: a FIFO of that name must not hang the export; it is refused below. */
+	fd = ovl_openat_beneath(rootfd, rel, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
 	if (fd < 0)
 		return ovl_err_set(err, -fd, "%s/%s: %s", diffdir, rel, strerror(-fd));
+	{
+		struct stat st;
+
+		if (fstat(fd, &st) || !S_ISREG(st.st_mode)) {
+			close(fd);
+			return ovl_err_set(err, EINVAL, "%s/%s: not a regular file, but tar-split gives it "
+					   "%lld bytes", diffdir, rel, (long long)size);
+		}
+	}
 	while (left > 0) {
 		ssize_t n = read(fd, buf, left < (int64_t)sizeof(buf) ? (size_t)left : sizeof(buf));
 
@@ -256,103 +278,127 @@ static int file_payload(int rootfd, const char *diffdir, const char *name, int64
 	return 0;
 }
 
+/* One tar-split line: a segment's bytes, or a file's content from the diff dir. */
+static int replay_line(const char *p, size_t plen, unsigned long line, int rootfd, const char *diffdir,
+		       const char *tarsplit, struct sink *k, struct ovl_err *err)
+{
+	json_t *o, *pl;
+	json_error_t je;
+	json_int_t type, pos;
+	int r = 0;
+
+	o = json_loadb(p, plen, 0, &je);
+	if (!o || json_unpack(o, "{s:I, s:I}", "type", &type, "position", &pos)) {
+		r = ovl_err_set(err, EINVAL, "%s: line %lu: not a tar-split entry (%s)", tarsplit, line,
+				o ? "type or position missing" : je.text);
+		json_decref(o);
+		return r;
+	}
+	if (pos != (json_int_t)(line - 1))
+		r = ovl_err_set(err, EINVAL, "%s: line %lu: position %lld out of order", tarsplit, line,
+				(long long)pos);
+	pl = json_object_get(o, "payload");
+	if (!r && type == 2) {
+		unsigned char *raw = NULL;
+		ssize_t len = json_is_string(pl) ? unb64(json_string_value(pl), &raw) : -1;
+
+		if (len < 0)
+			r = ovl_err_set(err, EINVAL, "%s: line %lu: segment payload is not base64", tarsplit, line);
+		else if ((r = emit(k, raw, (size_t)len)))
+			ovl_err_set(err, r, "writing the stream: %s", strerror(-r));
+		free(raw);
+	} else if (!r && type == 1) {
+		json_int_t size = json_integer_value(json_object_get(o, "size"));
+		const char *name = json_string_value(json_object_get(o, "name"));
+		unsigned char *crc = NULL, *rawname = NULL;
+		char *nm = NULL;
+
+		if (!name && json_is_string(json_object_get(o, "name_raw"))) {
+			ssize_t l = unb64(json_string_value(json_object_get(o, "name_raw")), &rawname);
+
+			if (l > 0 && !memchr(rawname, 0, (size_t)l) && (nm = strndup((char *)rawname, (size_t)l)))
+				name = nm;
+		}
+		if (!name || size < 0)
+			r = ovl_err_set(err, EINVAL, "%s: line %lu: a file entry without a name or size", tarsplit,
+					line);
+		else if (size > 0 && (!json_is_string(pl) || unb64(json_string_value(pl), &crc) != 8))
+			r = ovl_err_set(err, EINVAL, "%s: line %lu: %s: the payload is not a CRC-64", tarsplit,
+					line, name);
+		else if (size > 0)
+			r = file_payload(rootfd, diffdir, name, size, crc, k, err);
+		free(crc);
+		free(rawname);
+		free(nm);
+	} else if (!r) {
+		r = ovl_err_set(err, EINVAL, "%s: line %lu: unknown entry type %lld", tarsplit, line,
+				(long long)type);
+	}
+	json_decref(o);
+	return r;
+}
+
 int ovl_layer_export(const char *diffdir, const char *tarsplit, int outfd, struct ovl_digest *diff_id,
 		     uint64_t *bytes, struct ovl_err *err)
 {
 	struct sink k = { .fd = outfd };
 	gzFile gz = gzopen(tarsplit, "rb");
 	struct ovl_buf text = OVL_BUF_INIT;
-	char chunk[65536];
+	char chunk[65537];
 	int rootfd = -1, n, r = 0;
 	unsigned long line = 0;
 
 	if (!gz)
 		return ovl_err_set(err, errno ? errno : ENOMEM, "%s: cannot open: %m", tarsplit);
-	while ((n = gzread(gz, chunk, sizeof(chunk) - 1)) > 0) {
-		chunk[n] = 0;
-		if (memchr(chunk, 0, (size_t)n)) {
-			gzclose(gz);
-			ovl_buf_free(&text);
-			return ovl_err_set(err, EINVAL, "%s: holds a NUL byte: not tar-split JSON", tarsplit);
-		}
-		ovl_buf_puts(&text, chunk);
-		if (text.len > (256u << 20)) {
-			n = -1;
-			break;
-		}
-	}
-	gzclose(gz);
-	if (n < 0 || text.failed) {
-		ovl_buf_free(&text);
-		return ovl_err_set(err, EINVAL, "%s: not a readable gzip stream (or over 256 MiB)", tarsplit);
-	}
 	rootfd = open(diffdir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (rootfd < 0 || ovl_hasher_new(&k.h)) {
 		r = ovl_err_set(err, rootfd < 0 ? errno : ENOMEM, "%s: cannot open: %m", diffdir);
 		goto out;
 	}
-	for (char *p = text.data ? text.data : "", *nl; *p && !r; p = nl + 1) {
-		json_t *o, *pl;
-		json_error_t je;
-		json_int_t type, pos;
+	/* Line by line: a layer of many files has a long tar-split, kept out of memory. */
+	for (bool eof = false; !r;) {
+		char *nl;
 
-		nl = strchrnul(p, '\n');
-		line++;
-		o = json_loadb(p, (size_t)(nl - p), 0, &je);
-		if (!o || json_unpack(o, "{s:I, s:I}", "type", &type, "position", &pos)) {
-			r = ovl_err_set(err, EINVAL, "%s: line %lu: not a tar-split entry (%s)", tarsplit, line,
-					o ? "type or position missing" : je.text);
-			json_decref(o);
-			break;
-		}
-		if (pos != (json_int_t)(line - 1))
-			r = ovl_err_set(err, EINVAL, "%s: line %lu: position %lld out of order", tarsplit,
-					line, (long long)pos);
-		pl = json_object_get(o, "payload");
-		if (!r && type == 2) {
-			unsigned char *raw = NULL;
-			ssize_t len = json_is_string(pl) ? unb64(json_string_value(pl), &raw) : -1;
-
-			if (len < 0)
-				r = ovl_err_set(err, EINVAL, "%s: line %lu: segment payload is not base64",
-						tarsplit, line);
-			else if ((r = emit(&k, raw, (size_t)len)))
-				ovl_err_set(err, r, "writing the stream: %s", strerror(-r));
-			free(raw);
-		} else if (!r && type == 1) {
-			json_int_t size = json_integer_value(json_object_get(o, "size"));
-			const char *name = json_string_value(json_object_get(o, "name"));
-			unsigned char *crc = NULL, *rawname = NULL;
-			char *nm = NULL;
-
-			if (!name && json_is_string(json_object_get(o, "name_raw"))) {
-				ssize_t l = unb64(json_string_value(json_object_get(o, "name_raw")), &rawname);
-
-				if (l > 0 && !memchr(rawname, 0, (size_t)l) && (nm = strndup((char *)rawname, (size_t)l)))
-					name = nm;
+		while (!eof && !(text.data && (nl = memchr(text.data, '\n', text.len)))) {
+			n = gzread(gz, chunk, sizeof(chunk) - 1);
+			if (n < 0) {
+				r = ovl_err_set(err, EINVAL, "%s: not a readable gzip stream", tarsplit);
+				goto out;
 			}
-			if (!name || size < 0)
-				r = ovl_err_set(err, EINVAL, "%s: line %lu: a file entry without a name or size",
-						tarsplit, line);
-			else if (size > 0 && (!json_is_string(pl) || unb64(json_string_value(pl), &crc) != 8))
-				r = ovl_err_set(err, EINVAL, "%s: line %lu: %s: the payload is not a CRC-64",
-						tarsplit, line, name);
-			else if (size > 0)
-				r = file_payload(rootfd, diffdir, name, size, crc, &k, err);
-			free(crc);
-			free(rawname);
-			free(nm);
-		} else if (!r) {
-			r = ovl_err_set(err, EINVAL, "%s: line %lu: unknown entry type %lld", tarsplit, line,
-					(long long)type);
+			if (n == 0) {
+				eof = true;
+				break;
+			}
+			if (memchr(chunk, 0, (size_t)n)) {
+				r = ovl_err_set(err, EINVAL, "%s: holds a NUL byte: not tar-split JSON", tarsplit);
+				goto out;
+			}
+			chunk[n] = 0;
+			ovl_buf_puts(&text, chunk);
+			if (text.failed || text.len > (64u << 20)) {
+				r = ovl_err_set(err, EINVAL, "%s: a line over 64 MiB", tarsplit);
+				goto out;
+			}
 		}
-		json_decref(o);
-		if (!*nl)
+		if (!text.len)
 			break;
+		nl = memchr(text.data, '\n', text.len);
+		line++;
+		r = replay_line(text.data, nl ? (size_t)(nl - text.data) : text.len, line, rootfd, diffdir,
+				tarsplit, &k, err);
+		if (nl) {
+			size_t rest = text.len - (size_t)(nl + 1 - text.data);
+
+			memmove(text.data, nl + 1, rest + 1);
+			text.len = rest;
+		} else {
+			text.len = 0;
+		}
 	}
 	if (!r && (r = ovl_hasher_final(k.h, diff_id)) == 0 && bytes)
 		*bytes = ovl_hasher_length(k.h);
 out:
+	gzclose(gz);
 	ovl_hasher_free(k.h);
 	if (rootfd >= 0)
 		close(rootfd);

@@ -180,8 +180,10 @@ static void read_layerdb(struct v *v)
 			continue;
 		}
 		nv = realloc(v->layers, (v->nlayers + 1) * sizeof(*nv));
-		if (!nv)
+		if (!nv) {
+			problem(v, entry, "out of memory: the layers from here on were not checked");
 			break;
+		}
 		v->layers = nv;
 		l = &nv[v->nlayers++];
 		memset(l, 0, sizeof(*l));
@@ -222,8 +224,14 @@ static void read_layerdb(struct v *v)
 		default: ok = false;
 		}
 		snprintf(p, sizeof(p), "%s/tar-split.json.gz", entry);
-		if (access(p, F_OK))
-			problem(v, p, "missing: the layer's tar stream cannot be reassembled");
+		{
+			struct stat st;
+
+			if (lstat(p, &st))
+				problem(v, p, "missing: the layer's tar stream cannot be reassembled");
+			else if (!S_ISREG(st.st_mode))
+				problem(v, p, "not a regular file");
+		}
 		l->ok = ok;
 	}
 	closedir(d);
@@ -328,7 +336,14 @@ static void check_layers(struct v *v)
 		r = value(v, p, have, sizeof(have), false);
 		if (!l->has_parent && r == 0)
 			problem(v, p, "a base layer has no lower file");
-		if (l->has_parent && expected_lower(v, l, want, sizeof(want), 0)) {
+		if (l->has_parent && !expected_lower(v, l, want, sizeof(want), 0)) {
+			char entry[PATH_MAX + 100];
+
+			snprintf(entry, sizeof(entry), "%s/sha256/%s/parent", v->layerdb, l->hex);
+			if (find_layer(v, &l->parent))
+				problem(v, entry, "the parent chain loops, is deeper than 128 layers, or has a "
+					"layer without a readable link");
+		} else if (l->has_parent) {
 			if (r == 1)
 				problem(v, p, "missing: should be %s", want);
 			else if (r == 0 && strcmp(have, want) != 0)

@@ -1,6 +1,7 @@
 #!/bin/bash
 # make fuzz: run each libFuzzer target for $1 seconds (default 60) on a copy of
-# its seed corpus (the project's fixtures), in a private mount namespace.
+# its seed corpus (the project's fixtures, and fixtures/fuzz/<target>/: inputs
+# that once found a bug, kept as regression inputs), in a private mount namespace.
 # A crash or a broken property fails; new crashers stay in build/fuzz/crashes/.
 set -u
 cd "$(dirname "$0")/.." || exit 1
@@ -14,7 +15,8 @@ seed() { # target -> corpus dir
 	local c=$work/corpus-$1
 	mkdir -p "$c"
 	case $1 in
-	fuzz_tar_import) cp fixtures/tars/*.tar* fixtures/vectors/*.tar "$c"/ 2>/dev/null; rm -f "$c"/*.err ;;
+	fuzz_tar_import) cp fixtures/tars/*.tar* fixtures/vectors/*.tar fixtures/fuzz/tar_import/* "$c"/ 2>/dev/null
+		rm -f "$c"/*.err ;;
 	fuzz_fixture_parse) find fixtures -name '*.tree' -exec cp {} "$c"/ \; ;;
 	fuzz_store_readers) printf '\000sha256:xyz' >"$c/a"; printf '\007{"Repositories":{}}' >"$c/b" ;;
 	esac

@@ -488,10 +488,16 @@ static void test_export_detects_changes(void **state)
 	write_bytes(f, "hello\n", 6);
 	assert_int_equal(ovl_layer_export(diff, ts, -1, &d, NULL, &err), 0);
 	assert_true(ovl_digest_equal(&d, &res.diff_id));
-	/* Hostile tar-split content. */
+	/* Hostile tar-split content (a FIFO must not hang the export). */
+	snprintf(f, sizeof(f), "%s/fifo", diff);
+	assert_int_equal(mkfifo(f, 0644), 0);
 	static const char *const bad[][2] = {
+		/* cleaned as Docker cleans names: it stays inside the layer */
 		{ "{\"type\":1,\"name\":\"../../etc/passwd\",\"size\":5,\"payload\":\"AAAAAAAAAAA=\",\"position\":0}\n",
-		  "not a path inside the layer" },
+		  "chg/diff/etc/passwd: No such file or directory" },
+		{ "{\"type\":1,\"name\":\"fifo\",\"size\":5,\"payload\":\"AAAAAAAAAAA=\",\"position\":0}\n",
+		  "chg/diff/fifo: not a regular file" },
+		{ "{\"type\":2,\"payload\":\"AA A\",\"position\":0}\n", "segment payload is not base64" },
 		{ "{\"type\":2,\"payload\":\"AAAA\",\"position\":3}\n", "position 3 out of order" },
 		{ "{\"type\":2,\"payload\":\"!!!\",\"position\":0}\n", "segment payload is not base64" },
 		{ "{\"type\":7,\"position\":0}\n", "unknown entry type 7" },
