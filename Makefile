@@ -48,6 +48,13 @@ $(BUILD)/obj/flipped/model.o: lib/model.c lib/model.h lib/tree.h Makefile
 $(BUILD)/ovlconform-flipped: $(call obj,suite/main.c $(SUITE_SRC) $(CASE_SRC) $(filter-out lib/model.c,$(LIB_SRC))) $(BUILD)/obj/flipped/model.o
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
+$(BUILD)/obj/wrong-copy-up/modelops.o: lib/modelops.c lib/model.h lib/tree.h Makefile
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(CFLAGS) -DOVL_MODEL_WRONG_COPY_UP -c $< -o $@
+
+$(BUILD)/ovlconform-wrong-copy-up: $(call obj,suite/main.c $(SUITE_SRC) $(CASE_SRC) $(filter-out lib/modelops.c,$(LIB_SRC))) $(BUILD)/obj/wrong-copy-up/modelops.o
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
 $(BUILD)/ovlconform-selftest: $(call obj,suite/main.c $(SUITE_SRC) $(CASE_SRC) $(SELFTEST_CASES)) $(BUILD)/libovl.a
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
@@ -66,7 +73,8 @@ $(BUILD)/tests/test_%: suite/tests/test_%.c $(call obj,$(SUITE_SRC)) $(BUILD)/li
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $^ -lcmocka $(LDLIBS)
 
-tests: $(UNIT_TESTS) $(BUILD)/ovlconform $(BUILD)/ovlconform-flipped $(BUILD)/ovlconform-selftest
+tests: $(UNIT_TESTS) $(BUILD)/ovlconform $(BUILD)/ovlconform-flipped $(BUILD)/ovlconform-wrong-copy-up \
+	$(BUILD)/ovlconform-selftest
 
 unit-tests: $(UNIT_TESTS)
 	@for t in $(UNIT_TESTS); do $$t || exit 1; done

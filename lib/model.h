@@ -36,4 +36,71 @@ int ovl_model_merge(const struct ovl_tree *upper, const struct ovl_tree *const *
 int ovl_model_merge_dirs(const char *upper, const char *const *lowers, size_t nlowers,
 			 struct ovl_tree **out, struct ovl_err *err);
 
+/*
+ * Operations. The model of a mount keeps the upper layer as it must be
+ * after each operation (the lowers never change) and predicts what each
+ * operation returns. What it knows so far (issue 4 extends it):
+ *
+ *  - a read-only open, stat, readdir, readlink and access change nothing;
+ *  - an open for writing (O_WRONLY, O_RDWR, O_APPEND, O_TRUNC), truncate,
+ *    chmod, chown, utimensat, setxattr and removexattr of a name that only
+ *    a lower layer has copy it up first: its parent directories (with the
+ *    merged view's metadata), then the file itself (content, mode, owner,
+ *    xattrs but overlay's own), then apply the change;
+ *  - errors: ENOENT for a name the merged view lacks (or a whiteout hides),
+ *    ENOTDIR for a path through a non-directory, EISDIR for opening a
+ *    directory for writing.
+ * Timestamps are not modelled (nor dumped).
+ */
+struct ovl_model;
+
+enum ovl_op_kind {
+	OVL_OP_READ,		/* open O_RDONLY and read it all */
+	OVL_OP_STAT,		/* lstat */
+	OVL_OP_READDIR,
+	OVL_OP_READLINK,
+	OVL_OP_ACCESS,		/* access(W_OK) */
+	OVL_OP_WRITE,		/* open(flags) and write data */
+	OVL_OP_TRUNCATE,	/* truncate(2) to size */
+	OVL_OP_CHMOD,
+	OVL_OP_CHOWN,		/* lchown */
+	OVL_OP_UTIMES,		/* utimensat, AT_SYMLINK_NOFOLLOW */
+	OVL_OP_SETXATTR,	/* lsetxattr */
+	OVL_OP_REMOVEXATTR,	/* lremovexattr */
+};
+
+struct ovl_op {
+	enum ovl_op_kind kind;
+	const char *path;		/* "/a/b" in the merged view */
+	int flags;			/* WRITE: O_WRONLY, O_RDWR, with O_APPEND, O_TRUNC, O_CREAT */
+	const void *data;		/* WRITE: bytes written; SETXATTR: value */
+	size_t len;
+	uint64_t size;			/* TRUNCATE */
+	mode_t mode;			/* CHMOD, and WRITE with O_CREAT */
+	uid_t uid;			/* CHOWN */
+	gid_t gid;
+	const char *name;		/* SETXATTR, REMOVEXATTR */
+};
+
+/* A short description of op ("open(/f, O_WRONLY|O_TRUNC) + write 5 bytes"). */
+void ovl_op_describe(const struct ovl_op *op, char *buf, size_t len);
+
+/*
+ * The model of a mount of these layer dirs (upper must exist; lowers top
+ * first). Content the model needs is read from the lower dirs on disk.
+ */
+int ovl_model_open(const char *upper, const char *const *lowers, size_t nlowers,
+		   struct ovl_model **out, struct ovl_err *err);
+void ovl_model_free(struct ovl_model *m);
+/* The upper layer as the model predicts it (borrowed). */
+const struct ovl_tree *ovl_model_upper(const struct ovl_model *m);
+/* The merged view of the model's layers now (a new tree). */
+int ovl_model_view(const struct ovl_model *m, struct ovl_tree **out, struct ovl_err *err);
+/*
+ * Apply op: *want_errno gets what the call must return (0: success), and
+ * the model's upper layer becomes what it must be afterwards.
+ */
+int ovl_model_apply(struct ovl_model *m, const struct ovl_op *op, int *want_errno,
+		    struct ovl_err *err);
+
 #endif

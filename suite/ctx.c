@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/xattr.h>
 #include <sys/sysmacros.h>
 #include <unistd.h>
 #include <poll.h>
@@ -856,4 +857,154 @@ void ovl_private_mount(struct ovl_ctx *ctx, const char *source, const char *targ
 	}
 	mnt_free_context(cxt);
 	ovl_log(ctx, "private mount: -t %s %s on %s (%s)", fstype, source, target, options ? options : "");
+}
+
+/* ---- operations against the model ------------------------------------------ */
+
+static int do_op(struct ovl_ctx *ctx, const struct ovl_op *op)
+{
+	const char *p = ovl_path(ctx, OVL_LAYER_MERGED, op->path);
+	int fd, r = 0;
+
+	errno = 0;
+	switch (op->kind) {
+	case OVL_OP_READ: {
+		char buf[65536];
+		ssize_t n;
+
+		fd = open(p, O_RDONLY | O_CLOEXEC);
+		if (fd < 0)
+			return errno;
+		while ((n = read(fd, buf, sizeof(buf))) > 0)
+			;
+		r = n < 0 ? errno : 0;
+		close(fd);
+		return r;
+	}
+	case OVL_OP_STAT: {
+		struct stat st;
+
+		return lstat(p, &st) ? errno : 0;
+	}
+	case OVL_OP_READDIR: {
+		DIR *d = opendir(p);
+
+		if (!d)
+			return errno;
+		errno = 0;
+		while (readdir(d))
+			;
+		r = errno;
+		closedir(d);
+		return r;
+	}
+	case OVL_OP_READLINK: {
+		char buf[PATH_MAX];
+
+		return readlink(p, buf, sizeof(buf)) < 0 ? errno : 0;
+	}
+	case OVL_OP_ACCESS:
+		return access(p, W_OK) ? errno : 0;
+	case OVL_OP_WRITE:
+		fd = open(p, op->flags | O_CLOEXEC, op->mode);
+		if (fd < 0)
+			return errno;
+		r = ovl_write_all(fd, op->data, op->len);
+		if (close(fd) && !r)
+			r = -errno;
+		return -r;
+	case OVL_OP_TRUNCATE:
+		return truncate(p, (off_t)op->size) ? errno : 0;
+	case OVL_OP_CHMOD:
+		return chmod(p, op->mode) ? errno : 0;
+	case OVL_OP_CHOWN:
+		return lchown(p, op->uid, op->gid) ? errno : 0;
+	case OVL_OP_UTIMES: {
+		struct timespec t[2] = { { 1000000000, 0 }, { 1000000001, 0 } };
+
+		return utimensat(AT_FDCWD, p, t, AT_SYMLINK_NOFOLLOW) ? errno : 0;
+	}
+	case OVL_OP_SETXATTR:
+		return lsetxattr(p, op->name, op->data, op->len, 0) ? errno : 0;
+	case OVL_OP_REMOVEXATTR:
+		return lremovexattr(p, op->name) ? errno : 0;
+	}
+	return EINVAL;
+}
+
+/* One comparison of a tree with the model's, as a check with the difference shown. */
+static bool compare(struct ovl_ctx *ctx, const struct ovl_tree *want, const struct ovl_tree *got,
+		    unsigned int flags, const char *what)
+{
+	char *d = NULL;
+	size_t dlen = 0;
+	FILE *f = open_memstream(&d, &dlen);
+	int n;
+
+	if (!f)
+		ovl_brok(ctx, "open_memstream: %s", strerror(errno));
+	n = ovl_tree_diff(want, got, flags, f);
+	fclose(f);
+	if (n < 0)
+		ovl_brok(ctx, "tree diff: %s", strerror(-n));
+	check_result(ctx, n == 0, what);
+	if (n) {
+		fprintf(ctx->log, "--- %s: expected (model)\n", what);
+		ovl_tree_dump(want, flags, ctx->log);
+		fprintf(ctx->log, "--- actual\n");
+		ovl_tree_dump(got, flags, ctx->log);
+		fprintf(ctx->log, "--- difference (- model, + actual): %d path%s\n%s", n, n == 1 ? "" : "s", d);
+		fflush(ctx->log);
+		diag(ctx, "difference (- model, + actual):");
+		diag_lines(ctx, d, 12);
+	}
+	free(d);
+	return n == 0;
+}
+
+bool ovl_check_op(struct ovl_ctx *ctx, const struct ovl_op *op)
+{
+	struct ovl_err err = { "" };
+	struct ovl_tree *view = NULL, *merged, *upper = NULL;
+	char what[512], name[640];
+	int want, got;
+	bool ok;
+
+	if (!ctx->model) {
+		const char *lowers[OVL_MAX_LOWERS];
+
+		for (unsigned int i = 0; i < nlowers(ctx); i++)
+			lowers[i] = ctx->dirs[OVL_LAYER_A + i];
+		if (ctx->c->no_upper || !ctx->mounted)
+			ovl_brok(ctx, "ovl_check_op needs a mounted union with an upper layer");
+		if (ovl_model_open(ctx->dirs[OVL_LAYER_UP], lowers, nlowers(ctx), &ctx->model, &err))
+			ovl_brok(ctx, "model: %s", err.msg);
+	}
+	ovl_op_describe(op, what, sizeof(what));
+	if (ovl_model_apply(ctx->model, op, &want, &err))
+		ovl_brok(ctx, "the model cannot predict %s: %s", what, err.msg);
+	got = do_op(ctx, op);
+	ovl_log(ctx, "op: %s -> %s (model: %s)", what, got ? strerrorname_np(got) : "success",
+		want ? strerrorname_np(want) : "success");
+	ok = ovl_check_errno(ctx, got ? -1 : 0, got, want, "%s", what);
+	if (ovl_model_view(ctx->model, &view, &err))
+		ovl_brok(ctx, "model: %s", err.msg);
+	merged = ovl_merged_now(ctx);
+	snprintf(name, sizeof(name), "after %s: merged view matches the model", what);
+	ok &= compare(ctx, view, merged, 0, name);
+	if (ovl_tree_scan(ctx->dirs[OVL_LAYER_UP], OVL_SCAN_UPPER, &upper, &err))
+		ovl_brok(ctx, "scanning the upper dir: %s", err.msg);
+	snprintf(name, sizeof(name), "after %s: upper dir matches the model", what);
+	ok &= compare(ctx, ovl_model_upper(ctx->model), upper, OVL_DUMP_NO_OVL_XATTRS, name);
+	ovl_tree_unref(view);
+	ovl_tree_unref(merged);
+	ovl_tree_unref(upper);
+	return ok;
+}
+
+bool ovl_check_upper_xattr(struct ovl_ctx *ctx, const char *rel, const char *name)
+{
+	ssize_t n = lgetxattr(ovl_path(ctx, OVL_LAYER_UP, rel), name, NULL, 0);
+
+	return ovl_check(ctx, n >= 0, "the upper %s carries %s", rel, name);
 }

@@ -41,6 +41,7 @@
 #include <stddef.h>
 #include <sys/types.h>
 
+#include "model.h"
 #include "outcome.h"
 #include "tree.h"
 
@@ -176,6 +177,19 @@ bool ovl_check_reads_from(struct ovl_ctx *ctx, const char *rel, int want_layer);
  * duplicates, no whiteout, no overlay marker.
  */
 bool ovl_check_readdir(struct ovl_ctx *ctx, const char *rel);
+
+/*
+ * Do op through the merged mount and check three things against the
+ * model: the call's result (errno), the merged view, and the upper layer
+ * (what was copied up, whiteouts and opaque marks, with their metadata;
+ * overlay's own bookkeeping xattrs such as origin and impure are left to
+ * targeted checks). Three subtests; a failure shows the operation, both
+ * sides and the difference. The model starts from the layers as they are
+ * at the first operation, so mount first.
+ */
+bool ovl_check_op(struct ovl_ctx *ctx, const struct ovl_op *op);
+/* The xattr name is set on rel in the upper dir (e.g. "trusted.overlay.origin"). */
+bool ovl_check_upper_xattr(struct ovl_ctx *ctx, const char *rel, const char *name);
 
 /* The model's merged view of the current layers (new reference) or NULL + BROK. */
 struct ovl_tree *ovl_model_now(struct ovl_ctx *ctx);

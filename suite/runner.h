@@ -47,6 +47,7 @@ struct ovl_ctx {
 	unsigned int nchecks;
 	bool mounted;
 	char mount_reason[2048];
+	struct ovl_model *model;	/* the mount's model under operations (from the first op) */
 	char **paths;			/* what ovl_path() returned */
 	size_t npaths;
 	char optval[4096];

@@ -68,6 +68,14 @@ check "flipped model: the JSON summary records the FAIL" \
 	grep -q '"outcome": "FAIL"' "$results/latest/summary.json"
 check "flipped model: the JUnit report holds a failure" grep -q "<failure" "$results/latest/junit.xml"
 
+# 1b. A model wrong about copy-up: parents come up without their own metadata.
+out=$(run ovlconform-wrong-copy-up --fs tmpfs copy-up 2>&1); rc=$?
+check "wrong copy-up model: the run exits 1 (FAIL)" test "$rc" -eq 1
+check "wrong copy-up model: the upper-dir check of the deep write fails" \
+	grep -q "^  not ok [0-9]* after open(/deep/er/f, O_WRONLY|O_APPEND) + write 1 bytes: upper dir matches the model" <<<"$out"
+check "wrong copy-up model: KTAP shows the parent's metadata, model against upper" \
+	bash -c 'grep -q "^  # - dir /deep mode=0755 uid=0 gid=0" <<<"$1" && grep -q "^  # + dir /deep mode=0700 uid=7 gid=8" <<<"$1"' _ "$out"
+
 # 2. The harness's own bad cases.
 out=$(run ovlconform-selftest --fs tmpfs 9001 9002 9003 9004 9005 2>&1); rc=$?
 check "selftest: the run exits 1" test "$rc" -eq 1

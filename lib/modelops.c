@@ -1,0 +1,422 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+/*
+ * lib/modelops.c - the model of a mount under operations: what each call
+ * returns and what the upper layer must hold afterwards. See model.h.
+ *
+ * Built with -DOVL_MODEL_WRONG_COPY_UP it is deliberately wrong (copy-up
+ * brings parents up with default metadata, not their own), for the harness
+ * test that proves a wrong model makes the copy-up cases fail readably.
+ */
+#define _GNU_SOURCE
+#include "model.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <openssl/evp.h>
+
+#include "util.h"
+
+struct ovl_model {
+	char upper_dir[PATH_MAX];
+	char **lower_dirs;
+	size_t nlowers;
+	struct ovl_tree *upper;		/* as it must be now; regular files carry their bytes */
+	struct ovl_tree **lowers;
+};
+
+void ovl_model_free(struct ovl_model *m)
+{
+	if (!m)
+		return;
+	for (size_t i = 0; i < m->nlowers; i++) {
+		free(m->lower_dirs[i]);
+		ovl_tree_unref(m->lowers[i]);
+	}
+	free(m->lower_dirs);
+	free(m->lowers);
+	ovl_tree_unref(m->upper);
+	free(m);
+}
+
+const struct ovl_tree *ovl_model_upper(const struct ovl_model *m)
+{
+	return m->upper;
+}
+
+int ovl_model_view(const struct ovl_model *m, struct ovl_tree **out, struct ovl_err *err)
+{
+	return ovl_model_merge(m->upper, (const struct ovl_tree *const *)m->lowers, m->nlowers, out, err);
+}
+
+/* Give e (a shallow copy the caller owns the new buffer of) these bytes as content. */
+static int set_data(struct ovl_entry *e, const unsigned char *data, size_t len)
+{
+	unsigned char *copy = malloc(len ? len : 1);
+
+	if (!copy)
+		return -ENOMEM;
+	memcpy(copy, data, len);
+	e->data = copy;
+	e->data_len = len;
+	e->size = len;
+	e->fill = OVL_FILL_NONE;
+	e->has_digest = EVP_Digest(data, len, e->sha256, NULL, EVP_sha256(), NULL) == 1;
+	return e->has_digest ? 0 : -EIO;
+}
+
+/* Replace path in the upper tree with e (added when absent). */
+static int upper_put(struct ovl_model *m, const char *path, const struct ovl_entry *e, struct ovl_err *err)
+{
+	struct ovl_entry v = *e;
+
+	v.path = (char *)path;
+	v.layer = -1;
+	if (ovl_tree_lookup(m->upper, path))
+		return ovl_tree_replace(m->upper, path, &v);
+	return ovl_tree_add(m->upper, &v, err);
+}
+
+int ovl_model_open(const char *upper, const char *const *lowers, size_t nlowers,
+		   struct ovl_model **out, struct ovl_err *err)
+{
+	struct ovl_model *m = calloc(1, sizeof(*m));
+	int r = 0;
+
+	if (!m)
+		return ovl_err_set(err, ENOMEM, "out of memory");
+	snprintf(m->upper_dir, sizeof(m->upper_dir), "%s", upper);
+	m->lower_dirs = calloc(nlowers ? nlowers : 1, sizeof(*m->lower_dirs));
+	m->lowers = calloc(nlowers ? nlowers : 1, sizeof(*m->lowers));
+	if (!m->lower_dirs || !m->lowers) {
+		ovl_model_free(m);
+		return ovl_err_set(err, ENOMEM, "out of memory");
+	}
+	m->nlowers = nlowers;
+	for (size_t i = 0; i < nlowers && !r; i++) {
+		m->lower_dirs[i] = strdup(lowers[i]);
+		r = m->lower_dirs[i] ? ovl_tree_scan(lowers[i], 0, &m->lowers[i], err)
+				     : ovl_err_set(err, ENOMEM, "out of memory");
+	}
+	if (!r)
+		r = ovl_tree_scan(upper, OVL_SCAN_UPPER, &m->upper, err);
+	/* The model changes upper files' bytes itself: load what is there now. */
+	for (size_t i = 0; !r && i < ovl_tree_count(m->upper); i++) {
+		const struct ovl_entry *e = ovl_tree_entry_at(m->upper, i);
+		struct ovl_entry v;
+		char p[PATH_MAX * 2], *bytes = NULL;
+		size_t len = 0;
+
+		if (e->type != OVL_FT_REG)
+			continue;
+		snprintf(p, sizeof(p), "%s%s", upper, e->path);
+		r = ovl_read_file(p, &bytes, &len, 256u << 20);
+		if (r) {
+			ovl_err_set(err, r, "%s: %s", p, strerror(-r));
+			break;
+		}
+		v = *e;
+		v.data = NULL;
+		r = set_data(&v, (unsigned char *)bytes, len);
+		if (!r)
+			r = ovl_tree_replace(m->upper, e->path, &v);
+		free(v.data);
+		free(bytes);
+	}
+	if (r) {
+		ovl_model_free(m);
+		return r;
+	}
+	*out = m;
+	return 0;
+}
+
+/* The bytes of a regular file of the merged view, from the layer that wins it. */
+static int view_bytes(const struct ovl_model *m, const struct ovl_entry *e, char **out, size_t *len,
+		      struct ovl_err *err)
+{
+	char p[PATH_MAX * 2];
+	int r;
+
+	if (e->layer == OVL_LAYER_UPPER) {
+		const struct ovl_entry *u = ovl_tree_lookup(m->upper, e->path);
+
+		*out = malloc(u && u->data_len ? u->data_len : 1);
+		if (!*out)
+			return -ENOMEM;
+		*len = u ? u->data_len : 0;
+		if (u && u->data)
+			memcpy(*out, u->data, u->data_len);
+		return 0;
+	}
+	snprintf(p, sizeof(p), "%s%s", m->lower_dirs[e->layer - 1], e->path);
+	r = ovl_read_file(p, out, len, 256u << 20);
+	return r ? ovl_err_set(err, r, "model: reading %s: %s", p, strerror(-r)) : 0;
+}
+
+/*
+ * Copy path up, as overlayfs must before it changes it: the parents that
+ * the upper layer lacks as directories (with the merged view's metadata),
+ * then the entry itself with its content.
+ */
+static int copy_up(struct ovl_model *m, const struct ovl_tree *view, const char *path, struct ovl_err *err)
+{
+	char p[PATH_MAX];
+	const struct ovl_entry *e = ovl_tree_lookup(view, path);
+	int r = 0;
+
+	if (!e)
+		return ovl_err_set(err, ENOENT, "model: copy-up of %s, which the view lacks", path);
+	snprintf(p, sizeof(p), "%s", path);
+	for (char *s = strchr(p + 1, '/'); s && !r; s = strchr(s + 1, '/')) {
+		const struct ovl_entry *d, *u;
+
+		*s = 0;
+		d = ovl_tree_lookup(view, p);
+		u = ovl_tree_lookup(m->upper, p);
+#ifdef OVL_MODEL_WRONG_COPY_UP
+		if (d && (!u || u->type != OVL_FT_DIR)) {
+			struct ovl_entry plain = { .type = OVL_FT_DIR, .mode = 0755 };
+
+			r = upper_put(m, p, &plain, err);
+		}
+#else
+		if (d && (!u || u->type != OVL_FT_DIR))
+			r = upper_put(m, p, d, err);
+#endif
+		*s = '/';
+	}
+	if (!r && e->layer != OVL_LAYER_UPPER) {
+		struct ovl_entry v = *e;
+		char *bytes = NULL;
+		size_t len = 0;
+
+		v.data = NULL;
+		if (e->type == OVL_FT_REG) {
+			r = view_bytes(m, e, &bytes, &len, err);
+			if (!r)
+				r = set_data(&v, (unsigned char *)bytes, len);
+			free(bytes);
+		}
+		if (!r)
+			r = upper_put(m, path, &v, err);
+		free(v.data);
+	}
+	return r;
+}
+
+/* ENOENT / ENOTDIR for a path the merged view cannot resolve; 0 and *e when it can. */
+static int resolve(const struct ovl_tree *view, const char *path, const struct ovl_entry **e)
+{
+	char p[PATH_MAX];
+
+	snprintf(p, sizeof(p), "%s", path);
+	for (char *s = strchr(p + 1, '/'); s; s = strchr(s + 1, '/')) {
+		const struct ovl_entry *d;
+
+		*s = 0;
+		d = ovl_tree_lookup(view, p);
+		*s = '/';
+		if (!d)
+			return ENOENT;
+		if (d->type != OVL_FT_DIR)
+			return ENOTDIR;
+	}
+	*e = ovl_tree_lookup(view, path);
+	return *e ? 0 : ENOENT;
+}
+
+static int set_xattr(struct ovl_entry *v, const char *name, const void *val, size_t len, bool remove)
+{
+	struct ovl_xattr *x = NULL;
+	size_t n = 0;
+
+	/* Rebuild the sorted list with name set or removed. */
+	x = calloc(v->nxattrs + 1, sizeof(*x));
+	if (!x)
+		return -ENOMEM;
+	for (size_t i = 0; i < v->nxattrs; i++)
+		if (strcmp(v->xattrs[i].name, name) != 0)
+			x[n++] = v->xattrs[i];
+	if (!remove) {
+		size_t at = 0;
+
+		while (at < n && strcmp(x[at].name, name) < 0)
+			at++;
+		memmove(&x[at + 1], &x[at], (n - at) * sizeof(*x));
+		x[at] = (struct ovl_xattr){ (char *)name, (unsigned char *)val, len };
+		n++;
+	}
+	v->xattrs = x;
+	v->nxattrs = n;
+	return 0;
+}
+
+int ovl_model_apply(struct ovl_model *m, const struct ovl_op *op, int *want_errno, struct ovl_err *err)
+{
+	struct ovl_tree *view = NULL;
+	const struct ovl_entry *e = NULL;
+	struct ovl_entry v;
+	int r = ovl_model_view(m, &view, err), rc;
+
+	*want_errno = 0;
+	if (r)
+		return r;
+	rc = resolve(view, op->path, &e);
+	if (rc == ENOENT && op->kind == OVL_OP_WRITE && (op->flags & O_CREAT)) {
+		char parent[PATH_MAX];
+		const struct ovl_entry *pd = NULL;
+
+		snprintf(parent, sizeof(parent), "%.*s", (int)(strrchr(op->path, '/') - op->path), op->path);
+		if (!*parent || (resolve(view, parent, &pd) == 0 && pd->type == OVL_FT_DIR)) {
+			/* A new file: its parents come up, it is made in the upper layer. */
+			struct ovl_entry nf = { .type = OVL_FT_REG, .mode = op->mode & 07777 & ~022, .layer = -1 };
+
+			if (*parent)
+				r = copy_up(m, view, parent, err);
+			if (!r)
+				r = set_data(&nf, op->data, op->len);
+			if (!r)
+				r = upper_put(m, op->path, &nf, err);
+			free(nf.data);
+			ovl_tree_unref(view);
+			return r;
+		}
+	}
+	if (rc) {
+		*want_errno = rc;
+		ovl_tree_unref(view);
+		return 0;
+	}
+	switch (op->kind) {
+	case OVL_OP_STAT:
+	case OVL_OP_ACCESS:
+		break;
+	case OVL_OP_READ:
+		if (e->type == OVL_FT_DIR)
+			*want_errno = EISDIR;
+		break;
+	case OVL_OP_READDIR:
+		if (e->type != OVL_FT_DIR)
+			*want_errno = ENOTDIR;
+		break;
+	case OVL_OP_READLINK:
+		if (e->type != OVL_FT_LNK)
+			*want_errno = EINVAL;
+		break;
+	case OVL_OP_REMOVEXATTR: {
+		bool has = false;
+
+		for (size_t i = 0; i < e->nxattrs; i++)
+			has |= strcmp(e->xattrs[i].name, op->name) == 0;
+		if (!has) {
+			/* Nothing to remove: no copy-up either. */
+			*want_errno = ENODATA;
+			break;
+		}
+	}
+		/* fall through */
+	case OVL_OP_WRITE:
+	case OVL_OP_TRUNCATE:
+	case OVL_OP_CHMOD:
+	case OVL_OP_CHOWN:
+	case OVL_OP_UTIMES:
+	case OVL_OP_SETXATTR: {
+		struct ovl_xattr *oldx;
+		char *bytes = NULL;
+		size_t len = 0;
+
+		if ((op->kind == OVL_OP_WRITE || op->kind == OVL_OP_TRUNCATE) && e->type == OVL_FT_DIR) {
+			*want_errno = EISDIR;
+			break;
+		}
+		if ((op->kind == OVL_OP_WRITE || op->kind == OVL_OP_TRUNCATE) && e->type != OVL_FT_REG) {
+			r = ovl_err_set(err, ENOTSUP, "model: %s: writing a %s is not modelled", op->path,
+					ovl_ftype_name(e->type));
+			break;
+		}
+		r = copy_up(m, view, op->path, err);
+		if (r)
+			break;
+		v = *ovl_tree_lookup(m->upper, op->path);
+		oldx = v.xattrs;
+		if (op->kind == OVL_OP_WRITE || op->kind == OVL_OP_TRUNCATE) {
+			const struct ovl_entry *u = ovl_tree_lookup(m->upper, op->path);
+			size_t old = (op->kind == OVL_OP_WRITE && (op->flags & O_TRUNC)) ? 0 : u->data_len;
+			size_t at = op->kind == OVL_OP_WRITE && (op->flags & O_APPEND) ? old : 0;
+			size_t end = op->kind == OVL_OP_TRUNCATE ? (size_t)op->size
+				     : (at + op->len > old ? at + op->len : old);
+
+			bytes = calloc(1, end ? end : 1);
+			if (!bytes) {
+				r = -ENOMEM;
+				break;
+			}
+			memcpy(bytes, u->data, old < end ? old : end);
+			if (op->kind == OVL_OP_WRITE)
+				memcpy(bytes + at, op->data, op->len);
+			len = end;
+			r = set_data(&v, (unsigned char *)bytes, len);
+			free(bytes);
+			if (!r)
+				r = ovl_tree_replace(m->upper, op->path, &v);
+			free(v.data);
+			break;
+		} else if (op->kind == OVL_OP_CHMOD) {
+			v.mode = op->mode & 07777;
+		} else if (op->kind == OVL_OP_CHOWN) {
+			v.uid = op->uid;
+			v.gid = op->gid;
+		} else if (op->kind == OVL_OP_SETXATTR || op->kind == OVL_OP_REMOVEXATTR) {
+			r = set_xattr(&v, op->name, op->data, op->len, op->kind == OVL_OP_REMOVEXATTR);
+		}
+		/* v shares the tree entry's buffers; replace copies them before it lets go. */
+		if (!r)
+			r = ovl_tree_replace(m->upper, op->path, &v);
+		if (v.xattrs != oldx)
+			free(v.xattrs);
+		break;
+	}
+	}
+	ovl_tree_unref(view);
+	return r;
+}
+
+void ovl_op_describe(const struct ovl_op *op, char *buf, size_t len)
+{
+	static const char *const names[] = {
+		[OVL_OP_READ] = "read", [OVL_OP_STAT] = "lstat", [OVL_OP_READDIR] = "readdir",
+		[OVL_OP_READLINK] = "readlink", [OVL_OP_ACCESS] = "access W_OK", [OVL_OP_WRITE] = "write",
+		[OVL_OP_TRUNCATE] = "truncate", [OVL_OP_CHMOD] = "chmod", [OVL_OP_CHOWN] = "lchown",
+		[OVL_OP_UTIMES] = "utimensat", [OVL_OP_SETXATTR] = "lsetxattr",
+		[OVL_OP_REMOVEXATTR] = "lremovexattr",
+	};
+
+	switch (op->kind) {
+	case OVL_OP_WRITE:
+		snprintf(buf, len, "open(%s, %s%s%s%s) + write %zu bytes", op->path,
+			 (op->flags & O_ACCMODE) == O_RDWR ? "O_RDWR" : "O_WRONLY",
+			 op->flags & O_APPEND ? "|O_APPEND" : "", op->flags & O_TRUNC ? "|O_TRUNC" : "",
+			 op->flags & O_CREAT ? "|O_CREAT" : "", op->len);
+		break;
+	case OVL_OP_TRUNCATE:
+		snprintf(buf, len, "truncate(%s, %llu)", op->path, (unsigned long long)op->size);
+		break;
+	case OVL_OP_CHMOD:
+		snprintf(buf, len, "chmod(%s, %04o)", op->path, (unsigned int)op->mode);
+		break;
+	case OVL_OP_CHOWN:
+		snprintf(buf, len, "lchown(%s, %u, %u)", op->path, (unsigned int)op->uid, (unsigned int)op->gid);
+		break;
+	case OVL_OP_SETXATTR:
+	case OVL_OP_REMOVEXATTR:
+		snprintf(buf, len, "%s(%s, %s)", names[op->kind], op->path, op->name);
+		break;
+	default:
+		snprintf(buf, len, "%s(%s)", names[op->kind], op->path);
+	}
+}
