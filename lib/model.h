@@ -47,9 +47,15 @@ int ovl_model_merge_dirs(const char *upper, const char *const *lowers, size_t nl
  *    a lower layer has copy it up first: its parent directories (with the
  *    merged view's metadata), then the file itself (content, mode, owner,
  *    xattrs but overlay's own), then apply the change;
+ *  - unlink and rmdir remove the name from the upper layer and, when a
+ *    lower layer still has it, leave a whiteout (the parents come up
+ *    first); rmdir fails with ENOTEMPTY while the merged dir lists a name;
+ *  - mkdir where a whiteout hides a lower name makes an opaque dir, so
+ *    nothing of the lower dir shows through; a file made there simply
+ *    replaces the whiteout;
  *  - errors: ENOENT for a name the merged view lacks (or a whiteout hides),
  *    ENOTDIR for a path through a non-directory, EISDIR for opening a
- *    directory for writing.
+ *    directory for writing or unlinking it, EEXIST for mkdir over a name.
  * Timestamps are not modelled (nor dumped).
  */
 struct ovl_model;
@@ -67,6 +73,9 @@ enum ovl_op_kind {
 	OVL_OP_UTIMES,		/* utimensat, AT_SYMLINK_NOFOLLOW */
 	OVL_OP_SETXATTR,	/* lsetxattr */
 	OVL_OP_REMOVEXATTR,	/* lremovexattr */
+	OVL_OP_UNLINK,
+	OVL_OP_RMDIR,
+	OVL_OP_MKDIR,		/* with mode */
 };
 
 struct ovl_op {

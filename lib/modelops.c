@@ -13,6 +13,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -209,6 +210,62 @@ static int copy_up(struct ovl_model *m, const struct ovl_tree *view, const char 
 	return r;
 }
 
+/* Would path show from a lower layer if the upper layer had nothing at path (itself)? */
+static int lower_has(struct ovl_model *m, const char *path, bool *has, struct ovl_err *err)
+{
+	struct ovl_tree *saved = m->upper, *view = NULL;
+	struct ovl_tree *without = ovl_tree_new();
+	int r = 0;
+
+	if (!without)
+		return -ENOMEM;
+	/* The upper layer, less path and what lies below it. */
+	for (size_t i = 0; i < ovl_tree_count(saved) && !r; i++) {
+		const struct ovl_entry *e = ovl_tree_entry_at(saved, i);
+
+		if (strcmp(e->path, path) == 0 || ovl_path_is_below(e->path, path))
+			continue;
+		if (strcmp(e->path, "/") == 0) {
+			r = ovl_tree_replace(without, "/", e);
+			if (r == -ENOENT)
+				r = ovl_tree_add(without, e, err);
+			continue;
+		}
+		r = ovl_tree_add(without, e, err);
+	}
+	m->upper = without;
+	if (!r)
+		r = ovl_model_view(m, &view, err);
+	m->upper = saved;
+	*has = !r && ovl_tree_lookup(view, path) != NULL;
+	ovl_tree_unref(view);
+	ovl_tree_unref(without);
+	return r;
+}
+
+/* Remove path from the upper layer and whiteout it when a lower layer still has it. */
+static int remove_name(struct ovl_model *m, const struct ovl_tree *view, const char *path,
+		       struct ovl_err *err)
+{
+	char parent[PATH_MAX];
+	bool has = false;
+	int r = 0;
+
+	snprintf(parent, sizeof(parent), "%.*s", (int)(strrchr(path, '/') - path), path);
+	if (*parent)
+		r = copy_up(m, view, parent, err);
+	if (!r)
+		r = lower_has(m, path, &has, err);
+	if (!r && ovl_tree_lookup(m->upper, path))
+		r = ovl_tree_remove(m->upper, path);
+	if (!r && has) {
+		struct ovl_entry wh = { .type = OVL_FT_WHITEOUT, .path = (char *)path, .layer = -1 };
+
+		r = ovl_tree_add(m->upper, &wh, err);
+	}
+	return r;
+}
+
 /* ENOENT / ENOTDIR for a path the merged view cannot resolve; 0 and *e when it can. */
 static int resolve(const struct ovl_tree *view, const char *path, const struct ovl_entry **e)
 {
@@ -287,6 +344,38 @@ int ovl_model_apply(struct ovl_model *m, const struct ovl_op *op, int *want_errn
 			return r;
 		}
 	}
+	if (op->kind == OVL_OP_MKDIR) {
+		char parent[PATH_MAX];
+		const struct ovl_entry *pd = NULL;
+		int prc;
+
+		snprintf(parent, sizeof(parent), "%.*s", (int)(strrchr(op->path, '/') - op->path), op->path);
+		prc = *parent ? resolve(view, parent, &pd) : 0;
+		if (rc == 0)
+			*want_errno = EEXIST;
+		else if (prc)
+			*want_errno = prc;
+		else if (pd && pd->type != OVL_FT_DIR)
+			*want_errno = ENOTDIR;
+		else {
+			/* Over a whiteout (a lower layer has the name) the new dir is opaque. */
+			struct ovl_entry nd = { .type = OVL_FT_DIR, .mode = op->mode & 07777 & ~022, .layer = -1 };
+			bool has = false;
+
+			if (*parent)
+				r = copy_up(m, view, parent, err);
+			if (!r)
+				r = lower_has(m, op->path, &has, err);
+			if (has)
+				nd.flags = OVL_ENTRY_OPAQUE;
+			if (!r && ovl_tree_lookup(m->upper, op->path))
+				r = ovl_tree_remove(m->upper, op->path);
+			if (!r)
+				r = upper_put(m, op->path, &nd, err);
+		}
+		ovl_tree_unref(view);
+		return r;
+	}
 	if (rc) {
 		*want_errno = rc;
 		ovl_tree_unref(view);
@@ -308,6 +397,34 @@ int ovl_model_apply(struct ovl_model *m, const struct ovl_op *op, int *want_errn
 		if (e->type != OVL_FT_LNK)
 			*want_errno = EINVAL;
 		break;
+	case OVL_OP_MKDIR:
+		break; /* handled above */
+	case OVL_OP_UNLINK:
+		if (e->type == OVL_FT_DIR)
+			*want_errno = EISDIR;
+		else
+			r = remove_name(m, view, op->path, err);
+		break;
+	case OVL_OP_RMDIR: {
+		size_t i;
+
+		if (strcmp(op->path, "/") == 0) {
+			*want_errno = EBUSY;
+			break;
+		}
+		if (e->type != OVL_FT_DIR) {
+			*want_errno = ENOTDIR;
+			break;
+		}
+		/* Empty in the merged view (whiteouts do not count) or ENOTEMPTY. */
+		if (ovl_tree_find_index(view, op->path, &i) == 0 && i + 1 < ovl_tree_count(view) &&
+		    ovl_path_is_below(ovl_tree_entry_at(view, i + 1)->path, op->path)) {
+			*want_errno = ENOTEMPTY;
+			break;
+		}
+		r = remove_name(m, view, op->path, err);
+		break;
+	}
 	case OVL_OP_REMOVEXATTR: {
 		bool has = false;
 
@@ -393,7 +510,8 @@ void ovl_op_describe(const struct ovl_op *op, char *buf, size_t len)
 		[OVL_OP_READLINK] = "readlink", [OVL_OP_ACCESS] = "access W_OK", [OVL_OP_WRITE] = "write",
 		[OVL_OP_TRUNCATE] = "truncate", [OVL_OP_CHMOD] = "chmod", [OVL_OP_CHOWN] = "lchown",
 		[OVL_OP_UTIMES] = "utimensat", [OVL_OP_SETXATTR] = "lsetxattr",
-		[OVL_OP_REMOVEXATTR] = "lremovexattr",
+		[OVL_OP_REMOVEXATTR] = "lremovexattr", [OVL_OP_UNLINK] = "unlink", [OVL_OP_RMDIR] = "rmdir",
+		[OVL_OP_MKDIR] = "mkdir",
 	};
 
 	switch (op->kind) {
@@ -407,7 +525,8 @@ void ovl_op_describe(const struct ovl_op *op, char *buf, size_t len)
 		snprintf(buf, len, "truncate(%s, %llu)", op->path, (unsigned long long)op->size);
 		break;
 	case OVL_OP_CHMOD:
-		snprintf(buf, len, "chmod(%s, %04o)", op->path, (unsigned int)op->mode);
+	case OVL_OP_MKDIR:
+		snprintf(buf, len, "%s(%s, %04o)", names[op->kind], op->path, (unsigned int)op->mode);
 		break;
 	case OVL_OP_CHOWN:
 		snprintf(buf, len, "lchown(%s, %u, %u)", op->path, (unsigned int)op->uid, (unsigned int)op->gid);

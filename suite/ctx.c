@@ -928,6 +928,12 @@ static int do_op(struct ovl_ctx *ctx, const struct ovl_op *op)
 		return lsetxattr(p, op->name, op->data, op->len, 0) ? errno : 0;
 	case OVL_OP_REMOVEXATTR:
 		return lremovexattr(p, op->name) ? errno : 0;
+	case OVL_OP_UNLINK:
+		return unlink(p) ? errno : 0;
+	case OVL_OP_RMDIR:
+		return rmdir(p) ? errno : 0;
+	case OVL_OP_MKDIR:
+		return mkdir(p, op->mode) ? errno : 0;
 	}
 	return EINVAL;
 }
