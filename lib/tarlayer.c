@@ -344,36 +344,6 @@ static la_ssize_t cb_read(struct archive *a, void *data, const void **buf)
 
 /* ---- paths ------------------------------------------------------------------ */
 
-/*
- * Clean a tar name to a relative path without "." or empty components.
- * "" is the layer's root. -EINVAL for an absolute name or a ".." component.
- */
-static int clean_name(const char *raw, char *out, size_t len)
-{
-	size_t o = 0;
-
-	if (raw[0] == '/')
-		return -EINVAL;
-	for (const char *p = raw; *p;) {
-		const char *e = strchrnul(p, '/');
-		size_t n = (size_t)(e - p);
-
-		if (n == 2 && p[0] == '.' && p[1] == '.')
-			return -EINVAL;
-		if (n && !(n == 1 && p[0] == '.')) {
-			if (o + n + 2 > len)
-				return -ENAMETOOLONG;
-			if (o)
-				out[o++] = '/';
-			memcpy(out + o, p, n);
-			o += n;
-		}
-		p = *e ? e + 1 : e;
-	}
-	out[o] = 0;
-	return 0;
-}
-
 struct imp {
 	struct archive *a;
 	struct src *src;
@@ -611,7 +581,7 @@ static int one_entry(struct imp *m, struct archive_entry *e)
 
 	if (!raw || !*raw)
 		return fail(m, EINVAL, "an entry without a name");
-	r = clean_name(raw, rel, sizeof(rel));
+	r = ovl_clean_tar_name(raw, rel, sizeof(rel), true);
 	if (r)
 		return fail(m, -r, "%s: a name with '..' or an absolute path", raw);
 	times[0].tv_sec = times[1].tv_sec = archive_entry_mtime(e);
@@ -693,7 +663,7 @@ static int one_entry(struct imp *m, struct archive_entry *e)
 		const char *tbase;
 		int tag = 0, tpfd;
 
-		r = clean_name(hard, target, sizeof(target));
+		r = ovl_clean_tar_name(hard, target, sizeof(target), true);
 		if (r || !*target)
 			return fail(m, EINVAL, "%s: hard link to '%s', a name with '..' or an absolute path",
 				    rel, hard);

@@ -191,38 +191,6 @@ static int emit(struct sink *k, const void *buf, size_t len)
 	return r;
 }
 
-/*
- * A tar name as a path below the diff dir, cleaned as Docker cleans it
- * (Clean("/" + name)): "." and empty components go, ".." drops the
- * previous component and never climbs above the root.
- */
-static int clean_rel(const char *raw, char *out, size_t len)
-{
-	size_t o = 0;
-
-	for (const char *p = raw; *p;) {
-		const char *e = strchrnul(p, '/');
-		size_t n = (size_t)(e - p);
-
-		if (n == 2 && p[0] == '.' && p[1] == '.') {
-			while (o && out[o - 1] != '/')
-				o--;
-			if (o)
-				o--;
-		} else if (n && !(n == 1 && p[0] == '.')) {
-			if (o + n + 2 > len)
-				return -ENAMETOOLONG;
-			if (o)
-				out[o++] = '/';
-			memcpy(out + o, p, n);
-			o += n;
-		}
-		p = *e ? e + 1 : e;
-	}
-	out[o] = 0;
-	return o ? 0 : -EINVAL;
-}
-
 static int file_payload(int rootfd, const char *diffdir, const char *name, int64_t size,
 			const unsigned char *crcbe, struct sink *k, struct ovl_err *err)
 {
@@ -230,8 +198,10 @@ static int file_payload(int rootfd, const char *diffdir, const char *name, int64
 	unsigned char buf[1 << 16];
 	uint64_t crc = 0, want = 0;
 	int64_t left = size;
-	int fd, r = clean_rel(name, rel, sizeof(rel));
+	int fd, r = ovl_clean_tar_name(name, rel, sizeof(rel), false);
 
+	if (!r && !*rel)
+		r = -EINVAL;
 	if (r)
 		return ovl_err_set(err, EINVAL, "%s: tar-split names '%s', not a path inside the layer",
 				   diffdir, name);

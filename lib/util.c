@@ -394,3 +394,36 @@ int ovl_strset_set(struct ovl_strset *s, const char *key, int tag)
 	s->tags[i] = tag;
 	return 0;
 }
+
+int ovl_clean_tar_name(const char *raw, char *out, size_t len, bool strict)
+{
+	size_t o = 0;
+
+	if (strict && raw[0] == '/')
+		return -EINVAL;
+	for (const char *p = raw; *p;) {
+		const char *e = strchrnul(p, '/');
+		size_t n = (size_t)(e - p);
+
+		if (n == 2 && p[0] == '.' && p[1] == '.') {
+			if (strict)
+				return -EINVAL;
+			while (o && out[o - 1] != '/')
+				o--;
+			if (o)
+				o--;
+		} else if (n && !(n == 1 && p[0] == '.')) {
+			if (o + n + 2 > len)
+				return -ENAMETOOLONG;
+			if (o)
+				out[o++] = '/';
+			memcpy(out + o, p, n);
+			o += n;
+		}
+		p = *e ? e + 1 : e;
+	}
+	if (!len)
+		return -ENAMETOOLONG;
+	out[o] = 0;
+	return 0;
+}

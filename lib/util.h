@@ -54,6 +54,15 @@ int ovl_mkdir_p(const char *path, mode_t mode);
 int ovl_remove_tree(const char *path);
 
 /*
+ * A tar entry's name as a relative path ("" for the root): "." and empty
+ * components dropped. strict refuses an absolute name or a ".." component
+ * (-EINVAL); otherwise the name is cleaned as Docker cleans it,
+ * Clean("/" + name), where ".." drops a component but never climbs above
+ * the root. -ENAMETOOLONG when it does not fit.
+ */
+int ovl_clean_tar_name(const char *raw, char *out, size_t len, bool strict);
+
+/*
  * A set of strings, each with a small tag (for example the type of a path
  * seen in a tar). Open addressing; grows as needed.
  */

@@ -27,6 +27,7 @@
 
 #include <libmount.h>
 
+#include "exec.h"
 #include "kmsg.h"
 #include "matrix.h"
 #include "model.h"
@@ -767,69 +768,10 @@ const char *ovl_case_dir(struct ovl_ctx *ctx)
 int ovl_exec(struct ovl_ctx *ctx, const char *const argv[], const char *const env[],
 	     unsigned int timeout, char **out)
 {
-	struct ovl_buf b = OVL_BUF_INIT;
-	struct timespec t0, now;
-	int pfd[2], status = 0;
-	pid_t pid;
+	int status = 0, r = ovl_run_program(argv, env, timeout, ctx->log, out, &status);
 
-	if (out)
-		*out = NULL;
-	if (pipe2(pfd, O_CLOEXEC))
-		return -errno;
-	fflush(ctx->log);
-	pid = fork();
-	if (pid < 0) {
-		close(pfd[0]);
-		close(pfd[1]);
-		return -errno;
-	}
-	if (pid == 0) {
-		int null = open("/dev/null", O_RDONLY);
-
-		prctl(PR_SET_PDEATHSIG, SIGKILL);
-		dup2(null, 0);
-		dup2(pfd[1], 1);
-		dup2(pfd[1], 2);
-		for (const char *const *e = env; e && *e; e++)
-			putenv((char *)*e);
-		execv(argv[0], (char *const *)argv);
-		_exit(127);
-	}
-	close(pfd[1]);
-	clock_gettime(CLOCK_MONOTONIC, &t0);
-	for (;;) {
-		struct pollfd p = { pfd[0], POLLIN, 0 };
-		char chunk[4096];
-		ssize_t n;
-
-		clock_gettime(CLOCK_MONOTONIC, &now);
-		if (now.tv_sec - t0.tv_sec > (time_t)timeout) {
-			kill(pid, SIGKILL);
-			ovl_buf_printf(&b, "\n[killed after %u s]\n", timeout);
-			break;
-		}
-		if (poll(&p, 1, 200) <= 0)
-			continue;
-		n = read(pfd[0], chunk, sizeof(chunk) - 1);
-		if (n <= 0)
-			break;
-		chunk[n] = 0;
-		if (b.len < (16u << 20))
-			ovl_buf_puts(&b, chunk);
-	}
-	close(pfd[0]);
-	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
-		;
-	fprintf(ctx->log, "$");
-	for (const char *const *a = argv; *a; a++)
-		fprintf(ctx->log, " %s", *a);
-	fprintf(ctx->log, "\n%.*s%s", (int)(b.len > 4096 ? 4096 : b.len), b.data ? b.data : "",
-		b.len > 4096 ? "\n[... cut]\n" : "");
-	fflush(ctx->log);
-	if (out)
-		*out = ovl_buf_steal(&b);
-	else
-		ovl_buf_free(&b);
+	if (r && r != -ETIMEDOUT)
+		return r;
 	return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
 }
 

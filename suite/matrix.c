@@ -21,6 +21,7 @@
 #include <libkmod.h>
 #include <libmount.h>
 
+#include "exec.h"
 #include "harness.h"
 #include "util.h"
 
@@ -145,71 +146,17 @@ static int find_exe(const char *name, char *out, size_t len)
 	return -ENOENT;
 }
 
-/* Run argv with output to log; -ETIMEDOUT after timeout_s. Exit status in *status. */
+/* Run argv with its output in log; the last non-empty line of it in last (a one-line reason). */
 static int run_cmd(char *const argv[], FILE *log, int timeout_s, int *status, char *last, size_t lastlen)
 {
-	int pfd[2];
-	pid_t pid;
-	struct ovl_buf out = OVL_BUF_INIT;
-	double end = now() + timeout_s;
-	int r = 0;
+	char *out = NULL, *best = NULL;
+	int r = ovl_run_program((const char *const *)argv, NULL, (unsigned int)timeout_s, log, &out, status);
 
-	if (pipe2(pfd, O_CLOEXEC))
-		return -errno;
-	fflush(log);
-	pid = fork();
-	if (pid < 0) {
-		close(pfd[0]);
-		close(pfd[1]);
-		return -errno;
-	}
-	if (pid == 0) {
-		int null = open("/dev/null", O_RDONLY);
-
-		prctl(PR_SET_PDEATHSIG, SIGKILL);
-		dup2(null, 0);
-		dup2(pfd[1], 1);
-		dup2(pfd[1], 2);
-		execv(argv[0], argv);
-		_exit(127);
-	}
-	close(pfd[1]);
-	for (;;) {
-		struct pollfd p = { pfd[0], POLLIN, 0 };
-		int left = (int)((end - now()) * 1000);
-		char buf[4096];
-		ssize_t n;
-
-		if (left <= 0) {
-			kill(pid, SIGKILL);
-			r = -ETIMEDOUT;
-			break;
-		}
-		if (poll(&p, 1, left) <= 0)
-			continue;
-		n = read(pfd[0], buf, sizeof(buf) - 1);
-		if (n <= 0)
-			break;
-		buf[n] = 0;
-		ovl_buf_puts(&out, buf);
-	}
-	close(pfd[0]);
-	while (waitpid(pid, status, 0) < 0 && errno == EINTR)
-		;
-	fprintf(log, "$");
-	for (char *const *a = argv; *a; a++)
-		fprintf(log, " %s", *a);
-	fprintf(log, "\n%s", out.data ? out.data : "");
-	if (last && lastlen) {
-		/* The last non-empty line of the output, for a one-line reason. */
-		char *s = out.data, *best = NULL;
-
-		for (char *line = s ? strtok(s, "\n") : NULL; line; line = strtok(NULL, "\n"))
-			if (*line)
-				best = line;
-		snprintf(last, lastlen, "%s", best ? best : "");
-	}
-	ovl_buf_free(&out);
+	for (char *line = out ? strtok(out, "\n") : NULL; line; line = strtok(NULL, "\n"))
+		if (*line)
+			best = line;
+	snprintf(last, lastlen, "%s", best ? best : "");
+	free(out);
 	return r;
 }
 
