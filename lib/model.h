@@ -53,6 +53,11 @@ int ovl_model_merge_dirs(const char *upper, const char *const *lowers, size_t nl
  *  - mkdir where a whiteout hides a lower name makes an opaque dir, so
  *    nothing of the lower dir shows through; a file made there simply
  *    replaces the whiteout;
+ *  - rename of a file copies it up, puts it at the new name in the upper
+ *    layer (over what was there) and whites out the old name where a lower
+ *    layer has it; a directory that a lower layer has cannot be renamed
+ *    without redirect_dir (EXDEV; the model assumes redirect_dir=off, so a
+ *    case asks for it); RENAME_NOREPLACE over a name is EEXIST;
  *  - errors: ENOENT for a name the merged view lacks (or a whiteout hides),
  *    ENOTDIR for a path through a non-directory, EISDIR for opening a
  *    directory for writing or unlinking it, EEXIST for mkdir over a name.
@@ -76,11 +81,13 @@ enum ovl_op_kind {
 	OVL_OP_UNLINK,
 	OVL_OP_RMDIR,
 	OVL_OP_MKDIR,		/* with mode */
+	OVL_OP_RENAME,		/* renameat2(path, path2, flags): 0 or RENAME_NOREPLACE */
 };
 
 struct ovl_op {
 	enum ovl_op_kind kind;
 	const char *path;		/* "/a/b" in the merged view */
+	const char *path2;		/* RENAME: the new name */
 	int flags;			/* WRITE: O_WRONLY, O_RDWR, with O_APPEND, O_TRUNC, O_CREAT */
 	const void *data;		/* WRITE: bytes written; SETXATTR: value */
 	size_t len;

@@ -266,6 +266,82 @@ static int remove_name(struct ovl_model *m, const struct ovl_tree *view, const c
 	return r;
 }
 
+static int resolve(const struct ovl_tree *view, const char *path, const struct ovl_entry **e);
+
+/* rename(2) of e (at op->path) to op->path2; see model.h for what is modelled. */
+static int model_rename(struct ovl_model *m, const struct ovl_tree *view, const struct ovl_op *op,
+			const struct ovl_entry *e, int *want_errno, struct ovl_err *err)
+{
+	const struct ovl_entry *to = NULL, *pd = NULL;
+	char parent[PATH_MAX];
+	bool lower_dir = false;
+	int rc, r;
+
+	if (op->flags & ~RENAME_NOREPLACE)
+		return ovl_err_set(err, ENOTSUP, "model: rename flags 0x%x are not modelled", op->flags);
+	snprintf(parent, sizeof(parent), "%.*s", (int)(strrchr(op->path2, '/') - op->path2), op->path2);
+	if (*parent && (rc = resolve(view, parent, &pd))) {
+		*want_errno = rc;
+		return 0;
+	}
+	if (pd && pd->type != OVL_FT_DIR) {
+		*want_errno = ENOTDIR;
+		return 0;
+	}
+	if (strcmp(op->path, op->path2) == 0)
+		return 0;
+	if (ovl_path_is_below(op->path2, op->path)) {
+		*want_errno = EINVAL;
+		return 0;
+	}
+	to = ovl_tree_lookup(view, op->path2);
+	if (to && (op->flags & RENAME_NOREPLACE)) {
+		*want_errno = EEXIST;
+		return 0;
+	}
+	if (to && e->type != OVL_FT_DIR && to->type == OVL_FT_DIR) {
+		*want_errno = EISDIR;
+		return 0;
+	}
+	if (to && e->type == OVL_FT_DIR && to->type != OVL_FT_DIR) {
+		*want_errno = ENOTDIR;
+		return 0;
+	}
+	if (e->type == OVL_FT_DIR) {
+		r = lower_has(m, op->path, &lower_dir, err);
+		if (r)
+			return r;
+		/* A dir a lower layer has (merged or lower only) needs redirect_dir to move. */
+		if (lower_dir || e->layer != OVL_LAYER_UPPER) {
+			*want_errno = EXDEV;
+			return 0;
+		}
+		return ovl_err_set(err, ENOTSUP, "model: renaming an upper-only dir is not modelled yet");
+	}
+	if (to && to->type == OVL_FT_DIR)
+		return ovl_err_set(err, ENOTSUP, "model: renaming over a dir is not modelled yet");
+	r = copy_up(m, view, op->path, err);
+	if (!r && *parent)
+		r = copy_up(m, view, parent, err);
+	if (!r) {
+		struct ovl_entry v = *ovl_tree_lookup(m->upper, op->path);
+		char *path2 = strdup(op->path2);
+
+		if (!path2)
+			return -ENOMEM;
+		if (ovl_tree_lookup(m->upper, path2))
+			r = ovl_tree_remove(m->upper, path2);
+		v.path = path2;
+		if (!r)
+			r = ovl_tree_add(m->upper, &v, err);
+		free(path2);
+	}
+	/* The old name: gone from upper, whited out where a lower layer has it. */
+	if (!r)
+		r = remove_name(m, view, op->path, err);
+	return r;
+}
+
 /* ENOENT / ENOTDIR for a path the merged view cannot resolve; 0 and *e when it can. */
 static int resolve(const struct ovl_tree *view, const char *path, const struct ovl_entry **e)
 {
@@ -399,6 +475,9 @@ int ovl_model_apply(struct ovl_model *m, const struct ovl_op *op, int *want_errn
 		break;
 	case OVL_OP_MKDIR:
 		break; /* handled above */
+	case OVL_OP_RENAME:
+		r = model_rename(m, view, op, e, want_errno, err);
+		break;
 	case OVL_OP_UNLINK:
 		if (e->type == OVL_FT_DIR)
 			*want_errno = EISDIR;
@@ -511,7 +590,7 @@ void ovl_op_describe(const struct ovl_op *op, char *buf, size_t len)
 		[OVL_OP_TRUNCATE] = "truncate", [OVL_OP_CHMOD] = "chmod", [OVL_OP_CHOWN] = "lchown",
 		[OVL_OP_UTIMES] = "utimensat", [OVL_OP_SETXATTR] = "lsetxattr",
 		[OVL_OP_REMOVEXATTR] = "lremovexattr", [OVL_OP_UNLINK] = "unlink", [OVL_OP_RMDIR] = "rmdir",
-		[OVL_OP_MKDIR] = "mkdir",
+		[OVL_OP_MKDIR] = "mkdir", [OVL_OP_RENAME] = "rename",
 	};
 
 	switch (op->kind) {
@@ -534,6 +613,10 @@ void ovl_op_describe(const struct ovl_op *op, char *buf, size_t len)
 	case OVL_OP_SETXATTR:
 	case OVL_OP_REMOVEXATTR:
 		snprintf(buf, len, "%s(%s, %s)", names[op->kind], op->path, op->name);
+		break;
+	case OVL_OP_RENAME:
+		snprintf(buf, len, "rename(%s, %s%s)", op->path, op->path2,
+			 op->flags & RENAME_NOREPLACE ? ", RENAME_NOREPLACE" : "");
 		break;
 	default:
 		snprintf(buf, len, "%s(%s)", names[op->kind], op->path);
