@@ -58,6 +58,9 @@ int ovl_model_merge_dirs(const char *upper, const char *const *lowers, size_t nl
  *    layer has it; a directory that a lower layer has cannot be renamed
  *    without redirect_dir (EXDEV; the model assumes redirect_dir=off, so a
  *    case asks for it); RENAME_NOREPLACE over a name is EEXIST;
+ *  - link copies the file up and gives its upper inode the new name too;
+ *    a change through one name shows through the other; unlinking one
+ *    name leaves the other (EPERM for a dir, EEXIST over a name);
  *  - errors: ENOENT for a name the merged view lacks (or a whiteout hides),
  *    ENOTDIR for a path through a non-directory, EISDIR for opening a
  *    directory for writing or unlinking it, EEXIST for mkdir over a name.
@@ -82,6 +85,7 @@ enum ovl_op_kind {
 	OVL_OP_RMDIR,
 	OVL_OP_MKDIR,		/* with mode */
 	OVL_OP_RENAME,		/* renameat2(path, path2, flags): 0 or RENAME_NOREPLACE */
+	OVL_OP_LINK,		/* link(path, path2) */
 };
 
 struct ovl_op {

@@ -254,10 +254,44 @@ static int remove_name(struct ovl_model *m, const struct ovl_tree *view, const c
 	snprintf(parent, sizeof(parent), "%.*s", (int)(strrchr(path, '/') - path), path);
 	if (*parent)
 		r = copy_up(m, view, parent, err);
+	if (!r && ovl_tree_lookup(m->upper, path)) {
+		const struct ovl_entry *gone = ovl_tree_lookup(m->upper, path);
+
+		/* The first name of a linked inode goes: its next name becomes the file. */
+		if (gone->type == OVL_FT_REG) {
+			struct ovl_entry keep = *gone;
+			char *first = NULL;
+
+			keep.path = NULL;
+			for (size_t i = 0; !r && i < ovl_tree_count(m->upper); i++) {
+				const struct ovl_entry *h = ovl_tree_entry_at(m->upper, i);
+				struct ovl_entry v;
+				char *hp;
+
+				if (h->type != OVL_FT_HARDLINK || strcmp(h->target, path) != 0)
+					continue;
+				hp = strdup(h->path);
+				if (!hp)
+					return -ENOMEM;
+				if (!first) {
+					v = keep;
+					first = strdup(hp);
+				} else {
+					v = (struct ovl_entry){ .type = OVL_FT_HARDLINK, .target = first, .layer = -1 };
+				}
+				r = first ? ovl_tree_replace(m->upper, hp, &v) : -ENOMEM;
+				free(hp);
+				gone = ovl_tree_lookup(m->upper, path);
+				keep = *gone;
+				keep.path = NULL;
+			}
+			free(first);
+		}
+		if (!r)
+			r = ovl_tree_remove(m->upper, path);
+	}
 	if (!r)
 		r = lower_has(m, path, &has, err);
-	if (!r && ovl_tree_lookup(m->upper, path))
-		r = ovl_tree_remove(m->upper, path);
 	if (!r && has) {
 		struct ovl_entry wh = { .type = OVL_FT_WHITEOUT, .path = (char *)path, .layer = -1 };
 
@@ -339,6 +373,81 @@ static int model_rename(struct ovl_model *m, const struct ovl_tree *view, const 
 	/* The old name: gone from upper, whited out where a lower layer has it. */
 	if (!r)
 		r = remove_name(m, view, op->path, err);
+	return r;
+}
+
+/* link(2) of e (at op->path) as op->path2. */
+static int model_link(struct ovl_model *m, const struct ovl_tree *view, const struct ovl_op *op,
+		      const struct ovl_entry *e, int *want_errno, struct ovl_err *err)
+{
+	const struct ovl_entry *pd = NULL, *u;
+	char parent[PATH_MAX], *first, *second;
+	int rc, r;
+
+	snprintf(parent, sizeof(parent), "%.*s", (int)(strrchr(op->path2, '/') - op->path2), op->path2);
+	if (*parent && (rc = resolve(view, parent, &pd))) {
+		*want_errno = rc;
+		return 0;
+	}
+	if (pd && pd->type != OVL_FT_DIR) {
+		*want_errno = ENOTDIR;
+		return 0;
+	}
+	if (ovl_tree_lookup(view, op->path2)) {
+		*want_errno = EEXIST;
+		return 0;
+	}
+	if (e->type == OVL_FT_DIR) {
+		*want_errno = EPERM;
+		return 0;
+	}
+	if (e->type != OVL_FT_REG && e->type != OVL_FT_HARDLINK)
+		return ovl_err_set(err, ENOTSUP, "model: linking a %s is not modelled", ovl_ftype_name(e->type));
+	r = copy_up(m, view, op->path, err);
+	if (!r && *parent)
+		r = copy_up(m, view, parent, err);
+	if (r)
+		return r;
+	u = ovl_tree_lookup(m->upper, op->path);
+	/* The inode's first name, in canonical order, is the file; the others link to it. */
+	first = strdup(u->type == OVL_FT_HARDLINK ? u->target : op->path);
+	second = strdup(op->path2);
+	if (!first || !second) {
+		free(first);
+		free(second);
+		return -ENOMEM;
+	}
+	if (ovl_path_cmp(second, first) < 0) {
+		struct ovl_entry file = *ovl_tree_lookup(m->upper, first), ln;
+
+		file.path = second;
+		if (ovl_tree_lookup(m->upper, second))
+			r = ovl_tree_remove(m->upper, second);
+		if (!r)
+			r = ovl_tree_add(m->upper, &file, err);
+		/* every name of the inode now links to the new first name */
+		for (size_t i = 0; !r && i < ovl_tree_count(m->upper); i++) {
+			const struct ovl_entry *h = ovl_tree_entry_at(m->upper, i);
+			char *hp;
+
+			if (!(h->type == OVL_FT_HARDLINK && strcmp(h->target, first) == 0) &&
+			    strcmp(h->path, first) != 0)
+				continue;
+			hp = strdup(h->path);
+			ln = (struct ovl_entry){ .type = OVL_FT_HARDLINK, .target = second, .layer = -1 };
+			r = hp ? ovl_tree_replace(m->upper, hp, &ln) : -ENOMEM;
+			free(hp);
+		}
+	} else {
+		struct ovl_entry ln = { .type = OVL_FT_HARDLINK, .path = second, .target = first, .layer = -1 };
+
+		if (ovl_tree_lookup(m->upper, second))
+			r = ovl_tree_remove(m->upper, second);
+		if (!r)
+			r = ovl_tree_add(m->upper, &ln, err);
+	}
+	free(first);
+	free(second);
 	return r;
 }
 
@@ -478,6 +587,9 @@ int ovl_model_apply(struct ovl_model *m, const struct ovl_op *op, int *want_errn
 	case OVL_OP_RENAME:
 		r = model_rename(m, view, op, e, want_errno, err);
 		break;
+	case OVL_OP_LINK:
+		r = model_link(m, view, op, e, want_errno, err);
+		break;
 	case OVL_OP_UNLINK:
 		if (e->type == OVL_FT_DIR)
 			*want_errno = EISDIR;
@@ -530,7 +642,8 @@ int ovl_model_apply(struct ovl_model *m, const struct ovl_op *op, int *want_errn
 			*want_errno = EISDIR;
 			break;
 		}
-		if ((op->kind == OVL_OP_WRITE || op->kind == OVL_OP_TRUNCATE) && e->type != OVL_FT_REG) {
+		if ((op->kind == OVL_OP_WRITE || op->kind == OVL_OP_TRUNCATE) && e->type != OVL_FT_REG &&
+		    e->type != OVL_FT_HARDLINK) {
 			r = ovl_err_set(err, ENOTSUP, "model: %s: writing a %s is not modelled", op->path,
 					ovl_ftype_name(e->type));
 			break;
@@ -538,6 +651,18 @@ int ovl_model_apply(struct ovl_model *m, const struct ovl_op *op, int *want_errn
 		r = copy_up(m, view, op->path, err);
 		if (r)
 			break;
+		/* Another name of an upper inode: the change is the inode's, made at its first name. */
+		{
+			const struct ovl_entry *u = ovl_tree_lookup(m->upper, op->path);
+
+			if (u && u->type == OVL_FT_HARDLINK) {
+				struct ovl_op o2 = *op;
+
+				o2.path = u->target;
+				ovl_tree_unref(view);
+				return ovl_model_apply(m, &o2, want_errno, err);
+			}
+		}
 		v = *ovl_tree_lookup(m->upper, op->path);
 		oldx = v.xattrs;
 		if (op->kind == OVL_OP_WRITE || op->kind == OVL_OP_TRUNCATE) {
@@ -590,7 +715,7 @@ void ovl_op_describe(const struct ovl_op *op, char *buf, size_t len)
 		[OVL_OP_TRUNCATE] = "truncate", [OVL_OP_CHMOD] = "chmod", [OVL_OP_CHOWN] = "lchown",
 		[OVL_OP_UTIMES] = "utimensat", [OVL_OP_SETXATTR] = "lsetxattr",
 		[OVL_OP_REMOVEXATTR] = "lremovexattr", [OVL_OP_UNLINK] = "unlink", [OVL_OP_RMDIR] = "rmdir",
-		[OVL_OP_MKDIR] = "mkdir", [OVL_OP_RENAME] = "rename",
+		[OVL_OP_MKDIR] = "mkdir", [OVL_OP_RENAME] = "rename", [OVL_OP_LINK] = "link",
 	};
 
 	switch (op->kind) {
@@ -613,6 +738,9 @@ void ovl_op_describe(const struct ovl_op *op, char *buf, size_t len)
 	case OVL_OP_SETXATTR:
 	case OVL_OP_REMOVEXATTR:
 		snprintf(buf, len, "%s(%s, %s)", names[op->kind], op->path, op->name);
+		break;
+	case OVL_OP_LINK:
+		snprintf(buf, len, "link(%s, %s)", op->path, op->path2);
 		break;
 	case OVL_OP_RENAME:
 		snprintf(buf, len, "rename(%s, %s%s)", op->path, op->path2,

@@ -876,6 +876,8 @@ static int do_op(struct ovl_ctx *ctx, const struct ovl_op *op)
 		return rmdir(p) ? errno : 0;
 	case OVL_OP_MKDIR:
 		return mkdir(p, op->mode) ? errno : 0;
+	case OVL_OP_LINK:
+		return link(p, ovl_path(ctx, OVL_LAYER_MERGED, op->path2)) ? errno : 0;
 	case OVL_OP_RENAME:
 		return renameat2(AT_FDCWD, p, AT_FDCWD, ovl_path(ctx, OVL_LAYER_MERGED, op->path2),
 				 (unsigned int)op->flags) ? errno : 0;
