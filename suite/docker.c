@@ -74,10 +74,9 @@ void ovl_dockerd_start(struct ovl_ctx *ctx, struct ovl_dockerd *d)
 		ovl_conf(ctx, "/bin/busybox not found: the test image needs a static busybox (Debian "
 			 "package busybox-static)");
 	/*
-	 * /proc of the case's own PID namespace (containerd's shim writes
-	 * /proc/<its pid>/oom_score_adj), and /run and /etc of this namespace only.
+	 * /run and /etc of this namespace only. (The case has a /proc of its own
+	 * PID namespace, which containerd's shim needs for its oom_score_adj.)
 	 */
-	ovl_private_mount(ctx, "proc", "/proc", "proc", "nosuid,nodev,noexec");
 	ovl_private_mount(ctx, "ovlconform-run", "/run", "tmpfs", "mode=0755,size=64m");
 	snprintf(up, sizeof(up), "%s/etc-upper", ovl_case_dir(ctx));
 	snprintf(work, sizeof(work), "%s/etc-work", ovl_case_dir(ctx));

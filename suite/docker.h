@@ -5,7 +5,7 @@
  * It runs inside the case's own mount and PID namespaces, so it dies with
  * the case whatever happens: data root in the case dir on the backing
  * filesystem under test, exec root and socket on a tmpfs mounted over /run
- * in the case's namespace only, a /proc of the case's PID namespace, /etc made copy-on-write there (dockerd
+ * in the case's namespace only (the case has a /proc of its PID namespace), /etc made copy-on-write there (dockerd
  * writes /etc/docker/key.json), no networking (--bridge=none
  * --iptables=false --ip6tables=false). Stopped by its pid.
  */

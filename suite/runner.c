@@ -5,9 +5,10 @@
  * Isolation: the runner itself moves into a private mount namespace, so the
  * backing filesystems it mounts are invisible outside and are released if
  * it is killed (their loop devices auto-clear). Each case runs in a child
- * in its own process group that enters new mount and PID namespaces; the
- * case body is PID 1 there, so when it ends, everything it started ends
- * too, and every mount it made goes with its namespace. Both levels die
+ * in its own process group that enters new mount and PID namespaces (with
+ * a /proc of its own); the case body runs under a reaper that is PID 1
+ * there, so when it ends, everything it started ends too, and every mount
+ * it made goes with its namespace. Both levels die
  * with the runner (PR_SET_PDEATHSIG). After each case the runner looks for
  * a leftover mount, a process still holding the case's namespace, new
  * WARN/BUG lines in the kernel log and a changed taint.
@@ -350,8 +351,10 @@ static void __attribute__((noreturn)) case_child(struct ovl_ctx *ctx, pid_t runn
 			;
 		_exit(WIFEXITED(status) ? WEXITSTATUS(status) : 1);
 	}
-	/* PID 1 of the case's namespace. */
+	/* PID 1 of the case's namespace, with a /proc that shows this namespace's pids. */
 	prctl(PR_SET_PDEATHSIG, SIGKILL);
+	if (mount("proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL))
+		child_fail(ctx->rec_fd, "mounting /proc for the case's PID namespace");
 	body = fork();
 	if (body < 0)
 		child_fail(ctx->rec_fd, "fork");
