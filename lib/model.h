@@ -20,6 +20,8 @@
 #ifndef OVL_MODEL_H
 #define OVL_MODEL_H
 
+#include <stdbool.h>
+
 #include "tree.h"
 
 #define OVL_LAYER_UPPER 0
@@ -61,6 +63,12 @@ int ovl_model_merge_dirs(const char *upper, const char *const *lowers, size_t nl
  *  - link copies the file up and gives its upper inode the new name too;
  *    a change through one name shows through the other; unlinking one
  *    name leaves the other (EPERM for a dir, EEXIST over a name);
+ *  - an operation done by an ordinary user (as_user) first passes the
+ *    permission checks on the merged view's modes and owners (search on
+ *    every parent, read or write on the file, write and search on the dir
+ *    for names made or removed, ownership for chmod and utimensat; chown
+ *    only by the owner, to the same owner and to the user's own group): EACCES or EPERM and no copy-up when they fail; otherwise the
+ *    copy-up is as root's, and a file the user makes is the user's;
  *  - errors: ENOENT for a name the merged view lacks (or a whiteout hides),
  *    ENOTDIR for a path through a non-directory, EISDIR for opening a
  *    directory for writing or unlinking it, EEXIST for mkdir over a name.
@@ -100,6 +108,9 @@ struct ovl_op {
 	uid_t uid;			/* CHOWN */
 	gid_t gid;
 	const char *name;		/* SETXATTR, REMOVEXATTR */
+	bool as_user;			/* done by as_uid:as_gid without capabilities, not by root */
+	uid_t as_uid;
+	gid_t as_gid;
 };
 
 /* A short description of op ("open(/f, O_WRONLY|O_TRUNC) + write 5 bytes"). */

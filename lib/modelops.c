@@ -498,7 +498,106 @@ static int set_xattr(struct ovl_entry *v, const char *name, const void *val, siz
 	return 0;
 }
 
+static int resolve(const struct ovl_tree *view, const char *path, const struct ovl_entry **e);
+static int apply(struct ovl_model *m, const struct ovl_op *op, int *want_errno, struct ovl_err *err);
+
+/* May uid:gid (no capabilities) have access want (4 read, 2 write, 1 search) to e? */
+static bool may(const struct ovl_op *op, const struct ovl_entry *e, unsigned int want)
+{
+	unsigned int bits = op->as_uid == e->uid ? (e->mode >> 6) & 7
+			    : op->as_gid == e->gid ? (e->mode >> 3) & 7 : e->mode & 7;
+
+	return (bits & want) == want;
+}
+
+/* The user's permission checks for op: 0, or EACCES / EPERM. */
+static int permission(const struct ovl_tree *view, const struct ovl_op *op, const struct ovl_entry *e)
+{
+	const char *paths[2] = { op->path, op->path2 };
+
+	/* Search permission on every parent of every path the call names. */
+	for (int k = 0; k < 2 && paths[k]; k++) {
+		char p[PATH_MAX];
+
+		snprintf(p, sizeof(p), "%s", paths[k]);
+		for (char *s = p + 1, *slash; (slash = strchr(s, '/')); s = slash + 1) {
+			const struct ovl_entry *d;
+
+			*slash = 0;
+			d = ovl_tree_lookup(view, p);
+			*slash = '/';
+			if (d && d->type == OVL_FT_DIR && !may(op, d, 1))
+				return EACCES;
+		}
+		{
+			const struct ovl_entry *root = ovl_tree_lookup(view, "/");
+
+			if (root && !may(op, root, 1))
+				return EACCES;
+		}
+	}
+	switch (op->kind) {
+	case OVL_OP_READ:
+	case OVL_OP_READDIR:
+		return e && !may(op, e, op->kind == OVL_OP_READDIR ? 4 : 4) ? EACCES : 0;
+	case OVL_OP_WRITE:
+	case OVL_OP_TRUNCATE:
+	case OVL_OP_ACCESS:
+		return e && !may(op, e, 2) ? EACCES : 0;
+	case OVL_OP_SETXATTR:
+	case OVL_OP_REMOVEXATTR:
+		return e && !may(op, e, 2) ? EACCES : 0;
+	case OVL_OP_CHMOD:
+	case OVL_OP_UTIMES:
+		return e && e->uid != op->as_uid ? EPERM : 0;
+	case OVL_OP_CHOWN:
+		/* The owner may keep the owner and pick the group among the user's own (as_gid). */
+		return e && (e->uid != op->as_uid || (op->uid != (uid_t)-1 && op->uid != e->uid) ||
+			     (op->gid != (gid_t)-1 && op->gid != e->gid && op->gid != op->as_gid)) ? EPERM : 0;
+	default:
+		return 0;
+	}
+}
+
+/* Write and search on the dir that holds path (for names made or removed). */
+static int dir_permission(const struct ovl_tree *view, const struct ovl_op *op, const char *path)
+{
+	char parent[PATH_MAX];
+	const struct ovl_entry *d;
+
+	snprintf(parent, sizeof(parent), "%.*s", (int)(strrchr(path, '/') - path), path);
+	d = ovl_tree_lookup(view, *parent ? parent : "/");
+	return d && d->type == OVL_FT_DIR && !may(op, d, 3) ? EACCES : 0;
+}
+
 int ovl_model_apply(struct ovl_model *m, const struct ovl_op *op, int *want_errno, struct ovl_err *err)
+{
+	if (op->as_user) {
+		struct ovl_tree *view = NULL;
+		const struct ovl_entry *e = NULL;
+		int r = ovl_model_view(m, &view, err), rc = 0;
+
+		if (r)
+			return r;
+		if (resolve(view, op->path, &e) == 0 || op->kind == OVL_OP_MKDIR ||
+		    (op->kind == OVL_OP_WRITE && (op->flags & O_CREAT)))
+			rc = permission(view, op, e);
+		if (!rc && (op->kind == OVL_OP_UNLINK || op->kind == OVL_OP_RMDIR || op->kind == OVL_OP_MKDIR ||
+			    op->kind == OVL_OP_LINK || op->kind == OVL_OP_RENAME ||
+			    (op->kind == OVL_OP_WRITE && (op->flags & O_CREAT) && !e)))
+			rc = dir_permission(view, op, op->kind == OVL_OP_LINK ? op->path2 : op->path);
+		if (!rc && op->kind == OVL_OP_RENAME)
+			rc = dir_permission(view, op, op->path2);
+		ovl_tree_unref(view);
+		if (rc && (e || op->kind == OVL_OP_MKDIR || (op->flags & O_CREAT))) {
+			*want_errno = rc;
+			return 0;
+		}
+	}
+	return apply(m, op, want_errno, err);
+}
+
+static int apply(struct ovl_model *m, const struct ovl_op *op, int *want_errno, struct ovl_err *err)
 {
 	struct ovl_tree *view = NULL;
 	const struct ovl_entry *e = NULL;
@@ -516,7 +615,9 @@ int ovl_model_apply(struct ovl_model *m, const struct ovl_op *op, int *want_errn
 		snprintf(parent, sizeof(parent), "%.*s", (int)(strrchr(op->path, '/') - op->path), op->path);
 		if (!*parent || (resolve(view, parent, &pd) == 0 && pd->type == OVL_FT_DIR)) {
 			/* A new file: its parents come up, it is made in the upper layer. */
-			struct ovl_entry nf = { .type = OVL_FT_REG, .mode = op->mode & 07777 & ~022, .layer = -1 };
+			struct ovl_entry nf = { .type = OVL_FT_REG, .mode = op->mode & 07777 & ~022, .layer = -1,
+						.uid = op->as_user ? op->as_uid : 0,
+						.gid = op->as_user ? op->as_gid : 0 };
 
 			if (*parent)
 				r = copy_up(m, view, parent, err);
@@ -544,7 +645,9 @@ int ovl_model_apply(struct ovl_model *m, const struct ovl_op *op, int *want_errn
 			*want_errno = ENOTDIR;
 		else {
 			/* Over a whiteout (a lower layer has the name) the new dir is opaque. */
-			struct ovl_entry nd = { .type = OVL_FT_DIR, .mode = op->mode & 07777 & ~022, .layer = -1 };
+			struct ovl_entry nd = { .type = OVL_FT_DIR, .mode = op->mode & 07777 & ~022, .layer = -1,
+						.uid = op->as_user ? op->as_uid : 0,
+						.gid = op->as_user ? op->as_gid : 0 };
 			bool has = false;
 
 			if (*parent)
@@ -660,7 +763,7 @@ int ovl_model_apply(struct ovl_model *m, const struct ovl_op *op, int *want_errn
 
 				o2.path = u->target;
 				ovl_tree_unref(view);
-				return ovl_model_apply(m, &o2, want_errno, err);
+				return apply(m, &o2, want_errno, err);
 			}
 		}
 		v = *ovl_tree_lookup(m->upper, op->path);
@@ -707,7 +810,19 @@ int ovl_model_apply(struct ovl_model *m, const struct ovl_op *op, int *want_errn
 	return r;
 }
 
+static void describe(const struct ovl_op *op, char *buf, size_t len);
+
 void ovl_op_describe(const struct ovl_op *op, char *buf, size_t len)
+{
+	describe(op, buf, len);
+	if (op->as_user) {
+		size_t n = strlen(buf);
+
+		snprintf(buf + n, len - n, " as uid %u", (unsigned int)op->as_uid);
+	}
+}
+
+static void describe(const struct ovl_op *op, char *buf, size_t len)
 {
 	static const char *const names[] = {
 		[OVL_OP_READ] = "read", [OVL_OP_STAT] = "lstat", [OVL_OP_READDIR] = "readdir",

@@ -25,7 +25,9 @@
 #include <sys/wait.h>
 #include <time.h>
 
+#include <grp.h>
 #include <libmount.h>
+#include <sys/capability.h>
 
 #include "exec.h"
 #include "kmsg.h"
@@ -803,9 +805,20 @@ void ovl_private_mount(struct ovl_ctx *ctx, const char *source, const char *targ
 
 /* ---- operations against the model ------------------------------------------ */
 
-static int do_op(struct ovl_ctx *ctx, const struct ovl_op *op)
+/* A path of the merged view: absolute for root, relative to the merged dir (the cwd) for a user. */
+static const char *op_path(struct ovl_ctx *ctx, const struct ovl_op *op, const char *rel)
 {
-	const char *p = ovl_path(ctx, OVL_LAYER_MERGED, op->path);
+	char buf[PATH_MAX];
+
+	if (!op->as_user)
+		return ovl_path(ctx, OVL_LAYER_MERGED, rel);
+	snprintf(buf, sizeof(buf), "./%s", rel[0] == '/' ? rel + 1 : rel);
+	return strdup(buf); /* in the user's child, which ends soon */
+}
+
+static int do_op_here(struct ovl_ctx *ctx, const struct ovl_op *op)
+{
+	const char *p = op_path(ctx, op, op->path);
 	int fd, r = 0;
 
 	errno = 0;
@@ -877,12 +890,53 @@ static int do_op(struct ovl_ctx *ctx, const struct ovl_op *op)
 	case OVL_OP_MKDIR:
 		return mkdir(p, op->mode) ? errno : 0;
 	case OVL_OP_LINK:
-		return link(p, ovl_path(ctx, OVL_LAYER_MERGED, op->path2)) ? errno : 0;
+		return link(p, op_path(ctx, op, op->path2)) ? errno : 0;
 	case OVL_OP_RENAME:
-		return renameat2(AT_FDCWD, p, AT_FDCWD, ovl_path(ctx, OVL_LAYER_MERGED, op->path2),
+		return renameat2(AT_FDCWD, p, AT_FDCWD, op_path(ctx, op, op->path2),
 				 (unsigned int)op->flags) ? errno : 0;
 	}
 	return EINVAL;
+}
+
+/*
+ * As an ordinary user: a child that drops every capability (libcap) and
+ * becomes as_uid:as_gid, from inside the merged dir (the scratch dirs
+ * above it are root's only).
+ */
+static int do_op(struct ovl_ctx *ctx, const struct ovl_op *op)
+{
+	pid_t pid;
+	int status = 0;
+
+	if (!op->as_user)
+		return do_op_here(ctx, op);
+	fflush(ctx->log);
+	pid = fork();
+	if (pid < 0)
+		ovl_brok(ctx, "fork: %s", strerror(errno));
+	if (pid == 0) {
+		cap_t none = cap_init();
+		cap_t now;
+		bool clean;
+
+		if (chdir(ctx->dirs[OVL_LAYER_MERGED]) || setgroups(0, NULL) ||
+		    setresgid(op->as_gid, op->as_gid, op->as_gid) ||
+		    setresuid(op->as_uid, op->as_uid, op->as_uid) || !none || cap_set_proc(none))
+			_exit(255);
+		now = cap_get_proc();
+		clean = now && cap_compare(now, none) == 0;
+		cap_free(now);
+		cap_free(none);
+		if (!clean)
+			_exit(254);
+		_exit(do_op_here(ctx, op) & 0xff);
+	}
+	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+		;
+	if (!WIFEXITED(status) || WEXITSTATUS(status) >= 254)
+		ovl_brok(ctx, "could not become uid %u without capabilities to run the operation (status 0x%x)",
+			 (unsigned int)op->as_uid, status);
+	return WEXITSTATUS(status);
 }
 
 /* One comparison of a tree with the model's, as a check with the difference shown. */
