@@ -780,26 +780,10 @@ int ovl_exec(struct ovl_ctx *ctx, const char *const argv[], const char *const en
 void ovl_private_mount(struct ovl_ctx *ctx, const char *source, const char *target,
 		       const char *fstype, const char *options)
 {
-	struct libmnt_context *cxt = mnt_new_context();
-	int r;
+	char why[2048];
 
-	if (!cxt)
-		ovl_brok(ctx, "out of memory");
-	mnt_context_disable_mtab(cxt, 1);
-	mnt_context_set_source(cxt, source);
-	mnt_context_set_target(cxt, target);
-	mnt_context_set_fstype(cxt, fstype);
-	if (options)
-		mnt_context_set_options(cxt, options);
-	r = mnt_context_mount(cxt);
-	if (r || mnt_context_get_status(cxt) != 1) {
-		int e = mnt_context_syscall_called(cxt) ? mnt_context_get_syscall_errno(cxt) : -r;
-
-		mnt_free_context(cxt);
-		ovl_brok(ctx, "private mount -t %s %s %s (%s): %s", fstype, source, target,
-			 options ? options : "", strerror(e ? e : EINVAL));
-	}
-	mnt_free_context(cxt);
+	if (ovl_libmount(source, target, fstype, options, false, why, sizeof(why)))
+		ovl_brok(ctx, "private mount: %s", why);
 	ovl_log(ctx, "private mount: -t %s %s on %s (%s)", fstype, source, target, options ? options : "");
 }
 

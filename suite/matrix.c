@@ -160,8 +160,8 @@ static int run_cmd(char *const argv[], FILE *log, int timeout_s, int *status, ch
 	return r;
 }
 
-static int libmount_do(const char *source, const char *target, const char *fstype,
-		       const char *options, bool umount, char *why, size_t len)
+int ovl_libmount(const char *source, const char *target, const char *fstype, const char *options,
+		 bool umount, char *why, size_t len)
 {
 	struct libmnt_context *cxt = mnt_new_context();
 	int r, err = 0;
@@ -243,7 +243,7 @@ int ovl_backing_setup(struct ovl_backing *b, enum ovl_backing_kind kind, const c
 		return r;
 	}
 	if (kind == OVL_BACKING_TMPFS) {
-		r = libmount_do("tmpfs", b->mnt, "tmpfs", "size=1g,mode=0755", false, why, sizeof(why));
+		r = ovl_libmount("tmpfs", b->mnt, "tmpfs", "size=1g,mode=0755", false, why, sizeof(why));
 		if (r) {
 			SET(b, OVL_BROK, "%s", why);
 			return r;
@@ -286,7 +286,7 @@ int ovl_backing_setup(struct ovl_backing *b, enum ovl_backing_kind kind, const c
 		unlink(b->image);
 		return r ? r : -EIO;
 	}
-	r = libmount_do(b->image, b->mnt, b->name, "loop", false, why, sizeof(why));
+	r = ovl_libmount(b->image, b->mnt, b->name, "loop", false, why, sizeof(why));
 	if (r) {
 		SET(b, OVL_BROK, "%s", why);
 		unlink(b->image);
@@ -334,7 +334,7 @@ int ovl_backing_teardown(struct ovl_backing *b, FILE *log, char *why, size_t len
 
 	*why = 0;
 	if (b->mounted) {
-		r = libmount_do(NULL, b->mnt, NULL, NULL, true, why, len);
+		r = ovl_libmount(NULL, b->mnt, NULL, NULL, true, why, len);
 		if (r)
 			return r;
 		b->mounted = false;

@@ -10,7 +10,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <libmount.h>
 
 #include "matrix.h"
 #include "target.h"
@@ -33,10 +32,9 @@ static void put_path(struct ovl_buf *b, const char *p)
 
 static int kernel_mount(const struct ovl_union_spec *s, char *why, size_t len)
 {
-	struct libmnt_context *cxt;
 	struct ovl_buf opts = OVL_BUF_INIT;
 	char *o;
-	int r, err = 0;
+	int r;
 
 	ovl_buf_puts(&opts, "lowerdir=");
 	for (size_t i = 0; i < s->nlowers; i++) {
@@ -55,48 +53,18 @@ static int kernel_mount(const struct ovl_union_spec *s, char *why, size_t len)
 		ovl_buf_puts(&opts, s->options);
 	}
 	o = ovl_buf_steal(&opts);
-	cxt = mnt_new_context();
-	if (!o || !cxt) {
-		free(o);
-		mnt_free_context(cxt);
+	if (!o) {
 		snprintf(why, len, "out of memory");
 		return -ENOMEM;
 	}
-	mnt_context_disable_mtab(cxt, 1);
-	mnt_context_set_fstype(cxt, "overlay");
-	mnt_context_set_source(cxt, "overlay");
-	mnt_context_set_target(cxt, s->merged);
-	mnt_context_set_options(cxt, o);
-	r = mnt_context_mount(cxt);
-	if (r || mnt_context_get_status(cxt) != 1) {
-		err = mnt_context_syscall_called(cxt) ? mnt_context_get_syscall_errno(cxt) : 0;
-		if (!err)
-			err = r < 0 ? -r : EINVAL;
-		snprintf(why, len, "mount -t overlay -o %s overlay %s: %s", o, s->merged, strerror(err));
-	}
-	mnt_free_context(cxt);
+	r = ovl_libmount("overlay", s->merged, "overlay", o, false, why, len);
 	free(o);
-	return -err;
+	return r;
 }
 
 static int kernel_umount(const char *merged, char *why, size_t len)
 {
-	struct libmnt_context *cxt = mnt_new_context();
-	int r, err = 0;
-
-	if (!cxt)
-		return -ENOMEM;
-	mnt_context_disable_mtab(cxt, 1);
-	mnt_context_set_target(cxt, merged);
-	r = mnt_context_umount(cxt);
-	if (r || mnt_context_get_status(cxt) != 1) {
-		err = mnt_context_syscall_called(cxt) ? mnt_context_get_syscall_errno(cxt) : 0;
-		if (!err)
-			err = r < 0 ? -r : EINVAL;
-		snprintf(why, len, "umount %s: %s", merged, strerror(err));
-	}
-	mnt_free_context(cxt);
-	return -err;
+	return ovl_libmount(NULL, merged, NULL, NULL, true, why, len);
 }
 
 const struct ovl_target ovl_target_kernel = {
