@@ -283,6 +283,33 @@ int ovl_mount_union(struct ovl_ctx *ctx, const char *extra)
 	return r;
 }
 
+int ovl_mount_custom(struct ovl_ctx *ctx, const char *const *lowers, size_t nlowers, const char *upper,
+		     const char *work, const char *merged, const char *options)
+{
+	struct ovl_union_spec spec = { .nlowers = nlowers, .upper = upper, .work = work, .merged = merged,
+				       .options = options };
+	struct ovl_buf k = OVL_BUF_INIT;
+	int r;
+
+	if (nlowers > OVL_MAX_LOWERS)
+		ovl_brok(ctx, "ovl_mount_custom: at most %d lowers", OVL_MAX_LOWERS);
+	for (size_t i = 0; i < nlowers; i++)
+		spec.lowers[i] = lowers[i];
+	r = target_mount(ctx, &spec, ctx->mount_reason, sizeof(ctx->mount_reason), &k);
+	ovl_log(ctx, "custom mount on %s: %s", merged, r ? ctx->mount_reason : "mounted");
+	ovl_buf_free(&k);
+	return r;
+}
+
+void ovl_umount_path(struct ovl_ctx *ctx, const char *target)
+{
+	char why[2048];
+
+	if (ovl_libmount(NULL, target, NULL, NULL, true, why, sizeof(why)))
+		ovl_brok(ctx, "%s", why);
+	ovl_log(ctx, "unmounted %s", target);
+}
+
 const char *ovl_mount_union_reason(struct ovl_ctx *ctx)
 {
 	return ctx->mount_reason;

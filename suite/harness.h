@@ -118,6 +118,16 @@ const char *ovl_backing_fs(struct ovl_ctx *ctx);
 int ovl_mount_union(struct ovl_ctx *ctx, const char *extra);
 const char *ovl_mount_union_reason(struct ovl_ctx *ctx);
 int ovl_umount_union(struct ovl_ctx *ctx);
+/*
+ * Mount a union of dirs the case names itself (for the mount-error cases),
+ * through the target: 0 or -errno, with the reason (the kernel's words
+ * included) in ovl_mount_union_reason(). upper and work may be NULL.
+ * Whatever it mounts goes with the case's namespace.
+ */
+int ovl_mount_custom(struct ovl_ctx *ctx, const char *const *lowers, size_t nlowers, const char *upper,
+		     const char *work, const char *merged, const char *options);
+/* Unmount what a case mounted itself (ovl_mount_custom, ovl_private_mount); BROK on failure. */
+void ovl_umount_path(struct ovl_ctx *ctx, const char *target);
 
 /*
  * A superblock option of the union mount as mountinfo shows it (read
