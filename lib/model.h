@@ -48,7 +48,8 @@ int ovl_model_merge_dirs(const char *upper, const char *const *lowers, size_t nl
  *    chmod, chown, utimensat, setxattr and removexattr of a name that only
  *    a lower layer has copy it up first: its parent directories (with the
  *    merged view's metadata), then the file itself (content, mode, owner,
- *    xattrs but overlay's own), then apply the change;
+ *    xattrs but overlay's own), then apply the change; a write, truncate
+ *    or chown drops security.capability, as the kernel's killpriv does;
  *  - unlink and rmdir remove the name from the upper layer and, when a
  *    lower layer still has it, leave a whiteout (the parents come up
  *    first); rmdir fails with ENOTEMPTY while the merged dir lists a name;

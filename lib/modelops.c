@@ -784,17 +784,24 @@ static int apply(struct ovl_model *m, const struct ovl_op *op, int *want_errno, 
 			if (op->kind == OVL_OP_WRITE)
 				memcpy(bytes + at, op->data, op->len);
 			len = end;
-			r = set_data(&v, (unsigned char *)bytes, len);
+			/* A write or truncate drops file capabilities (the kernel's killpriv). */
+			r = set_xattr(&v, "security.capability", NULL, 0, true);
+			if (!r)
+				r = set_data(&v, (unsigned char *)bytes, len);
 			free(bytes);
 			if (!r)
 				r = ovl_tree_replace(m->upper, op->path, &v);
 			free(v.data);
+			if (v.xattrs != oldx)
+				free(v.xattrs);
 			break;
 		} else if (op->kind == OVL_OP_CHMOD) {
 			v.mode = op->mode & 07777;
 		} else if (op->kind == OVL_OP_CHOWN) {
 			v.uid = op->uid;
 			v.gid = op->gid;
+			/* A change of owner drops file capabilities too. */
+			r = set_xattr(&v, "security.capability", NULL, 0, true);
 		} else if (op->kind == OVL_OP_SETXATTR || op->kind == OVL_OP_REMOVEXATTR) {
 			r = set_xattr(&v, op->name, op->data, op->len, op->kind == OVL_OP_REMOVEXATTR);
 		}
