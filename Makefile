@@ -90,7 +90,7 @@ FUZZ_TARGETS := $(patsubst lib/fuzz/%.c,build/fuzz/%,$(wildcard lib/fuzz/fuzz_*.
 
 build/fuzz/fuzz_%: lib/fuzz/fuzz_%.c
 	$(MAKE) --no-print-directory BUILD=build/fuzz CC=clang \
-		EXTRA_CFLAGS="-O1 -g -Wno-unknown-warning-option -fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=undefined" \
+		EXTRA_CFLAGS="-O1 -g -DOVL_FUZZING -Wno-unknown-warning-option -fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=undefined" \
 		build/fuzz/libovl.a
 	clang $(CPPFLAGS) -O1 -g -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
 		-o $@ $< build/fuzz/libovl.a $(LDLIBS)

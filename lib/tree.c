@@ -26,6 +26,17 @@
 #define OVL_XATTR_WHITEOUT	"trusted.overlay.whiteout"
 #define OVL_XATTR_PREFIX	"trusted.overlay."
 
+/*
+ * The largest size= a fixture may give. A fuzz build (OVL_FUZZING) keeps
+ * it small so that the fuzzer spends its time on the parser, not on
+ * hashing gigabytes of fill for each input.
+ */
+#ifdef OVL_FUZZING
+#define OVL_FIXTURE_MAX_SIZE (1ULL << 20)
+#else
+#define OVL_FIXTURE_MAX_SIZE (4ULL << 30)
+#endif
+
 struct ovl_tree {
 	int refcount;
 	struct ovl_entry *v;
@@ -410,24 +421,37 @@ static unsigned char fill_byte(enum ovl_fill fill, uint64_t off)
 	return fill == OVL_FILL_PATTERN ? (unsigned char)(off % 251 + 1) : 0;
 }
 
+/*
+ * Fill content repeats every 251 bytes, so a chunk of a multiple of 251
+ * bytes, made once, is every chunk of the file: writing or hashing a big
+ * fill costs only the write or the hash.
+ */
+#define FILL_CHUNK (251 * 256)
+
+static void fill_chunk(enum ovl_fill fill, unsigned char buf[FILL_CHUNK])
+{
+	for (size_t i = 0; i < FILL_CHUNK; i++)
+		buf[i] = fill_byte(fill, i);
+}
+
 /* Digest of a fixture regular file's content (data, or size bytes of fill). */
 static int entry_digest_fixture(struct ovl_entry *e)
 {
 	EVP_MD_CTX *ctx = EVP_MD_CTX_new();
-	unsigned char buf[65536];
+	static unsigned char empty;
+	unsigned char buf[FILL_CHUNK];
 	int ok;
 
 	if (!ctx)
 		return -ENOMEM;
 	ok = EVP_DigestInit_ex(ctx, EVP_sha256(), NULL);
 	if (e->fill == OVL_FILL_NONE) {
-		ok = ok && EVP_DigestUpdate(ctx, e->data ? e->data : buf, e->data_len);
+		ok = ok && EVP_DigestUpdate(ctx, e->data ? e->data : &empty, e->data_len);
 	} else {
+		fill_chunk(e->fill, buf);
 		for (uint64_t off = 0; ok && off < e->size;) {
 			size_t n = e->size - off < sizeof(buf) ? (size_t)(e->size - off) : sizeof(buf);
 
-			for (size_t i = 0; i < n; i++)
-				buf[i] = fill_byte(e->fill, off + i);
 			ok = EVP_DigestUpdate(ctx, buf, n);
 			off += n;
 		}
@@ -774,7 +798,7 @@ static int parse_attrs(const char *p, struct ovl_entry *e, bool *has_size, const
 			e->data_len = (size_t)vlen;
 		} else if (strcmp(k, "size") == 0) {
 			NEED_VALUE();
-			if (parse_uint((char *)val, 10, 4ULL << 30, &u))
+			if (parse_uint((char *)val, 10, OVL_FIXTURE_MAX_SIZE, &u))
 				BAD_VALUE();
 			e->size = u;
 			*has_size = true;
@@ -1326,18 +1350,17 @@ static int open_parent(int rootfd, const char *path, const char **name)
 
 static int write_content(int fd, const struct ovl_entry *e)
 {
-	unsigned char buf[65536];
+	unsigned char buf[FILL_CHUNK];
 
 	if (e->fill == OVL_FILL_NONE)
 		return ovl_write_all(fd, e->data, e->data_len);
 	if (e->fill == OVL_FILL_HOLE)
 		return ftruncate(fd, (off_t)e->size) ? -errno : 0;
+	fill_chunk(e->fill, buf);
 	for (uint64_t off = 0; off < e->size;) {
 		size_t n = e->size - off < sizeof(buf) ? (size_t)(e->size - off) : sizeof(buf);
 		int r;
 
-		for (size_t i = 0; i < n; i++)
-			buf[i] = fill_byte(e->fill, off + i);
 		r = ovl_write_all(fd, buf, n);
 		if (r)
 			return r;

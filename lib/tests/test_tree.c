@@ -111,6 +111,35 @@ static void test_digest_known_answer(void **state)
 	ovl_fixture_free(f);
 }
 
+/*
+ * Fill content over several of the parser's chunks, ending mid-chunk: the
+ * digests were computed apart (Python's hashlib over bytes i % 251 + 1, and
+ * over zeros), so a wrong period or chunk boundary shows here.
+ */
+static void test_fill_digest_known_answer(void **state)
+{
+	(void)state;
+	struct ovl_fixture *f = parse_ok("file /p size=200000 fill=pattern\nfile /z size=200000 fill=zero\n"
+					 "file /h size=200000 fill=hole\n");
+	const struct {
+		const char *path, *sha;
+	} want[] = {
+		{ "/p", "9c1a209603b044d7298788bd371c365c7131d38aee2c08dca7545ba06095d647" },
+		{ "/z", "4cbbd9be0cba685835755f827758705db5a413c5494c34262cd25946a73e7582" },
+		{ "/h", "4cbbd9be0cba685835755f827758705db5a413c5494c34262cd25946a73e7582" },
+	};
+
+	for (size_t i = 0; i < sizeof(want) / sizeof(want[0]); i++) {
+		char line[512];
+
+		assert_int_equal(ovl_entry_format(ovl_tree_lookup(ovl_fixture_tree(f, ""), want[i].path), 0,
+						  line, sizeof(line)), 0);
+		if (!strstr(line, want[i].sha))
+			fail_msg("%s: want sha256=%s, got: %s", want[i].path, want[i].sha, line);
+	}
+	ovl_fixture_free(f);
+}
+
 static const struct {
 	const char *text, *want;
 } bad_fixtures[] = {
@@ -398,6 +427,7 @@ int main(void)
 		cmocka_unit_test(test_parse_defaults_and_parents),
 		cmocka_unit_test(test_parse_sections),
 		cmocka_unit_test(test_digest_known_answer),
+		cmocka_unit_test(test_fill_digest_known_answer),
 		cmocka_unit_test(test_parse_errors),
 		cmocka_unit_test(test_dump_golden_and_roundtrip),
 		cmocka_unit_test(test_diff_shows_only_differences),
