@@ -17,7 +17,8 @@ seed() { # target -> corpus dir
 	case $1 in
 	fuzz_tar_import) cp fixtures/tars/*.tar* fixtures/vectors/*.tar fixtures/fuzz/tar_import/* "$c"/ 2>/dev/null
 		rm -f "$c"/*.err ;;
-	fuzz_fixture_parse) find fixtures -name '*.tree' -exec cp {} "$c"/ \; ;;
+	fuzz_fixture_parse) find fixtures -name '*.tree' -exec cp {} "$c"/ \;
+		cp fixtures/fuzz/fixture_parse/* "$c"/ ;;
 	fuzz_store_readers) printf '\000sha256:xyz' >"$c/a"; printf '\007{"Repositories":{}}' >"$c/b" ;;
 	esac
 	echo "$c"
