@@ -55,6 +55,13 @@ $(BUILD)/obj/wrong-copy-up/modelops.o: lib/modelops.c lib/model.h lib/tree.h Mak
 $(BUILD)/ovlconform-wrong-copy-up: $(call obj,suite/main.c $(SUITE_SRC) $(CASE_SRC) $(filter-out lib/modelops.c,$(LIB_SRC))) $(BUILD)/obj/wrong-copy-up/modelops.o
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
+$(BUILD)/obj/wrong-whiteout/modelops.o: lib/modelops.c lib/model.h lib/tree.h Makefile
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(CFLAGS) -DOVL_MODEL_WRONG_WHITEOUT -c $< -o $@
+
+$(BUILD)/ovlconform-wrong-whiteout: $(call obj,suite/main.c $(SUITE_SRC) $(CASE_SRC) $(filter-out lib/modelops.c,$(LIB_SRC))) $(BUILD)/obj/wrong-whiteout/modelops.o
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
 $(BUILD)/ovlconform-selftest: $(call obj,suite/main.c $(SUITE_SRC) $(CASE_SRC) $(SELFTEST_CASES)) $(BUILD)/libovl.a
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
@@ -73,7 +80,7 @@ $(BUILD)/tests/test_%: suite/tests/test_%.c $(call obj,$(SUITE_SRC)) $(BUILD)/li
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $^ -lcmocka $(LDLIBS)
 
-tests: $(UNIT_TESTS) $(BUILD)/ovlconform $(BUILD)/ovlconform-flipped $(BUILD)/ovlconform-wrong-copy-up \
+tests: $(UNIT_TESTS) $(BUILD)/ovlconform $(BUILD)/ovlconform-flipped $(BUILD)/ovlconform-wrong-copy-up $(BUILD)/ovlconform-wrong-whiteout \
 	$(BUILD)/ovlconform-selftest
 
 unit-tests: $(UNIT_TESTS)

@@ -6,6 +6,9 @@
  * Built with -DOVL_MODEL_WRONG_COPY_UP it is deliberately wrong (copy-up
  * brings parents up with default metadata, not their own), for the harness
  * test that proves a wrong model makes the copy-up cases fail readably.
+ * With -DOVL_MODEL_WRONG_WHITEOUT it leaves a whiteout only for a name the
+ * topmost lower has (forgetting the layers below), for the same test of
+ * the whiteout cases.
  */
 #define _GNU_SOURCE
 #include "model.h"
@@ -290,8 +293,13 @@ static int remove_name(struct ovl_model *m, const struct ovl_tree *view, const c
 		if (!r)
 			r = ovl_tree_remove(m->upper, path);
 	}
+#ifdef OVL_MODEL_WRONG_WHITEOUT
+	/* Deliberately wrong: only a name the topmost lower has gets a whiteout. */
+	has = !r && m->nlowers && ovl_tree_lookup(m->lowers[0], path) != NULL;
+#else
 	if (!r)
 		r = lower_has(m, path, &has, err);
+#endif
 	if (!r && has) {
 		struct ovl_entry wh = { .type = OVL_FT_WHITEOUT, .path = (char *)path, .layer = -1 };
 

@@ -76,6 +76,18 @@ check "wrong copy-up model: the upper-dir check of the deep write fails" \
 check "wrong copy-up model: KTAP shows the parent's metadata, model against upper" \
 	bash -c 'grep -q "^  # - dir /deep mode=0755 uid=0 gid=0" <<<"$1" && grep -q "^  # + dir /deep mode=0700 uid=7 gid=8" <<<"$1"' _ "$out"
 
+# 1c. A model wrong about whiteouts: only a name in the topmost lower gets one.
+out=$(run ovlconform-wrong-whiteout --fs tmpfs whiteout 2>&1); rc=$?
+check "wrong whiteout model: the run exits 1 (FAIL)" test "$rc" -eq 1
+check "wrong whiteout model: unlink, rmdir and recreate cases all FAIL" \
+	bash -c 'for c in 0111-whiteout-on-unlink 0112-whiteout-on-rmdir 0113-opaque-on-recreate; do
+		grep -q "^not ok [0-9]* $c:tmpfs" <<<"$1" || exit 1; done' _ "$out"
+check "wrong whiteout model: unlink of a name only B has fails both views" \
+	bash -c 'grep -q "^  not ok [0-9]* after unlink(/b): merged view matches the model" <<<"$1" &&
+		grep -q "^  not ok [0-9]* after unlink(/b): upper dir matches the model" <<<"$1"' _ "$out"
+check "wrong whiteout model: KTAP shows the model still listing /b and the kernel's whiteout" \
+	bash -c 'grep -q "^  # - file /b mode=0600" <<<"$1" && grep -q "^  # + whiteout /b$" <<<"$1"' _ "$out"
+
 # 2. The harness's own bad cases.
 out=$(run ovlconform-selftest --fs tmpfs 9001 9002 9003 9004 9005 2>&1); rc=$?
 check "selftest: the run exits 1" test "$rc" -eq 1
