@@ -61,6 +61,11 @@ int ovl_model_merge_dirs(const char *upper, const char *const *lowers, size_t nl
  *    layer has it; a directory that a lower layer has cannot be renamed
  *    without redirect_dir (EXDEV; the model assumes redirect_dir=off, so a
  *    case asks for it); RENAME_NOREPLACE over a name is EEXIST;
+ *    RENAME_EXCHANGE copies both names up and swaps them in the upper layer
+ *    (no whiteout; ENOENT without a second name; EXDEV for a lower dir);
+ *    overlayfs refuses RENAME_WHITEOUT (EINVAL, once both names resolve
+ *    and, for a user, the permission checks pass: no CAP_MKNOD is needed
+ *    since Linux 5.8); the VFS refuses bad flag mixes first (EINVAL);
  *  - link copies the file up and gives its upper inode the new name too;
  *    a change through one name shows through the other; unlinking one
  *    name leaves the other (EPERM for a dir, EEXIST over a name);
@@ -93,7 +98,7 @@ enum ovl_op_kind {
 	OVL_OP_UNLINK,
 	OVL_OP_RMDIR,
 	OVL_OP_MKDIR,		/* with mode */
-	OVL_OP_RENAME,		/* renameat2(path, path2, flags): 0 or RENAME_NOREPLACE */
+	OVL_OP_RENAME,		/* renameat2(path, path2, flags): RENAME_NOREPLACE, _EXCHANGE, _WHITEOUT */
 	OVL_OP_LINK,		/* link(path, path2) */
 };
 

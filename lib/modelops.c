@@ -310,6 +310,73 @@ static int remove_name(struct ovl_model *m, const struct ovl_tree *view, const c
 
 static int resolve(const struct ovl_tree *view, const char *path, const struct ovl_entry **e);
 
+/*
+ * renameat2(RENAME_EXCHANGE) of e (at op->path) and op->path2: both names
+ * come up (with their parents) and trade places in the upper layer; no
+ * whiteout, as both names still exist. A dir a lower layer has cannot
+ * move without redirect_dir (EXDEV); other dirs and linked files are not
+ * modelled.
+ */
+static int model_exchange(struct ovl_model *m, const struct ovl_tree *view, const struct ovl_op *op,
+			  const struct ovl_entry *e, const char *parent2, int *want_errno,
+			  struct ovl_err *err)
+{
+	const struct ovl_entry *to = ovl_tree_lookup(view, op->path2), *u;
+	const struct ovl_entry *ends[2] = { e, to };
+	const char *names[2] = { op->path, op->path2 };
+	struct ovl_tree *scratch;
+	struct ovl_entry v;
+	int r = 0;
+
+	if (!to) {
+		*want_errno = ENOENT;
+		return 0;
+	}
+	if (strcmp(op->path, op->path2) == 0)
+		return 0;
+	if (ovl_path_is_below(op->path2, op->path) || ovl_path_is_below(op->path, op->path2)) {
+		*want_errno = EINVAL;
+		return 0;
+	}
+	for (int i = 0; i < 2; i++) {
+		bool lower_dir = false;
+
+		if (ends[i]->type == OVL_FT_HARDLINK || (ends[i]->type != OVL_FT_DIR && ends[i]->nlink > 1))
+			return ovl_err_set(err, ENOTSUP, "model: exchanging a linked file (%s) is not modelled",
+					   names[i]);
+		if (ends[i]->type != OVL_FT_DIR)
+			continue;
+		r = lower_has(m, names[i], &lower_dir, err);
+		if (r)
+			return r;
+		if (lower_dir || ends[i]->layer != OVL_LAYER_UPPER) {
+			*want_errno = EXDEV;
+			return 0;
+		}
+		return ovl_err_set(err, ENOTSUP, "model: exchanging an upper-only dir is not modelled yet");
+	}
+	r = copy_up(m, view, op->path, err);
+	if (!r)
+		r = copy_up(m, view, op->path2, err);
+	if (!r && *parent2)
+		r = copy_up(m, view, parent2, err);
+	if (r)
+		return r;
+	/* Keep a copy of the first end while the second takes its name. */
+	scratch = ovl_tree_new();
+	if (!scratch)
+		return -ENOMEM;
+	v = *ovl_tree_lookup(m->upper, op->path);
+	v.path = (char *)"/end";
+	r = ovl_tree_add(scratch, &v, err);
+	if (!r)
+		r = ovl_tree_replace(m->upper, op->path, ovl_tree_lookup(m->upper, op->path2));
+	if (!r && (u = ovl_tree_lookup(scratch, "/end")))
+		r = ovl_tree_replace(m->upper, op->path2, u);
+	ovl_tree_unref(scratch);
+	return r;
+}
+
 /* rename(2) of e (at op->path) to op->path2; see model.h for what is modelled. */
 static int model_rename(struct ovl_model *m, const struct ovl_tree *view, const struct ovl_op *op,
 			const struct ovl_entry *e, int *want_errno, struct ovl_err *err)
@@ -319,8 +386,6 @@ static int model_rename(struct ovl_model *m, const struct ovl_tree *view, const 
 	bool lower_dir = false;
 	int rc, r;
 
-	if (op->flags & ~RENAME_NOREPLACE)
-		return ovl_err_set(err, ENOTSUP, "model: rename flags 0x%x are not modelled", op->flags);
 	snprintf(parent, sizeof(parent), "%.*s", (int)(strrchr(op->path2, '/') - op->path2), op->path2);
 	if (*parent && (rc = resolve(view, parent, &pd))) {
 		*want_errno = rc;
@@ -330,6 +395,13 @@ static int model_rename(struct ovl_model *m, const struct ovl_tree *view, const 
 		*want_errno = ENOTDIR;
 		return 0;
 	}
+	/* Both names are looked up; then overlayfs refuses RENAME_WHITEOUT outright. */
+	if (op->flags & RENAME_WHITEOUT) {
+		*want_errno = EINVAL;
+		return 0;
+	}
+	if (op->flags & RENAME_EXCHANGE)
+		return model_exchange(m, view, op, e, parent, want_errno, err);
 	if (strcmp(op->path, op->path2) == 0)
 		return 0;
 	if (ovl_path_is_below(op->path2, op->path)) {
@@ -580,6 +652,21 @@ static int dir_permission(const struct ovl_tree *view, const struct ovl_op *op, 
 
 int ovl_model_apply(struct ovl_model *m, const struct ovl_op *op, int *want_errno, struct ovl_err *err)
 {
+	/*
+	 * renameat2's flags are checked before any lookup (EINVAL). Since Linux
+	 * 5.8 RENAME_WHITEOUT needs no CAP_MKNOD: a user meets only the usual
+	 * permission checks, then overlayfs' refusal.
+	 */
+	if (op->kind == OVL_OP_RENAME) {
+		unsigned int f = (unsigned int)op->flags;
+
+		*want_errno = 0;
+		if ((f & ~(RENAME_NOREPLACE | RENAME_EXCHANGE | RENAME_WHITEOUT)) ||
+		    ((f & RENAME_EXCHANGE) && (f & (RENAME_NOREPLACE | RENAME_WHITEOUT)))) {
+			*want_errno = EINVAL;
+			return 0;
+		}
+	}
 	if (op->as_user) {
 		struct ovl_tree *view = NULL;
 		const struct ovl_entry *e = NULL;
@@ -873,8 +960,10 @@ static void describe(const struct ovl_op *op, char *buf, size_t len)
 		snprintf(buf, len, "link(%s, %s)", op->path, op->path2);
 		break;
 	case OVL_OP_RENAME:
-		snprintf(buf, len, "rename(%s, %s%s)", op->path, op->path2,
-			 op->flags & RENAME_NOREPLACE ? ", RENAME_NOREPLACE" : "");
+		snprintf(buf, len, "rename(%s, %s%s%s%s)", op->path, op->path2,
+			 op->flags & RENAME_NOREPLACE ? ", RENAME_NOREPLACE" : "",
+			 op->flags & RENAME_EXCHANGE ? ", RENAME_EXCHANGE" : "",
+			 op->flags & RENAME_WHITEOUT ? ", RENAME_WHITEOUT" : "");
 		break;
 	default:
 		snprintf(buf, len, "%s(%s)", names[op->kind], op->path);
