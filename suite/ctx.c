@@ -1020,6 +1020,15 @@ bool ovl_check_op(struct ovl_ctx *ctx, const struct ovl_op *op)
 	return ok;
 }
 
+bool ovl_check_ops(struct ovl_ctx *ctx, const struct ovl_op *ops, size_t n)
+{
+	bool ok = true;
+
+	for (size_t i = 0; i < n; i++)
+		ok = ovl_check_op(ctx, &ops[i]) && ok;
+	return ok;
+}
+
 bool ovl_check_upper_xattr(struct ovl_ctx *ctx, const char *rel, const char *name)
 {
 	ssize_t n = lgetxattr(ovl_path(ctx, OVL_LAYER_UP, rel), name, NULL, 0);

@@ -198,6 +198,9 @@ bool ovl_check_readdir(struct ovl_ctx *ctx, const char *rel);
  * at the first operation, so mount first.
  */
 bool ovl_check_op(struct ovl_ctx *ctx, const struct ovl_op *op);
+/* ovl_check_op() of each of n ops in turn; false if any check failed. */
+bool ovl_check_ops(struct ovl_ctx *ctx, const struct ovl_op *ops, size_t n);
+#define OVL_CHECK_OPS(ctx, ops) ovl_check_ops((ctx), (ops), sizeof(ops) / sizeof((ops)[0]))
 /* The xattr name is set on rel in the upper dir (e.g. "trusted.overlay.origin"). */
 bool ovl_check_upper_xattr(struct ovl_ctx *ctx, const char *rel, const char *name);
 

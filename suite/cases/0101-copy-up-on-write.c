@@ -31,8 +31,7 @@ static void run(struct ovl_ctx *ctx)
 	};
 
 	SAFE_MOUNT_UNION(ctx, NULL);
-	for (size_t i = 0; i < sizeof(ops) / sizeof(ops[0]); i++)
-		ovl_check_op(ctx, &ops[i]);
+	OVL_CHECK_OPS(ctx, ops);
 	/* overlay's own marks: where a copy came from, and which upper dirs hold such copies */
 	ovl_check_upper_xattr(ctx, "/a", "trusted.overlay.origin");
 	ovl_check_upper_xattr(ctx, "/deep/er/f", "trusted.overlay.origin");

@@ -29,8 +29,7 @@ static void run(struct ovl_ctx *ctx)
 	};
 
 	SAFE_MOUNT_UNION(ctx, NULL);
-	for (size_t i = 0; i < sizeof(ops) / sizeof(ops[0]); i++)
-		ovl_check_op(ctx, &ops[i]);
+	OVL_CHECK_OPS(ctx, ops);
 	ovl_check_readdir(ctx, "/both");
 }
 
