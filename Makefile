@@ -39,28 +39,24 @@ $(BUILD)/libovl.a: $(call obj,$(LIB_SRC))
 $(BUILD)/ovlconform: $(call obj,suite/main.c $(SUITE_SRC) $(CASE_SRC)) $(BUILD)/libovl.a
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
-# Harness-test builds: one with a deliberately wrong model (bottom layer wins),
-# one with extra cases that hang, crash or check nothing.
-$(BUILD)/obj/flipped/model.o: lib/model.c lib/model.h lib/tree.h Makefile
-	@mkdir -p $(dir $@)
-	$(CC) $(CPPFLAGS) $(CFLAGS) -DOVL_MODEL_FLIP_PRECEDENCE -c $< -o $@
+# Harness-test builds with a deliberately wrong model, each one lib/ source
+# built with a -D that breaks one rule: the bottom layer wins (flipped),
+# parents come up with default metadata (wrong-copy-up), only the topmost
+# lower's names get whiteouts (wrong-whiteout). The harness tests prove the
+# cases fail against each. ovlconform-selftest adds cases that hang, crash
+# or check nothing.
+# $(call wrong_model,name,lib source,define)
+define wrong_model
+$(BUILD)/obj/$(1)/$(notdir $(2:.c=.o)): $(2) lib/model.h lib/tree.h Makefile
+	@mkdir -p $$(dir $$@)
+	$$(CC) $$(CPPFLAGS) $$(CFLAGS) -D$(3) -c $$< -o $$@
 
-$(BUILD)/ovlconform-flipped: $(call obj,suite/main.c $(SUITE_SRC) $(CASE_SRC) $(filter-out lib/model.c,$(LIB_SRC))) $(BUILD)/obj/flipped/model.o
-	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
-
-$(BUILD)/obj/wrong-copy-up/modelops.o: lib/modelops.c lib/model.h lib/tree.h Makefile
-	@mkdir -p $(dir $@)
-	$(CC) $(CPPFLAGS) $(CFLAGS) -DOVL_MODEL_WRONG_COPY_UP -c $< -o $@
-
-$(BUILD)/ovlconform-wrong-copy-up: $(call obj,suite/main.c $(SUITE_SRC) $(CASE_SRC) $(filter-out lib/modelops.c,$(LIB_SRC))) $(BUILD)/obj/wrong-copy-up/modelops.o
-	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
-
-$(BUILD)/obj/wrong-whiteout/modelops.o: lib/modelops.c lib/model.h lib/tree.h Makefile
-	@mkdir -p $(dir $@)
-	$(CC) $(CPPFLAGS) $(CFLAGS) -DOVL_MODEL_WRONG_WHITEOUT -c $< -o $@
-
-$(BUILD)/ovlconform-wrong-whiteout: $(call obj,suite/main.c $(SUITE_SRC) $(CASE_SRC) $(filter-out lib/modelops.c,$(LIB_SRC))) $(BUILD)/obj/wrong-whiteout/modelops.o
-	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+$(BUILD)/ovlconform-$(1): $(call obj,suite/main.c $(SUITE_SRC) $(CASE_SRC) $(filter-out $(2),$(LIB_SRC))) $(BUILD)/obj/$(1)/$(notdir $(2:.c=.o))
+	$$(CC) $$(LDFLAGS) -o $$@ $$^ $$(LDLIBS)
+endef
+$(eval $(call wrong_model,flipped,lib/model.c,OVL_MODEL_FLIP_PRECEDENCE))
+$(eval $(call wrong_model,wrong-copy-up,lib/modelops.c,OVL_MODEL_WRONG_COPY_UP))
+$(eval $(call wrong_model,wrong-whiteout,lib/modelops.c,OVL_MODEL_WRONG_WHITEOUT))
 
 $(BUILD)/ovlconform-selftest: $(call obj,suite/main.c $(SUITE_SRC) $(CASE_SRC) $(SELFTEST_CASES)) $(BUILD)/libovl.a
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
