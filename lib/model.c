@@ -48,7 +48,7 @@ static void child_path(char *buf, size_t len, const char *dir, const char *name)
  * overlay marks (flags, trusted.overlay.* xattrs).
  */
 static int add_visible(struct ovl_tree *out, const struct ovl_entry *e, size_t layer, const char *path,
-		       struct ovl_err *err)
+		       unsigned int flags, struct ovl_err *err)
 {
 	struct ovl_entry v = *e;
 	struct ovl_xattr *keep = NULL;
@@ -57,7 +57,7 @@ static int add_visible(struct ovl_tree *out, const struct ovl_entry *e, size_t l
 
 	v.path = (char *)path;
 	v.layer = (int)layer;
-	v.flags = 0;
+	v.flags = flags;
 	if (v.nxattrs) {
 		keep = calloc(v.nxattrs, sizeof(*keep));
 		if (!keep)
@@ -75,7 +75,7 @@ static int add_visible(struct ovl_tree *out, const struct ovl_entry *e, size_t l
 }
 
 /* Emit e (from layer) at path into the merged tree. */
-static int emit(struct merge *m, const struct ovl_entry *e, size_t layer, const char *path)
+static int emit(struct merge *m, const struct ovl_entry *e, size_t layer, const char *path, unsigned int flags)
 {
 	if (e->type == OVL_FT_HARDLINK && !ovl_tree_lookup(m->layers[layer], e->target))
 		return ovl_err_set(m->err, EINVAL, "layer %zu: %s: hardlink target %s missing",
@@ -88,9 +88,9 @@ static int emit(struct merge *m, const struct ovl_entry *e, size_t layer, const 
 		/* sha256 of no bytes (FIPS 180-2) */
 		memcpy(f.sha256, "\xe3\xb0\xc4\x42\x98\xfc\x1c\x14\x9a\xfb\xf4\xc8\x99\x6f\xb9\x24"
 			"\x27\xae\x41\xe4\x64\x9b\x93\x4c\xa4\x95\x99\x1b\x78\x52\xb8\x55", 32);
-		return add_visible(m->out, &f, layer, path, m->err);
+		return add_visible(m->out, &f, layer, path, 0, m->err);
 	}
-	return add_visible(m->out, e, layer, path, m->err);
+	return add_visible(m->out, e, layer, path, flags, m->err);
 }
 
 /* Does e, in layer, hide its name? (The xattr form counts in lower layers only.) */
@@ -100,26 +100,132 @@ static bool hides(const struct ovl_entry *e, size_t layer)
 	       !((e->flags & OVL_ENTRY_XATTR_FORM) && layer == OVL_LAYER_UPPER);
 }
 
+/* One layer of a merged dir: the layer and the dir's path in it (a redirect moves it). */
+struct lay {
+	size_t layer;
+	char *path;
+};
+
+static void lays_free(struct lay *l, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		free(l[i].path);
+	free(l);
+}
+
+/* The redirect xattr of a lower or upper dir, or NULL. */
+static const char *redirect_of(const struct ovl_entry *e)
+{
+	for (size_t i = 0; i < e->nxattrs; i++)
+		if (strcmp(e->xattrs[i].name, OVL_MODEL_XATTR_REDIRECT) == 0 && e->xattrs[i].len &&
+		    e->xattrs[i].len < 4096 && !memchr(e->xattrs[i].value, 0, e->xattrs[i].len))
+			return (const char *)e->xattrs[i].value;
+	return NULL;
+}
+
+/*
+ * Where the layers below look for a dir after e, met at *where: a
+ * redirect "/x/y" sends them to that path from every lower layer's root; a
+ * relative one "n" replaces the last component of what is looked up (the
+ * name within the parent's layers, or the absolute path already taken).
+ */
+static void follow_redirect(const struct ovl_entry *e, char *name, size_t len, bool *absolute)
+{
+	const char *rd = redirect_of(e);
+	size_t vlen;
+
+	if (!rd)
+		return;
+	vlen = strcspn(rd, "");
+	for (size_t i = 0; i < e->nxattrs; i++)
+		if (strcmp(e->xattrs[i].name, OVL_MODEL_XATTR_REDIRECT) == 0)
+			vlen = e->xattrs[i].len;
+	if (rd[0] == '/') {
+		snprintf(name, len, "%.*s", (int)vlen, rd);
+		*absolute = true;
+	} else if (*absolute) {
+		char *slash = strrchr(name, '/');
+
+		snprintf(slash + 1, len - (size_t)(slash + 1 - name), "%.*s", (int)vlen, rd);
+	} else {
+		snprintf(name, len, "%.*s", (int)vlen, rd);
+	}
+}
+
+/*
+ * The layers that the dir top (found in list[rank] under name) merges:
+ * down the parent's layers (or, after an absolute redirect, every lower
+ * layer below) to an opaque dir, a non-dir or a whiteout.
+ */
+static int dir_stack(struct merge *m, const struct lay *list, size_t n, size_t rank,
+		     const struct ovl_entry *top, const char *name, struct lay **out, size_t *nout)
+{
+	char look[4096], at[4096];
+	bool absolute = false;
+	const struct ovl_entry *e = top;
+	size_t nsub = 0, last = list[rank].layer;
+	struct lay *sub = calloc(m->nlayers, sizeof(*sub));
+
+	if (!sub)
+		return -ENOMEM;
+	child_path(at, sizeof(at), list[rank].path, name);
+	snprintf(look, sizeof(look), "%s", name);
+	for (size_t k = rank + 1;;) {
+		const struct ovl_entry *f = NULL;
+		size_t layer = last;
+
+		sub[nsub].layer = last;
+		if (!(sub[nsub++].path = strdup(at))) {
+			lays_free(sub, nsub);
+			return -ENOMEM;
+		}
+		if ((e->flags & OVL_ENTRY_OPAQUE) || nsub == m->nlayers)
+			break;
+		follow_redirect(e, look, sizeof(look), &absolute);
+		if (absolute) {
+			/* every lower layer below the last one, from its root */
+			for (layer = last + 1; layer < m->nlayers && !f; layer++)
+				f = m->layers[layer] ? ovl_tree_lookup(m->layers[layer], look) : NULL;
+			layer--;
+			snprintf(at, sizeof(at), "%s", look);
+		} else {
+			for (; k < n && !f; k++) {
+				child_path(at, sizeof(at), list[k].path, look);
+				f = ovl_tree_lookup(m->layers[list[k].layer], at);
+				layer = list[k].layer;
+			}
+		}
+		if (!f || f->type != OVL_FT_DIR) /* a whiteout or a non-dir ends the merge */
+			break;
+		last = layer;
+		e = f;
+	}
+	*out = sub;
+	*nout = nsub;
+	return 0;
+}
+
 /* Merge directory `path` whose layers (top first) are list[0..n). */
-static int merge_dir(struct merge *m, const char *path, const size_t *list, size_t n)
+static int merge_dir(struct merge *m, const char *path, const struct lay *list, size_t n)
 {
 	struct cand *c = NULL;
 	size_t nc = 0, cap = 0;
 	int r = 0;
 
 	for (size_t k = 0; k < n; k++) {
-		const struct ovl_tree *t = m->layers[list[k]];
+		const struct ovl_tree *t = m->layers[list[k].layer];
+		const char *dir = list[k].path;
 		size_t i;
 
-		if (ovl_tree_find_index(t, path, &i))
+		if (ovl_tree_find_index(t, dir, &i))
 			continue;
 		for (i++; i < ovl_tree_count(t); i++) {
 			const struct ovl_entry *e = ovl_tree_entry_at(t, i);
 			const char *name = ovl_path_basename(e->path);
 
-			if (!ovl_path_is_below(e->path, path))
+			if (!ovl_path_is_below(e->path, dir))
 				break;
-			if (name - e->path != (ptrdiff_t)strlen(path) + (strcmp(path, "/") != 0))
+			if (name - e->path != (ptrdiff_t)strlen(dir) + (strcmp(dir, "/") != 0))
 				continue; /* deeper than a direct child */
 			if (nc == cap) {
 				struct cand *nv;
@@ -140,36 +246,25 @@ static int merge_dir(struct merge *m, const char *path, const size_t *list, size
 	for (size_t i = 0; i < nc && !r; i++) {
 		const struct cand *top = &c[i];
 		char child[4096];
-		size_t *sub, nsub = 0;
+		struct lay *sub;
+		size_t nsub;
 
 		if (i > 0 && strcmp(c[i - 1].name, top->name) == 0)
 			continue; /* a higher layer already decided this name */
-		if (hides(top->e, list[top->rank]))
+		if (hides(top->e, list[top->rank].layer))
 			continue;
 		child_path(child, sizeof(child), path, top->name);
-		r = emit(m, top->e, list[top->rank], child);
-		if (r || top->e->type != OVL_FT_DIR)
+		if (top->e->type != OVL_FT_DIR) {
+			r = emit(m, top->e, list[top->rank].layer, child, 0);
 			continue;
-		/* The layers this directory merges: down to an opaque one or a non-dir. */
-		sub = calloc(n, sizeof(*sub));
-		if (!sub) {
-			r = -ENOMEM;
+		}
+		r = dir_stack(m, list, n, top->rank, top->e, top->name, &sub, &nsub);
+		if (r)
 			break;
-		}
-		sub[nsub++] = list[top->rank];
-		for (size_t k = top->rank + 1; k < n && !(top->e->flags & OVL_ENTRY_OPAQUE); k++) {
-			const struct ovl_entry *e = ovl_tree_lookup(m->layers[list[k]], child);
-
-			if (!e)
-				continue;
-			if (e->type != OVL_FT_DIR) /* a whiteout or a non-dir ends the merge */
-				break;
-			sub[nsub++] = list[k];
-			if (e->flags & OVL_ENTRY_OPAQUE)
-				break;
-		}
-		r = merge_dir(m, child, sub, nsub);
-		free(sub);
+		r = emit(m, top->e, list[top->rank].layer, child, nsub > 1 ? OVL_ENTRY_MERGED : 0);
+		if (!r)
+			r = merge_dir(m, child, sub, nsub);
+		lays_free(sub, nsub);
 	}
 	free(c);
 	return r;
@@ -213,7 +308,7 @@ static int resolve_hardlinks(struct merge *m)
 		} else {
 			v = *ovl_tree_lookup(m->layers[h->layer], h->target);
 			v.target = h->target; /* remembered for the names that follow */
-			r = add_visible(m->out, &v, (size_t)h->layer, path, m->err);
+			r = add_visible(m->out, &v, (size_t)h->layer, path, 0, m->err);
 		}
 		free(path);
 		if (r)
@@ -244,7 +339,8 @@ int ovl_model_merge(const struct ovl_tree *upper, const struct ovl_tree *const *
 		    size_t nlowers, struct ovl_tree **out, struct ovl_err *err)
 {
 	struct merge m = { .err = err };
-	size_t *list = NULL, n = 0;
+	struct lay *list = NULL;
+	size_t n = 0;
 	const struct ovl_entry *root = NULL;
 	int r;
 
@@ -269,19 +365,20 @@ int ovl_model_merge(const struct ovl_tree *upper, const struct ovl_tree *const *
 			r = ovl_err_set(err, EINVAL, "model: layer %zu has no root directory", i);
 			goto out;
 		}
-		list[n++] = i;
+		list[n].layer = i;
+		list[n++].path = (char *)"/";
 	}
 #ifdef OVL_MODEL_FLIP_PRECEDENCE
 	for (size_t i = 0; i < n / 2; i++) {
-		size_t tmp = list[i];
+		struct lay tmp = list[i];
 
 		list[i] = list[n - 1 - i];
 		list[n - 1 - i] = tmp;
 	}
 #endif
 	/* The merged root takes its metadata from the top layer; it is never opaque. */
-	root = ovl_tree_lookup(m.layers[list[0]], "/");
-	r = emit(&m, root, list[0], "/");
+	root = ovl_tree_lookup(m.layers[list[0].layer], "/");
+	r = emit(&m, root, list[0].layer, "/", n > 1 ? OVL_ENTRY_MERGED : 0);
 	if (!r)
 		r = merge_dir(&m, "/", list, n);
 	if (!r)

@@ -26,6 +26,8 @@
 
 #define OVL_LAYER_UPPER 0
 #define OVL_MODEL_MAX_LAYERS 500
+/* Where a renamed dir's lower layers are to be found (absolute "/a/b" or a name in the parent). */
+#define OVL_MODEL_XATTR_REDIRECT "trusted.overlay.redirect"
 
 /*
  * Merge: upper may be NULL (a read-only mount of lowers only). lowers are

@@ -1232,7 +1232,8 @@ xattrs:
 		const struct ovl_xattr *x = &e->xattrs[i];
 
 		if ((flags & OVL_DUMP_NO_OVL_XATTRS) &&
-		    strncmp(x->name, OVL_XATTR_PREFIX, strlen(OVL_XATTR_PREFIX)) == 0)
+		    strncmp(x->name, OVL_XATTR_PREFIX, strlen(OVL_XATTR_PREFIX)) == 0 &&
+		    strcmp(x->name, OVL_XATTR_PREFIX "redirect") != 0)
 			continue;
 		ovl_buf_puts(b, " xattr.");
 		esc_append(b, (const unsigned char *)x->name, strlen(x->name), false);

@@ -91,6 +91,8 @@ struct ovl_xattr {
 #define OVL_ENTRY_XWHITEOUTS	0x2u	/* dir: trusted.overlay.opaque="x", holds xattr whiteouts */
 #define OVL_ENTRY_XATTR_FORM	0x4u	/* whiteout: empty file + trusted.overlay.whiteout */
 #define OVL_ENTRY_DIGEST_ONLY	0x8u	/* file: content known by sha256 only (a parsed dump) */
+#define OVL_ENTRY_MERGED	0x10u	/* model view: a dir merged from more than one layer
+					   (never dumped; what rename needs to know) */
 
 /*
  * One entry of a tree. Read-only for users of the library: get entries from
@@ -197,7 +199,8 @@ int ovl_tree_scan(const char *dir, unsigned int flags, struct ovl_tree **out,
 
 /* Dump flags. */
 #define OVL_DUMP_NO_OWNER	0x1u	/* omit uid/gid */
-#define OVL_DUMP_NO_OVL_XATTRS	0x2u	/* omit remaining trusted.overlay.* xattrs */
+#define OVL_DUMP_NO_OVL_XATTRS	0x2u	/* omit overlay's bookkeeping xattrs (origin, impure,
+					   uuid, nlink...); trusted.overlay.redirect stays */
 #define OVL_DUMP_LAYER		0x4u	/* append " # layer=N" where known */
 
 /* One canonical dump line for e, into buf (always NUL-terminated). */
