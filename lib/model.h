@@ -131,6 +131,12 @@ void ovl_op_describe(const struct ovl_op *op, char *buf, size_t len);
 int ovl_model_open(const char *upper, const char *const *lowers, size_t nlowers,
 		   struct ovl_model **out, struct ovl_err *err);
 void ovl_model_free(struct ovl_model *m);
+/* The mount options that change what operations do (all off unless set). */
+struct ovl_model_options {
+	bool redirect_dir;	/* redirect_dir=on: dirs with lower layers can be renamed */
+	bool index;		/* index=on: lower hard links stay one inode across copy-up */
+};
+void ovl_model_set_options(struct ovl_model *m, const struct ovl_model_options *opt);
 /* The upper layer as the model predicts it (borrowed). */
 const struct ovl_tree *ovl_model_upper(const struct ovl_model *m);
 /* The merged view of the model's layers now (a new tree). */

@@ -31,6 +31,7 @@ struct ovl_model {
 	size_t nlowers;
 	struct ovl_tree *upper;		/* as it must be now; regular files carry their bytes */
 	struct ovl_tree **lowers;
+	struct ovl_model_options opt;
 };
 
 void ovl_model_free(struct ovl_model *m)
@@ -45,6 +46,11 @@ void ovl_model_free(struct ovl_model *m)
 	free(m->lowers);
 	ovl_tree_unref(m->upper);
 	free(m);
+}
+
+void ovl_model_set_options(struct ovl_model *m, const struct ovl_model_options *opt)
+{
+	m->opt = *opt;
 }
 
 const struct ovl_tree *ovl_model_upper(const struct ovl_model *m)
@@ -246,6 +252,8 @@ static int lower_has(struct ovl_model *m, const char *path, bool *has, struct ov
 	return r;
 }
 
+static int upper_drop(struct ovl_model *m, const char *path);
+
 /* Remove path from the upper layer and whiteout it when a lower layer still has it. */
 static int remove_name(struct ovl_model *m, const struct ovl_tree *view, const char *path,
 		       struct ovl_err *err)
@@ -257,42 +265,8 @@ static int remove_name(struct ovl_model *m, const struct ovl_tree *view, const c
 	snprintf(parent, sizeof(parent), "%.*s", (int)(strrchr(path, '/') - path), path);
 	if (*parent)
 		r = copy_up(m, view, parent, err);
-	if (!r && ovl_tree_lookup(m->upper, path)) {
-		const struct ovl_entry *gone = ovl_tree_lookup(m->upper, path);
-
-		/* The first name of a linked inode goes: its next name becomes the file. */
-		if (gone->type == OVL_FT_REG) {
-			struct ovl_entry keep = *gone;
-			char *first = NULL;
-
-			keep.path = NULL;
-			for (size_t i = 0; !r && i < ovl_tree_count(m->upper); i++) {
-				const struct ovl_entry *h = ovl_tree_entry_at(m->upper, i);
-				struct ovl_entry v;
-				char *hp;
-
-				if (h->type != OVL_FT_HARDLINK || strcmp(h->target, path) != 0)
-					continue;
-				hp = strdup(h->path);
-				if (!hp)
-					return -ENOMEM;
-				if (!first) {
-					v = keep;
-					first = strdup(hp);
-				} else {
-					v = (struct ovl_entry){ .type = OVL_FT_HARDLINK, .target = first, .layer = -1 };
-				}
-				r = first ? ovl_tree_replace(m->upper, hp, &v) : -ENOMEM;
-				free(hp);
-				gone = ovl_tree_lookup(m->upper, path);
-				keep = *gone;
-				keep.path = NULL;
-			}
-			free(first);
-		}
-		if (!r)
-			r = ovl_tree_remove(m->upper, path);
-	}
+	if (!r)
+		r = upper_drop(m, path);
 #ifdef OVL_MODEL_WRONG_WHITEOUT
 	/* Deliberately wrong: only a name the topmost lower has gets a whiteout. */
 	has = !r && m->nlowers && ovl_tree_lookup(m->lowers[0], path) != NULL;
@@ -309,23 +283,327 @@ static int remove_name(struct ovl_model *m, const struct ovl_tree *view, const c
 }
 
 static int resolve(const struct ovl_tree *view, const char *path, const struct ovl_entry **e);
+static int set_xattr(struct ovl_entry *v, const char *name, const void *val, size_t len, bool remove);
+
+static void parent_of(char *buf, size_t len, const char *path)
+{
+	snprintf(buf, len, "%.*s", (int)(strrchr(path, '/') - path), path);
+	if (!*buf)
+		snprintf(buf, len, "/");
+}
+
+/* Is the view's dir at path merged with, or only in, lower layers (overlay's merge_or_lower)? */
+static bool merge_or_lower(const struct ovl_tree *view, const char *path)
+{
+	const struct ovl_entry *e = ovl_tree_lookup(view, path);
+
+	return e && (e->layer != OVL_LAYER_UPPER || (e->flags & OVL_ENTRY_MERGED));
+}
+
+static const char *upper_redirect(const struct ovl_model *m, const char *path, size_t *len)
+{
+	const struct ovl_entry *u = ovl_tree_lookup(m->upper, path);
+
+	for (size_t i = 0; u && i < u->nxattrs; i++)
+		if (strcmp(u->xattrs[i].name, OVL_MODEL_XATTR_REDIRECT) == 0) {
+			*len = u->xattrs[i].len;
+			return (const char *)u->xattrs[i].value;
+		}
+	return NULL;
+}
+
+/*
+ * The redirect a dir at path gets when it moves (samedir: within its
+ * parent): a redirect it has is kept when it is absolute or the move stays
+ * in the dir; within the dir it is the old name; else the absolute path of
+ * where its lower layers are, built upwards from the old path, an
+ * ancestor's own redirect standing in for its name (and ending the walk
+ * when absolute). As the kernel's ovl_set_redirect() does.
+ */
+static int make_redirect(const struct ovl_model *m, const char *path, bool samedir, char *out, size_t outlen,
+			 bool *keep)
+{
+	char p[PATH_MAX], buf[PATH_MAX * 2];
+	size_t at = sizeof(buf) - 1, len = 0;
+	const char *rd = upper_redirect(m, path, &len);
+
+	*keep = rd && (samedir || rd[0] == '/');
+	if (*keep)
+		return 0;
+	if (samedir) {
+		snprintf(out, outlen, "%s", ovl_path_basename(path));
+		return 0;
+	}
+	buf[at] = 0;
+	snprintf(p, sizeof(p), "%s", path);
+	while (strcmp(p, "/") != 0 && *p) {
+		const char *name = upper_redirect(m, p, &len);
+		char *slash;
+
+		if (!name) {
+			name = ovl_path_basename(p);
+			len = strlen(name);
+		}
+		if (len + 1 > at)
+			return -ENAMETOOLONG;
+		at -= len;
+		memcpy(buf + at, name, len);
+		if (buf[at] == '/')
+			break;
+		buf[--at] = '/';
+		slash = strrchr(p, '/');
+		if (slash == p)
+			break;
+		*slash = 0;
+	}
+	snprintf(out, outlen, "%s", buf + at);
+	return 0;
+}
+
+/* Set (or with val NULL, keep) a dir's marks in the upper layer: redirect, opaque. */
+static int mark_dir(struct ovl_model *m, const char *path, const char *redirect, bool opaque)
+{
+	struct ovl_entry v = *ovl_tree_lookup(m->upper, path);
+	struct ovl_xattr *oldx = v.xattrs;
+	int r = 0;
+
+	if (redirect)
+		r = set_xattr(&v, OVL_MODEL_XATTR_REDIRECT, redirect, strlen(redirect), false);
+	if (opaque)
+		v.flags |= OVL_ENTRY_OPAQUE;
+	if (!r)
+		r = ovl_tree_replace(m->upper, path, &v);
+	if (v.xattrs != oldx)
+		free(v.xattrs);
+	return r;
+}
+
+/*
+ * Linked names in the upper tree: the inode's first name in canonical
+ * order is the file, every other name links to it. Restore that after
+ * names moved.
+ */
+static int normalize_links(struct ovl_model *m)
+{
+	for (size_t i = 0; i < ovl_tree_count(m->upper); i++) {
+		const struct ovl_entry *h = ovl_tree_entry_at(m->upper, i);
+		struct ovl_entry file, ln;
+		char *first, *old;
+		int r = 0;
+
+		/* a link that sorts before the file it names: it becomes the file */
+		if (h->type != OVL_FT_HARDLINK || ovl_path_cmp(h->path, h->target) > 0)
+			continue;
+		first = strdup(h->path);
+		old = strdup(h->target);
+		if (!first || !old) {
+			free(first);
+			free(old);
+			return -ENOMEM;
+		}
+		file = *ovl_tree_lookup(m->upper, old);
+		r = ovl_tree_replace(m->upper, first, &file);
+		for (size_t j = 0; !r && j < ovl_tree_count(m->upper); j++) {
+			const struct ovl_entry *o = ovl_tree_entry_at(m->upper, j);
+			char *op;
+
+			if (strcmp(o->path, first) == 0 ||
+			    !(strcmp(o->path, old) == 0 || (o->type == OVL_FT_HARDLINK && strcmp(o->target, old) == 0)))
+				continue;
+			op = strdup(o->path);
+			ln = (struct ovl_entry){ .type = OVL_FT_HARDLINK, .target = first, .layer = -1 };
+			r = op ? ovl_tree_replace(m->upper, op, &ln) : -ENOMEM;
+			free(op);
+		}
+		free(first);
+		free(old);
+		if (r)
+			return r;
+		i = (size_t)-1; /* start over: the order of the rest may have changed */
+	}
+	return 0;
+}
+
+/* Drop the name path from the upper layer; a file's next name takes over its inode. */
+static int upper_drop(struct ovl_model *m, const char *path)
+{
+	const struct ovl_entry *gone = ovl_tree_lookup(m->upper, path);
+	char *next = NULL;
+	int r = 0;
+
+	if (!gone)
+		return 0;
+	if (gone->type == OVL_FT_REG) {
+		for (size_t i = 0; i < ovl_tree_count(m->upper) && !next; i++) {
+			const struct ovl_entry *h = ovl_tree_entry_at(m->upper, i);
+
+			if (h->type == OVL_FT_HARDLINK && strcmp(h->target, path) == 0 && !(next = strdup(h->path)))
+				return -ENOMEM;
+		}
+	}
+	if (next) {
+		/* the next name becomes the file and the others link to it */
+		struct ovl_entry file = *gone;
+
+		r = ovl_tree_replace(m->upper, next, &file);
+		for (size_t i = 0; !r && i < ovl_tree_count(m->upper); i++) {
+			const struct ovl_entry *h = ovl_tree_entry_at(m->upper, i);
+			struct ovl_entry ln = { .type = OVL_FT_HARDLINK, .target = next, .layer = -1 };
+			char *hp;
+
+			if (h->type != OVL_FT_HARDLINK || strcmp(h->target, path) != 0)
+				continue;
+			hp = strdup(h->path);
+			r = hp ? ovl_tree_replace(m->upper, hp, &ln) : -ENOMEM;
+			free(hp);
+		}
+		free(next);
+	}
+	if (!r)
+		r = ovl_tree_remove(m->upper, path);
+	return r;
+}
+
+/*
+ * Move the upper entry at from, and all below it, to to (whose parent the
+ * upper layer has; what was at to goes first). Links into the moved names
+ * follow them.
+ */
+static int upper_move(struct ovl_model *m, const char *from, const char *to, struct ovl_err *err)
+{
+	struct ovl_tree *moved = ovl_tree_new();
+	size_t i, flen = strlen(from);
+	int r = 0;
+
+	if (!moved)
+		return -ENOMEM;
+	if (ovl_tree_find_index(m->upper, from, &i)) {
+		ovl_tree_unref(moved);
+		return ovl_err_set(err, ENOENT, "model: moving %s, which the upper layer lacks", from);
+	}
+	for (size_t j = i; !r && j < ovl_tree_count(m->upper); j++) {
+		const struct ovl_entry *e = ovl_tree_entry_at(m->upper, j);
+		struct ovl_entry v;
+		char np[PATH_MAX * 2];
+
+		if (j > i && !ovl_path_is_below(e->path, from))
+			break;
+		v = *e;
+		snprintf(np, sizeof(np), "%s%s", to, e->path + flen);
+		v.path = np;
+		if (ovl_tree_lookup(moved, np))
+			r = ovl_tree_replace(moved, np, &v);
+		else
+			r = ovl_tree_add(moved, &v, err);
+	}
+	if (!r)
+		r = ovl_tree_remove(m->upper, from);
+	if (!r && ovl_tree_lookup(m->upper, to)) {
+		const struct ovl_entry *t = ovl_tree_lookup(m->upper, to);
+
+		r = t->type == OVL_FT_DIR ? ovl_tree_remove(m->upper, to) : upper_drop(m, to);
+	}
+	if (!r && ovl_tree_find_index(moved, to, &i))
+		r = -EIO;
+	for (size_t j = i; !r && j < ovl_tree_count(moved); j++) {
+		const struct ovl_entry *e = ovl_tree_entry_at(moved, j);
+
+		if (j > i && !ovl_path_is_below(e->path, to))
+			break;
+		r = ovl_tree_add(m->upper, e, err);
+	}
+	/* links elsewhere into the moved names */
+	for (size_t j = 0; !r && j < ovl_tree_count(m->upper); j++) {
+		const struct ovl_entry *h = ovl_tree_entry_at(m->upper, j);
+		struct ovl_entry ln;
+		char nt[PATH_MAX * 2], *hp;
+
+		if (h->type != OVL_FT_HARDLINK ||
+		    !(strcmp(h->target, from) == 0 || ovl_path_is_below(h->target, from)))
+			continue;
+		snprintf(nt, sizeof(nt), "%s%s", to, h->target + flen);
+		ln = (struct ovl_entry){ .type = OVL_FT_HARDLINK, .target = nt, .layer = -1 };
+		hp = strdup(h->path);
+		r = hp ? ovl_tree_replace(m->upper, hp, &ln) : -ENOMEM;
+		free(hp);
+	}
+	ovl_tree_unref(moved);
+	return r ? r : normalize_links(m);
+}
+
+/* Is the view's dir at path empty? */
+static bool view_dir_empty(const struct ovl_tree *view, const char *path)
+{
+	size_t i;
+
+	return ovl_tree_find_index(view, path, &i) != 0 || i + 1 >= ovl_tree_count(view) ||
+	       !ovl_path_is_below(ovl_tree_entry_at(view, i + 1)->path, path);
+}
+
+/* The same inode under both names (rename between them does nothing)? */
+static bool same_upper_inode(const struct ovl_model *m, const char *a, const char *b)
+{
+	const struct ovl_entry *x = ovl_tree_lookup(m->upper, a), *y = ovl_tree_lookup(m->upper, b);
+	const char *ix, *iy;
+
+	if (!x || !y)
+		return false;
+	ix = x->type == OVL_FT_HARDLINK ? x->target : a;
+	iy = y->type == OVL_FT_HARDLINK ? y->target : b;
+	return (x->type == OVL_FT_HARDLINK || y->type == OVL_FT_HARDLINK) && strcmp(ix, iy) == 0;
+}
+
+/*
+ * The marks a dir takes when it moves from path to a dir parent_to: a
+ * dir with lower layers gets a redirect to them; a pure upper dir moving
+ * into a merge dir becomes opaque (a lower layer might have its new name).
+ * Computed before the move, set after it at where it lands.
+ */
+struct dir_marks {
+	bool redirect, opaque;
+	char value[PATH_MAX];
+};
+
+static int dir_marks_for(const struct ovl_model *m, const struct ovl_tree *view, const char *path,
+			 const char *parent_to, struct dir_marks *dm)
+{
+	char parent_from[PATH_MAX];
+	const struct ovl_entry *u = ovl_tree_lookup(m->upper, path);
+	bool keep = false;
+	int r = 0;
+
+	memset(dm, 0, sizeof(*dm));
+	parent_of(parent_from, sizeof(parent_from), path);
+	if (merge_or_lower(view, path)) {
+		r = make_redirect(m, path, strcmp(parent_from, parent_to) == 0, dm->value, sizeof(dm->value),
+				  &keep);
+		dm->redirect = !r && !keep;
+	} else if (!(u && (u->flags & OVL_ENTRY_OPAQUE)) && merge_or_lower(view, parent_to)) {
+		dm->opaque = true;
+	}
+	return r;
+}
+
+static int apply_marks(struct ovl_model *m, const char *path, const struct dir_marks *dm)
+{
+	return dm->redirect || dm->opaque ? mark_dir(m, path, dm->redirect ? dm->value : NULL, dm->opaque) : 0;
+}
 
 /*
  * renameat2(RENAME_EXCHANGE) of e (at op->path) and op->path2: both names
  * come up (with their parents) and trade places in the upper layer; no
- * whiteout, as both names still exist. A dir a lower layer has cannot
- * move without redirect_dir (EXDEV); other dirs and linked files are not
- * modelled.
+ * whiteout, as both names still exist. A dir with lower layers moves only
+ * with redirect_dir (else EXDEV) and gets a redirect; a pure upper dir
+ * moving into a merge dir becomes opaque.
  */
 static int model_exchange(struct ovl_model *m, const struct ovl_tree *view, const struct ovl_op *op,
 			  const struct ovl_entry *e, const char *parent2, int *want_errno,
 			  struct ovl_err *err)
 {
-	const struct ovl_entry *to = ovl_tree_lookup(view, op->path2), *u;
-	const struct ovl_entry *ends[2] = { e, to };
-	const char *names[2] = { op->path, op->path2 };
-	struct ovl_tree *scratch;
-	struct ovl_entry v;
+	const struct ovl_entry *to = ovl_tree_lookup(view, op->path2);
+	const char *tmp = "/\x01model-exchange";
+	char parent1[PATH_MAX], p2[PATH_MAX];
+	struct dir_marks d1 = { 0 }, d2 = { 0 };
 	int r = 0;
 
 	if (!to) {
@@ -338,42 +616,32 @@ static int model_exchange(struct ovl_model *m, const struct ovl_tree *view, cons
 		*want_errno = EINVAL;
 		return 0;
 	}
-	for (int i = 0; i < 2; i++) {
-		bool lower_dir = false;
-
-		if (ends[i]->type == OVL_FT_HARDLINK || (ends[i]->type != OVL_FT_DIR && ends[i]->nlink > 1))
-			return ovl_err_set(err, ENOTSUP, "model: exchanging a linked file (%s) is not modelled",
-					   names[i]);
-		if (ends[i]->type != OVL_FT_DIR)
-			continue;
-		r = lower_has(m, names[i], &lower_dir, err);
-		if (r)
-			return r;
-		if (lower_dir || ends[i]->layer != OVL_LAYER_UPPER) {
-			*want_errno = EXDEV;
-			return 0;
-		}
-		return ovl_err_set(err, ENOTSUP, "model: exchanging an upper-only dir is not modelled yet");
+	if (!m->opt.redirect_dir && ((e->type == OVL_FT_DIR && merge_or_lower(view, op->path)) ||
+				      (to->type == OVL_FT_DIR && merge_or_lower(view, op->path2)))) {
+		*want_errno = EXDEV;
+		return 0;
 	}
+	parent_of(parent1, sizeof(parent1), op->path);
+	snprintf(p2, sizeof(p2), "%s", *parent2 ? parent2 : "/");
 	r = copy_up(m, view, op->path, err);
-	if (!r)
-		r = copy_up(m, view, op->path2, err);
 	if (!r && *parent2)
 		r = copy_up(m, view, parent2, err);
-	if (r)
-		return r;
-	/* Keep a copy of the first end while the second takes its name. */
-	scratch = ovl_tree_new();
-	if (!scratch)
-		return -ENOMEM;
-	v = *ovl_tree_lookup(m->upper, op->path);
-	v.path = (char *)"/end";
-	r = ovl_tree_add(scratch, &v, err);
 	if (!r)
-		r = ovl_tree_replace(m->upper, op->path, ovl_tree_lookup(m->upper, op->path2));
-	if (!r && (u = ovl_tree_lookup(scratch, "/end")))
-		r = ovl_tree_replace(m->upper, op->path2, u);
-	ovl_tree_unref(scratch);
+		r = copy_up(m, view, op->path2, err);
+	if (!r && e->type == OVL_FT_DIR)
+		r = dir_marks_for(m, view, op->path, p2, &d1);
+	if (!r && to->type == OVL_FT_DIR)
+		r = dir_marks_for(m, view, op->path2, parent1, &d2);
+	if (!r)
+		r = upper_move(m, op->path, tmp, err);
+	if (!r)
+		r = upper_move(m, op->path2, op->path, err);
+	if (!r)
+		r = upper_move(m, tmp, op->path2, err);
+	if (!r)
+		r = apply_marks(m, op->path2, &d1);
+	if (!r)
+		r = apply_marks(m, op->path, &d2);
 	return r;
 }
 
@@ -382,8 +650,9 @@ static int model_rename(struct ovl_model *m, const struct ovl_tree *view, const 
 			const struct ovl_entry *e, int *want_errno, struct ovl_err *err)
 {
 	const struct ovl_entry *to = NULL, *pd = NULL;
-	char parent[PATH_MAX];
-	bool lower_dir = false;
+	char parent[PATH_MAX], parent2[PATH_MAX];
+	struct dir_marks dm = { 0 };
+	bool lower_positive = false;
 	int rc, r;
 
 	snprintf(parent, sizeof(parent), "%.*s", (int)(strrchr(op->path2, '/') - op->path2), op->path2);
@@ -421,38 +690,42 @@ static int model_rename(struct ovl_model *m, const struct ovl_tree *view, const 
 		*want_errno = ENOTDIR;
 		return 0;
 	}
-	if (e->type == OVL_FT_DIR) {
-		r = lower_has(m, op->path, &lower_dir, err);
-		if (r)
-			return r;
-		/* A dir a lower layer has (merged or lower only) needs redirect_dir to move. */
-		if (lower_dir || e->layer != OVL_LAYER_UPPER) {
-			*want_errno = EXDEV;
-			return 0;
-		}
-		return ovl_err_set(err, ENOTSUP, "model: renaming an upper-only dir is not modelled yet");
+	if (to && ovl_path_is_below(op->path, op->path2)) {
+		*want_errno = ENOTEMPTY; /* over an ancestor: not empty, as it holds the source */
+		return 0;
 	}
-	if (to && to->type == OVL_FT_DIR)
-		return ovl_err_set(err, ENOTSUP, "model: renaming over a dir is not modelled yet");
-	r = copy_up(m, view, op->path, err);
+	/* A dir a lower layer has (merged or lower only) needs redirect_dir to move. */
+	if (e->type == OVL_FT_DIR && merge_or_lower(view, op->path) && !m->opt.redirect_dir) {
+		*want_errno = EXDEV;
+		return 0;
+	}
+	if (same_upper_inode(m, op->path, op->path2))
+		return 0;
+	r = lower_has(m, op->path, &lower_positive, err);
+	/* Both ends come up before the target dir is found not empty. */
+	if (!r)
+		r = copy_up(m, view, op->path, err);
 	if (!r && *parent)
 		r = copy_up(m, view, parent, err);
-	if (!r) {
-		struct ovl_entry v = *ovl_tree_lookup(m->upper, op->path);
-		char *path2 = strdup(op->path2);
-
-		if (!path2)
-			return -ENOMEM;
-		if (ovl_tree_lookup(m->upper, path2))
-			r = ovl_tree_remove(m->upper, path2);
-		v.path = path2;
-		if (!r)
-			r = ovl_tree_add(m->upper, &v, err);
-		free(path2);
+	if (r)
+		return r;
+	if (to && to->type == OVL_FT_DIR && !view_dir_empty(view, op->path2)) {
+		*want_errno = ENOTEMPTY;
+		return 0;
 	}
-	/* The old name: gone from upper, whited out where a lower layer has it. */
+	snprintf(parent2, sizeof(parent2), "%s", *parent ? parent : "/");
+	if (e->type == OVL_FT_DIR)
+		r = dir_marks_for(m, view, op->path, parent2, &dm);
 	if (!r)
-		r = remove_name(m, view, op->path, err);
+		r = upper_move(m, op->path, op->path2, err);
+	if (!r)
+		r = apply_marks(m, op->path2, &dm);
+	/* The old name: whited out where a lower layer has it. */
+	if (!r && lower_positive) {
+		struct ovl_entry wh = { .type = OVL_FT_WHITEOUT, .path = (char *)op->path, .layer = -1 };
+
+		r = ovl_tree_add(m->upper, &wh, err);
+	}
 	return r;
 }
 
@@ -489,42 +762,21 @@ static int model_link(struct ovl_model *m, const struct ovl_tree *view, const st
 	if (r)
 		return r;
 	u = ovl_tree_lookup(m->upper, op->path);
-	/* The inode's first name, in canonical order, is the file; the others link to it. */
 	first = strdup(u->type == OVL_FT_HARDLINK ? u->target : op->path);
 	second = strdup(op->path2);
-	if (!first || !second) {
-		free(first);
-		free(second);
-		return -ENOMEM;
-	}
-	if (ovl_path_cmp(second, first) < 0) {
-		struct ovl_entry file = *ovl_tree_lookup(m->upper, first), ln;
-
-		file.path = second;
-		if (ovl_tree_lookup(m->upper, second))
-			r = ovl_tree_remove(m->upper, second);
-		if (!r)
-			r = ovl_tree_add(m->upper, &file, err);
-		/* every name of the inode now links to the new first name */
-		for (size_t i = 0; !r && i < ovl_tree_count(m->upper); i++) {
-			const struct ovl_entry *h = ovl_tree_entry_at(m->upper, i);
-			char *hp;
-
-			if (!(h->type == OVL_FT_HARDLINK && strcmp(h->target, first) == 0) &&
-			    strcmp(h->path, first) != 0)
-				continue;
-			hp = strdup(h->path);
-			ln = (struct ovl_entry){ .type = OVL_FT_HARDLINK, .target = second, .layer = -1 };
-			r = hp ? ovl_tree_replace(m->upper, hp, &ln) : -ENOMEM;
-			free(hp);
-		}
-	} else {
+	if (first && second) {
 		struct ovl_entry ln = { .type = OVL_FT_HARDLINK, .path = second, .target = first, .layer = -1 };
 
+		/* over a whiteout */
 		if (ovl_tree_lookup(m->upper, second))
 			r = ovl_tree_remove(m->upper, second);
 		if (!r)
 			r = ovl_tree_add(m->upper, &ln, err);
+		/* the inode's first name in canonical order is the file */
+		if (!r)
+			r = normalize_links(m);
+	} else {
+		r = -ENOMEM;
 	}
 	free(first);
 	free(second);

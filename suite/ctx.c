@@ -980,6 +980,22 @@ static bool compare(struct ovl_ctx *ctx, const struct ovl_tree *want, const stru
 	return n == 0;
 }
 
+/* What the mount really does (mountinfo, else the module's defaults) is what the model assumes. */
+static void model_options(struct ovl_ctx *ctx)
+{
+	struct ovl_model_options opt = { 0 };
+	const char *v = NULL;
+	bool shown = false;
+
+	if (ovl_mount_option_effective(ctx, "redirect_dir", &v, &shown) == 0)
+		opt.redirect_dir = strcmp(v, "on") == 0;
+	if (ovl_mount_option_effective(ctx, "index", &v, &shown) == 0)
+		opt.index = strcmp(v, "on") == 0;
+	ovl_log(ctx, "model: redirect_dir %s, index %s", opt.redirect_dir ? "on" : "off",
+		opt.index ? "on" : "off");
+	ovl_model_set_options(ctx->model, &opt);
+}
+
 bool ovl_check_op(struct ovl_ctx *ctx, const struct ovl_op *op)
 {
 	struct ovl_err err = { "" };
@@ -997,6 +1013,7 @@ bool ovl_check_op(struct ovl_ctx *ctx, const struct ovl_op *op)
 			ovl_brok(ctx, "ovl_check_op needs a mounted union with an upper layer");
 		if (ovl_model_open(ctx->dirs[OVL_LAYER_UP], lowers, nlowers(ctx), &ctx->model, &err))
 			ovl_brok(ctx, "model: %s", err.msg);
+		model_options(ctx);
 	}
 	ovl_op_describe(op, what, sizeof(what));
 	if (ovl_model_apply(ctx->model, op, &want, &err))
