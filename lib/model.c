@@ -58,6 +58,7 @@ static int add_visible(struct ovl_tree *out, const struct ovl_entry *e, size_t l
 	v.path = (char *)path;
 	v.layer = (int)layer;
 	v.flags = flags;
+	v.layer_path = e->path && strcmp(e->path, path) != 0 ? e->path : NULL;
 	if (v.nxattrs) {
 		keep = calloc(v.nxattrs, sizeof(*keep));
 		if (!keep)

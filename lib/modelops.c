@@ -86,6 +86,7 @@ static int upper_put(struct ovl_model *m, const char *path, const struct ovl_ent
 
 	v.path = (char *)path;
 	v.layer = -1;
+	v.layer_path = NULL;
 	if (ovl_tree_lookup(m->upper, path))
 		return ovl_tree_replace(m->upper, path, &v);
 	return ovl_tree_add(m->upper, &v, err);
@@ -163,7 +164,7 @@ static int view_bytes(const struct ovl_model *m, const struct ovl_entry *e, char
 			memcpy(*out, u->data, u->data_len);
 		return 0;
 	}
-	snprintf(p, sizeof(p), "%s%s", m->lower_dirs[e->layer - 1], e->path);
+	snprintf(p, sizeof(p), "%s%s", m->lower_dirs[e->layer - 1], e->layer_path ? e->layer_path : e->path);
 	r = ovl_read_file(p, out, len, 256u << 20);
 	return r ? ovl_err_set(err, r, "model: reading %s: %s", p, strerror(-r)) : 0;
 }

@@ -115,6 +115,7 @@ static void entry_clear(struct ovl_entry *e)
 	free(e->path);
 	free(e->data);
 	free(e->target);
+	free(e->layer_path);
 	for (size_t i = 0; i < e->nxattrs; i++) {
 		free(e->xattrs[i].name);
 		free(e->xattrs[i].value);
@@ -129,6 +130,7 @@ static int entry_copy(struct ovl_entry *dst, const struct ovl_entry *src, const 
 	dst->path = NULL;
 	dst->data = NULL;
 	dst->target = NULL;
+	dst->layer_path = NULL;
 	dst->xattrs = NULL;
 	dst->nxattrs = 0;
 	dst->path = strdup(path);
@@ -141,6 +143,8 @@ static int entry_copy(struct ovl_entry *dst, const struct ovl_entry *src, const 
 		memcpy(dst->data, src->data, src->data_len);
 	}
 	if (src->target && !(dst->target = strdup(src->target)))
+		goto nomem;
+	if (src->layer_path && !(dst->layer_path = strdup(src->layer_path)))
 		goto nomem;
 	if (src->nxattrs) {
 		dst->xattrs = calloc(src->nxattrs, sizeof(*dst->xattrs));

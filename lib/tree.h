@@ -119,6 +119,8 @@ struct ovl_entry {
 	int layer;			/* model: index of the layer it came from, or -1 */
 	uint64_t dev, ino;		/* scanned: st_dev, st_ino (not dumped) */
 	unsigned long nlink;		/* scanned: st_nlink (not dumped) */
+	char *layer_path;		/* model view: the path in its layer when a redirect
+					   or a link put it elsewhere (NULL: path; not dumped) */
 };
 
 struct ovl_tree;

@@ -635,7 +635,9 @@ bool ovl_check_reads_from(struct ovl_ctx *ctx, const char *rel, int want_layer)
 	{
 		enum ovl_layer from = layer_of_model(e->layer);
 		size_t la = 0, lb = 0;
-		char *want = ovl_safe_read_file(ctx, __FILE__, __LINE__, ovl_path(ctx, from, rel), &la);
+		/* where the file lives in that layer (a redirect may have moved its dir) */
+		char *want = ovl_safe_read_file(ctx, __FILE__, __LINE__,
+						ovl_path(ctx, from, e->layer_path ? e->layer_path : rel), &la);
 		int fd = open(ovl_path(ctx, OVL_LAYER_MERGED, rel), O_RDONLY | O_CLOEXEC);
 		char *got = NULL;
 		int err = errno;

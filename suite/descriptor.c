@@ -17,7 +17,7 @@
 const char *const ovl_known_tags[] = {
 	"precedence", "readdir", "symlink", "mountinfo", "readonly", "copy-up", "whiteout",
 	"opaque", "rename", "hardlink", "perm", "inode", "backing", "mount-errors", "docker",
-	"kconfig", "harness", NULL,
+	"kconfig", "harness", "redirect", "index", "dir", "random", NULL,
 };
 
 const char *const ovl_known_features[] = {
