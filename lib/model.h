@@ -147,5 +147,14 @@ int ovl_model_view(const struct ovl_model *m, struct ovl_tree **out, struct ovl_
  */
 int ovl_model_apply(struct ovl_model *m, const struct ovl_op *op, int *want_errno,
 		    struct ovl_err *err);
+/*
+ * The st_nlink the mount must report for the file at path: with index=on
+ * an indexed lower hard link counts the union's names (from the lower
+ * count, one less per name removed, one more per link); an upper file its
+ * upper names; a lower file its lower count, even where copy-up (with
+ * index=off) broke the link.
+ */
+int ovl_model_nlink(const struct ovl_model *m, const char *path, unsigned long *nlink,
+		    struct ovl_err *err);
 
 #endif

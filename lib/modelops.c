@@ -32,7 +32,24 @@ struct ovl_model {
 	struct ovl_tree *upper;		/* as it must be now; regular files carry their bytes */
 	struct ovl_tree **lowers;
 	struct ovl_model_options opt;
+	/*
+	 * index=on: lower hard links copied up (or about to lose a name) go
+	 * through the index, and every name of the lower inode then shows the
+	 * one upper inode. One record per lower inode: its layer and first
+	 * name there; the inode's state lives in `states` at "/<id>", and
+	 * upper entries of the inode carry ino == id.
+	 */
+	struct idx {
+		int layer;
+		char *lpath;
+		uint64_t id;
+		unsigned long nlink;	/* the union's link count */
+	} *idx;
+	size_t nidx;
+	struct ovl_tree *states;
 };
+
+#define IDX_BASE (1ull << 62)
 
 void ovl_model_free(struct ovl_model *m)
 {
@@ -45,6 +62,10 @@ void ovl_model_free(struct ovl_model *m)
 	free(m->lower_dirs);
 	free(m->lowers);
 	ovl_tree_unref(m->upper);
+	for (size_t i = 0; i < m->nidx; i++)
+		free(m->idx[i].lpath);
+	free(m->idx);
+	ovl_tree_unref(m->states);
 	free(m);
 }
 
@@ -58,9 +79,21 @@ const struct ovl_tree *ovl_model_upper(const struct ovl_model *m)
 	return m->upper;
 }
 
+static int index_view(const struct ovl_model *m, struct ovl_tree *view);
+
 int ovl_model_view(const struct ovl_model *m, struct ovl_tree **out, struct ovl_err *err)
 {
-	return ovl_model_merge(m->upper, (const struct ovl_tree *const *)m->lowers, m->nlowers, out, err);
+	int r = ovl_model_merge(m->upper, (const struct ovl_tree *const *)m->lowers, m->nlowers, out, err);
+
+	if (!r && m->nidx) {
+		r = index_view(m, *out);
+		if (r) {
+			ovl_tree_unref(*out);
+			*out = NULL;
+			ovl_err_set(err, r, "model: index view: %s", strerror(-r));
+		}
+	}
+	return r;
 }
 
 /* Give e (a shallow copy the caller owns the new buffer of) these bytes as content. */
@@ -169,6 +202,267 @@ static int view_bytes(const struct ovl_model *m, const struct ovl_entry *e, char
 	return r ? ovl_err_set(err, r, "model: reading %s: %s", p, strerror(-r)) : 0;
 }
 
+static int normalize_links(struct ovl_model *m);
+
+/* ---- index=on: one upper inode for all names of a lower hard link ------------ */
+
+/*
+ * The lower inode a view entry shows: its layer (>= 1), its first name in
+ * that layer and that layer's entry. False for upper entries and non-files.
+ */
+static bool lower_key(const struct ovl_model *m, const struct ovl_tree *view, const struct ovl_entry *e,
+		      int *layer, const struct ovl_entry **lower)
+{
+	const struct ovl_entry *l;
+
+	if (e && e->type == OVL_FT_HARDLINK)
+		e = ovl_tree_lookup(view, e->target);
+	if (!e || e->layer < 1 || (size_t)e->layer > m->nlowers || e->type != OVL_FT_REG)
+		return false;
+	l = ovl_tree_lookup(m->lowers[e->layer - 1], e->layer_path ? e->layer_path : e->path);
+	if (l && l->type == OVL_FT_HARDLINK)
+		l = ovl_tree_lookup(m->lowers[e->layer - 1], l->target);
+	if (!l || l->type != OVL_FT_REG)
+		return false;
+	*layer = e->layer;
+	*lower = l;
+	return true;
+}
+
+static struct idx *idx_find(const struct ovl_model *m, int layer, const char *lpath)
+{
+	for (size_t i = 0; i < m->nidx; i++)
+		if (m->idx[i].layer == layer && strcmp(m->idx[i].lpath, lpath) == 0)
+			return &m->idx[i];
+	return NULL;
+}
+
+static struct idx *idx_by_id(const struct ovl_model *m, uint64_t id)
+{
+	return id >= IDX_BASE && id - IDX_BASE < m->nidx ? &m->idx[id - IDX_BASE] : NULL;
+}
+
+static void state_path(char *buf, size_t len, uint64_t id)
+{
+	snprintf(buf, len, "/%llu", (unsigned long long)(id - IDX_BASE));
+}
+
+/* The upper entry holding an indexed inode's data (its first upper name), or NULL. */
+static const struct ovl_entry *upper_of_id(const struct ovl_model *m, uint64_t id)
+{
+	for (size_t i = 0; i < ovl_tree_count(m->upper); i++) {
+		const struct ovl_entry *u = ovl_tree_entry_at(m->upper, i);
+
+		if (u->type == OVL_FT_REG && u->ino == id)
+			return u;
+	}
+	return NULL;
+}
+
+/* The index record of lower inode l (in layer), made with the lower file's state when absent. */
+static int idx_get(struct ovl_model *m, int layer, const struct ovl_entry *l, struct idx **out,
+		   struct ovl_err *err)
+{
+	struct idx *x = idx_find(m, layer, l->path), *nv;
+	struct ovl_entry v = *l;
+	struct ovl_xattr *keep = NULL;
+	char p[PATH_MAX * 2], sp[64], *bytes = NULL;
+	size_t len = 0, nkeep = 0;
+	int r;
+
+	if (x) {
+		*out = x;
+		return 0;
+	}
+	if (!m->states && !(m->states = ovl_tree_new()))
+		return -ENOMEM;
+	nv = realloc(m->idx, (m->nidx + 1) * sizeof(*nv));
+	if (!nv)
+		return -ENOMEM;
+	m->idx = nv;
+	x = &m->idx[m->nidx];
+	*x = (struct idx){ .layer = layer, .lpath = strdup(l->path), .id = IDX_BASE + m->nidx,
+			   .nlink = l->nlink ? l->nlink : 1 };
+	if (!x->lpath)
+		return -ENOMEM;
+	snprintf(p, sizeof(p), "%s%s", m->lower_dirs[layer - 1], l->path);
+	r = ovl_read_file(p, &bytes, &len, 256u << 20);
+	if (r) {
+		free(x->lpath);
+		return ovl_err_set(err, r, "model: reading %s: %s", p, strerror(-r));
+	}
+	keep = calloc(v.nxattrs + 1, sizeof(*keep));
+	for (size_t i = 0; keep && i < v.nxattrs; i++)
+		if (strncmp(v.xattrs[i].name, "trusted.overlay.", 16) != 0)
+			keep[nkeep++] = v.xattrs[i];
+	v.xattrs = keep;
+	v.nxattrs = nkeep;
+	v.data = NULL;
+	v.target = NULL;
+	v.layer_path = NULL;
+	v.layer = -1;
+	v.ino = x->id;
+	state_path(sp, sizeof(sp), x->id);
+	v.path = sp;
+	r = keep ? set_data(&v, (unsigned char *)bytes, len) : -ENOMEM;
+	if (!r)
+		r = ovl_tree_add(m->states, &v, err);
+	free(v.data);
+	free(keep);
+	free(bytes);
+	if (r) {
+		free(x->lpath);
+		return r;
+	}
+	m->nidx++;
+	*out = x;
+	return 0;
+}
+
+/* The index id a view entry shows (0: none). */
+static uint64_t view_id(const struct ovl_model *m, const struct ovl_tree *view, const struct ovl_entry *e)
+{
+	const struct ovl_entry *t = e, *l;
+	struct idx *x;
+	int layer;
+
+	if (e->type == OVL_FT_HARDLINK)
+		t = ovl_tree_lookup(view, e->target);
+	if (t && t->ino >= IDX_BASE)
+		return t->ino;
+	if (t && t->layer == OVL_LAYER_UPPER) {
+		const struct ovl_entry *u = ovl_tree_lookup(m->upper, t->path);
+
+		if (u && u->type == OVL_FT_HARDLINK)
+			u = ovl_tree_lookup(m->upper, u->target);
+		return u && u->ino >= IDX_BASE ? u->ino : 0;
+	}
+	if (lower_key(m, view, e, &layer, &l) && (x = idx_find(m, layer, l->path)))
+		return x->id;
+	return 0;
+}
+
+/*
+ * Every name of an indexed inode, upper or lower, shows the index's inode:
+ * the first name in canonical order as the file, the others as links.
+ */
+static int index_view(const struct ovl_model *m, struct ovl_tree *view)
+{
+	uint64_t *ids = calloc(ovl_tree_count(view) + 1, sizeof(*ids));
+	char **first = calloc(m->nidx + 1, sizeof(*first));
+	int r = 0;
+
+	if (!ids || !first) {
+		free(ids);
+		free(first);
+		return -ENOMEM;
+	}
+	for (size_t i = 0; i < ovl_tree_count(view); i++)
+		ids[i] = view_id(m, view, ovl_tree_entry_at(view, i));
+	for (size_t i = 0; i < ovl_tree_count(view) && !r; i++) {
+		const struct ovl_entry *e = ovl_tree_entry_at(view, i);
+		struct idx *x = idx_by_id(m, ids[i]);
+		struct ovl_entry v;
+		char *path, sp[64];
+
+		if (!x)
+			continue;
+		path = strdup(e->path);
+		if (!path) {
+			r = -ENOMEM;
+			break;
+		}
+		if (!first[x->id - IDX_BASE]) {
+			const struct ovl_entry *u = upper_of_id(m, x->id);
+
+			state_path(sp, sizeof(sp), x->id);
+			v = u ? *u : *ovl_tree_lookup(m->states, sp);
+			v.layer = e->layer;
+			v.layer_path = NULL;
+			v.ino = x->id;
+			first[x->id - IDX_BASE] = path;
+			r = ovl_tree_replace(view, path, &v);
+			continue;
+		}
+		v = (struct ovl_entry){ .type = OVL_FT_HARDLINK, .target = first[x->id - IDX_BASE],
+					.layer = e->layer, .ino = x->id };
+		r = ovl_tree_replace(view, path, &v);
+		free(path);
+	}
+	for (size_t i = 0; i < m->nidx; i++)
+		free(first[i]);
+	free(first);
+	free(ids);
+	return r;
+}
+
+/* After an operation: each indexed inode's state is what its upper file now holds. */
+static int index_sync(struct ovl_model *m)
+{
+	for (size_t i = 0; i < m->nidx; i++) {
+		const struct ovl_entry *u = upper_of_id(m, m->idx[i].id);
+		char sp[64];
+		int r;
+
+		if (!u)
+			continue;
+		state_path(sp, sizeof(sp), m->idx[i].id);
+		r = ovl_tree_replace(m->states, sp, u);
+		if (r)
+			return r;
+	}
+	return 0;
+}
+
+/* Copy up path, a name of indexed inode id: a link to its upper file, or the file from the index. */
+static int copy_up_indexed(struct ovl_model *m, const char *path, uint64_t id, struct ovl_err *err)
+{
+	const struct ovl_entry *u = upper_of_id(m, id);
+	char sp[64];
+	struct ovl_entry v;
+	int r = 0;
+
+	if (u) {
+		char *target = strdup(u->path);
+
+		if (!target)
+			return -ENOMEM;
+		v = (struct ovl_entry){ .type = OVL_FT_HARDLINK, .target = target, .layer = -1 };
+		r = upper_put(m, path, &v, err);
+		free(target);
+		return r ? r : normalize_links(m);
+	}
+	state_path(sp, sizeof(sp), id);
+	v = *ovl_tree_lookup(m->states, sp);
+	v.ino = id;
+	return upper_put(m, path, &v, err);
+}
+
+/*
+ * The id of the inode at path when index=on makes it (or already has it)
+ * an indexed lower hard link; 0 otherwise. Copying up to the index (no
+ * upper name yet) is what the kernel does before a lower hard link loses
+ * a name, so that the union keeps counting its links.
+ */
+static int index_id_for(struct ovl_model *m, const struct ovl_tree *view, const char *path, bool make,
+			uint64_t *id, struct ovl_err *err)
+{
+	const struct ovl_entry *e = ovl_tree_lookup(view, path), *l;
+	struct idx *x;
+	int layer;
+
+	*id = e ? view_id(m, view, e) : 0;
+	if (*id || !make || !m->opt.index || !e || !lower_key(m, view, e, &layer, &l) || l->nlink < 2)
+		return 0;
+	{
+		int r = idx_get(m, layer, l, &x, err);
+
+		if (!r)
+			*id = x->id;
+		return r;
+	}
+}
+
 /*
  * Copy path up, as overlayfs must before it changes it: the parents that
  * the upper layer lacks as directories (with the merged view's metadata),
@@ -202,13 +496,23 @@ static int copy_up(struct ovl_model *m, const struct ovl_tree *view, const char 
 		*s = '/';
 	}
 	if (!r && e->layer != OVL_LAYER_UPPER) {
-		struct ovl_entry v = *e;
+		const struct ovl_entry *src = e;
+		struct ovl_entry v;
 		char *bytes = NULL;
 		size_t len = 0;
+		uint64_t id = 0;
 
+		/* a lower name linked to another: the inode's data is at that name */
+		if (e->type == OVL_FT_HARDLINK && !(src = ovl_tree_lookup(view, e->target)))
+			return ovl_err_set(err, ENOENT, "model: %s links to %s, which the view lacks", path,
+					   e->target);
+		r = index_id_for(m, view, path, true, &id, err);
+		if (r || id)
+			return r ? r : copy_up_indexed(m, path, id, err);
+		v = *src;
 		v.data = NULL;
-		if (e->type == OVL_FT_REG) {
-			r = view_bytes(m, e, &bytes, &len, err);
+		if (src->type == OVL_FT_REG) {
+			r = view_bytes(m, src, &bytes, &len, err);
 			if (!r)
 				r = set_data(&v, (unsigned char *)bytes, len);
 			free(bytes);
@@ -261,11 +565,17 @@ static int remove_name(struct ovl_model *m, const struct ovl_tree *view, const c
 {
 	char parent[PATH_MAX];
 	bool has = false;
+	uint64_t id = 0;
 	int r = 0;
 
 	snprintf(parent, sizeof(parent), "%.*s", (int)(strrchr(path, '/') - path), path);
 	if (*parent)
 		r = copy_up(m, view, parent, err);
+	/* index=on: a lower hard link goes to the index before it loses a name */
+	if (!r)
+		r = index_id_for(m, view, path, true, &id, err);
+	if (!r && id)
+		idx_by_id(m, id)->nlink--;
 	if (!r)
 		r = upper_drop(m, path);
 #ifdef OVL_MODEL_WRONG_WHITEOUT
@@ -715,7 +1025,15 @@ static int model_rename(struct ovl_model *m, const struct ovl_tree *view, const 
 		return 0;
 	}
 	snprintf(parent2, sizeof(parent2), "%s", *parent ? parent : "/");
-	if (e->type == OVL_FT_DIR)
+	if (to && to->type != OVL_FT_DIR) {
+		uint64_t id = 0;
+
+		/* the name replaced is a link of that inode gone (to the index first, with index=on) */
+		r = index_id_for(m, view, op->path2, true, &id, err);
+		if (!r && id)
+			idx_by_id(m, id)->nlink--;
+	}
+	if (!r && e->type == OVL_FT_DIR)
 		r = dir_marks_for(m, view, op->path, parent2, &dm);
 	if (!r)
 		r = upper_move(m, op->path, op->path2, err);
@@ -764,6 +1082,12 @@ static int model_link(struct ovl_model *m, const struct ovl_tree *view, const st
 		return r;
 	u = ovl_tree_lookup(m->upper, op->path);
 	first = strdup(u->type == OVL_FT_HARDLINK ? u->target : op->path);
+	if (first) {
+		const struct ovl_entry *f = ovl_tree_lookup(m->upper, first);
+
+		if (f && idx_by_id(m, f->ino))
+			idx_by_id(m, f->ino)->nlink++;
+	}
 	second = strdup(op->path2);
 	if (first && second) {
 		struct ovl_entry ln = { .type = OVL_FT_HARDLINK, .path = second, .target = first, .layer = -1 };
@@ -942,7 +1266,11 @@ int ovl_model_apply(struct ovl_model *m, const struct ovl_op *op, int *want_errn
 			return 0;
 		}
 	}
-	return apply(m, op, want_errno, err);
+	{
+		int r = apply(m, op, want_errno, err);
+
+		return r ? r : index_sync(m);
+	}
 }
 
 static int apply(struct ovl_model *m, const struct ovl_op *op, int *want_errno, struct ovl_err *err)
@@ -1088,6 +1416,40 @@ static int apply(struct ovl_model *m, const struct ovl_op *op, int *want_errno, 
 		struct ovl_xattr *oldx;
 		char *bytes = NULL;
 		size_t len = 0;
+		uint64_t id = 0;
+
+		/*
+		 * index=on: an xattr change of a name whose inode the index holds
+		 * goes to that inode, without giving the name an upper alias.
+		 */
+		if ((op->kind == OVL_OP_SETXATTR || op->kind == OVL_OP_REMOVEXATTR) && m->nidx &&
+		    !ovl_tree_lookup(m->upper, op->path)) {
+			r = index_id_for(m, view, op->path, false, &id, err);
+			if (!r && id && upper_of_id(m, id)) {
+				struct ovl_op o2 = *op;
+				char *up = strdup(upper_of_id(m, id)->path);
+
+				o2.path = up;
+				r = up ? apply(m, &o2, want_errno, err) : -ENOMEM;
+				free(up);
+				break;
+			}
+			if (!r && id) {
+				char sp[64];
+
+				state_path(sp, sizeof(sp), id);
+				v = *ovl_tree_lookup(m->states, sp);
+				oldx = v.xattrs;
+				r = set_xattr(&v, op->name, op->data, op->len, op->kind == OVL_OP_REMOVEXATTR);
+				if (!r)
+					r = ovl_tree_replace(m->states, sp, &v);
+				if (v.xattrs != oldx)
+					free(v.xattrs);
+				break;
+			}
+			if (r)
+				break;
+		}
 
 		if ((op->kind == OVL_OP_WRITE || op->kind == OVL_OP_TRUNCATE) && e->type == OVL_FT_DIR) {
 			*want_errno = EISDIR;
@@ -1160,6 +1522,45 @@ static int apply(struct ovl_model *m, const struct ovl_op *op, int *want_errno, 
 			free(v.xattrs);
 		break;
 	}
+	}
+	ovl_tree_unref(view);
+	return r;
+}
+
+int ovl_model_nlink(const struct ovl_model *m, const char *path, unsigned long *nlink, struct ovl_err *err)
+{
+	struct ovl_tree *view = NULL;
+	const struct ovl_entry *e, *t, *l;
+	struct idx *x;
+	int layer, r = ovl_model_view(m, &view, err);
+
+	if (r)
+		return r;
+	e = ovl_tree_lookup(view, path);
+	t = e && e->type == OVL_FT_HARDLINK ? ovl_tree_lookup(view, e->target) : e;
+	if (!e || !t || t->type != OVL_FT_REG) {
+		ovl_tree_unref(view);
+		return ovl_err_set(err, EINVAL, "model: %s is not a file of the merged view", path);
+	}
+	if ((x = idx_by_id(m, view_id(m, view, e)))) {
+		/* an indexed inode: the union's own count */
+		*nlink = x->nlink;
+	} else if (t->layer == OVL_LAYER_UPPER) {
+		/* an upper inode: its names in the upper layer */
+		const struct ovl_entry *u = ovl_tree_lookup(m->upper, t->path);
+		const char *first = u && u->type == OVL_FT_HARDLINK ? u->target : t->path;
+
+		*nlink = 1;
+		for (size_t i = 0; i < ovl_tree_count(m->upper); i++) {
+			const struct ovl_entry *h = ovl_tree_entry_at(m->upper, i);
+
+			*nlink += h->type == OVL_FT_HARDLINK && strcmp(h->target, first) == 0;
+		}
+	} else if (lower_key(m, view, e, &layer, &l)) {
+		/* a lower inode: the lower file's count, names hidden or copied away included */
+		*nlink = l->nlink;
+	} else {
+		r = ovl_err_set(err, EINVAL, "model: no inode for %s", path);
 	}
 	ovl_tree_unref(view);
 	return r;

@@ -409,6 +409,12 @@ struct ovl_tree *ovl_model_now(struct ovl_ctx *ctx)
 	struct ovl_tree *t = NULL;
 	struct ovl_err err = { "" };
 
+	/* After operations, the model of those operations: it knows what the index holds. */
+	if (ctx->model) {
+		if (ovl_model_view(ctx->model, &t, &err))
+			ovl_brok(ctx, "model: %s", err.msg);
+		return t;
+	}
 	for (unsigned int i = 0; i < nlowers(ctx); i++)
 		lowers[i] = ctx->dirs[OVL_LAYER_A + i];
 	if (ovl_model_merge_dirs(ctx->c->no_upper ? NULL : ctx->dirs[OVL_LAYER_UP], lowers,
@@ -1046,6 +1052,22 @@ bool ovl_check_ops(struct ovl_ctx *ctx, const struct ovl_op *ops, size_t n)
 	for (size_t i = 0; i < n; i++)
 		ok = ovl_check_op(ctx, &ops[i]) && ok;
 	return ok;
+}
+
+bool ovl_check_nlink(struct ovl_ctx *ctx, const char *rel)
+{
+	struct ovl_err err = { "" };
+	unsigned long want = 0;
+	struct stat st;
+	int got;
+
+	if (!ctx->model)
+		ovl_brok(ctx, "ovl_check_nlink(%s) needs the model of an earlier ovl_check_op", rel);
+	if (ovl_model_nlink(ctx->model, rel, &want, &err))
+		ovl_brok(ctx, "model: %s", err.msg);
+	got = lstat(ovl_path(ctx, OVL_LAYER_MERGED, rel), &st) ? -errno : 0;
+	return ovl_check(ctx, !got && st.st_nlink == want, "%s has st_nlink %lu (model), mount says %ld%s%s", rel,
+			 want, got ? -1L : (long)st.st_nlink, got ? ": " : "", got ? strerror(-got) : "");
 }
 
 bool ovl_check_upper_xattr(struct ovl_ctx *ctx, const char *rel, const char *name)

@@ -159,7 +159,7 @@ bool ovl_check(struct ovl_ctx *ctx, bool ok, const char *fmt, ...)
 
 /*
  * Compare the merged view (scanned through the mount) with the reference
- * model computed from the layer dirs as they are now. On a difference the
+ * model (ovl_model_now()). On a difference the
  * log gets both dumps and the difference, and KTAP its first lines.
  */
 bool ovl_check_union(struct ovl_ctx *ctx, const char *what);
@@ -201,10 +201,16 @@ bool ovl_check_op(struct ovl_ctx *ctx, const struct ovl_op *op);
 /* ovl_check_op() of each of n ops in turn; false if any check failed. */
 bool ovl_check_ops(struct ovl_ctx *ctx, const struct ovl_op *ops, size_t n);
 #define OVL_CHECK_OPS(ctx, ops) ovl_check_ops((ctx), (ops), sizeof(ops) / sizeof((ops)[0]))
+/* lstat of rel through the mount gives the st_nlink the model predicts (after ovl_check_op). */
+bool ovl_check_nlink(struct ovl_ctx *ctx, const char *rel);
 /* The xattr name is set on rel in the upper dir (e.g. "trusted.overlay.origin"). */
 bool ovl_check_upper_xattr(struct ovl_ctx *ctx, const char *rel, const char *name);
 
-/* The model's merged view of the current layers (new reference) or NULL + BROK. */
+/*
+ * The model's merged view (new reference) or BROK: of the layers as they
+ * are now, or once ovl_check_op() ran, of the operations' model (which
+ * also knows what index=on keeps in the work dir).
+ */
 struct ovl_tree *ovl_model_now(struct ovl_ctx *ctx);
 /* The merged view as the mount shows it (new reference) or NULL + BROK. */
 struct ovl_tree *ovl_merged_now(struct ovl_ctx *ctx);
