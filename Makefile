@@ -28,7 +28,7 @@ obj = $(patsubst %.c,$(BUILD)/obj/%.o,$(1))
 .PHONY: all run check deps tests unit-tests asan-tests harness-tests suite bench fuzz fuzz-build clean
 all: $(BUILD)/ovlconform
 
-$(BUILD)/obj/%.o: %.c $(wildcard lib/*.h suite/*.h) Makefile
+$(BUILD)/obj/%.o: %.c $(wildcard lib/*.h suite/*.h suite/cases/*.h) Makefile
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) $(CFLAGS) -c $< -o $@
 

@@ -102,6 +102,8 @@ enum ovl_op_kind {
 	OVL_OP_MKDIR,		/* with mode */
 	OVL_OP_RENAME,		/* renameat2(path, path2, flags): RENAME_NOREPLACE, _EXCHANGE, _WHITEOUT */
 	OVL_OP_LINK,		/* link(path, path2) */
+	OVL_OP_SYMLINK,		/* symlink(data, path): a new link to the target in data */
+	OVL_OP_MKNOD,		/* mknod(path, mode, rdev): S_IFIFO, S_IFSOCK, S_IFCHR, S_IFBLK */
 };
 
 struct ovl_op {
@@ -116,7 +118,10 @@ struct ovl_op {
 	uid_t uid;			/* CHOWN */
 	gid_t gid;
 	const char *name;		/* SETXATTR, REMOVEXATTR */
+	unsigned int rdev_major;	/* MKNOD of a device */
+	unsigned int rdev_minor;
 	bool as_user;			/* done by as_uid:as_gid without capabilities, not by root */
+	unsigned int follow_depth;	/* model only: symlinks followed so far */
 	uid_t as_uid;
 	gid_t as_gid;
 };

@@ -21,6 +21,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <sys/stat.h>
+
 #include <openssl/evp.h>
 
 #include "util.h"
@@ -539,6 +541,9 @@ static int lower_has(struct ovl_model *m, const char *path, bool *has, struct ov
 
 		if (strcmp(e->path, path) == 0 || ovl_path_is_below(e->path, path))
 			continue;
+		/* other names of a file at path would link to nothing; they do not matter here */
+		if (e->type == OVL_FT_HARDLINK && (strcmp(e->target, path) == 0 || ovl_path_is_below(e->target, path)))
+			continue;
 		if (strcmp(e->path, "/") == 0) {
 			r = ovl_tree_replace(without, "/", e);
 			if (r == -ENOENT)
@@ -703,7 +708,7 @@ static int normalize_links(struct ovl_model *m)
 		int r = 0;
 
 		/* a link that sorts before the file it names: it becomes the file */
-		if (h->type != OVL_FT_HARDLINK || ovl_path_cmp(h->path, h->target) > 0)
+		if (h->type != OVL_FT_HARDLINK || ovl_path_cmp(h->path, h->target) >= 0)
 			continue;
 		first = strdup(h->path);
 		old = strdup(h->target);
@@ -865,6 +870,29 @@ static bool same_upper_inode(const struct ovl_model *m, const char *a, const cha
 }
 
 /*
+ * One overlay inode under both names? Names of one upper inode are; with
+ * index=on so are the names of one lower hard link (the overlay hashes
+ * them by the lower inode); with index=off lower names never are.
+ */
+static bool same_inode(const struct ovl_model *m, const struct ovl_tree *view, const char *a, const char *b)
+{
+	const struct ovl_entry *x = ovl_tree_lookup(view, a), *y = ovl_tree_lookup(view, b), *lx, *ly;
+	uint64_t ix, iy;
+	int la, lb;
+
+	if (same_upper_inode(m, a, b))
+		return true;
+	if (!m->opt.index || !x || !y)
+		return false;
+	ix = view_id(m, view, x);
+	iy = view_id(m, view, y);
+	if (ix || iy)
+		return ix == iy;
+	return lower_key(m, view, x, &la, &lx) && lower_key(m, view, y, &lb, &ly) && la == lb && lx == ly &&
+	       lx->nlink > 1;
+}
+
+/*
  * The marks a dir takes when it moves from path to a dir parent_to: a
  * dir with lower layers gets a redirect to them; a pure upper dir moving
  * into a merge dir becomes opaque (a lower layer might have its new name).
@@ -1010,8 +1038,8 @@ static int model_rename(struct ovl_model *m, const struct ovl_tree *view, const 
 		*want_errno = EXDEV;
 		return 0;
 	}
-	if (same_upper_inode(m, op->path, op->path2))
-		return 0;
+	if (to && same_inode(m, view, op->path, op->path2))
+		return 0; /* two names of one inode: rename does nothing */
 	r = lower_has(m, op->path, &lower_positive, err);
 	/* Both ends come up before the target dir is found not empty. */
 	if (!r)
@@ -1251,17 +1279,22 @@ int ovl_model_apply(struct ovl_model *m, const struct ovl_op *op, int *want_errn
 
 		if (r)
 			return r;
-		if (resolve(view, op->path, &e) == 0 || op->kind == OVL_OP_MKDIR ||
+		bool makes = op->kind == OVL_OP_MKDIR || op->kind == OVL_OP_SYMLINK || op->kind == OVL_OP_MKNOD;
+
+		if (resolve(view, op->path, &e) == 0 || makes ||
 		    (op->kind == OVL_OP_WRITE && (op->flags & O_CREAT)))
 			rc = permission(view, op, e);
-		if (!rc && (op->kind == OVL_OP_UNLINK || op->kind == OVL_OP_RMDIR || op->kind == OVL_OP_MKDIR ||
+		if (!rc && (op->kind == OVL_OP_UNLINK || op->kind == OVL_OP_RMDIR || (makes && !e) ||
 			    op->kind == OVL_OP_LINK || op->kind == OVL_OP_RENAME ||
 			    (op->kind == OVL_OP_WRITE && (op->flags & O_CREAT) && !e)))
 			rc = dir_permission(view, op, op->kind == OVL_OP_LINK ? op->path2 : op->path);
 		if (!rc && op->kind == OVL_OP_RENAME)
 			rc = dir_permission(view, op, op->path2);
+		/* device nodes need CAP_MKNOD */
+		if (!rc && !e && op->kind == OVL_OP_MKNOD && (S_ISCHR(op->mode) || S_ISBLK(op->mode)))
+			rc = EPERM;
 		ovl_tree_unref(view);
-		if (rc && (e || op->kind == OVL_OP_MKDIR || (op->flags & O_CREAT))) {
+		if (rc && (e || makes || (op->flags & O_CREAT))) {
 			*want_errno = rc;
 			return 0;
 		}
@@ -1271,6 +1304,98 @@ int ovl_model_apply(struct ovl_model *m, const struct ovl_op *op, int *want_errn
 
 		return r ? r : index_sync(m);
 	}
+}
+
+/* Where a symlink at path with a relative target points, as a path of the view. */
+static int link_target(const char *path, const char *target, char *out, size_t len, struct ovl_err *err)
+{
+	char buf[PATH_MAX * 2], *save = NULL;
+	size_t n;
+
+	if (target[0] == '/')
+		return ovl_err_set(err, ENOTSUP, "model: %s: an absolute symlink points outside the mount",
+				   path);
+	snprintf(buf, sizeof(buf), "%.*s/%s", (int)(strrchr(path, '/') - path), path, target);
+	out[0] = 0;
+	n = 0;
+	for (char *c = strtok_r(buf, "/", &save); c; c = strtok_r(NULL, "/", &save)) {
+		if (strcmp(c, ".") == 0)
+			continue;
+		if (strcmp(c, "..") == 0) {
+			char *slash = strrchr(out, '/');
+
+			if (slash)
+				*slash = 0;
+			n = strlen(out);
+			continue;
+		}
+		n += (size_t)snprintf(out + n, n < len ? len - n : 0, "/%s", c);
+		if (n >= len)
+			return ovl_err_set(err, ENAMETOOLONG, "model: %s: target too long", path);
+	}
+	if (!out[0])
+		snprintf(out, len, "/");
+	return 0;
+}
+
+/* symlink(2) and mknod(2): a new name in the upper layer (over a whiteout: simply replacing it). */
+static int make_node(struct ovl_model *m, const struct ovl_tree *view, const struct ovl_op *op, int rc,
+		     int *want_errno, struct ovl_err *err)
+{
+	char parent[PATH_MAX];
+	const struct ovl_entry *pd = NULL;
+	struct ovl_entry n = { .layer = -1, .uid = op->as_user ? op->as_uid : 0,
+			       .gid = op->as_user ? op->as_gid : 0 };
+	char target[PATH_MAX];
+	int prc, r = 0;
+
+	snprintf(parent, sizeof(parent), "%.*s", (int)(strrchr(op->path, '/') - op->path), op->path);
+	prc = *parent ? resolve(view, parent, &pd) : 0;
+	if (rc == 0) {
+		*want_errno = EEXIST;
+		return 0;
+	}
+	if (prc || (pd && pd->type != OVL_FT_DIR)) {
+		*want_errno = prc ? prc : ENOTDIR;
+		return 0;
+	}
+	if (op->kind == OVL_OP_SYMLINK) {
+		snprintf(target, sizeof(target), "%.*s", (int)op->len, (const char *)op->data);
+		n.type = OVL_FT_LNK;
+		n.mode = 0777;
+		n.target = target;
+	} else {
+		switch (op->mode & S_IFMT) {
+		case S_IFIFO:
+			n.type = OVL_FT_FIFO;
+			break;
+		case S_IFSOCK:
+			n.type = OVL_FT_SOCK;
+			break;
+		case S_IFCHR:
+			n.type = OVL_FT_CHR;
+			break;
+		case S_IFBLK:
+			n.type = OVL_FT_BLK;
+			break;
+		default:
+			return ovl_err_set(err, ENOTSUP, "model: mknod of mode 0%o is not modelled",
+					   (unsigned int)op->mode);
+		}
+		/* a 0/0 char device made through the mount is refused: it would be a whiteout */
+		if (n.type == OVL_FT_CHR && !op->rdev_major && !op->rdev_minor)
+			return ovl_err_set(err, ENOTSUP, "model: mknod of a 0/0 device is not modelled");
+		n.mode = op->mode & 07777 & ~022;
+		n.rdev_major = op->rdev_major;
+		n.rdev_minor = op->rdev_minor;
+	}
+	if (*parent)
+		r = copy_up(m, view, parent, err);
+	if (!r && ovl_tree_lookup(m->upper, op->path))
+		r = ovl_tree_remove(m->upper, op->path);
+	if (!r)
+		r = upper_put(m, op->path, &n, err);
+	return r;
 }
 
 static int apply(struct ovl_model *m, const struct ovl_op *op, int *want_errno, struct ovl_err *err)
@@ -1306,6 +1431,31 @@ static int apply(struct ovl_model *m, const struct ovl_op *op, int *want_errno, 
 			return r;
 		}
 	}
+	if (op->kind == OVL_OP_SYMLINK || op->kind == OVL_OP_MKNOD) {
+		r = make_node(m, view, op, rc, want_errno, err);
+		ovl_tree_unref(view);
+		return r;
+	}
+	/* Calls that follow a symlink at the end of the path do so (relative targets only). */
+	if (rc == 0 && e->type == OVL_FT_LNK &&
+	    (op->kind == OVL_OP_READ || op->kind == OVL_OP_WRITE || op->kind == OVL_OP_TRUNCATE ||
+	     op->kind == OVL_OP_CHMOD || op->kind == OVL_OP_ACCESS)) {
+		struct ovl_op o2 = *op;
+		char to[PATH_MAX];
+
+		if (op->follow_depth >= 8) {
+			*want_errno = ELOOP;
+			ovl_tree_unref(view);
+			return 0;
+		}
+		r = link_target(op->path, e->target, to, sizeof(to), err);
+		ovl_tree_unref(view);
+		if (r)
+			return r;
+		o2.path = to;
+		o2.follow_depth = op->follow_depth + 1;
+		return apply(m, &o2, want_errno, err);
+	}
 	if (op->kind == OVL_OP_MKDIR) {
 		char parent[PATH_MAX];
 		const struct ovl_entry *pd = NULL;
@@ -1330,7 +1480,14 @@ static int apply(struct ovl_model *m, const struct ovl_op *op, int *want_errno, 
 				r = copy_up(m, view, parent, err);
 			if (!r)
 				r = lower_has(m, op->path, &has, err);
-			if (has)
+			/*
+			 * Opaque over a whiteout, so nothing of the lower dir shows; and,
+			 * unless the mount allows offline changes of its layers (with
+			 * redirect_dir=on it does not), in any merge dir, where the
+			 * kernel marks every new dir opaque to spare later lookups the
+			 * lower layers (ovl_create_upper()).
+			 */
+			if (has || (m->opt.redirect_dir && merge_or_lower(view, *parent ? parent : "/")))
 				nd.flags = OVL_ENTRY_OPAQUE;
 			if (!r && ovl_tree_lookup(m->upper, op->path))
 				r = ovl_tree_remove(m->upper, op->path);
@@ -1350,8 +1507,11 @@ static int apply(struct ovl_model *m, const struct ovl_op *op, int *want_errno, 
 	case OVL_OP_ACCESS:
 		break;
 	case OVL_OP_READ:
+		/* (opened O_NONBLOCK: a fifo opens; a socket cannot be opened) */
 		if (e->type == OVL_FT_DIR)
 			*want_errno = EISDIR;
+		else if (e->type == OVL_FT_SOCK)
+			*want_errno = ENXIO;
 		break;
 	case OVL_OP_READDIR:
 		if (e->type != OVL_FT_DIR)
@@ -1362,6 +1522,8 @@ static int apply(struct ovl_model *m, const struct ovl_op *op, int *want_errno, 
 			*want_errno = EINVAL;
 		break;
 	case OVL_OP_MKDIR:
+	case OVL_OP_SYMLINK:
+	case OVL_OP_MKNOD:
 		break; /* handled above */
 	case OVL_OP_RENAME:
 		r = model_rename(m, view, op, e, want_errno, err);
@@ -1453,6 +1615,15 @@ static int apply(struct ovl_model *m, const struct ovl_op *op, int *want_errno, 
 
 		if ((op->kind == OVL_OP_WRITE || op->kind == OVL_OP_TRUNCATE) && e->type == OVL_FT_DIR) {
 			*want_errno = EISDIR;
+			break;
+		}
+		/* a fifo (O_NONBLOCK, no reader) or socket does not open for writing; nothing comes up */
+		if (op->kind == OVL_OP_WRITE && (e->type == OVL_FT_FIFO || e->type == OVL_FT_SOCK)) {
+			*want_errno = ENXIO;
+			break;
+		}
+		if (op->kind == OVL_OP_TRUNCATE && e->type != OVL_FT_REG && e->type != OVL_FT_HARDLINK) {
+			*want_errno = EINVAL;
 			break;
 		}
 		if ((op->kind == OVL_OP_WRITE || op->kind == OVL_OP_TRUNCATE) && e->type != OVL_FT_REG &&
@@ -1587,6 +1758,7 @@ static void describe(const struct ovl_op *op, char *buf, size_t len)
 		[OVL_OP_UTIMES] = "utimensat", [OVL_OP_SETXATTR] = "lsetxattr",
 		[OVL_OP_REMOVEXATTR] = "lremovexattr", [OVL_OP_UNLINK] = "unlink", [OVL_OP_RMDIR] = "rmdir",
 		[OVL_OP_MKDIR] = "mkdir", [OVL_OP_RENAME] = "rename", [OVL_OP_LINK] = "link",
+		[OVL_OP_SYMLINK] = "symlink", [OVL_OP_MKNOD] = "mknod",
 	};
 
 	switch (op->kind) {
@@ -1612,6 +1784,13 @@ static void describe(const struct ovl_op *op, char *buf, size_t len)
 		break;
 	case OVL_OP_LINK:
 		snprintf(buf, len, "link(%s, %s)", op->path, op->path2);
+		break;
+	case OVL_OP_SYMLINK:
+		snprintf(buf, len, "symlink(\"%.*s\", %s)", (int)op->len, (const char *)op->data, op->path);
+		break;
+	case OVL_OP_MKNOD:
+		snprintf(buf, len, "mknod(%s, 0%o, %u:%u)", op->path, (unsigned int)op->mode, op->rdev_major,
+			 op->rdev_minor);
 		break;
 	case OVL_OP_RENAME:
 		snprintf(buf, len, "rename(%s, %s%s%s%s)", op->path, op->path2,

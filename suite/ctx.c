@@ -846,7 +846,8 @@ static int do_op_here(struct ovl_ctx *ctx, const struct ovl_op *op)
 		char buf[65536];
 		ssize_t n;
 
-		fd = open(p, O_RDONLY | O_CLOEXEC);
+		/* O_NONBLOCK: a fifo opens at once and reads nothing */
+		fd = open(p, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
 		if (fd < 0)
 			return errno;
 		while ((n = read(fd, buf, sizeof(buf))) > 0)
@@ -880,7 +881,8 @@ static int do_op_here(struct ovl_ctx *ctx, const struct ovl_op *op)
 	case OVL_OP_ACCESS:
 		return access(p, W_OK) ? errno : 0;
 	case OVL_OP_WRITE:
-		fd = open(p, op->flags | O_CLOEXEC, op->mode);
+		/* O_NONBLOCK: a fifo without a reader fails with ENXIO rather than wait */
+		fd = open(p, op->flags | O_CLOEXEC | O_NONBLOCK, op->mode);
 		if (fd < 0)
 			return errno;
 		r = ovl_write_all(fd, op->data, op->len);
@@ -910,6 +912,14 @@ static int do_op_here(struct ovl_ctx *ctx, const struct ovl_op *op)
 		return mkdir(p, op->mode) ? errno : 0;
 	case OVL_OP_LINK:
 		return link(p, op_path(ctx, op, op->path2)) ? errno : 0;
+	case OVL_OP_SYMLINK: {
+		char target[PATH_MAX];
+
+		snprintf(target, sizeof(target), "%.*s", (int)op->len, (const char *)op->data);
+		return symlink(target, p) ? errno : 0;
+	}
+	case OVL_OP_MKNOD:
+		return mknod(p, op->mode, makedev(op->rdev_major, op->rdev_minor)) ? errno : 0;
 	case OVL_OP_RENAME:
 		return renameat2(AT_FDCWD, p, AT_FDCWD, op_path(ctx, op, op->path2),
 				 (unsigned int)op->flags) ? errno : 0;

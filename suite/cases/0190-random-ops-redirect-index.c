@@ -1,0 +1,32 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * A seeded random sequence of 120 operations with redirect_dir=on and
+ * index=on: dirs with lower layers move (and take redirects), lower hard
+ * links share one inode through the index. Every call is checked against
+ * the model (result, merged view, upper dir), and the whole union again
+ * after a remount. See random-ops.h for the calls and how to repeat a seed.
+ */
+#include "random-ops.h"
+
+static void run(struct ovl_ctx *ctx)
+{
+	SAFE_MOUNT_UNION(ctx, NULL);
+	random_ops_run(ctx, 120);
+	if (ovl_umount_union(ctx))
+		ovl_brok(ctx, "unmounting the union: %s", ovl_mount_union_reason(ctx));
+	SAFE_MOUNT_UNION(ctx, NULL);
+	ovl_check_union(ctx, "after a remount");
+}
+
+OVL_CASE(
+	.number = 190,
+	.slug = "random-ops-redirect-index",
+	.purpose = "120 seeded random operations with redirect_dir=on and index=on, each model-checked",
+	.tags = "random,rename,redirect,index,copy-up,whiteout",
+	.needs_root = true,
+	.mount_options = "redirect_dir=on,index=on",
+	.needs_features = "redirect_dir=on,index=on",
+	.fixture = "random/layers.tree",
+	.timeout = 60,
+	.run = run,
+);

@@ -1,0 +1,31 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * A seeded random sequence of 120 operations with redirect_dir=off and
+ * index=off: renaming a dir with lower layers fails with EXDEV, a copy-up
+ * breaks lower hard links. Every call is checked against the model
+ * (result, merged view, upper dir), and the whole union again after a
+ * remount. See random-ops.h for the calls and how to repeat a seed.
+ */
+#include "random-ops.h"
+
+static void run(struct ovl_ctx *ctx)
+{
+	SAFE_MOUNT_UNION(ctx, NULL);
+	random_ops_run(ctx, 120);
+	if (ovl_umount_union(ctx))
+		ovl_brok(ctx, "unmounting the union: %s", ovl_mount_union_reason(ctx));
+	SAFE_MOUNT_UNION(ctx, NULL);
+	ovl_check_union(ctx, "after a remount");
+}
+
+OVL_CASE(
+	.number = 191,
+	.slug = "random-ops-defaults",
+	.purpose = "120 seeded random operations with redirect_dir=off and index=off, each model-checked",
+	.tags = "random,rename,copy-up,whiteout",
+	.needs_root = true,
+	.mount_options = "redirect_dir=off,index=off",
+	.fixture = "random/layers.tree",
+	.timeout = 60,
+	.run = run,
+);
