@@ -1010,15 +1010,20 @@ static int model_rename(struct ovl_model *m, const struct ovl_tree *view, const 
 	}
 	if (op->flags & RENAME_EXCHANGE)
 		return model_exchange(m, view, op, e, parent, want_errno, err);
+	/* The VFS's order: EEXIST, the source an ancestor (EINVAL), the target one (ENOTEMPTY), types. */
+	to = ovl_tree_lookup(view, op->path2);
+	if (to && (op->flags & RENAME_NOREPLACE)) {
+		*want_errno = EEXIST;
+		return 0;
+	}
 	if (strcmp(op->path, op->path2) == 0)
 		return 0;
 	if (ovl_path_is_below(op->path2, op->path)) {
 		*want_errno = EINVAL;
 		return 0;
 	}
-	to = ovl_tree_lookup(view, op->path2);
-	if (to && (op->flags & RENAME_NOREPLACE)) {
-		*want_errno = EEXIST;
+	if (to && ovl_path_is_below(op->path, op->path2)) {
+		*want_errno = ENOTEMPTY; /* over an ancestor: not empty, as it holds the source */
 		return 0;
 	}
 	if (to && e->type != OVL_FT_DIR && to->type == OVL_FT_DIR) {
@@ -1029,13 +1034,14 @@ static int model_rename(struct ovl_model *m, const struct ovl_tree *view, const 
 		*want_errno = ENOTDIR;
 		return 0;
 	}
-	if (to && ovl_path_is_below(op->path, op->path2)) {
-		*want_errno = ENOTEMPTY; /* over an ancestor: not empty, as it holds the source */
-		return 0;
-	}
 	/* A dir a lower layer has (merged or lower only) needs redirect_dir to move. */
 	if (e->type == OVL_FT_DIR && merge_or_lower(view, op->path) && !m->opt.redirect_dir) {
 		*want_errno = EXDEV;
+		return 0;
+	}
+	/* A target dir with lower layers must be empty: found out before anything comes up. */
+	if (to && to->type == OVL_FT_DIR && merge_or_lower(view, op->path2) && !view_dir_empty(view, op->path2)) {
+		*want_errno = ENOTEMPTY;
 		return 0;
 	}
 	if (to && same_inode(m, view, op->path, op->path2))
@@ -1048,11 +1054,19 @@ static int model_rename(struct ovl_model *m, const struct ovl_tree *view, const 
 		r = copy_up(m, view, parent, err);
 	if (r)
 		return r;
-	if (to && to->type == OVL_FT_DIR && !view_dir_empty(view, op->path2)) {
-		*want_errno = ENOTEMPTY;
-		return 0;
-	}
 	snprintf(parent2, sizeof(parent2), "%s", *parent ? parent : "/");
+	/*
+	 * A pure upper target dir that is not empty: the upper fs refuses the
+	 * rename, after both ends came up and the moving dir got its marks.
+	 */
+	if (to && to->type == OVL_FT_DIR && !view_dir_empty(view, op->path2)) {
+		if (e->type == OVL_FT_DIR)
+			r = dir_marks_for(m, view, op->path, parent2, &dm);
+		if (!r)
+			r = apply_marks(m, op->path, &dm);
+		*want_errno = ENOTEMPTY;
+		return r;
+	}
 	if (to && to->type != OVL_FT_DIR) {
 		uint64_t id = 0;
 
@@ -1154,6 +1168,9 @@ static int resolve(const struct ovl_tree *view, const char *path, const struct o
 			return ENOTDIR;
 	}
 	*e = ovl_tree_lookup(view, path);
+	/* another name of a file: the file's entry holds its metadata */
+	if (*e && (*e)->type == OVL_FT_HARDLINK && ovl_tree_lookup(view, (*e)->target))
+		*e = ovl_tree_lookup(view, (*e)->target);
 	return *e ? 0 : ENOENT;
 }
 
@@ -1398,6 +1415,54 @@ static int make_node(struct ovl_model *m, const struct ovl_tree *view, const str
 	return r;
 }
 
+/*
+ * path with every symlink among its parents followed (relative targets),
+ * as the kernel's walk does: 0 and out, or ENOENT, ENOTDIR, ELOOP.
+ */
+static int walk_parents(const struct ovl_tree *view, const char *path, char *out, size_t len,
+			struct ovl_err *err, int *r)
+{
+	char cur[PATH_MAX * 2];
+
+	snprintf(cur, sizeof(cur), "%s", path);
+	for (int links = 0;;) {
+		char *s;
+		bool again = false;
+
+		for (s = strchr(cur + 1, '/'); s; s = strchr(s + 1, '/')) {
+			const struct ovl_entry *d;
+			char to[PATH_MAX], rest[PATH_MAX * 2];
+
+			*s = 0;
+			d = ovl_tree_lookup(view, cur);
+			if (!d) {
+				*s = '/';
+				return ENOENT;
+			}
+			if (d->type == OVL_FT_DIR) {
+				*s = '/';
+				continue;
+			}
+			if (d->type != OVL_FT_LNK) {
+				*s = '/';
+				return ENOTDIR;
+			}
+			if (++links > 40)
+				return ELOOP;
+			if ((*r = link_target(cur, d->target, to, sizeof(to), err)))
+				return 0;
+			snprintf(rest, sizeof(rest), "%s", s + 1);
+			snprintf(cur, sizeof(cur), "%s/%s", strcmp(to, "/") ? to : "", rest);
+			again = true;
+			break;
+		}
+		if (!again)
+			break;
+	}
+	snprintf(out, len, "%s", cur);
+	return 0;
+}
+
 static int apply(struct ovl_model *m, const struct ovl_op *op, int *want_errno, struct ovl_err *err)
 {
 	struct ovl_tree *view = NULL;
@@ -1408,6 +1473,29 @@ static int apply(struct ovl_model *m, const struct ovl_op *op, int *want_errno, 
 	*want_errno = 0;
 	if (r)
 		return r;
+	/* Symlinks among the parents of either path: the same call on the paths they lead to. */
+	{
+		char p1[PATH_MAX], p2[PATH_MAX];
+
+		rc = walk_parents(view, op->path, p1, sizeof(p1), err, &r);
+		if (!rc && !r && op->path2 && (op->kind == OVL_OP_RENAME || op->kind == OVL_OP_LINK))
+			rc = walk_parents(view, op->path2, p2, sizeof(p2), err, &r);
+		else
+			snprintf(p2, sizeof(p2), "%s", op->path2 ? op->path2 : "");
+		if (r || rc) {
+			ovl_tree_unref(view);
+			*want_errno = rc;
+			return r;
+		}
+		if (strcmp(p1, op->path) != 0 || (op->path2 && strcmp(p2, op->path2) != 0)) {
+			struct ovl_op o2 = *op;
+
+			o2.path = p1;
+			o2.path2 = op->path2 ? p2 : NULL;
+			ovl_tree_unref(view);
+			return apply(m, &o2, want_errno, err);
+		}
+	}
 	rc = resolve(view, op->path, &e);
 	if (rc == ENOENT && op->kind == OVL_OP_WRITE && (op->flags & O_CREAT)) {
 		char parent[PATH_MAX];
@@ -1443,7 +1531,7 @@ static int apply(struct ovl_model *m, const struct ovl_op *op, int *want_errno, 
 		struct ovl_op o2 = *op;
 		char to[PATH_MAX];
 
-		if (op->follow_depth >= 8) {
+		if (op->follow_depth >= 40) {
 			*want_errno = ELOOP;
 			ovl_tree_unref(view);
 			return 0;
@@ -1619,7 +1707,9 @@ static int apply(struct ovl_model *m, const struct ovl_op *op, int *want_errno, 
 		}
 		/* a fifo (O_NONBLOCK, no reader) or socket does not open for writing; nothing comes up */
 		if (op->kind == OVL_OP_WRITE && (e->type == OVL_FT_FIFO || e->type == OVL_FT_SOCK)) {
-			*want_errno = ENXIO;
+			/* O_RDWR opens a fifo at once (the bytes go to the pipe), still without a copy-up */
+			if (e->type == OVL_FT_SOCK || (op->flags & O_ACCMODE) != O_RDWR)
+				*want_errno = ENXIO;
 			break;
 		}
 		if (op->kind == OVL_OP_TRUNCATE && e->type != OVL_FT_REG && e->type != OVL_FT_HARDLINK) {
