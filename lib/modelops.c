@@ -1399,9 +1399,11 @@ static int make_node(struct ovl_model *m, const struct ovl_tree *view, const str
 			return ovl_err_set(err, ENOTSUP, "model: mknod of mode 0%o is not modelled",
 					   (unsigned int)op->mode);
 		}
-		/* a 0/0 char device made through the mount is refused: it would be a whiteout */
-		if (n.type == OVL_FT_CHR && !op->rdev_major && !op->rdev_minor)
-			return ovl_err_set(err, ENOTSUP, "model: mknod of a 0/0 device is not modelled");
+		/* a 0/0 char device would be a whiteout: overlayfs refuses to make one (EPERM) */
+		if (n.type == OVL_FT_CHR && !op->rdev_major && !op->rdev_minor) {
+			*want_errno = EPERM;
+			return 0;
+		}
 		n.mode = op->mode & 07777 & ~022;
 		n.rdev_major = op->rdev_major;
 		n.rdev_minor = op->rdev_minor;
@@ -1523,6 +1525,12 @@ static int apply(struct ovl_model *m, const struct ovl_op *op, int *want_errno, 
 		r = make_node(m, view, op, rc, want_errno, err);
 		ovl_tree_unref(view);
 		return r;
+	}
+	/* O_CREAT|O_EXCL of a name that exists (a symlink too, never followed) */
+	if (rc == 0 && op->kind == OVL_OP_WRITE && (op->flags & (O_CREAT | O_EXCL)) == (O_CREAT | O_EXCL)) {
+		*want_errno = EEXIST;
+		ovl_tree_unref(view);
+		return 0;
 	}
 	/* Calls that follow a symlink at the end of the path do so (relative targets only). */
 	if (rc == 0 && e->type == OVL_FT_LNK &&
@@ -1856,7 +1864,7 @@ static void describe(const struct ovl_op *op, char *buf, size_t len)
 		snprintf(buf, len, "open(%s, %s%s%s%s) + write %zu bytes", op->path,
 			 (op->flags & O_ACCMODE) == O_RDWR ? "O_RDWR" : "O_WRONLY",
 			 op->flags & O_APPEND ? "|O_APPEND" : "", op->flags & O_TRUNC ? "|O_TRUNC" : "",
-			 op->flags & O_CREAT ? "|O_CREAT" : "", op->len);
+			 op->flags & O_CREAT ? (op->flags & O_EXCL ? "|O_CREAT|O_EXCL" : "|O_CREAT") : "", op->len);
 		break;
 	case OVL_OP_TRUNCATE:
 		snprintf(buf, len, "truncate(%s, %llu)", op->path, (unsigned long long)op->size);

@@ -315,6 +315,14 @@ const char *ovl_mount_union_reason(struct ovl_ctx *ctx)
 	return ctx->mount_reason;
 }
 
+void ovl_remount_union(struct ovl_ctx *ctx)
+{
+	if (ovl_umount_union(ctx))
+		ovl_brok(ctx, "unmounting the union: %s", ovl_mount_union_reason(ctx));
+	if (ovl_mount_union(ctx, NULL))
+		ovl_brok(ctx, "mounting the union again: %s", ovl_mount_union_reason(ctx));
+}
+
 int ovl_umount_union(struct ovl_ctx *ctx)
 {
 	char why[1024];

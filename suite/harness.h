@@ -118,6 +118,8 @@ const char *ovl_backing_fs(struct ovl_ctx *ctx);
 int ovl_mount_union(struct ovl_ctx *ctx, const char *extra);
 const char *ovl_mount_union_reason(struct ovl_ctx *ctx);
 int ovl_umount_union(struct ovl_ctx *ctx);
+/* Unmount the union and mount it again (the descriptor's options), or BROK. */
+void ovl_remount_union(struct ovl_ctx *ctx);
 /*
  * Mount a union of dirs the case names itself (for the mount-error cases),
  * through the target: 0 or -errno, with the reason (the kernel's words
