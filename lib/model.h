@@ -140,6 +140,8 @@ void ovl_model_free(struct ovl_model *m);
 struct ovl_model_options {
 	bool redirect_dir;	/* redirect_dir=on: dirs with lower layers can be renamed */
 	bool index;		/* index=on: lower hard links stay one inode across copy-up */
+	int upper_notempty;	/* what the upper fs's rename over a dir with names returns:
+				   ENOTEMPTY, or EEXIST (xfs; POSIX allows both); 0: ENOTEMPTY */
 };
 void ovl_model_set_options(struct ovl_model *m, const struct ovl_model_options *opt);
 /* The upper layer as the model predicts it (borrowed). */

@@ -1064,7 +1064,7 @@ static int model_rename(struct ovl_model *m, const struct ovl_tree *view, const 
 			r = dir_marks_for(m, view, op->path, parent2, &dm);
 		if (!r)
 			r = apply_marks(m, op->path, &dm);
-		*want_errno = ENOTEMPTY;
+		*want_errno = m->opt.upper_notempty ? m->opt.upper_notempty : ENOTEMPTY;
 		return r;
 	}
 	if (to && to->type != OVL_FT_DIR) {

@@ -1017,8 +1017,10 @@ static void model_options(struct ovl_ctx *ctx)
 		opt.redirect_dir = strcmp(v, "on") == 0;
 	if (ovl_mount_option_effective(ctx, "index", &v, &shown) == 0)
 		opt.index = strcmp(v, "on") == 0;
-	ovl_log(ctx, "model: redirect_dir %s, index %s", opt.redirect_dir ? "on" : "off",
-		opt.index ? "on" : "off");
+	/* xfs refuses a rename over a dir with names with EEXIST (POSIX allows it) */
+	opt.upper_notempty = strcmp(ovl_backing_fs(ctx), "xfs") == 0 ? EEXIST : ENOTEMPTY;
+	ovl_log(ctx, "model: redirect_dir %s, index %s, a rename over a full upper dir: %s",
+		opt.redirect_dir ? "on" : "off", opt.index ? "on" : "off", strerrorname_np(opt.upper_notempty));
 	ovl_model_set_options(ctx->model, &opt);
 }
 
