@@ -555,22 +555,18 @@ static bool pass_matches(char **got, size_t ngot, char **want, size_t nwant, con
 	return true;
 }
 
-bool ovl_check_readdir(struct ovl_ctx *ctx, const char *rel)
+/* The names the model shows in dir rel, sorted (mrel gets rel as "/x"). */
+static char **model_names(struct ovl_ctx *ctx, const char *rel, char *mrel, size_t mlen, size_t *n)
 {
 	struct ovl_tree *model = ovl_model_now(ctx);
-	const char *dirpath = ovl_path(ctx, OVL_LAYER_MERGED, rel);
-	char mrel[PATH_MAX], name[PATH_MAX + 64];
-	char **got[2] = { NULL, NULL }, **want = NULL;
-	size_t ngot[2] = { 0, 0 }, nwant = 0, idx;
-	struct ovl_buf diags = OVL_BUF_INIT;
-	bool ok;
-	DIR *dir;
+	char **want = NULL;
+	size_t nwant = 0, idx;
 
-	snprintf(mrel, sizeof(mrel), "%s%s", rel[0] == '/' ? "" : "/", rel);
+	snprintf(mrel, mlen, "%s%s", rel[0] == '/' ? "" : "/", rel);
 	if (strcmp(mrel, "/") != 0 && mrel[strlen(mrel) - 1] == '/')
 		mrel[strlen(mrel) - 1] = 0;
 	if (ovl_tree_find_index(model, mrel, &idx))
-		ovl_brok(ctx, "ovl_check_readdir(%s): the model has no such directory", rel);
+		ovl_brok(ctx, "readdir of %s: the model has no such directory", rel);
 	for (idx++; idx < ovl_tree_count(model); idx++) {
 		const struct ovl_entry *e = ovl_tree_entry_at(model, idx);
 		char **nv;
@@ -585,6 +581,22 @@ bool ovl_check_readdir(struct ovl_ctx *ctx, const char *rel)
 		want = nv;
 		nwant++;
 	}
+	ovl_tree_unref(model);
+	*n = nwant;
+	return want;
+}
+
+bool ovl_check_readdir(struct ovl_ctx *ctx, const char *rel)
+{
+	const char *dirpath = ovl_path(ctx, OVL_LAYER_MERGED, rel);
+	char mrel[PATH_MAX], name[PATH_MAX + 64];
+	char **got[2] = { NULL, NULL }, **want = NULL;
+	size_t ngot[2] = { 0, 0 }, nwant = 0;
+	struct ovl_buf diags = OVL_BUF_INIT;
+	bool ok;
+	DIR *dir;
+
+	want = model_names(ctx, rel, mrel, sizeof(mrel), &nwant);
 	dir = opendir(dirpath);
 	if (!dir)
 		ovl_brok(ctx, "opendir %s: %s", dirpath, strerror(errno));
@@ -606,7 +618,70 @@ bool ovl_check_readdir(struct ovl_ctx *ctx, const char *rel)
 	ovl_strv_free(got[0], ngot[0]);
 	ovl_strv_free(got[1], ngot[1]);
 	ovl_strv_free(want, nwant);
-	ovl_tree_unref(model);
+	return ok;
+}
+
+bool ovl_check_readdir_across(struct ovl_ctx *ctx, const char *rel, const struct ovl_op *op)
+{
+	const char *dirpath = ovl_path(ctx, OVL_LAYER_MERGED, rel);
+	char mrel[PATH_MAX], name[PATH_MAX + 128], what[512];
+	char **before, **after, **rest, **first;
+	size_t nbefore, nafter, nrest, nfirst = 0;
+	struct ovl_buf diags = OVL_BUF_INIT;
+	struct dirent *de;
+	bool ok;
+	DIR *dir;
+
+	before = model_names(ctx, rel, mrel, sizeof(mrel), &nbefore);
+	dir = opendir(dirpath);
+	if (!dir)
+		ovl_brok(ctx, "opendir %s: %s", dirpath, strerror(errno));
+	first = calloc(1, sizeof(*first));
+	if (!first)
+		ovl_brok(ctx, "out of memory");
+	/* the first name (if any): the merged list is read into the fd's cache now */
+	errno = 0;
+	while ((de = readdir(dir)) && (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0))
+		;
+	if (de && !(first[nfirst++] = strdup(de->d_name)))
+		ovl_brok(ctx, "out of memory");
+	ovl_check_op(ctx, op);
+	rest = readdir_pass(ctx, dir, &nrest, &diags);
+	{
+		char **all = realloc(rest, (nrest + nfirst + 1) * sizeof(*all));
+
+		if (!all)
+			ovl_brok(ctx, "out of memory");
+		rest = all;
+		if (nfirst)
+			rest[nrest++] = first[--nfirst];
+		qsort(rest, nrest, sizeof(*rest), name_cmp);
+	}
+	ovl_op_describe(op, what, sizeof(what));
+	ok = pass_matches(rest, nrest, before, nbefore, "without a rewind", &diags);
+	snprintf(name, sizeof(name), "readdir %s, read on across %s, lists the names from before it", mrel, what);
+	check_result(ctx, ok, name);
+	rewinddir(dir);
+	ovl_strv_free(rest, nrest);
+	rest = readdir_pass(ctx, dir, &nrest, &diags);
+	closedir(dir);
+	after = model_names(ctx, rel, mrel, sizeof(mrel), &nafter);
+	snprintf(name, sizeof(name), "readdir %s, rewound after %s, lists the model's names now", mrel, what);
+	{
+		bool now = pass_matches(rest, nrest, after, nafter, "after rewinddir", &diags);
+
+		check_result(ctx, now, name);
+		ok = ok && now;
+	}
+	if (diags.data) {
+		ovl_log(ctx, "%s", diags.data);
+		diag_lines(ctx, diags.data, 12);
+	}
+	ovl_buf_free(&diags);
+	free(first);
+	ovl_strv_free(rest, nrest);
+	ovl_strv_free(before, nbefore);
+	ovl_strv_free(after, nafter);
 	return ok;
 }
 

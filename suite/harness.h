@@ -189,6 +189,13 @@ bool ovl_check_reads_from(struct ovl_ctx *ctx, const char *rel, int want_layer);
  * duplicates, no whiteout, no overlay marker.
  */
 bool ovl_check_readdir(struct ovl_ctx *ctx, const char *rel);
+/*
+ * readdir of a merged dir across a change, as the kernel documents its
+ * cache: open rel and read its first name, do op (ovl_check_op()), read on
+ * without rewinding: the names must be those from before op; then
+ * rewinddir: the names the model shows now. Two subtests besides op's.
+ */
+bool ovl_check_readdir_across(struct ovl_ctx *ctx, const char *rel, const struct ovl_op *op);
 
 /*
  * Do op through the merged mount and check three things against the
