@@ -140,6 +140,8 @@ void ovl_model_free(struct ovl_model *m);
 struct ovl_model_options {
 	bool redirect_dir;	/* redirect_dir=on: dirs with lower layers can be renamed */
 	bool index;		/* index=on: lower hard links stay one inode across copy-up */
+	bool no_offline_changes; /* index, metacopy, redirect_dir=on or xino=on in use: the
+				    kernel then marks new dirs in merge dirs opaque */
 	int upper_notempty;	/* what the upper fs's rename over a dir with names returns:
 				   ENOTEMPTY, or EEXIST (xfs; POSIX allows both); 0: ENOTEMPTY */
 };

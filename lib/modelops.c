@@ -1578,12 +1578,12 @@ static int apply(struct ovl_model *m, const struct ovl_op *op, int *want_errno, 
 				r = lower_has(m, op->path, &has, err);
 			/*
 			 * Opaque over a whiteout, so nothing of the lower dir shows; and,
-			 * unless the mount allows offline changes of its layers (with
-			 * redirect_dir=on it does not), in any merge dir, where the
-			 * kernel marks every new dir opaque to spare later lookups the
-			 * lower layers (ovl_create_upper()).
+			 * unless the mount allows offline changes of its layers (none of
+			 * index, metacopy, redirect_dir=on, xino=on), in any merge dir,
+			 * where the kernel marks every new dir opaque to spare later
+			 * lookups the lower layers (ovl_create_upper()).
 			 */
-			if (has || (m->opt.redirect_dir && merge_or_lower(view, *parent ? parent : "/")))
+			if (has || (m->opt.no_offline_changes && merge_or_lower(view, *parent ? parent : "/")))
 				nd.flags = OVL_ENTRY_OPAQUE;
 			if (!r && ovl_tree_lookup(m->upper, op->path))
 				r = ovl_tree_remove(m->upper, op->path);

@@ -384,14 +384,15 @@ static int module_param(const char *name)
 	return r;
 }
 
-int ovl_mount_option_effective(struct ovl_ctx *ctx, const char *name, const char **value,
-			       bool *shown)
+/*
+ * The module's default for an overlay option that mountinfo leaves out
+ * (overlayfs lists only what differs from it): 0 and *value, -ENOENT for
+ * an option without one, or -errno reading /sys/module/overlay.
+ */
+static int option_default(const char *name, const char **value)
 {
-	int r = ovl_mount_option(ctx, name, value), p;
+	int p;
 
-	*shown = r == 0;
-	if (r != -ENOENT)
-		return r;
 	if (strcmp(name, "redirect_dir") == 0) {
 		p = module_param("redirect_dir");
 		if (p == 1)
@@ -409,6 +410,15 @@ int ovl_mount_option_effective(struct ovl_ctx *ctx, const char *name, const char
 		return -ENOENT;
 	}
 	return p < 0 ? p : 0;
+}
+
+int ovl_mount_option_effective(struct ovl_ctx *ctx, const char *name, const char **value,
+			       bool *shown)
+{
+	int r = ovl_mount_option(ctx, name, value);
+
+	*shown = r == 0;
+	return r == -ENOENT ? option_default(name, value) : r;
 }
 
 struct ovl_tree *ovl_model_now(struct ovl_ctx *ctx)
@@ -814,6 +824,16 @@ static void check_features(struct ovl_ctx *ctx)
 		tb = mnt_new_table_from_file("/proc/self/mountinfo");
 		fs = tb ? mnt_table_find_target(tb, m, MNT_ITER_BACKWARD) : NULL;
 		r = fs ? mnt_optstr_get_option(mnt_fs_get_fs_options(fs), optname, &v, &vl) : -1;
+		/* left out of mountinfo: in force only if it is the module's default */
+		if (r == 1 && strchr(tok, '=')) {
+			const char *dflt = NULL;
+
+			if (option_default(optname, &dflt) == 0) {
+				v = (char *)dflt;
+				vl = strlen(dflt);
+				r = 0;
+			}
+		}
 		if (r != 0 || (strchr(tok, '=') && (vl != strlen(strchr(tok, '=') + 1) ||
 						    strncmp(v, strchr(tok, '=') + 1, vl) != 0))) {
 			snprintf(why, sizeof(why), "%s", fs ? mnt_fs_get_fs_options(fs) : "(not mounted)");
@@ -824,7 +844,7 @@ static void check_features(struct ovl_ctx *ctx)
 		mnt_unref_table(tb);
 		ctx->target->umount(m, why, sizeof(why));
 		ovl_remove_tree(base);
-		ovl_log(ctx, "feature %s: accepted and shown in mountinfo", tok);
+		ovl_log(ctx, "feature %s: accepted and in force (mountinfo, or the module's default)", tok);
 	}
 	free(list);
 }
@@ -1092,10 +1112,17 @@ static void model_options(struct ovl_ctx *ctx)
 		opt.redirect_dir = strcmp(v, "on") == 0;
 	if (ovl_mount_option_effective(ctx, "index", &v, &shown) == 0)
 		opt.index = strcmp(v, "on") == 0;
+	/* the kernel's ovl_allow_offline_changes(), negated */
+	opt.no_offline_changes = opt.redirect_dir || opt.index;
+	if (ovl_mount_option_effective(ctx, "metacopy", &v, &shown) == 0 && strcmp(v, "on") == 0)
+		opt.no_offline_changes = true;
+	if (ovl_mount_option_effective(ctx, "xino", &v, &shown) == 0 && strcmp(v, "on") == 0)
+		opt.no_offline_changes = true;
 	/* xfs refuses a rename over a dir with names with EEXIST (POSIX allows it) */
 	opt.upper_notempty = strcmp(ovl_backing_fs(ctx), "xfs") == 0 ? EEXIST : ENOTEMPTY;
-	ovl_log(ctx, "model: redirect_dir %s, index %s, a rename over a full upper dir: %s",
-		opt.redirect_dir ? "on" : "off", opt.index ? "on" : "off", strerrorname_np(opt.upper_notempty));
+	ovl_log(ctx, "model: redirect_dir %s, index %s, offline changes %s, a rename over a full upper dir: %s",
+		opt.redirect_dir ? "on" : "off", opt.index ? "on" : "off",
+		opt.no_offline_changes ? "not allowed" : "allowed", strerrorname_np(opt.upper_notempty));
 	ovl_model_set_options(ctx->model, &opt);
 }
 

@@ -1,12 +1,14 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
- * A kernel behaviour the documentation does not state: with redirect_dir=on
- * (so offline changes of the layers are not allowed) overlayfs marks every
- * dir it makes in a merge dir opaque, sparing later lookups the lower layers
- * (ovl_create_upper()); in a pure upper dir, or with redirect_dir=off (case
- * 0142), it does not. Dirs made in the root, in a dir merged over three
- * layers, in a lower dir that comes up for it, and in a new upper dir. Each
- * call is checked against the model (result, merged view, upper dir).
+ * A kernel behaviour the documentation does not state: unless a mount
+ * allows offline changes of its layers (it does not once index,
+ * metacopy, redirect_dir=on or xino=on is in use; here redirect_dir=on),
+ * overlayfs marks every dir it makes in a merge dir opaque, sparing later
+ * lookups the lower layers (ovl_create_upper()); in a pure upper dir, or
+ * on a mount that allows offline changes (case 0142), it does not. Dirs
+ * made in the root, in a dir merged over three layers, in a lower dir that
+ * comes up for it, and in a new upper dir. Each call is checked against
+ * the model (result, merged view, upper dir).
  */
 #include <fcntl.h>
 

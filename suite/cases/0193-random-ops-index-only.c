@@ -1,0 +1,29 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * A seeded random sequence of 100 operations with redirect_dir=off,index=on over
+ * hardlink/lower-links.tree: every call is checked against the model (result, merged
+ * view, upper dir), and the whole union again after a remount. See
+ * random-ops.h for the calls and how to repeat a seed.
+ */
+#include "random-ops.h"
+
+static void run(struct ovl_ctx *ctx)
+{
+	SAFE_MOUNT_UNION(ctx, NULL);
+	random_ops_run(ctx, 100);
+	ovl_remount_union(ctx);
+	ovl_check_union(ctx, "after a remount");
+}
+
+OVL_CASE(
+	.number = 193,
+	.slug = "random-ops-index-only",
+	.purpose = "100 seeded random operations with redirect_dir=off,index=on, each model-checked",
+	.tags = "random,rename,copy-up,whiteout",
+	.needs_root = true,
+	.mount_options = "redirect_dir=off,index=on",
+	.needs_features = "index=on",
+	.fixture = "hardlink/lower-links.tree",
+	.timeout = 60,
+	.run = run,
+);
