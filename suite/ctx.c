@@ -33,6 +33,7 @@
 #include "kmsg.h"
 #include "matrix.h"
 #include "model.h"
+#include "descriptor.h"
 #include "runner.h"
 #include "util.h"
 
@@ -772,16 +773,63 @@ bool ovl_check_reads_from(struct ovl_ctx *ctx, const char *rel, int want_layer)
 	return ok;
 }
 
+/*
+ * Is option name=want in force when the mount says have (vl bytes)? The
+ * same value, or for redirect_dir=off either "follow" or "nofollow": the
+ * kernel turns off into one of them (redirect_always_follow decides), and
+ * neither makes a redirect.
+ */
+static bool option_in_force(const char *name, const char *want, const char *have, size_t vl)
+{
+	if (vl == strlen(want) && strncmp(have, want, vl) == 0)
+		return true;
+	return strcmp(name, "redirect_dir") == 0 && strcmp(want, "off") == 0 &&
+	       ((vl == 6 && strncmp(have, "follow", 6) == 0) || (vl == 8 && strncmp(have, "nofollow", 8) == 0));
+}
+
+/*
+ * The options to confirm: needs_features, and the feature options among
+ * mount_options (redirect_dir=off as much as index=on: a case relies on
+ * each being in force). A new string, NULL when there are none.
+ */
+static char *features_to_confirm(const struct ovl_case *c)
+{
+	struct ovl_buf b = OVL_BUF_INIT;
+	char *mo = c->mount_options ? strdup(c->mount_options) : NULL, *tok, *save = NULL;
+
+	if (c->needs_features)
+		ovl_buf_puts(&b, c->needs_features);
+	for (tok = mo ? strtok_r(mo, ",", &save) : NULL; tok; tok = strtok_r(NULL, ",", &save)) {
+		size_t k = strcspn(tok, "=");
+		bool known = false, listed = false;
+
+		for (const char *const *f = ovl_known_features; *f; f++)
+			known |= strlen(*f) == k && strncmp(*f, tok, k) == 0;
+		if (c->needs_features) {
+			char *nf = strdup(c->needs_features), *t2, *s2 = NULL;
+
+			for (t2 = nf ? strtok_r(nf, ",", &s2) : NULL; t2; t2 = strtok_r(NULL, ",", &s2))
+				listed |= strcmp(t2, tok) == 0;
+			free(nf);
+		}
+		if (!known || listed)
+			continue;
+		if (b.len)
+			ovl_buf_putc(&b, ',');
+		ovl_buf_puts(&b, tok);
+	}
+	free(mo);
+	return b.data;
+}
+
 /* Try each needed overlay option on a small test union; CONF when refused. */
 static void check_features(struct ovl_ctx *ctx)
 {
 	char *list, *tok, *save = NULL;
 
-	if (!ctx->c->needs_features)
-		return;
-	list = strdup(ctx->c->needs_features);
+	list = features_to_confirm(ctx->c);
 	if (!list)
-		ovl_brok(ctx, "out of memory");
+		return;
 	for (tok = strtok_r(list, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
 		char base[PATH_MAX], l[PATH_MAX + 8], l2[PATH_MAX + 8], u[PATH_MAX + 8], w[PATH_MAX + 8];
 		char m[PATH_MAX + 8];
@@ -834,8 +882,7 @@ static void check_features(struct ovl_ctx *ctx)
 				r = 0;
 			}
 		}
-		if (r != 0 || (strchr(tok, '=') && (vl != strlen(strchr(tok, '=') + 1) ||
-						    strncmp(v, strchr(tok, '=') + 1, vl) != 0))) {
+		if (r != 0 || (strchr(tok, '=') && !option_in_force(optname, strchr(tok, '=') + 1, v, vl))) {
 			snprintf(why, sizeof(why), "%s", fs ? mnt_fs_get_fs_options(fs) : "(not mounted)");
 			mnt_unref_table(tb);
 			ovl_conf(ctx, "needs overlay option %s: the mount succeeded but mountinfo shows "
@@ -1146,6 +1193,7 @@ bool ovl_check_op(struct ovl_ctx *ctx, const struct ovl_op *op)
 		model_options(ctx);
 	}
 	ovl_op_describe(op, what, sizeof(what));
+	record(ctx, 'O', "op", what);
 	if (ovl_model_apply(ctx->model, op, &want, &err))
 		ovl_brok(ctx, "the model cannot predict %s: %s", what, err.msg);
 	got = do_op(ctx, op);

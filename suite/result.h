@@ -28,6 +28,7 @@ struct ovl_case_result {
 	double seconds;
 	struct ovl_check_result *checks;
 	size_t nchecks;
+	size_t nops;			/* operations checked against the model (ovl_check_op) */
 	char **diag;			/* case-level diagnostics (kernel log lines...) */
 	size_t ndiag;
 	char log[4096];			/* the case's log file, relative to the run dir */
@@ -39,6 +40,9 @@ struct ovl_fs_result {
 	char reason[1024];
 	double setup_seconds;
 	char teardown_problem[1024];
+	size_t ncases;			/* case runs on it, */
+	size_t nops;			/* the model-checked operations they made, */
+	double case_seconds;		/* and their time (ovl_run_result_count) */
 };
 
 struct ovl_run_result {
@@ -55,6 +59,7 @@ struct ovl_run_result {
 	size_t nfs;
 	size_t counts[OVL_NR_OUTCOMES];
 	size_t nchecks;
+	size_t nops;
 };
 
 void ovl_case_result_free(struct ovl_case_result *r);

@@ -89,9 +89,23 @@ void ovl_run_result_count(struct ovl_run_result *r)
 {
 	memset(r->counts, 0, sizeof(r->counts));
 	r->nchecks = 0;
+	r->nops = 0;
+	for (size_t k = 0; k < r->nfs; k++) {
+		r->fs[k].ncases = 0;
+		r->fs[k].nops = 0;
+		r->fs[k].case_seconds = 0;
+	}
 	for (size_t i = 0; i < r->ncases; i++) {
 		r->counts[r->cases[i].outcome]++;
 		r->nchecks += r->cases[i].nchecks;
+		r->nops += r->cases[i].nops;
+		for (size_t k = 0; k < r->nfs; k++) {
+			if (!r->fs[k].name || !r->cases[i].fs || strcmp(r->fs[k].name, r->cases[i].fs) != 0)
+				continue;
+			r->fs[k].ncases++;
+			r->fs[k].nops += r->cases[i].nops;
+			r->fs[k].case_seconds += r->cases[i].seconds;
+		}
 	}
 }
 
@@ -116,6 +130,10 @@ static void take_record(struct ovl_case_result *r, char *line, enum ovl_outcome 
 
 	if (!kind || line[1] != ' ')
 		return;
+	if (kind == 'O') {
+		r->nops++;
+		return;
+	}
 	if (kind == 'D') {
 		if (r->nchecks)
 			strv_push(&r->checks[r->nchecks - 1].diag, &r->checks[r->nchecks - 1].ndiag, word);
@@ -498,7 +516,7 @@ static void run_case(struct run_state *st, const struct ovl_case *c, const struc
 						nsfd = pin_mntns(pid, strtoull(s + 2, NULL, 10));
 					else if (s[0] == 'L' && s[1] == ' ')
 						strv_push(&left_in_ns, &nleft_in_ns, s + 2);
-					else if (s[0] == 'E' || s[0] == 'C' || s[0] == 'D')
+					else if (s[0] == 'E' || s[0] == 'C' || s[0] == 'D' || s[0] == 'O')
 						take_record(r, s, &early, why, sizeof(why));
 					s = nl + 1;
 				}

@@ -25,11 +25,13 @@ int ovl_report_json(const struct ovl_run_result *run, const char *path)
 	for (size_t i = 0; i < run->nfs; i++) {
 		const struct ovl_fs_result *f = &run->fs[i];
 
-		json_array_append_new(fss, json_pack("{s:s, s:s, s:s, s:f, s:s}", "name", f->name,
+		json_array_append_new(fss, json_pack("{s:s, s:s, s:s, s:f, s:s, s:I, s:I, s:f}", "name", f->name,
 						     "outcome", ovl_outcome_name(f->outcome),
 						     "reason", f->reason, "setup_seconds",
 						     f->setup_seconds, "teardown_problem",
-						     f->teardown_problem));
+						     f->teardown_problem, "case_runs", (json_int_t)f->ncases,
+						     "operations", (json_int_t)f->nops, "case_seconds",
+						     f->case_seconds));
 	}
 	for (size_t i = 0; i < run->ncases; i++) {
 		const struct ovl_case_result *c = &run->cases[i];
@@ -48,6 +50,7 @@ int ovl_report_json(const struct ovl_run_result *run, const char *path)
 			      "fs", c->fs, "outcome", ovl_outcome_name(c->outcome), "reason",
 			      c->reason, "timed_out", c->timed_out, "seconds", c->seconds, "log",
 			      c->log, "checks", checks, "diagnostics", strv(c->diag, c->ndiag));
+		json_object_set_new(o, "operations", json_integer((json_int_t)c->nops));
 		json_array_append_new(cases, o);
 	}
 	totals = json_object();
@@ -61,6 +64,7 @@ int ovl_report_json(const struct ovl_run_result *run, const char *path)
 	json_object_set_new(root, "kernel", json_string(run->kernel));
 	json_object_set_new(root, "wall_seconds", json_real(run->wall_seconds));
 	json_object_set_new(root, "checks", json_integer((json_int_t)run->nchecks));
+	json_object_set_new(root, "operations", json_integer((json_int_t)run->nops));
 	json_object_set_new(root, "checks_per_second",
 			    json_real(run->wall_seconds > 0 ? (double)run->nchecks / run->wall_seconds : 0));
 	json_object_set_new(root, "interrupted", json_boolean(run->interrupted));

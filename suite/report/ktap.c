@@ -98,6 +98,10 @@ void ovl_ktap_end(FILE *out, const struct ovl_run_result *run)
 	fprintf(out, "# wall time %.2f s, %zu checks, %.1f checks/s%s\n", run->wall_seconds,
 		run->nchecks, run->wall_seconds > 0 ? (double)run->nchecks / run->wall_seconds : 0.0,
 		run->interrupted ? " (interrupted)" : "");
+	for (size_t k = 0; k < run->nfs; k++)
+		if (run->fs[k].ncases)
+			fprintf(out, "# %s: %zu case runs, %zu model-checked operations, %.2f s in cases\n",
+				run->fs[k].name, run->fs[k].ncases, run->fs[k].nops, run->fs[k].case_seconds);
 	fprintf(out, "# results: %s\n", run->run_dir);
 	fprintf(out, "# ovlconform: %zu passed, %zu failed, %zu skipped\n", passed, failed,
 		c[OVL_CONF]);
