@@ -43,7 +43,7 @@ int ovl_model_merge_dirs(const char *upper, const char *const *lowers, size_t nl
 /*
  * Operations. The model of a mount keeps the upper layer as it must be
  * after each operation (the lowers never change) and predicts what each
- * operation returns. What it knows so far (issue 4 extends it):
+ * operation returns. What it knows:
  *
  *  - a read-only open, stat, readdir, readlink and access change nothing;
  *  - an open for writing (O_WRONLY, O_RDWR, O_APPEND, O_TRUNC), truncate,
@@ -58,16 +58,35 @@ int ovl_model_merge_dirs(const char *upper, const char *const *lowers, size_t nl
  *  - mkdir where a whiteout hides a lower name makes an opaque dir, so
  *    nothing of the lower dir shows through; a file made there simply
  *    replaces the whiteout;
- *  - rename of a file copies it up, puts it at the new name in the upper
- *    layer (over what was there) and whites out the old name where a lower
- *    layer has it; a directory that a lower layer has cannot be renamed
- *    without redirect_dir (EXDEV; the model assumes redirect_dir=off, so a
- *    case asks for it); RENAME_NOREPLACE over a name is EEXIST;
- *    RENAME_EXCHANGE copies both names up and swaps them in the upper layer
- *    (no whiteout; ENOENT without a second name; EXDEV for a lower dir);
- *    overlayfs refuses RENAME_WHITEOUT (EINVAL, once both names resolve
- *    and, for a user, the permission checks pass: no CAP_MKNOD is needed
- *    since Linux 5.8); the VFS refuses bad flag mixes first (EINVAL);
+ *  - mkdir in a merge dir makes an opaque dir when the mount does not allow
+ *    offline changes of its layers (index, metacopy, redirect_dir=on or
+ *    xino=on in use), as the kernel's ovl_create_upper() does;
+ *  - rename copies the name up, puts it (and all below it) at the new name
+ *    in the upper layer, over what was there, and whites out the old name
+ *    where a lower layer has it; a dir with lower layers moves only with
+ *    redirect_dir=on (else EXDEV) and takes a redirect (its old name within
+ *    its dir, else the absolute path of its lowers, built from its
+ *    ancestors' redirects; kept once absolute); a pure upper dir moving into
+ *    a merge dir becomes opaque; a target dir must be empty (with lower
+ *    layers: ENOTEMPTY before any copy-up; pure upper: the upper fs's own
+ *    answer, after it); errors in the VFS's order (EEXIST for
+ *    RENAME_NOREPLACE, EINVAL into itself, ENOTEMPTY onto an ancestor, then
+ *    EISDIR/ENOTDIR); two names of one inode: nothing happens;
+ *    RENAME_EXCHANGE copies both ends up and swaps them (no whiteout; dirs
+ *    get redirect or opaque marks as above); overlayfs refuses
+ *    RENAME_WHITEOUT (EINVAL, once both names resolve and, for a user, the
+ *    permission checks pass: no CAP_MKNOD is needed since Linux 5.8); the
+ *    VFS refuses bad flag mixes first (EINVAL);
+ *  - the merge follows redirects (upper and lower layers' own) to find a
+ *    dir's lower layers;
+ *  - index=on: the first copy-up of a lower hard link (or its first lost
+ *    name) puts it in the index; every name of it then shows that one
+ *    inode, later copy-ups link to it, an xattr change of a name without
+ *    an upper alias goes to the index inode alone; ovl_model_nlink() gives
+ *    the link count the mount must report;
+ *  - symlinks are followed among the parents, and at the end by the calls
+ *    that follow (open, truncate, chmod, access), relative targets only;
+ *    symlink and mknod make new names (a 0/0 device: EPERM);
  *  - link copies the file up and gives its upper inode the new name too;
  *    a change through one name shows through the other; unlinking one
  *    name leaves the other (EPERM for a dir, EEXIST over a name);

@@ -100,8 +100,9 @@ void ovl_ktap_end(FILE *out, const struct ovl_run_result *run)
 		run->interrupted ? " (interrupted)" : "");
 	for (size_t k = 0; k < run->nfs; k++)
 		if (run->fs[k].ncases)
-			fprintf(out, "# %s: %zu case runs, %zu model-checked operations, %.2f s in cases\n",
-				run->fs[k].name, run->fs[k].ncases, run->fs[k].nops, run->fs[k].case_seconds);
+			fprintf(out, "# %s: %zu case run%s, %zu model-checked operation%s, %.2f s in cases\n",
+				run->fs[k].name, run->fs[k].ncases, run->fs[k].ncases == 1 ? "" : "s",
+				run->fs[k].nops, run->fs[k].nops == 1 ? "" : "s", run->fs[k].case_seconds);
 	fprintf(out, "# results: %s\n", run->run_dir);
 	fprintf(out, "# ovlconform: %zu passed, %zu failed, %zu skipped\n", passed, failed,
 		c[OVL_CONF]);

@@ -49,7 +49,7 @@ fi
 run() { "$top/$BUILD/$1" run --no-progress --scratch "$scratch" --results "$results" "${@:2}"; }
 
 # 1. A wrong model: the flipped build says the LOWEST layer wins.
-out=$(run ovlconform-flipped --fs tmpfs precedence 2>&1); rc=$?
+out=$(run ovlconform-flipped --fs tmpfs precedence 2>&1); rc=$?; printf "%s\n" "$out" >"$work/out"
 check "flipped model: the run exits 1 (FAIL)" test "$rc" -eq 1
 check "flipped model: at least 12 of the precedence cases FAIL" \
 	test "$(grep -cE '^not ok [0-9]+ [0-9]{4}-' <<<"$out")" -ge 12
@@ -57,7 +57,7 @@ check "flipped model: 0001 same-name-a-wins FAILs" grep -q "^not ok 1 0001-same-
 check "flipped model: KTAP shows the merged-view check failing" \
 	grep -q "^  not ok 1 after mount: merged view matches the model" <<<"$out"
 check "flipped model: KTAP shows a '- model' and '+ merged' line for /f" \
-	bash -c 'grep -q "^  # - file /f .*# layer 3" <<<"$1" && grep -q "^  # + file /f " <<<"$1"' _ "$out"
+	bash -c 'grep -q "^  # - file /f .*# layer 3" "$1" && grep -q "^  # + file /f " "$1"' _ "$work/out"
 log=$results/latest/logs/tmpfs/0001-same-name-a-wins.log
 check "flipped model: the case log holds both dumps and the difference" \
 	bash -c 'grep -q "^--- expected (model" "$1" && grep -q "^--- actual (merged view" "$1" && grep -q "^--- difference" "$1"' _ "$log"
@@ -69,27 +69,27 @@ check "flipped model: the JSON summary records the FAIL" \
 check "flipped model: the JUnit report holds a failure" grep -q "<failure" "$results/latest/junit.xml"
 
 # 1b. A model wrong about copy-up: parents come up without their own metadata.
-out=$(run ovlconform-wrong-copy-up --fs tmpfs copy-up 2>&1); rc=$?
+out=$(run ovlconform-wrong-copy-up --fs tmpfs copy-up 2>&1); rc=$?; printf "%s\n" "$out" >"$work/out"
 check "wrong copy-up model: the run exits 1 (FAIL)" test "$rc" -eq 1
 check "wrong copy-up model: the upper-dir check of the deep write fails" \
 	grep -q "^  not ok [0-9]* after open(/deep/er/f, O_WRONLY|O_APPEND) + write 1 bytes: upper dir matches the model" <<<"$out"
 check "wrong copy-up model: KTAP shows the parent's metadata, model against upper" \
-	bash -c 'grep -q "^  # - dir /deep mode=0755 uid=0 gid=0" <<<"$1" && grep -q "^  # + dir /deep mode=0700 uid=7 gid=8" <<<"$1"' _ "$out"
+	bash -c 'grep -q "^  # - dir /deep mode=0755 uid=0 gid=0" "$1" && grep -q "^  # + dir /deep mode=0700 uid=7 gid=8" "$1"' _ "$work/out"
 
 # 1c. A model wrong about whiteouts: only a name in the topmost lower gets one.
-out=$(run ovlconform-wrong-whiteout --fs tmpfs whiteout 2>&1); rc=$?
+out=$(run ovlconform-wrong-whiteout --fs tmpfs whiteout 2>&1); rc=$?; printf "%s\n" "$out" >"$work/out"
 check "wrong whiteout model: the run exits 1 (FAIL)" test "$rc" -eq 1
 check "wrong whiteout model: unlink, rmdir and recreate cases all FAIL" \
 	bash -c 'for c in 0111-whiteout-on-unlink 0112-whiteout-on-rmdir 0113-opaque-on-recreate; do
-		grep -q "^not ok [0-9]* $c:tmpfs" <<<"$1" || exit 1; done' _ "$out"
+		grep -q "^not ok [0-9]* $c:tmpfs" "$1" || exit 1; done' _ "$work/out"
 check "wrong whiteout model: unlink of a name only B has fails both views" \
-	bash -c 'grep -q "^  not ok [0-9]* after unlink(/b): merged view matches the model" <<<"$1" &&
-		grep -q "^  not ok [0-9]* after unlink(/b): upper dir matches the model" <<<"$1"' _ "$out"
+	bash -c 'grep -q "^  not ok [0-9]* after unlink(/b): merged view matches the model" "$1" &&
+		grep -q "^  not ok [0-9]* after unlink(/b): upper dir matches the model" "$1"' _ "$work/out"
 check "wrong whiteout model: KTAP shows the model still listing /b and the kernel's whiteout" \
-	bash -c 'grep -q "^  # - file /b mode=0600" <<<"$1" && grep -q "^  # + whiteout /b$" <<<"$1"' _ "$out"
+	bash -c 'grep -q "^  # - file /b mode=0600" "$1" && grep -q "^  # + whiteout /b$" "$1"' _ "$work/out"
 
 # 2. The harness's own bad cases.
-out=$(run ovlconform-selftest --fs tmpfs 9001 9002 9003 9004 9005 2>&1); rc=$?
+out=$(run ovlconform-selftest --fs tmpfs 9001 9002 9003 9004 9005 2>&1); rc=$?; printf "%s\n" "$out" >"$work/out"
 check "selftest: the run exits 1" test "$rc" -eq 1
 check "selftest: a hang times out, and its known deviation does not hide that" grep -q "^not ok 1 9001-hangs-with-a-daemon:tmpfs # TIMEOUT timed out after 1 s" <<<"$out"
 check "selftest: the hung case's setsid daemon is gone" settles 30 pgrep -x ovlselftestd
@@ -104,11 +104,11 @@ nreal=$("$top/$BUILD/ovlconform-selftest" list | grep -cv " harness ")
 check "selftest: harness cases are not run by default" \
 	bash -c '"$1" run --no-progress --scratch "$2" --results "$3" --fs tmpfs 2>/dev/null | grep -q "^1\.\.$4$"' \
 	_ "$top/$BUILD/ovlconform-selftest" "$scratch" "$results" "$nreal"
-out=$(run ovlconform-selftest --fs tmpfs 9007 9008 9009 2>&1); rc=$?
+out=$(run ovlconform-selftest --fs tmpfs 9007 9008 9009 2>&1); rc=$?; printf "%s\n" "$out" >"$work/out"
 check "selftest: a failed check under a known deviation is XFAIL" \
 	grep -q "^ok 1 9007-known-deviation-fails:tmpfs # XFAIL known deviation of kernel: " <<<"$out"
 check "selftest: a pass under a known deviation is XPASS and fails the run" \
-	bash -c 'grep -q "^not ok 2 9008-known-deviation-passes:tmpfs # XPASS " <<<"$1" && [ "$2" -eq 1 ]' _ "$out" "$rc"
+	bash -c 'grep -q "^not ok 2 9008-known-deviation-passes:tmpfs # XPASS " "$1" && [ "$2" -eq 1 ]' _ "$work/out" "$rc"
 check "selftest: a mount left in the case's namespace is BROK, named" \
 	grep -q "^not ok 3 9009-leaves-a-mount:tmpfs # ERROR still mounted in the case's namespace when it ended: .*/work/stray" <<<"$out"
 check "selftest: nothing left mounted or attached" bash -c '[ -z "$(findmnt -rn | grep -F "$1")" ] && [ -z "$(losetup -a | grep -F "$1")" ]' _ "$scratch"

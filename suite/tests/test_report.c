@@ -42,7 +42,7 @@ static struct ovl_run_result *fake_run(void)
 					       .outcome = OVL_FAIL, .diag = diag, .ndiag = 2 };
 	checks[1] = (struct ovl_check_result){ .name = "read /f", .outcome = OVL_PASS };
 	cases[0] = (struct ovl_case_result){ .c = &c1, .fs = "ext4", .outcome = OVL_FAIL,
-					     .checks = checks, .nchecks = 2, .seconds = 0.5 };
+					     .checks = checks, .nchecks = 2, .nops = 3, .seconds = 0.5 };
 	snprintf(cases[0].reason, sizeof(cases[0].reason), "1 of 2 checks failed");
 	snprintf(cases[0].log, sizeof(cases[0].log), "logs/ext4/0001-same-name-a-wins.log");
 	cases[1] = (struct ovl_case_result){ .c = &c2, .fs = "ext4", .outcome = OVL_PASS };
@@ -91,6 +91,8 @@ static void test_ktap_golden(void **state)
 		"ok 3 0012-readonly:xfs # SKIP mkfs.xfs not found <&>   here\n"
 		"# Totals: pass:1 fail:1 xfail:0 xpass:0 skip:1 error:0\n"
 		"# wall time 2.00 s, 2 checks, 1.0 checks/s\n"
+		"# ext4: 2 case runs, 3 model-checked operations, 0.50 s in cases\n"
+		"# xfs: 1 case run, 0 model-checked operations, 0.00 s in cases\n"
 		"# results: results/20261127-000000-1\n"
 		"# ovlconform: 1 passed, 1 failed, 1 skipped\n");
 	free(s);
@@ -119,6 +121,10 @@ static void test_json_reads_back(void **state)
 	assert_string_equal(json_string_value(json_object_get(c0, "id")), "0001-same-name-a-wins");
 	assert_string_equal(json_string_value(json_object_get(c0, "outcome")), "FAIL");
 	assert_int_equal(json_array_size(json_object_get(c0, "checks")), 2);
+	assert_int_equal(json_integer_value(json_object_get(c0, "operations")), 3);
+	assert_int_equal(json_integer_value(json_object_get(root, "operations")), 3);
+	assert_int_equal(json_integer_value(json_object_get(json_array_get(json_object_get(root, "filesystems"), 0),
+							    "operations")), 3);
 	{
 		json_t *check0 = json_array_get(json_object_get(c0, "checks"), 0);
 		json_t *diag = json_object_get(check0, "diagnostics");
