@@ -636,8 +636,8 @@ bool ovl_check_readdir_across(struct ovl_ctx *ctx, const char *rel, const struct
 {
 	const char *dirpath = ovl_path(ctx, OVL_LAYER_MERGED, rel);
 	char mrel[PATH_MAX], name[PATH_MAX + 128], what[512];
-	char **before, **after, **rest, **first;
-	size_t nbefore, nafter, nrest, nfirst = 0;
+	char **before, **after, **rest, *first = NULL;
+	size_t nbefore, nafter, nrest;
 	struct ovl_buf diags = OVL_BUF_INIT;
 	struct dirent *de;
 	bool ok;
@@ -647,25 +647,21 @@ bool ovl_check_readdir_across(struct ovl_ctx *ctx, const char *rel, const struct
 	dir = opendir(dirpath);
 	if (!dir)
 		ovl_brok(ctx, "opendir %s: %s", dirpath, strerror(errno));
-	first = calloc(1, sizeof(*first));
-	if (!first)
-		ovl_brok(ctx, "out of memory");
 	/* the first name (if any): the merged list is read into the fd's cache now */
 	errno = 0;
 	while ((de = readdir(dir)) && (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0))
 		;
-	if (de && !(first[nfirst++] = strdup(de->d_name)))
+	if (de && !(first = strdup(de->d_name)))
 		ovl_brok(ctx, "out of memory");
 	ovl_check_op(ctx, op);
 	rest = readdir_pass(ctx, dir, &nrest, &diags);
-	{
-		char **all = realloc(rest, (nrest + nfirst + 1) * sizeof(*all));
+	if (first) {
+		char **all = realloc(rest, (nrest + 1) * sizeof(*all));
 
 		if (!all)
 			ovl_brok(ctx, "out of memory");
 		rest = all;
-		if (nfirst)
-			rest[nrest++] = first[--nfirst];
+		rest[nrest++] = first;
 		qsort(rest, nrest, sizeof(*rest), name_cmp);
 	}
 	ovl_op_describe(op, what, sizeof(what));
@@ -689,7 +685,6 @@ bool ovl_check_readdir_across(struct ovl_ctx *ctx, const char *rel, const struct
 		diag_lines(ctx, diags.data, 12);
 	}
 	ovl_buf_free(&diags);
-	free(first);
 	ovl_strv_free(rest, nrest);
 	ovl_strv_free(before, nbefore);
 	ovl_strv_free(after, nafter);

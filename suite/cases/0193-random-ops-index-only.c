@@ -9,10 +9,7 @@
 
 static void run(struct ovl_ctx *ctx)
 {
-	SAFE_MOUNT_UNION(ctx, NULL);
-	random_ops_run(ctx, 100);
-	ovl_remount_union(ctx);
-	ovl_check_union(ctx, "after a remount");
+	random_ops_case(ctx, 100);
 }
 
 OVL_CASE(

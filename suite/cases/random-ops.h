@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
- * Random operation sequences for cases 0190 and 0191: each step picks a
+ * Random operation sequences for cases 0190-0193: each step picks a
  * call (write, create, truncate, chmod, chown, utimensat, set/remove
  * xattr, unlink, rmdir, mkdir, rename with and without flags, link,
  * symlink, mknod, read, readdir) and its names from the model's current
@@ -182,6 +182,15 @@ static inline void random_ops_run(struct ovl_ctx *ctx, unsigned int nsteps)
 			ovl_check_readdir(ctx, dir);
 		}
 	}
+}
+
+/* A random case's whole run: mount, n operations, then the union again after a remount. */
+static inline void random_ops_case(struct ovl_ctx *ctx, unsigned int n)
+{
+	SAFE_MOUNT_UNION(ctx, NULL);
+	random_ops_run(ctx, n);
+	ovl_remount_union(ctx);
+	ovl_check_union(ctx, "after a remount");
 }
 
 #endif
