@@ -93,6 +93,43 @@ static const struct model_case cases[] = {
 	  "dir / mode=0755 uid=0 gid=0  # layer 0\n"
 	  "dir /x mode=0755 uid=0 gid=0  # layer 0\n"
 	  "file /x/w mode=0644 uid=0 gid=0 size=0 sha256=e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855  # layer 0\n" },
+	{ "an absolute redirect finds the lowers at the old path, not the new name",
+	  "[upper]\ndir /new xattr.trusted.overlay.redirect=\"/old\"\nwhiteout /old\n"
+	  "[A]\ndir /old\nfifo /old/a\n[B]\ndir /old\nfifo /old/b\n[C]\ndir /new\nfifo /new/c\n",
+	  "dir / mode=0755 uid=0 gid=0  # layer 0\n"
+	  "dir /new mode=0755 uid=0 gid=0  # layer 0\n"
+	  "fifo /new/a mode=0644 uid=0 gid=0  # layer 1\n"
+	  "fifo /new/b mode=0644 uid=0 gid=0  # layer 2\n" },
+	{ "a relative redirect replaces the name within the parent's layers",
+	  "[upper]\ndir /p\ndir /p/n xattr.trusted.overlay.redirect=\"o\"\nwhiteout /p/o\n"
+	  "[A]\ndir /p\ndir /p/o\nfifo /p/o/x\ndir /p/n\nfifo /p/n/not-merged\n",
+	  "dir / mode=0755 uid=0 gid=0  # layer 0\n"
+	  "dir /p mode=0755 uid=0 gid=0  # layer 0\n"
+	  "dir /p/n mode=0755 uid=0 gid=0  # layer 0\n"
+	  "fifo /p/n/x mode=0644 uid=0 gid=0  # layer 1\n" },
+	{ "a lower layer's own redirect is followed on down",
+	  "[A]\ndir /m xattr.trusted.overlay.redirect=\"/orig\"\nfifo /m/a\n"
+	  "[B]\ndir /m\nfifo /m/hidden\n[C]\ndir /orig\nfifo /orig/c\n",
+	  "dir / mode=0755 uid=0 gid=0  # layer 1\n"
+	  "dir /m mode=0755 uid=0 gid=0  # layer 1\n"
+	  "fifo /m/a mode=0644 uid=0 gid=0  # layer 1\n"
+	  "fifo /m/c mode=0644 uid=0 gid=0  # layer 3\n"
+	  "dir /orig mode=0755 uid=0 gid=0  # layer 3\n"
+	  "fifo /orig/c mode=0644 uid=0 gid=0  # layer 3\n" },
+	{ "a redirect chain: relative after absolute replaces the last component (B's /a/b is skipped)",
+	  "[upper]\ndir /x xattr.trusted.overlay.redirect=\"/a/b\"\n"
+	  "[A]\ndir /a\ndir /a/b xattr.trusted.overlay.redirect=\"c\"\nfifo /a/b/one\n"
+	  "[B]\ndir /a\ndir /a/c\nfifo /a/c/two\ndir /a/b\nfifo /a/b/skipped\n",
+	  "dir / mode=0755 uid=0 gid=0  # layer 0\n"
+	  "dir /a mode=0755 uid=0 gid=0  # layer 1\n"
+	  "dir /a/b mode=0755 uid=0 gid=0  # layer 1\n"
+	  "fifo /a/b/one mode=0644 uid=0 gid=0  # layer 1\n"
+	  "fifo /a/b/two mode=0644 uid=0 gid=0  # layer 2\n"
+	  "dir /a/c mode=0755 uid=0 gid=0  # layer 2\n"
+	  "fifo /a/c/two mode=0644 uid=0 gid=0  # layer 2\n"
+	  "dir /x mode=0755 uid=0 gid=0  # layer 0\n"
+	  "fifo /x/one mode=0644 uid=0 gid=0  # layer 1\n"
+	  "fifo /x/two mode=0644 uid=0 gid=0  # layer 2\n" },
 	{ "hardlinked names in one lower stay linked",
 	  "[A]\nfile /a data=x\nhardlink /b target=/a\n",
 	  "dir / mode=0755 uid=0 gid=0  # layer 1\n"
