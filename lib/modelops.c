@@ -955,6 +955,9 @@ static int model_exchange(struct ovl_model *m, const struct ovl_tree *view, cons
 		*want_errno = EINVAL;
 		return 0;
 	}
+	/* two names of one inode: the VFS does nothing, not even a copy-up */
+	if (same_inode(m, view, op->path, op->path2))
+		return 0;
 	if (!m->opt.redirect_dir && ((e->type == OVL_FT_DIR && merge_or_lower(view, op->path)) ||
 				      (to->type == OVL_FT_DIR && merge_or_lower(view, op->path2)))) {
 		*want_errno = EXDEV;

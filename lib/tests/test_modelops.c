@@ -167,7 +167,8 @@ static void test_new_dirs_opaque_without_offline_changes(void **state)
 	world_close(&w);
 }
 
-static const char links[] = "[A]\nfile /h1 data=\"lower\"\nhardlink /h2 target=\"/h1\"\nhardlink /h3 target=\"/h1\"\n";
+static const char links[] = "[A]\nfile /h1 data=\"lower\"\nhardlink /h2 target=\"/h1\"\nhardlink /h3 target=\"/h1\"\n"
+			    "hardlink /h4 target=\"/h1\"\n";
 
 static void test_index_joins_lower_hard_links(void **state)
 {
@@ -185,7 +186,7 @@ static void test_index_joins_lower_hard_links(void **state)
 	assert_int_equal(ovl_model_nlink(w.m, "/h1", &n, &err), 0);
 	assert_int_equal(n, 1);
 	assert_int_equal(ovl_model_nlink(w.m, "/h2", &n, &err), 0);
-	assert_int_equal(n, 3);
+	assert_int_equal(n, 4);
 	world_close(&w);
 	/* index=on: every name shows the copied inode */
 	world_open(&w, links, &on);
@@ -195,10 +196,14 @@ static void test_index_joins_lower_hard_links(void **state)
 	assert_string_equal(upper_line(&w, "/h2"), "");
 	assert_int_equal(apply(&w, (struct ovl_op){ .kind = OVL_OP_UNLINK, .path = "/h3" }), 0);
 	assert_int_equal(ovl_model_nlink(w.m, "/h2", &n, &err), 0);
-	assert_int_equal(n, 2);
+	assert_int_equal(n, 3);
 	/* a later copy-up of another name links it to the same upper inode */
 	assert_int_equal(apply(&w, (struct ovl_op){ .kind = OVL_OP_CHMOD, .path = "/h2", .mode = 0600 }), 0);
 	assert_string_equal(upper_line(&w, "/h2"), "hardlink /h2 target=\"/h1\"");
+	/* nor does an exchange of a lower-only name with an upper name of the inode: no copy-up */
+	assert_int_equal(apply(&w, (struct ovl_op){ .kind = OVL_OP_RENAME, .path = "/h4", .path2 = "/h2",
+						     .flags = RENAME_EXCHANGE }), 0);
+	assert_string_equal(upper_line(&w, "/h4"), "");
 	/* rename between two names of the inode does nothing */
 	assert_int_equal(apply(&w, (struct ovl_op){ .kind = OVL_OP_RENAME, .path = "/h2", .path2 = "/h1" }), 0);
 	assert_string_equal(upper_line(&w, "/h2"), "hardlink /h2 target=\"/h1\"");
