@@ -114,33 +114,31 @@ static void lays_free(struct lay *l, size_t n)
 	free(l);
 }
 
-/* The redirect xattr of a lower or upper dir, or NULL. */
-static const char *redirect_of(const struct ovl_entry *e)
+/* The redirect xattr of a lower or upper dir (value, *len bytes, not NUL-terminated), or NULL. */
+static const char *redirect_of(const struct ovl_entry *e, size_t *len)
 {
 	for (size_t i = 0; i < e->nxattrs; i++)
 		if (strcmp(e->xattrs[i].name, OVL_MODEL_XATTR_REDIRECT) == 0 && e->xattrs[i].len &&
-		    e->xattrs[i].len < 4096 && !memchr(e->xattrs[i].value, 0, e->xattrs[i].len))
+		    e->xattrs[i].len < 4096 && !memchr(e->xattrs[i].value, 0, e->xattrs[i].len)) {
+			*len = e->xattrs[i].len;
 			return (const char *)e->xattrs[i].value;
+		}
 	return NULL;
 }
 
 /*
- * Where the layers below look for a dir after e, met at *where: a
- * redirect "/x/y" sends them to that path from every lower layer's root; a
- * relative one "n" replaces the last component of what is looked up (the
- * name within the parent's layers, or the absolute path already taken).
+ * Where the layers below look for a dir after e: a redirect "/x/y" sends
+ * them to that path from every lower layer's root; a relative one "n"
+ * replaces the last component of what is looked up (the name within the
+ * parent's layers, or the absolute path already taken).
  */
 static void follow_redirect(const struct ovl_entry *e, char *name, size_t len, bool *absolute)
 {
-	const char *rd = redirect_of(e);
-	size_t vlen;
+	size_t vlen = 0;
+	const char *rd = redirect_of(e, &vlen);
 
 	if (!rd)
 		return;
-	vlen = strcspn(rd, "");
-	for (size_t i = 0; i < e->nxattrs; i++)
-		if (strcmp(e->xattrs[i].name, OVL_MODEL_XATTR_REDIRECT) == 0)
-			vlen = e->xattrs[i].len;
 	if (rd[0] == '/') {
 		snprintf(name, len, "%.*s", (int)vlen, rd);
 		*absolute = true;

@@ -621,7 +621,7 @@ static const char *upper_redirect(const struct ovl_model *m, const char *path, s
 	const struct ovl_entry *u = ovl_tree_lookup(m->upper, path);
 
 	for (size_t i = 0; u && i < u->nxattrs; i++)
-		if (strcmp(u->xattrs[i].name, OVL_MODEL_XATTR_REDIRECT) == 0) {
+		if (strcmp(u->xattrs[i].name, OVL_MODEL_XATTR_REDIRECT) == 0 && u->xattrs[i].len) {
 			*len = u->xattrs[i].len;
 			return (const char *)u->xattrs[i].value;
 		}
