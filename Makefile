@@ -91,7 +91,7 @@ asan-tests:
 FUZZ_SECONDS ?= 60
 FUZZ_TARGETS := $(patsubst lib/fuzz/%.c,build/fuzz/%,$(wildcard lib/fuzz/fuzz_*.c))
 
-build/fuzz/fuzz_%: lib/fuzz/fuzz_%.c
+build/fuzz/fuzz_%: lib/fuzz/fuzz_%.c $(LIB_SRC) $(wildcard lib/*.h) Makefile
 	$(MAKE) --no-print-directory BUILD=build/fuzz CC=clang \
 		EXTRA_CFLAGS="-O1 -g -DOVL_FUZZING -Wno-unknown-warning-option -fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=undefined" \
 		build/fuzz/libovl.a

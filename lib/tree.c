@@ -830,7 +830,9 @@ static int parse_attrs(const char *p, struct ovl_entry *e, bool *has_size, const
 			e->has_digest = true;
 		} else if (strcmp(k, "target") == 0) {
 			NEED_VALUE();
+			/* a second target= replaces the first; a bad one leaves none behind to free twice */
 			free(e->target);
+			e->target = NULL;
 			if (vlen == 0 || memchr(val, 0, (size_t)vlen))
 				BAD_VALUE();
 			e->target = strdup((char *)val);
