@@ -12,6 +12,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "kconfig.h"
+#include "target.h"
 #include "tree.h"
 
 const char *const ovl_known_tags[] = {
@@ -114,22 +116,35 @@ static int check_feature(const char *s, size_t n, void *arg)
 	return -EINVAL;
 }
 
+static int kconfig_sym_ok(const char *sym, void *arg)
+{
+	(void)sym;
+	(void)arg;
+	return 0;
+}
+
 static int check_kconfig(const char *s, size_t n, void *arg)
 {
 	struct vctx *v = arg;
-	size_t k = 0;
+	struct ovl_err err = { "" };
+	char item[256];
 
-	if (n > 7 && strncmp(s, "CONFIG_", 7) == 0) {
-		for (k = 7; k < n && (isupper((unsigned char)s[k]) || isdigit((unsigned char)s[k]) ||
-				      s[k] == '_');
-		     k++)
-			;
-		if (k == n || (n - k == 2 && s[k] == '=' && strchr("ym", s[k + 1])))
-			return 0;
-	}
-	snprintf(v->why, v->len, "%s: needs_kconfig item '%.*s' is not CONFIG_X, CONFIG_X=y or CONFIG_X=m",
-		 v->file, (int)n, s);
+	snprintf(item, sizeof(item), "%.*s", (int)n, s);
+	if (n < sizeof(item) && ovl_kconfig_symbols(item, kconfig_sym_ok, NULL, &err) == 0)
+		return 0;
+	snprintf(v->why, v->len, "%s: needs_kconfig item '%.*s' is not an expression of CONFIG_ symbols: %s",
+		 v->file, (int)n, s, err.msg[0] ? err.msg : "too long");
 	return -EINVAL;
+}
+
+void ovl_case_kconfig_expr(const struct ovl_case *c, const struct ovl_target *t, char *buf, size_t len)
+{
+	const char *a = t ? t->needs_kconfig : NULL, *b = c->needs_kconfig;
+
+	if (a && b)
+		snprintf(buf, len, "(%s) & (%s)", a, b);
+	else
+		snprintf(buf, len, "%s", a ? a : b ? b : "");
 }
 
 #define WHY(...) (snprintf(why, len, __VA_ARGS__), -EINVAL)

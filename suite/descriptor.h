@@ -36,6 +36,12 @@ int ovl_cases_validate(const struct ovl_case *const *cases, size_t n, const char
 /* "0001-same-name-a-wins" */
 void ovl_case_id(const struct ovl_case *c, char *buf, size_t len);
 bool ovl_case_has_tag(const struct ovl_case *c, const char *tag);
+/*
+ * The kernel config a case needs on a target, as one expression
+ * ("(OVERLAY_FS) & (CONFIG_X)"); "" when neither asks for anything.
+ */
+struct ovl_target;
+void ovl_case_kconfig_expr(const struct ovl_case *c, const struct ovl_target *t, char *buf, size_t len);
 
 /*
  * Does a selector pick case c? A selector is a number ("1", "0001"), an id

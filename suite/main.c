@@ -16,6 +16,7 @@
 #include "descriptor.h"
 #include "matrix.h"
 #include "runner.h"
+#include "kconfig_cmd.h"
 #include "store_cmd.h"
 #include "target.h"
 
@@ -27,6 +28,8 @@ static void usage(FILE *out)
 		"usage: ovlconform run [options] [CASE|TAG ...]   run cases (default: all)\n"
 		"       ovlconform list [--tags]                  list the cases\n"
 		"       ovlconform cleanup [--scratch DIR]        remove what killed runs left\n"
+		"       ovlconform kconfig [--config FILE]        what the kernel was built with, and which\n"
+		"                                                 cases that rules out (ovlconform kconfig --help)\n"
 		"       ovlconform store VERB ...                 Docker's overlay2 store: import, export,\n"
 		"                                                 ls, verify (ovlconform store --help)\n"
 		"\n"
@@ -36,6 +39,8 @@ static void usage(FILE *out)
 		"  --results DIR      results go to DIR/<run-id>/ (default ./results)\n"
 		"  --scratch DIR      scratch space (default $OVLCONFORM_SCRATCH or " DEFAULT_SCRATCH ")\n"
 		"  --fixtures DIR     layer fixtures (default: fixtures/ beside the build dir)\n"
+		"  --kconfig FILE     judge cases' kernel needs by this config (default: the running\n"
+		"                     kernel's: $KCONFIG_PATH, /proc/config.gz, /boot/config-...)\n"
 		"  --timeout-mult N   multiply every case timeout by N (slow VMs)\n"
 		"  --no-progress      no progress line on a terminal\n"
 		"\n"
@@ -119,6 +124,7 @@ int main(int argc, char **argv)
 		{ "results", required_argument, NULL, 'r' },
 		{ "scratch", required_argument, NULL, 's' },
 		{ "fixtures", required_argument, NULL, 'x' },
+		{ "kconfig", required_argument, NULL, 'k' },
 		{ "timeout-mult", required_argument, NULL, 'm' },
 		{ "no-progress", no_argument, NULL, 'P' },
 		{ "help", no_argument, NULL, 'h' },
@@ -140,6 +146,10 @@ int main(int argc, char **argv)
 		return cmd_list(argc - 1, argv + 1);
 	if (strcmp(cmd, "store") == 0)
 		return ovl_store_main(argc - 1, argv + 1);
+	if (strcmp(cmd, "kconfig") == 0) {
+		default_fixtures(fixtures, sizeof(fixtures));
+		return ovl_kconfig_main(argc - 1, argv + 1, fixtures);
+	}
 	if (strcmp(cmd, "run") != 0 && strcmp(cmd, "cleanup") != 0) {
 		fprintf(stderr, "ovlconform: unknown command '%s'\n", cmd);
 		usage(stderr);
@@ -170,6 +180,7 @@ int main(int argc, char **argv)
 		case 'r': o.results_dir = optarg; break;
 		case 's': o.scratch_dir = optarg; break;
 		case 'x': o.fixtures_dir = optarg; break;
+		case 'k': o.kconfig_path = optarg; break;
 		case 'm':
 			o.timeout_mult = strtod(optarg, NULL);
 			if (o.timeout_mult <= 0 || o.timeout_mult > 100) {

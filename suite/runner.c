@@ -39,6 +39,7 @@
 
 #include "descriptor.h"
 #include "kconfig.h"
+#include "kernel.h"
 #include "kmsg.h"
 #include "matrix.h"
 #include "result.h"
@@ -191,7 +192,8 @@ static bool have_caps(char *why, size_t len)
 }
 
 /* Needs that the runner checks before it forks: CONF with the reason. */
-static bool needs_met(const struct ovl_case *c, const struct ovl_backing *b, bool privileged,
+static bool needs_met(const struct ovl_case *c, const struct ovl_target *target, const struct ovl_backing *b,
+		      bool privileged,
 		      const char *priv_why, const struct ovl_kconfig *kc, const char *kc_why,
 		      enum ovl_outcome *unmet, char *why, size_t len)
 {
@@ -204,28 +206,26 @@ static bool needs_met(const struct ovl_case *c, const struct ovl_backing *b, boo
 		snprintf(why, len, "%s", priv_why);
 		return false;
 	}
-	if (c->needs_kconfig) {
-		char *list = strdup(c->needs_kconfig), *tok, *save = NULL;
+	{
+		char expr[1024], missing[1024];
+		struct ovl_err err = { "" };
 		bool ok = true;
 
-		if (!kc) {
+		ovl_case_kconfig_expr(c, target, expr, sizeof(expr));
+		/* Without a config, only what the case itself asks for is unknown (the target probes itself). */
+		if (!kc && c->needs_kconfig) {
 			snprintf(why, len, "needs %s, but %s", c->needs_kconfig, kc_why);
-			free(list);
 			return false;
 		}
-		for (tok = list ? strtok_r(list, ",", &save) : NULL; tok && ok;
-		     tok = strtok_r(NULL, ",", &save)) {
-			const char *have = NULL;
-
-			if (!ovl_kconfig_met(kc, tok, &have)) {
-				snprintf(why, len, "needs %s; %s has %s", tok, ovl_kconfig_source(kc),
-					 have ? have : "it not set");
-				ok = false;
-			}
-		}
-		free(list);
-		if (!ok)
+		if (kc && *expr && ovl_kconfig_eval(kc, expr, &ok, missing, sizeof(missing), &err)) {
+			snprintf(why, len, "needs %s: %s", expr, err.msg);
+			*unmet = OVL_BROK;
 			return false;
+		}
+		if (!ok) {
+			snprintf(why, len, "needs %s; kernel config %s: %s", expr, ovl_kconfig_source(kc), missing);
+			return false;
+		}
 	}
 	if (b->outcome != OVL_PASS) {
 		ovl_fmt(why, len, "backing filesystem %s: %s", b->name, b->reason);
@@ -830,8 +830,10 @@ int ovl_run(const struct ovl_run_opts *opts)
 	if (st.kmsg_fd < 0)
 		snprintf(kmsg_why, sizeof(kmsg_why), "cannot read the kernel log (/dev/kmsg: %s): "
 			 "WARN/BUG lines during cases go unnoticed", strerror(-st.kmsg_fd));
-	if (ovl_kconfig_load(NULL, &kc, &kerr))
+	if (ovl_kconfig_load(opts->kconfig_path, &kc, &kerr))
 		snprintf(kc_why, sizeof(kc_why), "%s", kerr.msg);
+	else
+		ovl_kconfig_set_module_check(kc, ovl_kernel_module_usable, NULL);
 	if (privileged && opts->target->probe(why, sizeof(why))) {
 		snprintf(priv_why, sizeof(priv_why), "target %s is not usable here: %.200s",
 			 opts->target->name, why);
@@ -909,7 +911,7 @@ int ovl_run(const struct ovl_run_opts *opts)
 			if (stop_signal) {
 				set_outcome(r, OVL_CONF, "not run: the run was interrupted by signal %d",
 					    (int)stop_signal);
-			} else if (!needs_met(sel[i], &b, privileged, priv_why, kc, kc_why, &unmet, cwhy,
+			} else if (!needs_met(sel[i], opts->target, &b, privileged, priv_why, kc, kc_why, &unmet, cwhy,
 					      sizeof(cwhy))) {
 				set_outcome(r, unmet, "%s", cwhy);
 			} else {

@@ -19,6 +19,7 @@ struct ovl_run_opts {
 	const char *results_dir;	/* results/ ; the run writes results/<run-id>/ */
 	const char *scratch_dir;	/* scratch root; the run works in <scratch>/run-<id>/ */
 	const char *fixtures_dir;
+	const char *kconfig_path;	/* a kernel config to judge by, instead of the running kernel's */
 	char *const *selectors;		/* case numbers, ids, slugs or tags; none: all */
 	size_t nselectors;
 	double timeout_mult;

@@ -26,6 +26,8 @@ struct ovl_union_spec {
 struct ovl_target {
 	const char *name;
 	const char *what;
+	/* The kernel config this target needs (an expression, lib/kconfig.h), or NULL. */
+	const char *needs_kconfig;
 	/* Usable on this machine? (-errno and why when not: the run says CONF.) */
 	int (*probe)(char *why, size_t len);
 	int (*mount)(const struct ovl_union_spec *spec, char *why, size_t len);

@@ -70,6 +70,7 @@ static int kernel_umount(const char *merged, char *why, size_t len)
 const struct ovl_target ovl_target_kernel = {
 	.name = "kernel",
 	.what = "the running kernel's overlayfs, via mount(2) through libmount",
+	.needs_kconfig = "OVERLAY_FS",
 	.probe = kernel_probe,
 	.mount = kernel_mount,
 	.umount = kernel_umount,

@@ -101,6 +101,26 @@ check "wrong whiteout model: unlink of a name only B has fails both views" \
 check "wrong whiteout model: KTAP shows the model still listing /b and the kernel's whiteout" \
 	bash -c 'grep -q "^  # - file /b mode=0600" "$1" && grep -q "^  # + whiteout /b$" "$1"' _ "$work/out"
 
+# 1d. A kernel config without CONFIG_OVERLAY_FS (a fixture) rules out the overlay cases.
+out=$(run ovlconform --kconfig fixtures/kconfig/no-overlay.config --fs tmpfs 0001 0101 2>&1); rc=$?
+check "kconfig: with a config lacking OVERLAY_FS the run exits 0 (CONF only)" test "$rc" -eq 0
+check "kconfig: each overlay case is CONF naming CONFIG_OVERLAY_FS and the config" \
+	bash -c 'for c in 0001-same-name-a-wins 0101-copy-up-on-write; do
+		grep -q "^ok [0-9]* $c:tmpfs # SKIP needs OVERLAY_FS; kernel config fixtures/kconfig/no-overlay.config: CONFIG_OVERLAY_FS (not set)" <<<"$1" || exit 1
+		done' _ "$out"
+out=$(KCONFIG_PATH=fixtures/kconfig/no-overlay.config run ovlconform --fs tmpfs 0001 2>&1)
+check "kconfig: \$KCONFIG_PATH is honoured the same way" grep -q "# SKIP needs OVERLAY_FS; kernel config fixtures/kconfig/no-overlay.config" <<<"$out"
+out=$("$top/$BUILD/ovlconform" kconfig --config fixtures/kconfig/no-overlay.config 2>&1); rc=$?
+check "kconfig report: a config lacking OVERLAY_FS exits 1" test "$rc" -eq 1
+check "kconfig report: OVERLAY_FS is MISSING and rules out every case" \
+	bash -c 'grep -q "^MISSING  required OVERLAY_FS$" <<<"$1" && grep -q "rules out: 0001-same-name-a-wins,.*: all of them)" <<<"$1"' _ "$out"
+out=$("$top/$BUILD/ovlconform" kconfig --config fixtures/kconfig/builtin.config.gz --req Kconfig-checks/overlayfs.req 2>&1); rc=$?
+check "kconfig report: a gzip config with overlay built in meets overlayfs.req (exit 0)" \
+	bash -c '[ "$2" -eq 0 ] && grep -q "^ok       required OVERLAY_FS$" <<<"$1"' _ "$out" "$rc"
+out=$("$top/$BUILD/ovlconform" kconfig 2>&1); rc=$?
+check "kconfig report: this machine's kernel has overlayfs (exit 0 or 1, OVERLAY_FS ok)" \
+	bash -c '[ "$2" -le 1 ] && grep -q "^ok       required OVERLAY_FS$" <<<"$1" && grep -q "running default: index=" <<<"$1"' _ "$out" "$rc"
+
 # 2. The harness's own bad cases.
 out=$(run ovlconform-selftest --fs tmpfs 9001 9002 9003 9004 9005 2>&1); rc=$?; printf "%s\n" "$out" >"$work/out"
 check "selftest: the run exits 1" test "$rc" -eq 1

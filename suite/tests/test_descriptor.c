@@ -108,8 +108,9 @@ static void test_contradictions(void **state)
 	BAD(c.mount_options = "index=on,colour=blue", "names 'colour=blue'");
 	BAD(c.needs_features = "bogus", "names 'bogus'");
 	BAD((c.no_upper = true, c.needs_features = "index=on"), "only an upper layer has");
-	BAD(c.needs_kconfig = "OVERLAY_FS", "is not CONFIG_X");
-	BAD(c.needs_kconfig = "CONFIG_OVERLAY_FS=q", "is not CONFIG_X");
+	BAD(c.needs_kconfig = "overlay_fs", "is not an expression of CONFIG_ symbols: 'overlay_fs'");
+	BAD(c.needs_kconfig = "CONFIG_OVERLAY_FS=q", "is not an expression of CONFIG_ symbols");
+	BAD(c.needs_kconfig = "OVERLAY_FS & (EXT4_FS", "')' expected");
 	BAD((c.no_upper = true, c.fixture = "abc.tree"), "no_upper, but fixture abc.tree has an [upper] tree");
 	BAD((c.lowers = 2, c.fixture = "abc.tree"), "has a tree [C]; with lowers=2");
 	BAD(c.fixture = "missing.tree", "cannot read fixture");
