@@ -9,6 +9,7 @@
  */
 #define _GNU_SOURCE
 #include <dirent.h>
+#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdarg.h>
@@ -233,6 +234,7 @@ static int target_mount(struct ovl_ctx *ctx, const struct ovl_union_spec *spec, 
 	ovl_buf_free(&before);
 	r = ctx->target->mount(spec, twhy, sizeof(twhy));
 	ovl_kmsg_read(ctx->kmsg_fd, klog);
+	snprintf(ctx->last_klog, sizeof(ctx->last_klog), "%s", klog->data ? klog->data : "");
 	if (r) {
 		/* overlayfs logs as "overlayfs: ...", its option parser as "overlay: ...". */
 		char *line = klog->data ? strstr(klog->data, "overlayfs: ") : NULL;
@@ -957,6 +959,28 @@ int ovl_exec(struct ovl_ctx *ctx, const char *const argv[], const char *const en
 	return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
 }
 
+int ovl_try_private_mount(struct ovl_ctx *ctx, const char *source, const char *target, const char *fstype,
+			  const char *options, char *why, size_t len)
+{
+	struct ovl_buf before = OVL_BUF_INIT, klog = OVL_BUF_INIT;
+	int r;
+
+	ovl_kmsg_read(ctx->kmsg_fd, &before);
+	ovl_buf_free(&before);
+	r = ovl_libmount(source, target, fstype, options, false, why, len);
+	ovl_kmsg_read(ctx->kmsg_fd, &klog);
+	if (r && klog.data) {
+		/* the filesystem's own words, e.g. "XFS (loop3): ..." */
+		size_t n = strlen(why), k = strcspn(klog.data, "\n");
+
+		snprintf(why + n, len - n, "; kernel: %.*s", (int)k, klog.data);
+	}
+	ovl_buf_free(&klog);
+	ovl_log(ctx, "private mount: -t %s %s on %s (%s): %s", fstype, source, target, options ? options : "",
+		r ? why : "mounted");
+	return r;
+}
+
 void ovl_private_mount(struct ovl_ctx *ctx, const char *source, const char *target,
 		       const char *fstype, const char *options)
 {
@@ -1217,6 +1241,26 @@ bool ovl_check_ops(struct ovl_ctx *ctx, const struct ovl_op *ops, size_t n)
 	for (size_t i = 0; i < n; i++)
 		ok = ovl_check_op(ctx, &ops[i]) && ok;
 	return ok;
+}
+
+void ovl_table_row(struct ovl_ctx *ctx, const char *table, const char *fmt, ...)
+{
+	char row[2048];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(row, sizeof(row), fmt, ap);
+	va_end(ap);
+	for (const char *t = table; *t; t++)
+		if (!(isalnum((unsigned char)*t) || *t == '-'))
+			ovl_brok(ctx, "ovl_table_row: table name '%s' is not [a-z0-9-]", table);
+	record(ctx, 'T', table, row);
+	ovl_log(ctx, "table %s: %s", table, row);
+}
+
+const char *ovl_last_mount_klog(struct ovl_ctx *ctx)
+{
+	return ctx->last_klog;
 }
 
 bool ovl_check_nlink(struct ovl_ctx *ctx, const char *rel)

@@ -210,6 +210,14 @@ bool ovl_check_op(struct ovl_ctx *ctx, const struct ovl_op *op);
 /* ovl_check_op() of each of n ops in turn; false if any check failed. */
 bool ovl_check_ops(struct ovl_ctx *ctx, const struct ovl_op *ops, size_t n);
 #define OVL_CHECK_OPS(ctx, ops) ovl_check_ops((ctx), (ops), sizeof(ops) / sizeof((ops)[0]))
+/*
+ * A row of a table of the run's results: results/<run-id>/<table>.txt
+ * (table: [a-z0-9-]), rows in case order, each distinct row once.
+ */
+void ovl_table_row(struct ovl_ctx *ctx, const char *table, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+/* What the kernel logged during the last mount the case asked for (may be ""). */
+const char *ovl_last_mount_klog(struct ovl_ctx *ctx);
 /* lstat of rel through the mount gives the st_nlink the model predicts (after ovl_check_op). */
 bool ovl_check_nlink(struct ovl_ctx *ctx, const char *rel);
 /* The xattr name is set on rel in the upper dir (e.g. "trusted.overlay.origin"). */
@@ -243,6 +251,9 @@ int ovl_exec(struct ovl_ctx *ctx, const char *const argv[], const char *const en
  */
 void ovl_private_mount(struct ovl_ctx *ctx, const char *source, const char *target,
 		       const char *fstype, const char *options);
+/* The same, but 0 or -errno with why (the kernel's words too) for a mount that may fail. */
+int ovl_try_private_mount(struct ovl_ctx *ctx, const char *source, const char *target, const char *fstype,
+			  const char *options, char *why, size_t len);
 /* The case's own scratch dir (on the backing filesystem). */
 const char *ovl_case_dir(struct ovl_ctx *ctx);
 

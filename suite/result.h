@@ -29,6 +29,8 @@ struct ovl_case_result {
 	struct ovl_check_result *checks;
 	size_t nchecks;
 	size_t nops;			/* operations checked against the model (ovl_check_op) */
+	char **rows;			/* "table\trow" lines for results/<run>/<table>.txt */
+	size_t nrows;
 	char **diag;			/* case-level diagnostics (kernel log lines...) */
 	size_t ndiag;
 	char log[4096];			/* the case's log file, relative to the run dir */

@@ -84,6 +84,62 @@ void ovl_case_result_free(struct ovl_case_result *r)
 	}
 	free(r->checks);
 	ovl_strv_free(r->diag, r->ndiag);
+	ovl_strv_free(r->rows, r->nrows);
+}
+
+/*
+ * The tables cases wrote (ovl_table_row()): results/<run>/<table>.txt, the
+ * rows in the order of the cases, each distinct row once (a header that
+ * every filesystem's run repeats is written once, first).
+ */
+static void write_tables(const struct ovl_run_result *res, const char *run_dir)
+{
+	char **names = NULL, **seen = NULL;
+	size_t nnames = 0, nseen = 0;
+
+	for (size_t i = 0; i < res->ncases; i++)
+		for (size_t k = 0; k < res->cases[i].nrows; k++) {
+			const char *row = res->cases[i].rows[k];
+			size_t tl = strcspn(row, "\t");
+			char name[128];
+			bool known = false;
+
+			snprintf(name, sizeof(name), "%.*s", (int)tl, row);
+			for (size_t j = 0; j < nnames; j++)
+				known |= strcmp(names[j], name) == 0;
+			if (!known)
+				strv_push(&names, &nnames, name);
+		}
+	for (size_t j = 0; j < nnames; j++) {
+		char path[PATH_MAX + 256];
+		FILE *f;
+
+		snprintf(path, sizeof(path), "%s/%s.txt", run_dir, names[j]);
+		f = fopen(path, "we");
+		if (!f) {
+			fprintf(stderr, "ovlconform: cannot write %s: %s\n", path, strerror(errno));
+			continue;
+		}
+		for (size_t i = 0; i < res->ncases; i++)
+			for (size_t k = 0; k < res->cases[i].nrows; k++) {
+				const char *row = res->cases[i].rows[k];
+				size_t tl = strcspn(row, "\t");
+				bool dup = false;
+
+				if (tl != strlen(names[j]) || strncmp(row, names[j], tl) != 0)
+					continue;
+				for (size_t d = 0; d < nseen; d++)
+					dup |= strcmp(seen[d], row) == 0;
+				if (dup)
+					continue;
+				strv_push(&seen, &nseen, row);
+				fprintf(f, "%s\n", row + tl + 1);
+			}
+		fclose(f);
+		printf("# table %s: %s\n", names[j], path);
+	}
+	ovl_strv_free(names, nnames);
+	ovl_strv_free(seen, nseen);
 }
 
 void ovl_run_result_count(struct ovl_run_result *r)
@@ -133,6 +189,16 @@ static void take_record(struct ovl_case_result *r, char *line, enum ovl_outcome 
 		return;
 	if (kind == 'O') {
 		r->nops++;
+		return;
+	}
+	if (kind == 'T') {
+		/* "T <table> <row>": kept as "table\trow" */
+		char *sp = strchr(word, ' ');
+
+		if (sp) {
+			*sp = '\t';
+			strv_push(&r->rows, &r->nrows, word);
+		}
 		return;
 	}
 	if (kind == 'D') {
@@ -516,7 +582,7 @@ static void run_case(struct run_state *st, const struct ovl_case *c, const struc
 						nsfd = pin_mntns(pid, strtoull(s + 2, NULL, 10));
 					else if (s[0] == 'L' && s[1] == ' ')
 						strv_push(&left_in_ns, &nleft_in_ns, s + 2);
-					else if (s[0] == 'E' || s[0] == 'C' || s[0] == 'D' || s[0] == 'O')
+					else if (s[0] == 'E' || s[0] == 'C' || s[0] == 'D' || s[0] == 'O' || s[0] == 'T')
 						take_record(r, s, &early, why, sizeof(why));
 					s = nl + 1;
 				}
@@ -942,6 +1008,7 @@ int ovl_run(const struct ovl_run_opts *opts)
 	snprintf(path, sizeof(path), "%s/junit.xml", st.run_dir);
 	if (ovl_report_junit(&res, path))
 		fprintf(stderr, "ovlconform: cannot write %s: %s\n", path, strerror(errno));
+	write_tables(&res, st.run_dir);
 
 	exit_code = res.interrupted ? OVL_EXIT_INTERRUPTED
 		    : res.counts[OVL_FAIL] + res.counts[OVL_XPASS] ? OVL_EXIT_FAIL

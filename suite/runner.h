@@ -52,6 +52,7 @@ struct ovl_ctx {
 	char **paths;			/* what ovl_path() returned */
 	size_t npaths;
 	char optval[4096];
+	char last_klog[4096];		/* kernel log lines of the last mount */
 };
 
 /* The case's side, inside its namespaces: set up layers, check needs, run. Never returns. */

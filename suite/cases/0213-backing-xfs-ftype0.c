@@ -1,0 +1,29 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * An upper layer on xfs made with ftype=0 (no d_type), which needs the old
+ * V4 format (crc=0): where the kernel can still mount such an xfs, the
+ * same checks as case 0212 and Docker's xfs message; where it cannot (V4
+ * support is gone from recent kernels), CONF with the kernel's words.
+ */
+#include "nodtype.h"
+
+static void run(struct ovl_ctx *ctx)
+{
+	static const char *const mkfs[] = { "/sbin/mkfs.xfs", "-q", "-f", "-m", "crc=0", "-n", "ftype=0", NULL };
+
+	nodtype_case(ctx, "xfs", mkfs,
+		     "overlay2: the backing xfs filesystem is formatted without d_type support, which leads to "
+		     "incorrect behavior. Reformat the filesystem with ftype=1 to enable d_type support. Backing "
+		     "filesystems without d_type support are not supported.");
+}
+
+OVL_CASE(
+	.number = 213,
+	.slug = "backing-xfs-ftype0",
+	.purpose = "an upper on xfs ftype=0: Docker's refusal, or CONF where the kernel cannot mount xfs V4",
+	.tags = "backing",
+	.needs_root = true,
+	.needs_kconfig = "XFS_FS",
+	.timeout = 60,
+	.run = run,
+);
