@@ -1,0 +1,150 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * What overlayfs accepts as layers, tried for real:
+ *  - an overlay as the upper layer: refused (EINVAL, "filesystem on ...
+ *    not supported as upperdir");
+ *  - an overlay as a lower layer (nested): works, and shows both unions;
+ *  - a read-only upper (a read-only bind mount): refused ("is read-only");
+ *  - an upper with no xattr support and no RENAME_WHITEOUT (ramfs): mounts,
+ *    turning off what needs them, which mountinfo and the kernel log show
+ *    (redirect_dir=nofollow, index=off, uuid=null); deleting still leaves
+ *    a whiteout, a lower dir cannot be renamed.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "harness.h"
+
+static const char *at(struct ovl_ctx *ctx, const char *rel)
+{
+	static char buf[8][4096];
+	static int k;
+	char *b = buf[k++ % 8];
+
+	snprintf(b, 4096, "%s/%s", ovl_case_dir(ctx), rel);
+	return b;
+}
+
+static void mk(struct ovl_ctx *ctx, const char *rel)
+{
+	if (mkdir(at(ctx, rel), 0755) && errno != EEXIST)
+		ovl_brok(ctx, "mkdir %s: %s", at(ctx, rel), strerror(errno));
+}
+
+static void file(struct ovl_ctx *ctx, const char *rel)
+{
+	int fd = SAFE_OPEN(ctx, at(ctx, rel), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+
+	close(fd);
+}
+
+static void run(struct ovl_ctx *ctx)
+{
+	const char *mode = NULL;
+	bool shown = false;
+	char p[4200];
+	int r, e;
+
+	for (const char *const *d = (const char *const[]){ "A", "B", "u1", "w1", "m1", "u2", "w2", "m2", "u3", "w3",
+							    "m3", "rob", "ro", "ram", "m4", NULL }; *d; d++)
+		mk(ctx, *d);
+	file(ctx, "A/a");
+	file(ctx, "B/b");
+	mk(ctx, "A/dir");
+	/* a first union, to be the upper and then a lower of others */
+	if (ovl_mount_custom(ctx, (const char *[]){ at(ctx, "A") }, 1, at(ctx, "u1"), at(ctx, "w1"), at(ctx, "m1"),
+			     NULL))
+		ovl_brok(ctx, "the first union: %s", ovl_mount_union_reason(ctx));
+	mk(ctx, "m1/up");
+	mk(ctx, "m1/wk");
+	r = ovl_mount_custom(ctx, (const char *[]){ at(ctx, "B") }, 1, at(ctx, "m1/up"), at(ctx, "m1/wk"),
+			     at(ctx, "m2"), NULL);
+	ovl_check(ctx, r == -EINVAL && strstr(ovl_mount_union_reason(ctx), "not supported as upperdir"),
+		  "an overlay as upper is refused with EINVAL, 'not supported as upperdir' (%d: %s)", r,
+		  ovl_mount_union_reason(ctx));
+	if (!r)
+		ovl_umount_path(ctx, at(ctx, "m2"));
+	/* nested: the first union as the top lower of another */
+	r = ovl_mount_custom(ctx, (const char *[]){ at(ctx, "m1"), at(ctx, "B") }, 2, at(ctx, "u2"), at(ctx, "w2"),
+			     at(ctx, "m2"), NULL);
+	ovl_check(ctx, r == 0, "an overlay as a lower layer mounts%s%s", r ? ": " : "", r ? ovl_mount_union_reason(ctx) : "");
+	if (!r) {
+		ovl_check(ctx, access(at(ctx, "m2/a"), F_OK) == 0 && access(at(ctx, "m2/b"), F_OK) == 0 &&
+				       access(at(ctx, "m2/dir"), F_OK) == 0,
+			  "the nested union shows the lower union's names (a, dir) and B's (b)");
+		snprintf(p, sizeof(p), "%s", at(ctx, "m2/a"));
+		r = chmod(p, 0600) ? errno : 0;
+		ovl_check(ctx, r == 0 && access(at(ctx, "u2/a"), F_OK) == 0 && access(at(ctx, "u1/a"), F_OK) != 0,
+			  "a change copies up into the nested union's upper, not the lower union's (%s)", strerror(r));
+		ovl_umount_path(ctx, at(ctx, "m2"));
+	}
+	ovl_umount_path(ctx, at(ctx, "m1"));
+	/* a read-only upper */
+	mk(ctx, "rob/u");
+	mk(ctx, "rob/w");
+	ovl_private_mount(ctx, at(ctx, "rob"), at(ctx, "ro"), NULL, "bind,ro");
+	r = ovl_mount_custom(ctx, (const char *[]){ at(ctx, "B") }, 1, at(ctx, "ro/u"), at(ctx, "ro/w"), at(ctx, "m3"),
+			     NULL);
+	ovl_check(ctx, r < 0 && strstr(ovl_mount_union_reason(ctx), "is read-only"),
+		  "a read-only upper is refused, 'is read-only' (%d: %s)", r, ovl_mount_union_reason(ctx));
+	if (!r)
+		ovl_umount_path(ctx, at(ctx, "m3"));
+	ovl_umount_path(ctx, at(ctx, "ro"));
+	/* an upper without xattrs and without RENAME_WHITEOUT */
+	ovl_private_mount(ctx, "ovlconform-ramfs", at(ctx, "ram"), "ramfs", NULL);
+	mk(ctx, "ram/u");
+	mk(ctx, "ram/w");
+	r = ovl_mount_custom(ctx, (const char *[]){ at(ctx, "A") }, 1, at(ctx, "ram/u"), at(ctx, "ram/w"),
+			     ovl_layer_dir(ctx, OVL_LAYER_MERGED), "index=on,redirect_dir=on");
+	ovl_check(ctx, r == 0, "an upper without xattrs (ramfs) mounts%s%s", r ? ": " : "",
+		  r ? ovl_mount_union_reason(ctx) : "");
+	if (r)
+		return;
+	{
+		const char *k = ovl_last_mount_klog(ctx);
+
+		ovl_check(ctx, strstr(k, "failed to set xattr on upper") && strstr(k, "falling back to index=off") &&
+				       strstr(k, "falling back to redirect_dir=nofollow"),
+			  "the kernel says it turns off index and redirect_dir (logged: '%.300s')", k);
+		ovl_check(ctx, strstr(k, "upper fs does not support RENAME_WHITEOUT") != NULL,
+			  "and that the upper has no RENAME_WHITEOUT");
+	}
+	ovl_check(ctx, ovl_mount_option_effective(ctx, "redirect_dir", &mode, &shown) == 0 && shown &&
+			       strcmp(mode, "nofollow") == 0,
+		  "mountinfo shows redirect_dir=nofollow (%s)", mode ? mode : "?");
+	ovl_check(ctx, ovl_mount_option_effective(ctx, "index", &mode, &shown) == 0 && strcmp(mode, "off") == 0,
+		  "index is off in force (%s)", mode ? mode : "?");
+	snprintf(p, sizeof(p), "%s/a", ovl_layer_dir(ctx, OVL_LAYER_MERGED));
+	r = unlink(p) ? errno : 0;
+	{
+		struct stat st;
+
+		ovl_check(ctx, r == 0 && lstat(at(ctx, "ram/u/a"), &st) == 0 && S_ISCHR(st.st_mode) && st.st_rdev == 0,
+			  "deleting a lower file still leaves a 0/0 whiteout in the upper (%s)", strerror(r));
+	}
+	snprintf(p, sizeof(p), "%s/dir", ovl_layer_dir(ctx, OVL_LAYER_MERGED));
+	{
+		char q[4300];
+
+		snprintf(q, sizeof(q), "%s/dir2", ovl_layer_dir(ctx, OVL_LAYER_MERGED));
+		r = rename(p, q) ? errno : 0;
+		e = r;
+		ovl_check_errno(ctx, e ? -1 : 0, e, EXDEV, "rename of a lower dir: EXDEV, redirect_dir being off");
+	}
+	ovl_umount_path(ctx, ovl_layer_dir(ctx, OVL_LAYER_MERGED));
+	ovl_umount_path(ctx, at(ctx, "ram"));
+}
+
+OVL_CASE(
+	.number = 214,
+	.slug = "backing-layer-kinds",
+	.purpose = "overlay as upper refused, as lower works; a read-only upper refused; an upper without xattrs",
+	.tags = "backing,mount-errors",
+	.needs_root = true,
+	.run = run,
+);
