@@ -1351,7 +1351,9 @@ int ovl_layer_commit(const char *upper, int outfd, struct ovl_digest *diff_id, u
 	r = commit_dir(&c, fd, "");
 	if (archive_write_close(c.a) != ARCHIVE_OK && !r)
 		r = ovl_err_set(err, c.werr ? -c.werr : EIO, "finishing the tar: %s", archive_error_string(c.a));
-	if (!r && (r = ovl_hasher_final(c.h, diff_id)) == 0 && bytes)
+	struct ovl_digest unused;
+
+	if (!r && (r = ovl_hasher_final(c.h, diff_id ? diff_id : &unused)) == 0 && bytes)
 		*bytes = ovl_hasher_length(c.h);
 out:
 	if (c.a)

@@ -66,7 +66,7 @@ int ovl_layer_import_file(const char *tar, const char *diffdir, const struct ovl
  * followed by <dir>/.wh..wh..opq (empty, the dir's mode, mtime 0); a
  * second name of an inode becomes a hard link to the first; of the xattrs
  * only security.capability is kept. Overlay's own bookkeeping xattrs never
- * reach the tar. *diff_id gets the sha256 of what was written.
+ * reach the tar. *diff_id (may be NULL) gets the sha256 of what was written.
  */
 int ovl_layer_commit(const char *upper, int outfd, struct ovl_digest *diff_id, uint64_t *bytes,
 		     struct ovl_err *err);
