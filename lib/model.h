@@ -25,7 +25,8 @@
 #include "tree.h"
 
 #define OVL_LAYER_UPPER 0
-#define OVL_MODEL_MAX_LAYERS 500
+/* overlayfs stacks at most 500 lowers; with the upper, 501 layers */
+#define OVL_MODEL_MAX_LAYERS 501
 /* Where a renamed dir's lower layers are to be found (absolute "/a/b" or a name in the parent). */
 #define OVL_MODEL_XATTR_REDIRECT "trusted.overlay.redirect"
 

@@ -304,6 +304,33 @@ int ovl_mount_custom(struct ovl_ctx *ctx, const char *const *lowers, size_t nlow
 	return r;
 }
 
+int ovl_mount_lowers_plus(struct ovl_ctx *ctx, const char *const *lowers, size_t nlowers, const char *upper,
+			  const char *work, const char *merged)
+{
+	struct ovl_buf before = OVL_BUF_INIT, klog = OVL_BUF_INIT;
+	int r;
+
+	if (!ctx->target->mount_lowers_plus) {
+		snprintf(ctx->mount_reason, sizeof(ctx->mount_reason), "target %s has no lowerdir+ mount",
+			 ctx->target->name);
+		return -EOPNOTSUPP;
+	}
+	ovl_kmsg_read(ctx->kmsg_fd, &before);
+	ovl_buf_free(&before);
+	r = ctx->target->mount_lowers_plus(lowers, nlowers, upper, work, merged, ctx->mount_reason,
+					   sizeof(ctx->mount_reason));
+	ovl_kmsg_read(ctx->kmsg_fd, &klog);
+	snprintf(ctx->last_klog, sizeof(ctx->last_klog), "%s", klog.data ? klog.data : "");
+	if (r && klog.data) {
+		size_t n = strlen(ctx->mount_reason), k = strcspn(klog.data, "\n");
+
+		snprintf(ctx->mount_reason + n, sizeof(ctx->mount_reason) - n, "; kernel: %.*s", (int)k, klog.data);
+	}
+	ovl_buf_free(&klog);
+	ovl_log(ctx, "lowerdir+ mount of %zu lowers on %s: %s", nlowers, merged, r ? ctx->mount_reason : "mounted");
+	return r;
+}
+
 void ovl_umount_path(struct ovl_ctx *ctx, const char *target)
 {
 	char why[2048];

@@ -128,6 +128,13 @@ void ovl_remount_union(struct ovl_ctx *ctx);
  */
 int ovl_mount_custom(struct ovl_ctx *ctx, const char *const *lowers, size_t nlowers, const char *upper,
 		     const char *work, const char *merged, const char *options);
+/*
+ * A union of any number of lowers (top first) through the new mount API,
+ * one fsconfig "lowerdir+" each: 0, -EOPNOTSUPP where the target or kernel
+ * has no lowerdir+, or -errno (reason in ovl_mount_union_reason()).
+ */
+int ovl_mount_lowers_plus(struct ovl_ctx *ctx, const char *const *lowers, size_t nlowers, const char *upper,
+			  const char *work, const char *merged);
 /* Unmount what a case mounted itself (ovl_mount_custom, ovl_private_mount); BROK on failure. */
 void ovl_umount_path(struct ovl_ctx *ctx, const char *target);
 

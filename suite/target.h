@@ -32,6 +32,12 @@ struct ovl_target {
 	int (*probe)(char *why, size_t len);
 	int (*mount)(const struct ovl_union_spec *spec, char *why, size_t len);
 	int (*umount)(const char *merged, char *why, size_t len);
+	/*
+	 * Optional: mount with any number of lowers through the new mount API,
+	 * one "lowerdir+" each (-EOPNOTSUPP where the target or kernel lacks it).
+	 */
+	int (*mount_lowers_plus)(const char *const *lowers, size_t nlowers, const char *upper, const char *work,
+				 const char *merged, char *why, size_t len);
 };
 
 extern const struct ovl_target ovl_target_kernel;
