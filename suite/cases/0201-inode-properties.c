@@ -33,6 +33,7 @@ OVL_CASE(
 	.slug = "inode-properties",
 	.purpose = "st_dev, st_ino, d_ino and i_ino as overlayfs.rst's table promises, over xino and index",
 	.tags = "inode,hardlink,index",
+	.needs_kconfig = "INOTIFY_USER",
 	.needs_root = true,
 	.timeout = 120,
 	.run = run,

@@ -25,6 +25,7 @@ OVL_CASE(
 	.slug = "inode-numbers-after-copy-up",
 	.purpose = "d_ino and i_ino of copied-up non-dirs as overlayfs.rst's table promises (6.18 does not)",
 	.tags = "inode,hardlink",
+	.needs_kconfig = "INOTIFY_USER",
 	.needs_root = true,
 	.timeout = 120,
 	.deviations = (const struct ovl_deviation[]){

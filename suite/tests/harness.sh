@@ -117,6 +117,9 @@ check "kconfig report: OVERLAY_FS is MISSING and rules out every case" \
 out=$("$top/$BUILD/ovlconform" kconfig --config fixtures/kconfig/builtin.config.gz --req Kconfig-checks/overlayfs.req 2>&1); rc=$?
 check "kconfig report: a gzip config with overlay built in meets overlayfs.req (exit 0)" \
 	bash -c '[ "$2" -eq 0 ] && grep -q "^ok       required OVERLAY_FS$" <<<"$1"' _ "$out" "$rc"
+out=$("$top/$BUILD/ovlconform" kconfig --config fixtures/kconfig/overlay-module.config 2>&1); rc=$?
+check "kconfig report: overlay as a module is judged by the running kernel; a missing POSIX_MQUEUE fails Docker's needs" \
+	bash -c '[ "$2" -eq 1 ] && grep -q "CONFIG_OVERLAY_FS: m" <<<"$1" && grep -q "^MISSING  required POSIX_MQUEUE$" <<<"$1"' _ "$out" "$rc"
 out=$("$top/$BUILD/ovlconform" kconfig 2>&1); rc=$?
 check "kconfig report: this machine's kernel has overlayfs (exit 0 or 1, OVERLAY_FS ok)" \
 	bash -c '[ "$2" -le 1 ] && grep -q "^ok       required OVERLAY_FS$" <<<"$1" && grep -q "running default: index=" <<<"$1"' _ "$out" "$rc"
