@@ -1105,6 +1105,7 @@ struct commit {
 	struct ovl_err *err;
 	int werr;			/* first write error */
 	unsigned char *buf;		/* file data on its way (heap: commit recurses per dir level) */
+	const char *data_root;		/* a merged dir: where metacopy files' data is read (or NULL) */
 };
 
 static la_ssize_t commit_write(struct archive *a, void *data, const void *buf, size_t len)
@@ -1265,6 +1266,15 @@ static int commit_one(struct commit *c, int dfd, const char *name, const char *p
 		unsigned char *buf = c->buf;
 		off_t left = st.st_size;
 
+		/* metacopy: the upper file is metadata only; its data lives below, read through the union */
+		if (fd >= 0 && c->data_root && fgetxattr(fd, "trusted.overlay.metacopy", NULL, 0) >= 0) {
+			char at[PATH_MAX * 2];
+
+			close(fd);
+			snprintf(at, sizeof(at), "%s/%s", c->data_root, rel);
+			fd = open(at, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+		}
+
 		if (fd < 0)
 			return ovl_err_set(c->err, errno, "%s/%s: open: %m", c->root, rel);
 		while (left > 0 && !r) {
@@ -1324,10 +1334,25 @@ static int commit_dir(struct commit *c, int dfd, const char *prefix)
 	return r;
 }
 
+static int layer_commit(const char *upper, const char *merged, int outfd, struct ovl_digest *diff_id,
+			uint64_t *bytes, struct ovl_err *err);
+
 int ovl_layer_commit(const char *upper, int outfd, struct ovl_digest *diff_id, uint64_t *bytes,
 		     struct ovl_err *err)
 {
-	struct commit c = { .root = upper, .outfd = outfd, .err = err };
+	return layer_commit(upper, NULL, outfd, diff_id, bytes, err);
+}
+
+int ovl_layer_commit_union(const char *upper, const char *merged, int outfd, struct ovl_digest *diff_id,
+			   uint64_t *bytes, struct ovl_err *err)
+{
+	return layer_commit(upper, merged, outfd, diff_id, bytes, err);
+}
+
+static int layer_commit(const char *upper, const char *merged, int outfd, struct ovl_digest *diff_id,
+			uint64_t *bytes, struct ovl_err *err)
+{
+	struct commit c = { .root = upper, .outfd = outfd, .err = err, .data_root = merged };
 	int fd = open(upper, O_RDONLY | O_DIRECTORY | O_CLOEXEC), r;
 
 	if (fd < 0)

@@ -70,6 +70,14 @@ int ovl_layer_import_file(const char *tar, const char *diffdir, const struct ovl
  */
 int ovl_layer_commit(const char *upper, int outfd, struct ovl_digest *diff_id, uint64_t *bytes,
 		     struct ovl_err *err);
+/*
+ * The same, for an upper dir of a mount with metacopy=on: a file marked
+ * trusted.overlay.metacopy holds metadata only, and its data is read
+ * through the union mounted on merged (where it really lives), not from
+ * the upper file, whose naive tar would carry a hole of the file's size.
+ */
+int ovl_layer_commit_union(const char *upper, const char *merged, int outfd, struct ovl_digest *diff_id,
+			   uint64_t *bytes, struct ovl_err *err);
 
 /*
  * Docker's size of a layer: the apparent size of every non-directory of

@@ -465,6 +465,12 @@ struct ovl_tree *ovl_model_now(struct ovl_ctx *ctx)
 	}
 	for (unsigned int i = 0; i < nlowers(ctx); i++)
 		lowers[i] = ctx->dirs[OVL_LAYER_A + i];
+	if (ctx->alt_n) {
+		if (ovl_model_merge_dirs(ctx->dirs[OVL_LAYER_UP], (const char *const *)ctx->alt_lowers, ctx->alt_n,
+					 &t, &err))
+			ovl_brok(ctx, "reference model: %s", err.msg);
+		return t;
+	}
 	if (ovl_model_merge_dirs(ctx->c->no_upper ? NULL : ctx->dirs[OVL_LAYER_UP], lowers,
 				 nlowers(ctx), &t, &err))
 		ovl_brok(ctx, "reference model: %s", err.msg);
@@ -1232,9 +1238,11 @@ bool ovl_check_op(struct ovl_ctx *ctx, const struct ovl_op *op)
 
 		for (unsigned int i = 0; i < nlowers(ctx); i++)
 			lowers[i] = ctx->dirs[OVL_LAYER_A + i];
-		if (ctx->c->no_upper || !ctx->mounted)
+		if (!ctx->alt_n && (ctx->c->no_upper || !ctx->mounted))
 			ovl_brok(ctx, "ovl_check_op needs a mounted union with an upper layer");
-		if (ovl_model_open(ctx->dirs[OVL_LAYER_UP], lowers, nlowers(ctx), &ctx->model, &err))
+		if (ovl_model_open(ctx->dirs[OVL_LAYER_UP],
+				   ctx->alt_n ? (const char *const *)ctx->alt_lowers : lowers,
+				   ctx->alt_n ? ctx->alt_n : nlowers(ctx), &ctx->model, &err))
 			ovl_brok(ctx, "model: %s", err.msg);
 		model_options(ctx);
 	}
@@ -1279,8 +1287,8 @@ void ovl_table_row(struct ovl_ctx *ctx, const char *table, const char *fmt, ...)
 	vsnprintf(row, sizeof(row), fmt, ap);
 	va_end(ap);
 	for (const char *t = table; *t; t++)
-		if (!(isalnum((unsigned char)*t) || *t == '-'))
-			ovl_brok(ctx, "ovl_table_row: table name '%s' is not [a-z0-9-]", table);
+		if (!(isalnum((unsigned char)*t) || *t == '-' || (*t == '.' && t != table)))
+			ovl_brok(ctx, "ovl_table_row: table name '%s' is not [a-z0-9-.]", table);
 	record(ctx, 'T', table, row);
 	ovl_log(ctx, "table %s: %s", table, row);
 }
@@ -1288,6 +1296,45 @@ void ovl_table_row(struct ovl_ctx *ctx, const char *table, const char *fmt, ...)
 const char *ovl_last_mount_klog(struct ovl_ctx *ctx)
 {
 	return ctx->last_klog;
+}
+
+struct ovl_tree *ovl_model_upper_now(struct ovl_ctx *ctx)
+{
+	if (!ctx->model)
+		ovl_brok(ctx, "ovl_model_upper_now: no operation was checked against the model yet");
+	return ovl_tree_ref((struct ovl_tree *)ovl_model_upper(ctx->model));
+}
+
+void ovl_use_union(struct ovl_ctx *ctx, const char *merged, const char *upper, const char *const *lowers,
+		   size_t n)
+{
+	ovl_model_free(ctx->model);
+	ctx->model = NULL;
+	ovl_strv_free(ctx->alt_lowers, ctx->alt_n);
+	ctx->alt_lowers = NULL;
+	ctx->alt_n = 0;
+	if (!merged) {
+		if (!ctx->saved_merged[0])
+			return;
+		snprintf(ctx->dirs[OVL_LAYER_MERGED], sizeof(ctx->dirs[0]), "%s", ctx->saved_merged);
+		snprintf(ctx->dirs[OVL_LAYER_UP], sizeof(ctx->dirs[0]), "%s", ctx->saved_up);
+		ctx->mounted = ctx->saved_mounted;
+		ctx->saved_merged[0] = 0;
+		return;
+	}
+	if (!ctx->saved_merged[0]) {
+		snprintf(ctx->saved_merged, sizeof(ctx->saved_merged), "%s", ctx->dirs[OVL_LAYER_MERGED]);
+		snprintf(ctx->saved_up, sizeof(ctx->saved_up), "%s", ctx->dirs[OVL_LAYER_UP]);
+		ctx->saved_mounted = ctx->mounted;
+	}
+	if (n > OVL_MODEL_MAX_LAYERS - 1 || !(ctx->alt_lowers = calloc(n, sizeof(*ctx->alt_lowers))))
+		ovl_brok(ctx, "ovl_use_union: %zu lowers", n);
+	for (size_t i = 0; i < n; i++)
+		if (!(ctx->alt_lowers[ctx->alt_n++] = strdup(lowers[i])))
+			ovl_brok(ctx, "out of memory");
+	snprintf(ctx->dirs[OVL_LAYER_MERGED], sizeof(ctx->dirs[0]), "%s", merged);
+	snprintf(ctx->dirs[OVL_LAYER_UP], sizeof(ctx->dirs[0]), "%s", upper);
+	ctx->mounted = false; /* the end of the case must not unmount another's union */
 }
 
 bool ovl_check_nlink(struct ovl_ctx *ctx, const char *rel)

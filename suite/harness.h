@@ -214,12 +214,21 @@ bool ovl_check_readdir_across(struct ovl_ctx *ctx, const char *rel, const struct
  * at the first operation, so mount first.
  */
 bool ovl_check_op(struct ovl_ctx *ctx, const struct ovl_op *op);
+/*
+ * Point ovl_check_op() and the model at another union, mounted by other
+ * means (a container of the reference store): its merged dir, upper dir
+ * and lowers (top first). merged NULL: back to the case's own union.
+ */
+void ovl_use_union(struct ovl_ctx *ctx, const char *merged, const char *upper, const char *const *lowers,
+		   size_t n);
 /* ovl_check_op() of each of n ops in turn; false if any check failed. */
 bool ovl_check_ops(struct ovl_ctx *ctx, const struct ovl_op *ops, size_t n);
 #define OVL_CHECK_OPS(ctx, ops) ovl_check_ops((ctx), (ops), sizeof(ops) / sizeof((ops)[0]))
 /*
  * A row of a table of the run's results: results/<run-id>/<table>.txt
- * (table: [a-z0-9-]), rows in case order, each distinct row once.
+ * (table: [a-z0-9-]), rows in case order, each distinct row once. A name
+ * with an extension ("x.svg") is a file of its own, written row by row as
+ * given (rows of up to 2000 bytes).
  */
 void ovl_table_row(struct ovl_ctx *ctx, const char *table, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
@@ -236,6 +245,8 @@ bool ovl_check_upper_xattr(struct ovl_ctx *ctx, const char *rel, const char *nam
  * also knows what index=on keeps in the work dir).
  */
 struct ovl_tree *ovl_model_now(struct ovl_ctx *ctx);
+/* The upper layer as the model of the operations so far predicts it (new reference) or BROK. */
+struct ovl_tree *ovl_model_upper_now(struct ovl_ctx *ctx);
 /* The merged view as the mount shows it (new reference) or NULL + BROK. */
 struct ovl_tree *ovl_merged_now(struct ovl_ctx *ctx);
 

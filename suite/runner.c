@@ -114,7 +114,10 @@ static void write_tables(const struct ovl_run_result *res, const char *run_dir)
 		char path[PATH_MAX + 256];
 		FILE *f;
 
-		snprintf(path, sizeof(path), "%s/%s.txt", run_dir, names[j]);
+		/* a name with an extension (e.g. x.svg) is a file of its own: its rows as they are */
+		bool raw = strchr(names[j], '.') != NULL;
+
+		snprintf(path, sizeof(path), raw ? "%s/%s" : "%s/%s.txt", run_dir, names[j]);
 		f = fopen(path, "we");
 		if (!f) {
 			fprintf(stderr, "ovlconform: cannot write %s: %s\n", path, strerror(errno));
@@ -128,11 +131,12 @@ static void write_tables(const struct ovl_run_result *res, const char *run_dir)
 
 				if (tl != strlen(names[j]) || strncmp(row, names[j], tl) != 0)
 					continue;
-				for (size_t d = 0; d < nseen; d++)
+				for (size_t d = 0; d < nseen && !raw; d++)
 					dup |= strcmp(seen[d], row) == 0;
 				if (dup)
 					continue;
-				strv_push(&seen, &nseen, row);
+				if (!raw)
+					strv_push(&seen, &nseen, row);
 				fprintf(f, "%s\n", row + tl + 1);
 			}
 		fclose(f);

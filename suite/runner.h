@@ -53,6 +53,10 @@ struct ovl_ctx {
 	size_t npaths;
 	char optval[4096];
 	char last_klog[4096];		/* kernel log lines of the last mount */
+	char **alt_lowers;		/* ovl_use_union(): another union's lowers, top first */
+	size_t alt_n;
+	char saved_up[PATH_MAX], saved_merged[PATH_MAX];
+	bool saved_mounted;
 };
 
 /* The case's side, inside its namespaces: set up layers, check needs, run. Never returns. */
