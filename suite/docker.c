@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 #define _GNU_SOURCE
 #include "docker.h"
+#include "store.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -260,4 +261,19 @@ char *ovl_tar_listing(struct ovl_ctx *ctx, const char *tar)
 	}
 	free(lines);
 	return ovl_buf_steal(&out);
+}
+
+char *ovl_layer_listing(struct ovl_ctx *ctx, struct ovl_store *s, const struct ovl_digest *chain, const char *name)
+{
+	char tar[PATH_MAX];
+	struct ovl_digest d;
+	struct ovl_err err = { "" };
+	int fd;
+
+	snprintf(tar, sizeof(tar), "%s/%s.tar", ovl_case_dir(ctx), name);
+	fd = SAFE_OPEN(ctx, tar, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+	if (ovl_store_layer_export(s, chain, fd, &d, &err))
+		ovl_brok(ctx, "exporting the %s layer: %s", name, err.msg);
+	close(fd);
+	return ovl_tar_listing(ctx, tar);
 }

@@ -39,5 +39,9 @@ int ovl_docker(struct ovl_ctx *ctx, struct ovl_dockerd *d, char **out, ...) __at
 const char *ovl_docker_base_tar(struct ovl_ctx *ctx);
 /* A tar's entries, one sorted line each (type, name, mode, size, content digest or target). */
 char *ovl_tar_listing(struct ovl_ctx *ctx, const char *tar);
+/* The listing of a registered layer of the store (exported to <case dir>/<name>.tar); BROK on error. */
+struct ovl_store;
+struct ovl_digest;
+char *ovl_layer_listing(struct ovl_ctx *ctx, struct ovl_store *s, const struct ovl_digest *chain, const char *name);
 
 #endif

@@ -44,22 +44,6 @@ static void same_change(struct ovl_ctx *ctx, const char *m)
 #undef AT
 }
 
-static char *export_listing(struct ovl_ctx *ctx, struct ovl_store *s, const struct ovl_digest *chain,
-			    const char *name)
-{
-	char tar[PATH_MAX];
-	struct ovl_digest d;
-	struct ovl_err err = { "" };
-	int fd;
-
-	snprintf(tar, sizeof(tar), "%s/%s.tar", ovl_case_dir(ctx), name);
-	fd = SAFE_OPEN(ctx, tar, O_WRONLY | O_CREAT | O_TRUNC, 0644);
-	if (ovl_store_layer_export(s, chain, fd, &d, &err))
-		ovl_brok(ctx, "exporting the %s layer: %s", name, err.msg);
-	close(fd);
-	return ovl_tar_listing(ctx, tar);
-}
-
 static void run(struct ovl_ctx *ctx)
 {
 	const char *cmd[] = { "/bin/sh", NULL };
@@ -114,8 +98,8 @@ static void run(struct ovl_ctx *ctx)
 		ovl_brok(ctx, "our commit: %s", err.msg);
 	if (ovl_store_layer_get(s, &top, &theirs, &err))
 		ovl_brok(ctx, "Docker's layer: %s", err.msg);
-	a = export_listing(ctx, s, &theirs.chain_id, "docker-commit");
-	b = export_listing(ctx, s, &ours.chain_id, "our-commit");
+	a = ovl_layer_listing(ctx, s, &theirs.chain_id, "docker-commit");
+	b = ovl_layer_listing(ctx, s, &ours.chain_id, "our-commit");
 	ovl_log(ctx, "--- Docker's layer\n%s--- ours\n%s", a, b);
 	ovl_check(ctx, strcmp(a, b) == 0, "both layers hold the same entries (the listings are in the case log)");
 	ovl_check(ctx, theirs.size == ours.size, "both layers have the same size (Docker %llu, ours %llu)",

@@ -11,39 +11,24 @@
  */
 #include <sys/xattr.h>
 
-#include <archive.h>
-#include <archive_entry.h>
-
 #include "digest.h"
+#include "docker.h"
 #include "growth-base.h"
 
-/* sha256 of the entry named name in the tar at path ("" when absent). */
+/* The first 16 hex digits of the sha256 of the tar entry name, from its listing ("" when absent). */
 static void tar_entry_sha(struct ovl_ctx *ctx, const char *path, const char *name, char hex[65])
 {
-	struct archive *a = archive_read_new();
-	struct archive_entry *e;
+	char *l = ovl_tar_listing(ctx, path), *line, *save = NULL, want[128];
 
 	hex[0] = 0;
-	archive_read_support_format_tar(a);
-	if (archive_read_open_filename(a, path, 1 << 16) != ARCHIVE_OK)
-		ovl_brok(ctx, "%s: %s", path, archive_error_string(a));
-	while (archive_read_next_header(a, &e) == ARCHIVE_OK) {
-		struct ovl_hasher *h = NULL;
-		struct ovl_digest d;
-		const void *buf;
-		size_t len;
-		la_int64_t off;
+	snprintf(want, sizeof(want), "file %s ", name);
+	for (line = strtok_r(l, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+		char *sha = strstr(line, "sha256=");
 
-		if (strcmp(archive_entry_pathname(e), name) != 0)
-			continue;
-		ovl_hasher_new(&h);
-		while (archive_read_data_block(a, &buf, &len, &off) == ARCHIVE_OK)
-			ovl_hasher_update(h, buf, len);
-		ovl_hasher_final(h, &d);
-		ovl_hasher_free(h);
-		ovl_digest_hex(&d, hex);
+		if (strncmp(line, want, strlen(want)) == 0 && sha)
+			snprintf(hex, 65, "%.16s", sha + 7);
 	}
-	archive_read_free(a);
+	free(l);
 }
 
 static void file_sha(struct ovl_ctx *ctx, const char *path, char hex[65])
@@ -99,7 +84,7 @@ static void run(struct ovl_ctx *ctx)
 		ovl_brok(ctx, "naive commit: %s", err.msg);
 	close(fd);
 	tar_entry_sha(ctx, naive, "big", naive_sha);
-	ovl_check(ctx, *naive_sha && strcmp(naive_sha, lower_sha) != 0,
+	ovl_check(ctx, *naive_sha && strncmp(naive_sha, lower_sha, 16) != 0,
 		  "a naive tar of the upper dir gets /big wrong: %.16s... instead of %.16s... (a hole)", naive_sha,
 		  lower_sha);
 	/* the library's commit of a metacopy union */
@@ -109,7 +94,7 @@ static void run(struct ovl_ctx *ctx)
 		ovl_brok(ctx, "commit: %s", err.msg);
 	close(fd);
 	tar_entry_sha(ctx, full, "big", full_sha);
-	ovl_check(ctx, strcmp(full_sha, lower_sha) == 0,
+	ovl_check(ctx, *full_sha && strncmp(full_sha, lower_sha, 16) == 0,
 		  "the library's commit carries /big with the lower file's bytes (%.16s...)", full_sha);
 	ovl_table_row(ctx, "docker-commit-growth", "%-44s %-6s %14s %14s %14s", "operation", "fs", "user bytes",
 		      "layer bytes", "image bytes");

@@ -60,21 +60,6 @@ static void same_step(struct ovl_ctx *ctx, size_t i, const char *m)
 		ovl_brok(ctx, "%s through the union: %s: %s", steps[i].what, p, strerror(errno));
 }
 
-static char *listing(struct ovl_ctx *ctx, struct ovl_store *s, const struct ovl_digest *chain, const char *name)
-{
-	char tar[4200];
-	struct ovl_digest d;
-	struct ovl_err err = { "" };
-	int fd;
-
-	snprintf(tar, sizeof(tar), "%s/%s.tar", ovl_case_dir(ctx), name);
-	fd = SAFE_OPEN(ctx, tar, O_WRONLY | O_CREAT | O_TRUNC, 0644);
-	if (ovl_store_layer_export(s, chain, fd, &d, &err))
-		ovl_brok(ctx, "exporting %s: %s", name, err.msg);
-	close(fd);
-	return ovl_tar_listing(ctx, tar);
-}
-
 static void run(struct ovl_ctx *ctx)
 {
 	const char *cmd[] = { "/bin/sh", NULL };
@@ -149,8 +134,8 @@ static void run(struct ovl_ctx *ctx)
 			ovl_brok(ctx, "our commit: %s", err.msg);
 		snprintf(n1, sizeof(n1), "docker-%zu", i);
 		snprintf(n2, sizeof(n2), "ours-%zu", i);
-		a = listing(ctx, s, &theirs.chain_id, n1);
-		b = listing(ctx, s, &ours.chain_id, n2);
+		a = ovl_layer_listing(ctx, s, &theirs.chain_id, n1);
+		b = ovl_layer_listing(ctx, s, &ours.chain_id, n2);
 		ovl_log(ctx, "--- %s: Docker's layer\n%s--- ours\n%s", steps[i].what, a, b);
 		ovl_check(ctx, strcmp(a, b) == 0, "%s: Docker's layer and ours hold the same entries", steps[i].what);
 		ovl_check(ctx, theirs.size == ours.size, "%s: both layers have the size %llu (Docker %llu)", steps[i].what,
