@@ -104,6 +104,17 @@ int ovl_commit_predict(const struct ovl_tree *upper, char ***lines, size_t *n, u
 	return 0;
 }
 
+/* A tar name as a path: "/" first, no "./" before, no "/" after. */
+static void norm_path(char *out, size_t len, const char *name)
+{
+	size_t n;
+
+	snprintf(out, len, "/%s", name[0] == '.' && name[1] == '/' ? name + 2 : name);
+	n = strlen(out);
+	while (n > 1 && out[n - 1] == '/')
+		out[--n] = 0;
+}
+
 int ovl_layer_entries(int fd, char ***lines, size_t *n, struct ovl_err *err)
 {
 	struct archive *a = archive_read_new();
@@ -121,16 +132,18 @@ int ovl_layer_entries(int fd, char ***lines, size_t *n, struct ovl_err *err)
 		archive_read_free(a);
 		return r;
 	}
-	while (!r && (ar = archive_read_next_header(a, &ae)) == ARCHIVE_OK) {
-		char path[4200], *slash, *l = NULL;
+	while (!r && ((ar = archive_read_next_header(a, &ae)) == ARCHIVE_OK || ar == ARCHIVE_WARN)) {
+		char path[4200], hpath[4200], *slash, *l = NULL;
 		const char *name = archive_entry_pathname(ae), *base;
 		const char *hard = archive_entry_hardlink(ae);
-		size_t len;
 
-		snprintf(path, sizeof(path), "/%s", name[0] == '.' && name[1] == '/' ? name + 2 : name);
-		len = strlen(path);
-		while (len > 1 && path[len - 1] == '/')
-			path[--len] = 0;
+		if (!name) {
+			r = ovl_err_set(err, EINVAL, "reading the layer: an entry without a name");
+			break;
+		}
+		norm_path(path, sizeof(path), name);
+		if (hard)
+			norm_path(hpath, sizeof(hpath), hard);
 		slash = strrchr(path, '/');
 		base = slash + 1;
 		if (strcmp(base, ".wh..wh..opq") == 0) {
@@ -140,7 +153,7 @@ int ovl_layer_entries(int fd, char ***lines, size_t *n, struct ovl_err *err)
 			memmove(slash + 1, base + 4, strlen(base + 4) + 1);
 			r = asprintf(&l, "whiteout %s", path) < 0 ? -ENOMEM : push(&v, &nv, l);
 		} else if (hard) {
-			r = asprintf(&l, "hardlink %s /%s", path, hard) < 0 ? -ENOMEM : push(&v, &nv, l);
+			r = asprintf(&l, "hardlink %s %s", path, hpath) < 0 ? -ENOMEM : push(&v, &nv, l);
 		} else if (archive_entry_filetype(ae) == AE_IFDIR) {
 			if (strcmp(path, "/") != 0)
 				r = asprintf(&l, "dir %s", path) < 0 ? -ENOMEM : push(&v, &nv, l);

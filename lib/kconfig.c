@@ -156,7 +156,8 @@ const char *ovl_kconfig_source(const struct ovl_kconfig *kc)
 
 const char *ovl_kconfig_get(const struct ovl_kconfig *kc, const char *sym)
 {
-	for (size_t i = 0; i < kc->n; i++)
+	/* the last assignment wins, as in Kconfig (a config with fragments appended) */
+	for (size_t i = kc->n; i-- > 0;)
 		if (strcmp(kc->sym[i], sym) == 0)
 			return kc->val[i];
 	return NULL;
@@ -286,6 +287,7 @@ struct expr {
 	int (*fn)(const char *sym, void *arg);
 	void *arg;
 	int r;
+	int depth;			/* of ! and ( ): bounded, the stack is not */
 };
 
 static void skip_ws(struct expr *x)
@@ -312,13 +314,20 @@ static bool e_atom(struct expr *x, bool neg, struct ovl_buf *unmet)
 	bool ok;
 
 	skip_ws(x);
+	if ((*x->s == '!' || *x->s == '(') && x->depth >= 64)
+		return syntax(x, "nested more than 64 deep");
 	if (*x->s == '!') {
 		x->s++;
-		return !e_atom(x, !neg, unmet);
+		x->depth++;
+		ok = !e_atom(x, !neg, unmet);
+		x->depth--;
+		return ok;
 	}
 	if (*x->s == '(') {
 		x->s++;
+		x->depth++;
 		ok = e_or(x, neg, unmet);
+		x->depth--;
 		skip_ws(x);
 		if (*x->s != ')')
 			return syntax(x, "')' expected");
@@ -362,35 +371,55 @@ static bool e_atom(struct expr *x, bool neg, struct ovl_buf *unmet)
 	return ok;
 }
 
+/*
+ * The atoms that decide: each part records its atoms into a buffer of its
+ * own, kept only when the part's value is what makes the whole false
+ * (false plainly, true under a !).
+ */
+static void keep(struct ovl_buf *unmet, struct ovl_buf *part, bool value, bool neg)
+{
+	if (value == neg && part->data)
+		ovl_buf_printf(unmet, "%s%s", unmet->len ? ", " : "", part->data);
+	ovl_buf_free(part);
+}
+
 static bool e_and(struct expr *x, bool neg, struct ovl_buf *unmet)
 {
-	bool ok = e_atom(x, neg, unmet);
+	struct ovl_buf mine = OVL_BUF_INIT;
+	bool ok = e_atom(x, neg, &mine);
 
 	for (;;) {
 		skip_ws(x);
 		if (*x->s != '&' && *x->s != ',')
-			return ok;
+			break;
 		x->s++;
-		ok = e_atom(x, neg, unmet) && ok;
+		ok = e_atom(x, neg, &mine) && ok;
 	}
+	keep(unmet, &mine, ok, neg);
+	return ok;
 }
 
 static bool e_or(struct expr *x, bool neg, struct ovl_buf *unmet)
 {
-	struct ovl_buf mine = OVL_BUF_INIT;
-	bool ok = e_and(x, neg, &mine);
+	struct ovl_buf mine = OVL_BUF_INIT, alt = OVL_BUF_INIT;
+	bool ok = false, first = true;
 
 	for (;;) {
-		skip_ws(x);
-		if (*x->s != '|')
-			break;
-		x->s++;
-		ok = e_and(x, neg, &mine) || ok;
+		bool v;
+
+		if (!first) {
+			skip_ws(x);
+			if (*x->s != '|')
+				break;
+			x->s++;
+		}
+		first = false;
+		v = e_and(x, neg, &alt);
+		/* an alternative counts when it is what the whole's value rests on */
+		keep(&mine, &alt, v, neg);
+		ok = ok || v;
 	}
-	/* the alternatives' unmet atoms matter only when none of them held */
-	if (ok == neg && mine.data)
-		ovl_buf_printf(unmet, "%s%s", unmet->len ? ", " : "", mine.data);
-	ovl_buf_free(&mine);
+	keep(unmet, &mine, ok, neg);
 	return ok;
 }
 
@@ -483,8 +512,10 @@ int ovl_kreq_parse(const char *text, const char *origin, struct ovl_kreq **out, 
 		struct ovl_kreq *nq;
 		int words = 0;
 
-		if (!l)
-			return -ENOMEM;
+		if (!l) {
+			r = ovl_err_set(err, ENOMEM, "%s: out of memory", origin);
+			break;
+		}
 		rest = l + strspn(l, " \t\r");
 		if (!*rest || *rest == '#') {
 			free(l);

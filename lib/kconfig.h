@@ -14,7 +14,7 @@
 
 struct ovl_kconfig;
 
-/* path NULL: the usual places in order. -ENOENT with every place tried in err. */
+/* path NULL: the usual places in order. On failure -errno of the last place tried, every place in err. */
 int ovl_kconfig_load(const char *path, struct ovl_kconfig **out, struct ovl_err *err);
 void ovl_kconfig_free(struct ovl_kconfig *kc);
 /* The file it was read from. */

@@ -61,7 +61,15 @@ bool ovl_kernel_module_usable(const char *module, char *why, size_t len, void *u
 	struct stat st;
 	bool ok = false;
 
+	char name[256];
+
 	(void)unused;
+	/* /sys/module spells module names with _ for - (dm-mod is dm_mod) */
+	snprintf(name, sizeof(name), "%s", module);
+	for (char *c = name; *c; c++)
+		if (*c == '-')
+			*c = '_';
+	module = name;
 	snprintf(p, sizeof(p), "/sys/module/%s/initstate", module);
 	if (stat(p, &st) == 0) {
 		snprintf(why, len, "loaded");
@@ -91,8 +99,13 @@ bool ovl_kernel_module_usable(const char *module, char *why, size_t len, void *u
 			struct kmod_module *mod = kmod_module_get_module(it);
 			const char *path = kmod_module_get_path(mod);
 
-			if (kmod_module_get_initstate(mod) == KMOD_MODULE_BUILTIN) {
+			int st = kmod_module_get_initstate(mod);
+
+			if (st == KMOD_MODULE_BUILTIN) {
 				snprintf(why, len, "built in (modules.builtin)");
+				ok = true;
+			} else if (st == KMOD_MODULE_LIVE || st == KMOD_MODULE_COMING) {
+				snprintf(why, len, "loaded (libkmod)");
 				ok = true;
 			} else if (path && access(path, R_OK) == 0) {
 				snprintf(why, len, "not loaded, available: %s", path);

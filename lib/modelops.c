@@ -255,7 +255,7 @@ static const struct ovl_entry *upper_of_id(const struct ovl_model *m, uint64_t i
 	for (size_t i = 0; i < ovl_tree_count(m->upper); i++) {
 		const struct ovl_entry *u = ovl_tree_entry_at(m->upper, i);
 
-		if (u->type == OVL_FT_REG && u->ino == id)
+		if (u->type == OVL_FT_REG && (u->flags & OVL_ENTRY_INDEXED) && u->ino == id)
 			return u;
 	}
 	return NULL;
@@ -304,6 +304,7 @@ static int idx_get(struct ovl_model *m, int layer, const struct ovl_entry *l, st
 	v.layer_path = NULL;
 	v.layer = -1;
 	v.ino = x->id;
+	v.flags |= OVL_ENTRY_INDEXED;
 	state_path(sp, sizeof(sp), x->id);
 	v.path = sp;
 	r = keep ? set_data(&v, (unsigned char *)bytes, len) : -ENOMEM;
@@ -330,14 +331,15 @@ static uint64_t view_id(const struct ovl_model *m, const struct ovl_tree *view, 
 
 	if (e->type == OVL_FT_HARDLINK)
 		t = ovl_tree_lookup(view, e->target);
-	if (t && t->ino >= IDX_BASE)
+	/* only entries the model marked: a real inode number may have high bits too */
+	if (t && (t->flags & OVL_ENTRY_INDEXED) && idx_by_id(m, t->ino))
 		return t->ino;
 	if (t && t->layer == OVL_LAYER_UPPER) {
 		const struct ovl_entry *u = ovl_tree_lookup(m->upper, t->path);
 
 		if (u && u->type == OVL_FT_HARDLINK)
 			u = ovl_tree_lookup(m->upper, u->target);
-		return u && u->ino >= IDX_BASE ? u->ino : 0;
+		return u && (u->flags & OVL_ENTRY_INDEXED) && idx_by_id(m, u->ino) ? u->ino : 0;
 	}
 	if (lower_key(m, view, e, &layer, &l) && (x = idx_find(m, layer, l->path)))
 		return x->id;
@@ -382,12 +384,13 @@ static int index_view(const struct ovl_model *m, struct ovl_tree *view)
 			v.layer = e->layer;
 			v.layer_path = NULL;
 			v.ino = x->id;
+			v.flags |= OVL_ENTRY_INDEXED;
 			first[x->id - IDX_BASE] = path;
 			r = ovl_tree_replace(view, path, &v);
 			continue;
 		}
 		v = (struct ovl_entry){ .type = OVL_FT_HARDLINK, .target = first[x->id - IDX_BASE],
-					.layer = e->layer, .ino = x->id };
+					.layer = e->layer, .ino = x->id, .flags = OVL_ENTRY_INDEXED };
 		r = ovl_tree_replace(view, path, &v);
 		free(path);
 	}
@@ -435,8 +438,11 @@ static int copy_up_indexed(struct ovl_model *m, const char *path, uint64_t id, s
 		return r ? r : normalize_links(m);
 	}
 	state_path(sp, sizeof(sp), id);
+	if (!m->states || !ovl_tree_lookup(m->states, sp))
+		return ovl_err_set(err, EIO, "model: index record %s has no state", sp);
 	v = *ovl_tree_lookup(m->states, sp);
 	v.ino = id;
+	v.flags |= OVL_ENTRY_INDEXED;
 	return upper_put(m, path, &v, err);
 }
 
@@ -579,7 +585,7 @@ static int remove_name(struct ovl_model *m, const struct ovl_tree *view, const c
 	/* index=on: a lower hard link goes to the index before it loses a name */
 	if (!r)
 		r = index_id_for(m, view, path, true, &id, err);
-	if (!r && id)
+	if (!r && idx_by_id(m, id))
 		idx_by_id(m, id)->nlink--;
 	if (!r)
 		r = upper_drop(m, path);
@@ -1075,7 +1081,7 @@ static int model_rename(struct ovl_model *m, const struct ovl_tree *view, const 
 
 		/* the name replaced is a link of that inode gone (to the index first, with index=on) */
 		r = index_id_for(m, view, op->path2, true, &id, err);
-		if (!r && id)
+		if (!r && idx_by_id(m, id))
 			idx_by_id(m, id)->nlink--;
 	}
 	if (!r && e->type == OVL_FT_DIR)
@@ -1130,7 +1136,7 @@ static int model_link(struct ovl_model *m, const struct ovl_tree *view, const st
 	if (first) {
 		const struct ovl_entry *f = ovl_tree_lookup(m->upper, first);
 
-		if (f && idx_by_id(m, f->ino))
+		if (f && (f->flags & OVL_ENTRY_INDEXED) && idx_by_id(m, f->ino))
 			idx_by_id(m, f->ino)->nlink++;
 	}
 	second = strdup(op->path2);
@@ -1380,6 +1386,11 @@ static int make_node(struct ovl_model *m, const struct ovl_tree *view, const str
 		return 0;
 	}
 	if (op->kind == OVL_OP_SYMLINK) {
+		/* the VFS: an empty target is ENOENT, one of PATH_MAX or more ENAMETOOLONG */
+		if (op->len == 0 || op->len >= PATH_MAX) {
+			*want_errno = op->len ? ENAMETOOLONG : ENOENT;
+			return 0;
+		}
 		snprintf(target, sizeof(target), "%.*s", (int)op->len, (const char *)op->data);
 		n.type = OVL_FT_LNK;
 		n.mode = 0777;
@@ -1742,10 +1753,15 @@ static int apply(struct ovl_model *m, const struct ovl_op *op, int *want_errno, 
 
 			if (u && u->type == OVL_FT_HARDLINK) {
 				struct ovl_op o2 = *op;
+				char *first = strdup(u->target); /* the tree changes under the call */
 
-				o2.path = u->target;
 				ovl_tree_unref(view);
-				return apply(m, &o2, want_errno, err);
+				if (!first)
+					return -ENOMEM;
+				o2.path = first;
+				r = apply(m, &o2, want_errno, err);
+				free(first);
+				return r;
 			}
 		}
 		v = *ovl_tree_lookup(m->upper, op->path);

@@ -93,6 +93,8 @@ struct ovl_xattr {
 #define OVL_ENTRY_DIGEST_ONLY	0x8u	/* file: content known by sha256 only (a parsed dump) */
 #define OVL_ENTRY_MERGED	0x10u	/* model view: a dir merged from more than one layer
 					   (never dumped; what rename needs to know) */
+#define OVL_ENTRY_INDEXED	0x20u	/* model: a name of an inode the index holds; ino is the
+					   index record's id (never dumped) */
 
 /*
  * One entry of a tree. Read-only for users of the library: get entries from

@@ -58,7 +58,7 @@ static bool names_sym(const char *unmet, const char *sym)
 	size_t n = strlen(sym);
 
 	for (const char *p = strstr(unmet, sym); p; p = strstr(p + 1, sym))
-		if ((p == unmet || p[-1] == ' ' || p[-1] == '!') && (p[n] == ' ' || p[n] == '=' || !p[n]))
+		if ((p == unmet || p[-1] == ' ' || p[-1] == '!') && (p[n] == ' ' || p[n] == '='))
 			return true;
 	return false;
 }
@@ -122,9 +122,12 @@ int ovl_kconfig_main(int argc, char **argv, const char *fixtures)
 		case 'r': {
 			char **nv = realloc(reqfiles, (nreqfiles + 1) * sizeof(*nv));
 
-			if (!nv || !(nv[nreqfiles] = strdup(optarg)))
-				return OVL_EXIT_USAGE;
-			reqfiles = nv;
+			if (nv)
+				reqfiles = nv;
+			if (!nv || !(nv[nreqfiles] = strdup(optarg))) {
+				rc = OVL_EXIT_USAGE;
+				goto out;
+			}
 			nreqfiles++;
 			break;
 		}
@@ -132,11 +135,12 @@ int ovl_kconfig_main(int argc, char **argv, const char *fixtures)
 			target = ovl_target_find(optarg);
 			if (!target) {
 				fprintf(stderr, "ovlconform kconfig: unknown target '%s'\n", optarg);
-				return OVL_EXIT_USAGE;
+				rc = OVL_EXIT_USAGE;
+				goto out;
 			}
 			break;
-		case 'h': usage(stdout); return 0;
-		default: usage(stderr); return OVL_EXIT_USAGE;
+		case 'h': usage(stdout); goto out;
+		default: usage(stderr); rc = OVL_EXIT_USAGE; goto out;
 		}
 	}
 	if (!nreqfiles)
@@ -144,8 +148,8 @@ int ovl_kconfig_main(int argc, char **argv, const char *fixtures)
 	if (!nreqfiles) {
 		fprintf(stderr, "ovlconform kconfig: no requirement files (Kconfig-checks/*.req beside %s)\n",
 			fixtures);
-		free(reqfiles);
-		return OVL_EXIT_USAGE;
+		rc = OVL_EXIT_USAGE;
+		goto out;
 	}
 	if (ovl_kconfig_load(config, &kc, &err)) {
 		fprintf(stderr, "ovlconform kconfig: %s\n", err.msg);
@@ -211,7 +215,7 @@ int ovl_kconfig_main(int argc, char **argv, const char *fixtures)
 			printf("                  why: %s\n", q->reason);
 			/* the cases whose needs this line's symbols leave unmet (a dozen named, then a count) */
 			for (size_t ci = 0; ci < nall; ci++) {
-				char expr[1024], cu[1024], id[256];
+				char expr[4096], cu[8192], id[256];
 				bool cok = true;
 
 				ovl_case_kconfig_expr(all[ci], target, expr, sizeof(expr));

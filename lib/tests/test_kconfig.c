@@ -116,6 +116,20 @@ static void test_expressions(void **state)
 	assert_string_equal(unmet, "");
 	assert_int_equal(eval(kc, "(CGROUP_DEVICE | POSIX_MQUEUE) & KEYS, EXT4_FS", unmet, sizeof(unmet)), 0);
 	assert_string_equal(unmet, "CONFIG_CGROUP_DEVICE (not set), CONFIG_POSIX_MQUEUE (not set)");
+	/* under !, only the atoms the result rests on: not A of a false A & B */
+	assert_int_equal(eval(kc, "!(OVERLAY_FS_INDEX & POSIX_MQUEUE | EXT4_FS)", unmet, sizeof(unmet)), 0);
+	assert_string_equal(unmet, "!CONFIG_EXT4_FS (y)");
+	assert_int_equal(eval(kc, "!(OVERLAY_FS_INDEX & POSIX_MQUEUE) & POSIX_MQUEUE", unmet, sizeof(unmet)), 0);
+	assert_string_equal(unmet, "CONFIG_POSIX_MQUEUE (not set)");
+	/* nesting is bounded */
+	{
+		char deep[200];
+
+		memset(deep, '(', 70);
+		snprintf(deep + 70, sizeof(deep) - 70, "OVERLAY_FS");
+		assert_int_equal(ovl_kconfig_eval(kc, deep, NULL, NULL, 0, &err), -EINVAL);
+		assert_non_null(strstr(err.msg, "nested more than 64 deep"));
+	}
 	/* syntax errors say where */
 	assert_int_equal(eval(kc, "OVERLAY_FS &", unmet, sizeof(unmet)), -1);
 	assert_int_equal(eval(kc, "(OVERLAY_FS", unmet, sizeof(unmet)), -1);
