@@ -726,6 +726,29 @@ bool ovl_check_readdir_across(struct ovl_ctx *ctx, const char *rel, const struct
 	return ok;
 }
 
+void ovl_safe_mkdir_p(struct ovl_ctx *ctx, const char *file, int line, const char *path)
+{
+	char call[PATH_MAX + 32];
+	int r = ovl_mkdir_p(path, 0755);
+
+	if (r) {
+		snprintf(call, sizeof(call), "mkdir -p %s", path);
+		ovl_safe_fail(ctx, file, line, call, -r);
+	}
+}
+
+void ovl_safe_write_file(struct ovl_ctx *ctx, const char *file, int line, const char *path, const void *buf,
+			 size_t len)
+{
+	char call[PATH_MAX + 32];
+	int r = ovl_write_file(path, buf, len);
+
+	if (r) {
+		snprintf(call, sizeof(call), "write %s", path);
+		ovl_safe_fail(ctx, file, line, call, -r);
+	}
+}
+
 char *ovl_safe_read_file(struct ovl_ctx *ctx, const char *file, int line, const char *path, size_t *len)
 {
 	char *s = NULL, call[PATH_MAX + 32];

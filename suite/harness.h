@@ -301,6 +301,14 @@ int ovl_safe_open(struct ovl_ctx *ctx, const char *file, int line, const char *p
 #define SAFE_OPEN(ctx, path, flags, mode) \
 	ovl_safe_open((ctx), __FILE__, __LINE__, (path), (flags), (mode_t)(mode))
 
+/* mkdir -p (mode 0755; an existing dir is fine) or BROK. */
+void ovl_safe_mkdir_p(struct ovl_ctx *ctx, const char *file, int line, const char *path);
+#define SAFE_MKDIR_P(ctx, path) ovl_safe_mkdir_p((ctx), __FILE__, __LINE__, (path))
+/* Write a whole file (made 0644, truncated) or BROK. */
+void ovl_safe_write_file(struct ovl_ctx *ctx, const char *file, int line, const char *path, const void *buf,
+			 size_t len);
+#define SAFE_WRITE_FILE(ctx, path, buf, len) ovl_safe_write_file((ctx), __FILE__, __LINE__, (path), (buf), (len))
+
 /* Read a whole small file (NUL-terminated, caller frees) or BROK. */
 char *ovl_safe_read_file(struct ovl_ctx *ctx, const char *file, int line, const char *path,
 			 size_t *len);

@@ -30,19 +30,6 @@ static const char *at(struct ovl_ctx *ctx, const char *rel)
 	return b;
 }
 
-static void mk(struct ovl_ctx *ctx, const char *rel)
-{
-	if (mkdir(at(ctx, rel), 0755) && errno != EEXIST)
-		ovl_brok(ctx, "mkdir %s: %s", at(ctx, rel), strerror(errno));
-}
-
-static void file(struct ovl_ctx *ctx, const char *rel)
-{
-	int fd = SAFE_OPEN(ctx, at(ctx, rel), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-
-	close(fd);
-}
-
 static void run(struct ovl_ctx *ctx)
 {
 	const char *mode = NULL;
@@ -52,16 +39,16 @@ static void run(struct ovl_ctx *ctx)
 
 	for (const char *const *d = (const char *const[]){ "A", "B", "u1", "w1", "m1", "u2", "w2", "m2", "u3", "w3",
 							    "m3", "rob", "ro", "ram", "m4", NULL }; *d; d++)
-		mk(ctx, *d);
-	file(ctx, "A/a");
-	file(ctx, "B/b");
-	mk(ctx, "A/dir");
+		SAFE_MKDIR_P(ctx, at(ctx, *d));
+	SAFE_WRITE_FILE(ctx, at(ctx, "A/a"), "", 0);
+	SAFE_WRITE_FILE(ctx, at(ctx, "B/b"), "", 0);
+	SAFE_MKDIR_P(ctx, at(ctx, "A/dir"));
 	/* a first union, to be the upper and then a lower of others */
 	if (ovl_mount_custom(ctx, (const char *[]){ at(ctx, "A") }, 1, at(ctx, "u1"), at(ctx, "w1"), at(ctx, "m1"),
 			     NULL))
 		ovl_brok(ctx, "the first union: %s", ovl_mount_union_reason(ctx));
-	mk(ctx, "m1/up");
-	mk(ctx, "m1/wk");
+	SAFE_MKDIR_P(ctx, at(ctx, "m1/up"));
+	SAFE_MKDIR_P(ctx, at(ctx, "m1/wk"));
 	r = ovl_mount_custom(ctx, (const char *[]){ at(ctx, "B") }, 1, at(ctx, "m1/up"), at(ctx, "m1/wk"),
 			     at(ctx, "m2"), NULL);
 	ovl_check(ctx, r == -EINVAL && strstr(ovl_mount_union_reason(ctx), "not supported as upperdir"),
@@ -85,8 +72,8 @@ static void run(struct ovl_ctx *ctx)
 	}
 	ovl_umount_path(ctx, at(ctx, "m1"));
 	/* a read-only upper */
-	mk(ctx, "rob/u");
-	mk(ctx, "rob/w");
+	SAFE_MKDIR_P(ctx, at(ctx, "rob/u"));
+	SAFE_MKDIR_P(ctx, at(ctx, "rob/w"));
 	ovl_private_mount(ctx, at(ctx, "rob"), at(ctx, "ro"), NULL, "bind,ro");
 	r = ovl_mount_custom(ctx, (const char *[]){ at(ctx, "B") }, 1, at(ctx, "ro/u"), at(ctx, "ro/w"), at(ctx, "m3"),
 			     NULL);
@@ -97,8 +84,8 @@ static void run(struct ovl_ctx *ctx)
 	ovl_umount_path(ctx, at(ctx, "ro"));
 	/* an upper without xattrs and without RENAME_WHITEOUT */
 	ovl_private_mount(ctx, "ovlconform-ramfs", at(ctx, "ram"), "ramfs", NULL);
-	mk(ctx, "ram/u");
-	mk(ctx, "ram/w");
+	SAFE_MKDIR_P(ctx, at(ctx, "ram/u"));
+	SAFE_MKDIR_P(ctx, at(ctx, "ram/w"));
 	r = ovl_mount_custom(ctx, (const char *[]){ at(ctx, "A") }, 1, at(ctx, "ram/u"), at(ctx, "ram/w"),
 			     ovl_layer_dir(ctx, OVL_LAYER_MERGED), "index=on,redirect_dir=on");
 	ovl_check(ctx, r == 0, "an upper without xattrs (ramfs) mounts%s%s", r ? ": " : "",

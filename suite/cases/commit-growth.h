@@ -66,8 +66,7 @@ static inline void growth_dir(struct ovl_ctx *ctx, const char *dir, const char *
 	char p[4400];
 
 	snprintf(p, sizeof(p), "%s/%s", dir, rel);
-	if (ovl_mkdir_p(p, 0755))
-		ovl_brok(ctx, "mkdir %s: %s", p, strerror(errno));
+	SAFE_MKDIR_P(ctx, p);
 }
 
 /* Import the directory src as a layer on the current image (or as the base) and make it the image. */

@@ -54,35 +54,20 @@ struct seen {
 	bool have_d_ino, have_i_ino;
 };
 
-static inline void write_file(struct ovl_ctx *ctx, const char *path, const char *text)
-{
-	int fd = SAFE_OPEN(ctx, path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
-
-	if (write(fd, text, strlen(text)) != (ssize_t)strlen(text))
-		ovl_brok(ctx, "write %s: %s", path, strerror(errno));
-	close(fd);
-}
-
-static inline void mkdirs(struct ovl_ctx *ctx, const char *path)
-{
-	if (mkdir(path, 0755) && errno != EEXIST)
-		ovl_brok(ctx, "mkdir %s: %s", path, strerror(errno));
-}
-
 /* The lower layer in lower/, the upper in upper/ (with dirs of its own and one merged). */
 static inline void make_layers(struct ovl_ctx *ctx, const char *lower, const char *upper, const char *work)
 {
 	char p[4096];
 
-	mkdirs(ctx, lower);
-	mkdirs(ctx, upper);
-	mkdirs(ctx, work);
+	SAFE_MKDIR_P(ctx, lower);
+	SAFE_MKDIR_P(ctx, upper);
+	SAFE_MKDIR_P(ctx, work);
 #define AT(base, rel) (snprintf(p, sizeof(p), "%s/%s", (base), (rel)), p)
-	mkdirs(ctx, AT(lower, "d"));
-	mkdirs(ctx, AT(lower, "m"));
-	write_file(ctx, AT(lower, "f"), "lower f\n");
-	write_file(ctx, AT(lower, "d/g"), "lower g\n");
-	write_file(ctx, AT(lower, "h1"), "lower hard link\n");
+	SAFE_MKDIR_P(ctx, AT(lower, "d"));
+	SAFE_MKDIR_P(ctx, AT(lower, "m"));
+	SAFE_WRITE_FILE(ctx, AT(lower, "f"), "lower f\n", strlen("lower f\n"));
+	SAFE_WRITE_FILE(ctx, AT(lower, "d/g"), "lower g\n", strlen("lower g\n"));
+	SAFE_WRITE_FILE(ctx, AT(lower, "h1"), "lower hard link\n", strlen("lower hard link\n"));
 	{
 		char h2[4096];
 
@@ -92,9 +77,9 @@ static inline void make_layers(struct ovl_ctx *ctx, const char *lower, const cha
 	}
 	if (symlink("f", AT(lower, "s")))
 		ovl_brok(ctx, "symlink %s: %s", p, strerror(errno));
-	mkdirs(ctx, AT(upper, "ud"));
-	mkdirs(ctx, AT(upper, "m"));
-	write_file(ctx, AT(upper, "uf"), "upper f\n");
+	SAFE_MKDIR_P(ctx, AT(upper, "ud"));
+	SAFE_MKDIR_P(ctx, AT(upper, "m"));
+	SAFE_WRITE_FILE(ctx, AT(upper, "uf"), "upper f\n", strlen("upper f\n"));
 #undef AT
 }
 
@@ -240,7 +225,7 @@ static inline void inode_matrix(struct ovl_ctx *ctx, enum cells cells)
 	int combo = 0;
 
 	snprintf(other, sizeof(other), "%s/otherfs", ovl_case_dir(ctx));
-	mkdirs(ctx, other);
+	SAFE_MKDIR_P(ctx, other);
 	ovl_private_mount(ctx, "ovlconform-otherfs", other, "tmpfs", "mode=0755");
 	for (int same = 1; same >= 0; same--)
 		for (size_t x = 0; x < 3; x++)
@@ -256,7 +241,7 @@ static inline void inode_matrix(struct ovl_ctx *ctx, enum cells cells)
 				snprintf(cfg, sizeof(cfg), "%s, xino=%s, index=%s", same ? "one fs" : "two fs", xinos[x],
 					 indexes[k]);
 				snprintf(base, sizeof(base), "%s/c%d", ovl_case_dir(ctx), combo);
-				mkdirs(ctx, base);
+				SAFE_MKDIR_P(ctx, base);
 				if (same)
 					snprintf(lower, sizeof(lower), "%s/lower", base);
 				else

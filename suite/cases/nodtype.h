@@ -22,21 +22,6 @@
 #include "backing.h"
 #include "harness.h"
 
-static inline void nodtype_mkdir(struct ovl_ctx *ctx, const char *p)
-{
-	if (mkdir(p, 0755) && errno != EEXIST)
-		ovl_brok(ctx, "mkdir %s: %s", p, strerror(errno));
-}
-
-static inline void nodtype_file(struct ovl_ctx *ctx, const char *p)
-{
-	int fd = SAFE_OPEN(ctx, p, O_WRONLY | O_CREAT | O_TRUNC, 0644);
-
-	if (write(fd, "x\n", 2) != 2)
-		ovl_brok(ctx, "write %s: %s", p, strerror(errno));
-	close(fd);
-}
-
 /* d_type readdir of dir gives for name: DT_*, or -1 when name is not listed. */
 static inline int listed_type(const char *dir, const char *name)
 {
@@ -84,7 +69,7 @@ static inline void nodtype_case(struct ovl_ctx *ctx, const char *fstype, const c
 		ovl_brok(ctx, "%s failed (%d): %s", mkfs[0], r, out ? out : "");
 	free(out);
 	snprintf(fsdir, sizeof(fsdir), "%s/nodtype", ovl_case_dir(ctx));
-	nodtype_mkdir(ctx, fsdir);
+	SAFE_MKDIR_P(ctx, fsdir);
 	{
 		char why[1024];
 		int m = ovl_try_private_mount(ctx, img, fsdir, fstype, "loop", why, sizeof(why));
@@ -103,18 +88,18 @@ static inline void nodtype_case(struct ovl_ctx *ctx, const char *fstype, const c
 	snprintf(up, sizeof(up), "%s/upper", fsdir);
 	snprintf(wk, sizeof(wk), "%s/work", fsdir);
 	snprintf(mnt, sizeof(mnt), "%s/merged", ovl_case_dir(ctx));
-	nodtype_mkdir(ctx, lower);
-	nodtype_mkdir(ctx, up);
-	nodtype_mkdir(ctx, wk);
-	nodtype_mkdir(ctx, mnt);
+	SAFE_MKDIR_P(ctx, lower);
+	SAFE_MKDIR_P(ctx, up);
+	SAFE_MKDIR_P(ctx, wk);
+	SAFE_MKDIR_P(ctx, mnt);
 	snprintf(p, sizeof(p), "%s/d", lower);
-	nodtype_mkdir(ctx, p);
+	SAFE_MKDIR_P(ctx, p);
 	snprintf(p, sizeof(p), "%s/a", lower);
-	nodtype_file(ctx, p);
+	SAFE_WRITE_FILE(ctx, p, "x\n", 2);
 	snprintf(p, sizeof(p), "%s/b", lower);
-	nodtype_file(ctx, p);
+	SAFE_WRITE_FILE(ctx, p, "x\n", 2);
 	snprintf(p, sizeof(p), "%s/d/c", lower);
-	nodtype_file(ctx, p);
+	SAFE_WRITE_FILE(ctx, p, "x\n", 2);
 	r = ovl_mount_custom(ctx, lowers, 1, up, wk, mnt, NULL);
 	ovl_check(ctx, r == 0, "overlayfs mounts an upper without d_type%s%s", r ? ": " : "",
 		  r ? ovl_mount_union_reason(ctx) : "");
@@ -133,7 +118,7 @@ static inline void nodtype_case(struct ovl_ctx *ctx, const char *fstype, const c
 	ovl_check(ctx, r == DT_UNKNOWN, "yet readdir of the merged dir still lists it, as an unknown-type entry "
 		  "(d_type %d)", r);
 	snprintf(p, sizeof(p), "%s/n", mnt);
-	nodtype_file(ctx, p);
+	SAFE_WRITE_FILE(ctx, p, "x\n", 2);
 	r = listed_type(mnt, "n");
 	ovl_check(ctx, r == DT_UNKNOWN && listed_type(mnt, "b") == DT_REG,
 		  "a new (upper) file lists as unknown-type (d_type %d), a lower one as a file", r);
