@@ -17,6 +17,9 @@
 
 #include "harness.h"
 
+/* What the kernel needs for the private dockerd (the docker cases' .needs_kconfig). */
+#define OVL_DOCKER_KCONFIG "NAMESPACES & NET_NS & PID_NS & CGROUPS & VETH & BRIDGE"
+
 struct ovl_dockerd {
 	pid_t pid;
 	char root[PATH_MAX];		/* --data-root */

@@ -115,7 +115,7 @@ OVL_CASE(
 	.slug = "docker-writes-we-read",
 	.purpose = "the reference library reads the store a real dockerd wrote, and agrees with it",
 	.tags = "docker",
-	.needs_kconfig = "NAMESPACES & NET_NS & PID_NS & CGROUPS & VETH & BRIDGE",
+	.needs_kconfig = OVL_DOCKER_KCONFIG,
 	.needs_root = true,
 	.timeout = 300,
 	.run = run,

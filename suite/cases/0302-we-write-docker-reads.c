@@ -204,7 +204,7 @@ OVL_CASE(
 	.slug = "we-write-docker-reads",
 	.purpose = "a real dockerd reads, runs and saves an image the reference library wrote",
 	.tags = "docker",
-	.needs_kconfig = "NAMESPACES & NET_NS & PID_NS & CGROUPS & VETH & BRIDGE",
+	.needs_kconfig = OVL_DOCKER_KCONFIG,
 	.needs_root = true,
 	.timeout = 300,
 	.run = run,

@@ -122,7 +122,7 @@ OVL_CASE(
 	.slug = "same-change-both-commits",
 	.purpose = "the same file operations committed by dockerd and by the library give the same layer",
 	.tags = "docker",
-	.needs_kconfig = "NAMESPACES & NET_NS & PID_NS & CGROUPS & VETH & BRIDGE",
+	.needs_kconfig = OVL_DOCKER_KCONFIG,
 	.needs_root = true,
 	.timeout = 300,
 	.run = run,

@@ -156,7 +156,7 @@ OVL_CASE(
 	.purpose = "the growth cases' operations committed by a real dockerd give the library's layers and sizes",
 	.tags = "docker,docker-growth",
 	.needs_root = true,
-	.needs_kconfig = "NAMESPACES & NET_NS & PID_NS & CGROUPS & VETH & BRIDGE",
+	.needs_kconfig = OVL_DOCKER_KCONFIG,
 	.timeout = 300,
 	.run = run,
 );
