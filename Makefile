@@ -2,106 +2,164 @@
 #
 #   make run      (root) install what is missing, build, run the suite on the default matrix
 #   make check    (root) unit tests (plain and ASan+UBSan), harness tests, then the suite
-#   make          build build/ovlconform
+#   make          build $(BUILD)/ovlconform and the three libraries
+#   make install  PREFIX=/usr/local DESTDIR=: runner, fixtures, man page, libraries, headers, .pc files
 #   make bench    print the suite's speed figures over a few runs
+#
+# The tree:
+#   lib/common    what the libraries share (errors, buffers, safe paths): built into each
+#   lib/model     libovlmodel   the union model            (header ovl-model.h)
+#   lib/store     libovlstore   Docker's overlay2 store    (header ovl-store.h; needs ovlmodel)
+#   lib/host      libovlhost    kernel config, modules, backing filesystems (header ovl-host.h)
+#   suite/        the runner: cli/ harness/ runner/ targets/ report/ families/ cases/
 
 BUILD    ?= build
 CC       ?= cc
+PREFIX   ?= /usr/local
+DESTDIR  ?=
+BINDIR   ?= $(PREFIX)/bin
+LIBDIR   ?= $(PREFIX)/lib
+INCDIR   ?= $(PREFIX)/include/ovlconform
+DATADIR  ?= $(PREFIX)/share/ovlconform
+MANDIR   ?= $(PREFIX)/share/man
+VERSION  := 0.10
+
 PKGS     := mount libcap libkmod libcrypto jansson zlib libarchive
-CPPFLAGS += -Ilib -Isuite $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+# pkg-config is asked once; a missing package stops any build that needs it, by name.
+PKG_MISSING := $(shell for p in $(PKGS); do pkg-config --exists $$p 2>/dev/null || echo $$p; done)
+PKG_CFLAGS  := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS    := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+
+SUITE_DIRS := suite/cli suite/harness suite/runner suite/targets suite/report suite/families
+LIB_DIRS   := lib/common lib/model lib/store lib/host
+CPPFLAGS += $(addprefix -I,$(LIB_DIRS) $(SUITE_DIRS)) $(PKG_CFLAGS)
 CFLAGS   ?= -O2 -g
 # Messages are cut to their buffers on purpose (as in the kernel's own build,
 # format-truncation is off); paths are built with ovl_fmt(), which says when it cuts.
-CFLAGS   += -std=gnu11 -Wall -Wextra -Wno-missing-field-initializers -Wno-format-truncation $(EXTRA_CFLAGS)
-LDLIBS   += $(shell pkg-config --libs $(PKGS) 2>/dev/null) -pthread
+WARNINGS := -Wall -Wextra -Wmissing-prototypes -Wshadow -Wformat=2 -Werror \
+	    -Wno-missing-field-initializers -Wno-format-truncation -Wno-format-nonliteral
+CFLAGS   += -std=gnu11 $(WARNINGS) -MMD -MP $(EXTRA_CFLAGS)
+LDLIBS   += $(PKG_LIBS) -pthread
+LDLIBS_STORE := $(shell pkg-config --libs libarchive libcrypto zlib 2>/dev/null)
 LDFLAGS  += $(EXTRA_LDFLAGS)
 
-LIB_SRC   := $(wildcard lib/*.c)
-SUITE_SRC := $(filter-out suite/main.c,$(wildcard suite/*.c suite/targets/*.c suite/report/*.c))
-CASE_SRC  := $(wildcard suite/cases/*.c)
+COMMON_SRC := $(wildcard lib/common/*.c)
+MODEL_SRC  := $(wildcard lib/model/*.c)
+STORE_SRC  := $(wildcard lib/store/*.c)
+HOST_SRC   := $(wildcard lib/host/*.c)
+LIB_SRC    := $(COMMON_SRC) $(MODEL_SRC) $(STORE_SRC) $(HOST_SRC)
+LIBS        = $(BUILD)/libovlstore.a $(BUILD)/libovlmodel.a $(BUILD)/libovlhost.a
+SUITE_SRC  := $(wildcard $(addsuffix /*.c,$(filter-out suite/cli,$(SUITE_DIRS))))
+CLI_SRC    := $(wildcard suite/cli/*.c)
+CASE_SRC   := $(wildcard suite/cases/*.c)
 SELFTEST_CASES := $(wildcard suite/tests/cases/*.c)
 UNIT_TESTS := $(patsubst lib/tests/%.c,$(BUILD)/tests/%,$(wildcard lib/tests/test_*.c)) \
 	      $(patsubst suite/tests/%.c,$(BUILD)/tests/%,$(wildcard suite/tests/test_*.c))
+PUBLIC_HEADERS := lib/common/ovl-common.h lib/model/ovl-model.h lib/store/ovl-store.h lib/host/ovl-host.h
 
 obj = $(patsubst %.c,$(BUILD)/obj/%.o,$(1))
+RUNNER_OBJ = $(call obj,$(CLI_SRC) $(SUITE_SRC) $(CASE_SRC))
 
-.PHONY: all run check deps tests unit-tests asan-tests harness-tests suite bench fuzz fuzz-build clean
-all: $(BUILD)/ovlconform
+.PHONY: all libs run check deps tests unit-tests asan-tests harness-tests suite bench fuzz fuzz-build \
+	install uninstall clean pkg-check readme-cases
+all: $(BUILD)/ovlconform libs
+libs: $(LIBS) $(BUILD)/ovlmodel.pc $(BUILD)/ovlstore.pc $(BUILD)/ovlhost.pc
 
-$(BUILD)/obj/%.o: %.c $(wildcard lib/*.h suite/*.h suite/cases/*.h) Makefile
+pkg-check:
+ifneq ($(strip $(PKG_MISSING)),)
+	@echo "ovlconform: pkg-config does not find: $(PKG_MISSING) (run 'make deps' or scripts/install-deps.sh)" >&2
+	@exit 1
+endif
+
+$(BUILD)/obj/%.o: %.c Makefile | pkg-check
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) $(CFLAGS) -c $< -o $@
 
-$(BUILD)/libovl.a: $(call obj,$(LIB_SRC))
-	$(AR) rcs $@ $^
+-include $(shell find $(BUILD)/obj -name '*.d' 2>/dev/null)
+
+# Each library carries lib/common, so each links on its own.
+$(BUILD)/libovlmodel.a: $(call obj,$(COMMON_SRC) $(MODEL_SRC))
+	@rm -f $@; $(AR) rcs $@ $^
+$(BUILD)/libovlstore.a: $(call obj,$(COMMON_SRC) $(STORE_SRC))
+	@rm -f $@; $(AR) rcs $@ $^
+$(BUILD)/libovlhost.a: $(call obj,$(COMMON_SRC) $(HOST_SRC))
+	@rm -f $@; $(AR) rcs $@ $^
+
+# pkg-config files; the installed ones name PREFIX.
+$(BUILD)/%.pc: lib/pkgconfig.in Makefile
+	@mkdir -p $(dir $@)
+	sed -e 's|@PREFIX@|$(PREFIX)|; s|@LIBDIR@|$(LIBDIR)|; s|@INCDIR@|$(INCDIR)|; s|@VERSION@|$(VERSION)|' \
+	    -e 's|@NAME@|$*|g' \
+	    -e 's|@REQUIRES@|$(if $(filter ovlstore,$*),ovlmodel libarchive libcrypto zlib,$(if $(filter ovlhost,$*),libkmod zlib,libcrypto))|' \
+	    -e 's|@DESC@|$(if $(filter ovlstore,$*),Docker overlay2 layer store,$(if $(filter ovlhost,$*),kernel config and backing filesystems,overlayfs union model))|' \
+	    $< > $@
 
 # The cases are linked in directly: each registers itself in section ovl_cases.
-$(BUILD)/ovlconform: $(call obj,suite/main.c $(SUITE_SRC) $(CASE_SRC)) $(BUILD)/libovl.a
-	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+$(BUILD)/ovlconform: $(RUNNER_OBJ) $(LIBS)
+	$(CC) $(LDFLAGS) -o $@ $(RUNNER_OBJ) $(LIBS) $(LDLIBS)
 
-# Harness-test builds with a deliberately wrong model, each one lib/ source
-# built with a -D that breaks one rule: the bottom layer wins (flipped),
-# parents come up with default metadata (wrong-copy-up), only the topmost
-# lower's names get whiteouts (wrong-whiteout). The harness tests prove the
-# cases fail against each. ovlconform-selftest adds cases that hang, crash
-# or check nothing.
+# Harness-test builds with a deliberately wrong model, each one lib/model
+# source built with a -D that breaks one rule: the bottom layer wins
+# (flipped), parents come up with default metadata (wrong-copy-up), only
+# the topmost lower's names get whiteouts (wrong-whiteout). The harness
+# tests prove the cases fail against each. ovlconform-selftest adds cases
+# that hang, crash or check nothing.
 # $(call wrong_model,name,lib source,define)
 define wrong_model
-$(BUILD)/obj/$(1)/$(notdir $(2:.c=.o)): $(2) lib/model.h lib/tree.h Makefile
+$(BUILD)/obj/$(1)/$(notdir $(2:.c=.o)): $(2) Makefile | pkg-check
 	@mkdir -p $$(dir $$@)
 	$$(CC) $$(CPPFLAGS) $$(CFLAGS) -D$(3) -c $$< -o $$@
 
-$(BUILD)/ovlconform-$(1): $(call obj,suite/main.c $(SUITE_SRC) $(CASE_SRC) $(filter-out $(2),$(LIB_SRC))) $(BUILD)/obj/$(1)/$(notdir $(2:.c=.o))
+$(BUILD)/ovlconform-$(1): $(RUNNER_OBJ) $(call obj,$(COMMON_SRC) $(STORE_SRC) $(HOST_SRC) $(filter-out $(2),$(MODEL_SRC))) $(BUILD)/obj/$(1)/$(notdir $(2:.c=.o))
 	$$(CC) $$(LDFLAGS) -o $$@ $$^ $$(LDLIBS)
 endef
-$(eval $(call wrong_model,flipped,lib/model.c,OVL_MODEL_FLIP_PRECEDENCE))
-$(eval $(call wrong_model,wrong-copy-up,lib/modelops.c,OVL_MODEL_WRONG_COPY_UP))
-$(eval $(call wrong_model,wrong-whiteout,lib/modelops.c,OVL_MODEL_WRONG_WHITEOUT))
+$(eval $(call wrong_model,flipped,lib/model/view.c,OVL_MODEL_FLIP_PRECEDENCE))
+$(eval $(call wrong_model,wrong-copy-up,lib/model/copyup.c,OVL_MODEL_WRONG_COPY_UP))
+$(eval $(call wrong_model,wrong-whiteout,lib/model/names.c,OVL_MODEL_WRONG_WHITEOUT))
 
-$(BUILD)/ovlconform-selftest: $(call obj,suite/main.c $(SUITE_SRC) $(CASE_SRC) $(SELFTEST_CASES)) $(BUILD)/libovl.a
+$(BUILD)/ovlconform-selftest: $(RUNNER_OBJ) $(call obj,$(SELFTEST_CASES)) $(LIBS)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
-$(BUILD)/bench_model: lib/tests/bench_model.c $(BUILD)/libovl.a
-	$(CC) $(CPPFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+$(BUILD)/bench_%: $(call obj,lib/tests/bench_%.c) $(LIBS)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
-$(BUILD)/bench_gen: lib/tests/bench_gen.c $(BUILD)/libovl.a
-	$(CC) $(CPPFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
-
-$(BUILD)/tests/test_%: lib/tests/test_%.c $(BUILD)/libovl.a
+$(BUILD)/tests/test_%: $(call obj,lib/tests/test_%.c) $(LIBS)
 	@mkdir -p $(dir $@)
-	$(CC) $(CPPFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $^ -lcmocka $(LDLIBS)
+	$(CC) $(LDFLAGS) -o $@ $^ -lcmocka $(LDLIBS)
 
-# Suite unit tests link the suite's objects (not main, not the cases).
-$(BUILD)/tests/test_%: suite/tests/test_%.c $(call obj,$(SUITE_SRC)) $(BUILD)/libovl.a
+# Suite unit tests link the suite's objects (not the commands, not the cases).
+$(BUILD)/tests/test_%: $(call obj,suite/tests/test_%.c) $(call obj,$(SUITE_SRC)) $(LIBS)
 	@mkdir -p $(dir $@)
-	$(CC) $(CPPFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $^ -lcmocka $(LDLIBS)
+	$(CC) $(LDFLAGS) -o $@ $^ -lcmocka $(LDLIBS)
 
-tests: $(UNIT_TESTS) $(BUILD)/ovlconform $(BUILD)/ovlconform-flipped $(BUILD)/ovlconform-wrong-copy-up $(BUILD)/ovlconform-wrong-whiteout \
-	$(BUILD)/ovlconform-selftest
+tests: $(UNIT_TESTS) $(BUILD)/ovlconform $(BUILD)/ovlconform-flipped $(BUILD)/ovlconform-wrong-copy-up \
+	$(BUILD)/ovlconform-wrong-whiteout $(BUILD)/ovlconform-selftest libs
 
 unit-tests: $(UNIT_TESTS)
 	@for t in $(UNIT_TESTS); do $$t || exit 1; done
 
 asan-tests:
-	$(MAKE) --no-print-directory BUILD=build/asan \
+	$(MAKE) --no-print-directory BUILD=$(BUILD)/asan \
 		EXTRA_CFLAGS="-O1 -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all" \
 		EXTRA_LDFLAGS="-fsanitize=address,undefined" unit-tests
 
 # libFuzzer targets (clang), each run FUZZ_SECONDS on its seed corpus; a crash fails.
 FUZZ_SECONDS ?= 60
-FUZZ_TARGETS := $(patsubst lib/fuzz/%.c,build/fuzz/%,$(wildcard lib/fuzz/fuzz_*.c))
+FUZZ_BUILD   := $(BUILD)/fuzz
+FUZZ_TARGETS := $(patsubst lib/fuzz/%.c,$(FUZZ_BUILD)/%,$(wildcard lib/fuzz/fuzz_*.c))
+FUZZ_FLAGS   := -O1 -g -DOVL_FUZZING -Wno-unknown-warning-option -fsanitize=fuzzer-no-link,address,undefined \
+		-fno-sanitize-recover=undefined
 
-build/fuzz/fuzz_%: lib/fuzz/fuzz_%.c $(LIB_SRC) $(wildcard lib/*.h) Makefile
-	$(MAKE) --no-print-directory BUILD=build/fuzz CC=clang \
-		EXTRA_CFLAGS="-O1 -g -DOVL_FUZZING -Wno-unknown-warning-option -fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=undefined" \
-		build/fuzz/libovl.a
+$(FUZZ_BUILD)/fuzz_%: lib/fuzz/fuzz_%.c $(LIB_SRC) $(wildcard lib/*/*.h) Makefile
+	$(MAKE) --no-print-directory BUILD=$(FUZZ_BUILD) CC=clang EXTRA_CFLAGS="$(FUZZ_FLAGS)" \
+		$(FUZZ_BUILD)/libovlstore.a $(FUZZ_BUILD)/libovlmodel.a $(FUZZ_BUILD)/libovlhost.a
 	clang $(CPPFLAGS) -O1 -g -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
-		-o $@ $< build/fuzz/libovl.a $(LDLIBS)
+		-o $@ $< $(FUZZ_BUILD)/libovlstore.a $(FUZZ_BUILD)/libovlmodel.a $(FUZZ_BUILD)/libovlhost.a $(LDLIBS)
 
 fuzz-build: $(FUZZ_TARGETS)
 
 fuzz: deps fuzz-build
-	@scripts/fuzz.sh $(FUZZ_SECONDS)
+	@BUILD=$(BUILD) scripts/fuzz.sh $(FUZZ_SECONDS)
 
 deps:
 	@scripts/install-deps.sh
@@ -111,11 +169,35 @@ run: deps
 	$(BUILD)/ovlconform run --results results
 
 check: deps
-	@scripts/check.sh
+	@BUILD=$(BUILD)/check scripts/check.sh
 
 bench: deps
 	$(MAKE) --no-print-directory all
-	@scripts/bench.sh
+	@BUILD=$(BUILD) scripts/bench.sh
+
+# The README's case table, made from the descriptors (make check fails when it differs).
+readme-cases: $(BUILD)/ovlconform
+	@BUILD=$(BUILD) scripts/readme-cases.sh --update
+
+# make install: the runner finds its fixtures in $(DATADIR)/fixtures without a checkout.
+install: all
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(LIBDIR)/pkgconfig $(DESTDIR)$(INCDIR) \
+		$(DESTDIR)$(DATADIR) $(DESTDIR)$(MANDIR)/man1
+	install -m 0755 $(BUILD)/ovlconform $(DESTDIR)$(BINDIR)/ovlconform
+	install -m 0644 $(LIBS) $(DESTDIR)$(LIBDIR)/
+	install -m 0644 $(PUBLIC_HEADERS) $(DESTDIR)$(INCDIR)/
+	install -m 0644 $(BUILD)/ovlmodel.pc $(BUILD)/ovlstore.pc $(BUILD)/ovlhost.pc $(DESTDIR)$(LIBDIR)/pkgconfig/
+	install -m 0644 suite/cli/ovlconform.1 $(DESTDIR)$(MANDIR)/man1/ovlconform.1
+	rm -rf $(DESTDIR)$(DATADIR)/fixtures $(DESTDIR)$(DATADIR)/Kconfig-checks
+	cp -R fixtures $(DESTDIR)$(DATADIR)/fixtures
+	cp -R Kconfig-checks $(DESTDIR)$(DATADIR)/Kconfig-checks
+	chmod -R u+rwX,go+rX,go-w $(DESTDIR)$(DATADIR)
+
+uninstall:
+	rm -f $(DESTDIR)$(BINDIR)/ovlconform $(DESTDIR)$(MANDIR)/man1/ovlconform.1
+	rm -f $(addprefix $(DESTDIR)$(LIBDIR)/,libovlmodel.a libovlstore.a libovlhost.a)
+	rm -f $(addprefix $(DESTDIR)$(LIBDIR)/pkgconfig/,ovlmodel.pc ovlstore.pc ovlhost.pc)
+	rm -rf $(DESTDIR)$(INCDIR) $(DESTDIR)$(DATADIR)
 
 clean:
-	rm -rf build
+	rm -rf $(BUILD)

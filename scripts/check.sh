@@ -5,7 +5,7 @@
 set -u
 cd "$(dirname "$0")/.." || exit 1
 
-BUILD=build/check
+BUILD=${BUILD:-build/check}
 passed=0 failed=0 skipped=0
 add() { passed=$((passed + $1)); failed=$((failed + $2)); skipped=$((skipped + $3)); }
 stage() { echo; echo "== $*"; }
@@ -45,7 +45,7 @@ else
 fi
 
 stage "fuzzers, a short run each (make fuzz runs them longer)"
-out=$(make --no-print-directory fuzz-build >/dev/null 2>&1 && scripts/fuzz.sh "${CHECK_FUZZ_SECONDS:-10}" 2>&1); rc=$?
+out=$(make --no-print-directory BUILD=$BUILD fuzz-build >/dev/null 2>&1 && BUILD=$BUILD scripts/fuzz.sh "${CHECK_FUZZ_SECONDS:-10}" 2>&1); rc=$?
 printf '%s\n' "$out" | grep -E '^(==|!!|fuzz:|Done)'
 line=$(grep -E '^fuzz: [0-9]+ passed, [0-9]+ failed, [0-9]+ skipped$' <<<"$out" | tail -1)
 if [ -n "$line" ]; then

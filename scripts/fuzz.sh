@@ -2,13 +2,14 @@
 # make fuzz: run each libFuzzer target for $1 seconds (default 60) on a copy of
 # its seed corpus (the project's fixtures, and fixtures/fuzz/<target>/: inputs
 # that once found a bug, kept as regression inputs), in a private mount namespace.
-# A crash or a broken property fails; new crashers stay in build/fuzz/crashes/.
+# A crash or a broken property fails; new crashers stay in $BUILD/fuzz/crashes/.
 set -u
 cd "$(dirname "$0")/.." || exit 1
 secs=${1:-60}
+FUZZ=${BUILD:-build}/fuzz
 work=$(mktemp -d /var/tmp/ovlconform-fuzz.XXXXXX)
 trap 'rm -rf "$work"' EXIT
-mkdir -p build/fuzz/crashes
+mkdir -p "$FUZZ"/crashes
 passed=0 failed=0
 
 seed() { # target -> corpus dir
@@ -24,18 +25,18 @@ seed() { # target -> corpus dir
 	echo "$c"
 }
 
-for t in build/fuzz/fuzz_*; do
+for t in "$FUZZ"/fuzz_*; do
 	[ -x "$t" ] || continue
 	name=${t##*/}
 	corpus=$(seed "$name")
 	echo "== $name: ${secs} s"
 	if unshare -m -- "$t" -max_total_time="$secs" -timeout=10 -rss_limit_mb=2048 \
-		-artifact_prefix=build/fuzz/crashes/"$name"- "$corpus" >"$work/$name.log" 2>&1; then
+		-artifact_prefix="$FUZZ"/crashes/"$name"- "$corpus" >"$work/$name.log" 2>&1; then
 		tail -n 2 "$work/$name.log"
 		passed=$((passed + 1))
 	else
 		tail -n 40 "$work/$name.log"
-		echo "!! $name failed; its input is in build/fuzz/crashes/"
+		echo "!! $name failed; its input is in $FUZZ/crashes/"
 		failed=$((failed + 1))
 	fi
 done

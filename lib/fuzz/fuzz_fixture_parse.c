@@ -8,7 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "tree.h"
+#include "ovl-model.h"
 
 static char *dump_all(const struct ovl_fixture *f)
 {

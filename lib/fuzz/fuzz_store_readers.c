@@ -12,10 +12,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "store.h"
-#include "tarsplit.h"
-#include "util.h"
-#include "verify.h"
+#include "ovl-store.h"
+#include "ovl-common.h"
 
 #define ID "1111111111111111111111111111111111111111111111111111111111111111"
 #define CHAIN "5f70bf18a086007016e948b04aed3b82103a36bea41755b6cddfaf10ace3c6ef"

@@ -16,9 +16,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "tarlayer.h"
-#include "tarsplit.h"
-#include "util.h"
+#include "ovl-store.h"
+#include "ovl-common.h"
 
 static char base[64], diff[128], ts[128], fence[128];
 

@@ -15,7 +15,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "util.h"
+#include "ovl-common.h"
 
 static uint64_t state = 88172645463325252ULL;
 

@@ -11,7 +11,7 @@
 #include <sys/resource.h>
 #include <time.h>
 
-#include "model.h"
+#include "ovl-model.h"
 
 static double now(void)
 {

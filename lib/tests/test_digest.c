@@ -8,7 +8,7 @@
 
 #include <cmocka.h>
 
-#include "digest.h"
+#include "ovl-store.h"
 
 #define EMPTY_TAR "sha256:5f70bf18a086007016e948b04aed3b82103a36bea41755b6cddfaf10ace3c6ef"
 

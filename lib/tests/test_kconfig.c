@@ -13,7 +13,7 @@
 #include <cmocka.h>
 #include <zlib.h>
 
-#include "kconfig.h"
+#include "ovl-host.h"
 
 static const char config[] = "#\n# Automatically generated file\n#\nCONFIG_OVERLAY_FS=m\n"
 			     "# CONFIG_OVERLAY_FS_INDEX is not set\nCONFIG_OVERLAY_FS_REDIRECT_ALWAYS_FOLLOW=y\n"

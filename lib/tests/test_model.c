@@ -16,7 +16,7 @@
 
 #include <cmocka.h>
 
-#include "model.h"
+#include "ovl-model.h"
 
 struct model_case {
 	const char *name, *layers, *want;

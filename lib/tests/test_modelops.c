@@ -20,8 +20,8 @@
 
 #include <cmocka.h>
 
-#include "model.h"
-#include "util.h"
+#include "ovl-model.h"
+#include "ovl-common.h"
 
 struct world {
 	char root[64];

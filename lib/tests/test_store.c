@@ -22,11 +22,9 @@
 
 #include <cmocka.h>
 
-#include "container.h"
-#include "store.h"
-#include "tree.h"
-#include "util.h"
-#include "verify.h"
+#include "ovl-store.h"
+#include "ovl-model.h"
+#include "ovl-common.h"
 
 #define EMPTY_TAR "sha256:5f70bf18a086007016e948b04aed3b82103a36bea41755b6cddfaf10ace3c6ef"
 #define SMALL_CHAIN "sha256:9bebc5281c45ebd3d5549456a3242424e7fe4cb0e0d7e60f4fdbf0c38d47f4d6"

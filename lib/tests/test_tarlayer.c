@@ -25,9 +25,8 @@
 #include <cmocka.h>
 #include <zlib.h>
 
-#include "tarlayer.h"
-#include "tarsplit.h"
-#include "util.h"
+#include "ovl-store.h"
+#include "ovl-common.h"
 
 static char tmp[] = "/tmp/ovl-tarlayer-test.XXXXXX";
 

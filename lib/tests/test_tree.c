@@ -14,8 +14,8 @@
 
 #include <cmocka.h>
 
-#include "tree.h"
-#include "util.h"
+#include "ovl-model.h"
+#include "ovl-common.h"
 
 static char *dump_str(const struct ovl_tree *t, unsigned int flags)
 {

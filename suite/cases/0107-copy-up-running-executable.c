@@ -16,7 +16,7 @@
 #include <unistd.h>
 
 #include "harness.h"
-#include "util.h"
+#include "ovl-common.h"
 
 static void run(struct ovl_ctx *ctx)
 {

@@ -13,7 +13,7 @@
 #include <sys/stat.h>
 
 #include "harness.h"
-#include "util.h"
+#include "ovl-common.h"
 
 static const char *dir(struct ovl_ctx *ctx, const char *name)
 {

@@ -13,7 +13,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#include "backing.h"
+#include "ovl-host.h"
 #include "harness.h"
 
 static void run(struct ovl_ctx *ctx)

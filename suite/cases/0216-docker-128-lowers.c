@@ -21,12 +21,10 @@
 #include <sys/sysmacros.h>
 #include <unistd.h>
 
-#include "container.h"
+#include "ovl-store.h"
 #include "harness.h"
-#include "model.h"
-#include "store.h"
-#include "tarlayer.h"
-#include "util.h"
+#include "ovl-model.h"
+#include "ovl-common.h"
 
 /* Docker's limit: 128 lowers for a container, its init layer and 127 image layers */
 #define NLAYERS 127

@@ -18,8 +18,8 @@
 #include <unistd.h>
 
 #include "harness.h"
-#include "model.h"
-#include "util.h"
+#include "ovl-model.h"
+#include "ovl-common.h"
 
 #define NLOWERS 500
 

@@ -20,10 +20,8 @@
 
 #include "docker.h"
 #include "harness.h"
-#include "store.h"
-#include "tarlayer.h"
-#include "util.h"
-#include "verify.h"
+#include "ovl-store.h"
+#include "ovl-common.h"
 
 static const char *const rounds[] = {
 	/* modify, add, delete */

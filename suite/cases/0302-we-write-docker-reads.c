@@ -24,10 +24,8 @@
 
 #include "docker.h"
 #include "harness.h"
-#include "store.h"
-#include "tarlayer.h"
-#include "util.h"
-#include "verify.h"
+#include "ovl-store.h"
+#include "ovl-common.h"
 
 static void import_tar(struct ovl_ctx *ctx, struct ovl_store *s, const char *tar,
 		       const struct ovl_digest *parent, struct ovl_layer_info *li)

@@ -15,12 +15,10 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "container.h"
+#include "ovl-store.h"
 #include "docker.h"
 #include "harness.h"
-#include "store.h"
-#include "util.h"
-#include "verify.h"
+#include "ovl-common.h"
 
 #define SCRIPT                                                                                  \
 	"echo changed > /etc/motd && echo new > /newfile && rm /data/keep && rm -rf /data/sub && " \

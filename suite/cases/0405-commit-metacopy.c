@@ -11,7 +11,7 @@
  */
 #include <sys/xattr.h>
 
-#include "digest.h"
+#include "ovl-store.h"
 #include "docker.h"
 #include "growth-base.h"
 

@@ -17,7 +17,7 @@
 
 #include "matrix.h"
 #include "target.h"
-#include "util.h"
+#include "ovl-common.h"
 
 static int kernel_probe(char *why, size_t len)
 {

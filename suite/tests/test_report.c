@@ -17,7 +17,7 @@
 
 #include "descriptor.h"
 #include "result.h"
-#include "util.h"
+#include "ovl-common.h"
 
 static void run_nothing(struct ovl_ctx *ctx)
 {

@@ -1,0 +1,534 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+/*
+ * lib/model/tree.c - in-memory layer trees: entries, canonical order,
+ * lookup, insert and remove; content fill and hashing; escaping.
+ */
+#define _GNU_SOURCE
+#include "ovl-model.h"
+#include "ovl-common.h"
+#include <ctype.h>
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
+#include <sys/xattr.h>
+#include <unistd.h>
+#include <openssl/evp.h>
+#include "tree-private.h"
+
+/* ---- entries and trees ------------------------------------------------ */
+
+static const char *const ftype_names[] = {
+	[OVL_FT_DIR] = "dir",	[OVL_FT_REG] = "file",	  [OVL_FT_LNK] = "symlink",
+	[OVL_FT_FIFO] = "fifo", [OVL_FT_SOCK] = "sock",	  [OVL_FT_CHR] = "chr",
+	[OVL_FT_BLK] = "blk",	[OVL_FT_WHITEOUT] = "whiteout", [OVL_FT_HARDLINK] = "hardlink",
+};
+
+const char *ovl_ftype_name(enum ovl_ftype type)
+{
+	if ((size_t)type < sizeof(ftype_names) / sizeof(ftype_names[0]))
+		return ftype_names[type];
+	return "?";
+}
+
+int tree_ftype_from_name(const char *s, enum ovl_ftype *out)
+{
+	for (size_t i = 0; i < sizeof(ftype_names) / sizeof(ftype_names[0]); i++)
+		if (strcmp(s, ftype_names[i]) == 0) {
+			*out = (enum ovl_ftype)i;
+			return 0;
+		}
+	return -EINVAL;
+}
+
+void tree_entry_clear(struct ovl_entry *e)
+{
+	free(e->path);
+	free(e->data);
+	free(e->target);
+	free(e->layer_path);
+	for (size_t i = 0; i < e->nxattrs; i++) {
+		free(e->xattrs[i].name);
+		free(e->xattrs[i].value);
+	}
+	free(e->xattrs);
+	memset(e, 0, sizeof(*e));
+}
+
+static int entry_copy(struct ovl_entry *dst, const struct ovl_entry *src, const char *path)
+{
+	*dst = *src;
+	dst->path = NULL;
+	dst->data = NULL;
+	dst->target = NULL;
+	dst->layer_path = NULL;
+	dst->xattrs = NULL;
+	dst->nxattrs = 0;
+	dst->path = strdup(path);
+	if (!dst->path)
+		goto nomem;
+	if (src->data) {
+		dst->data = malloc(src->data_len ? src->data_len : 1);
+		if (!dst->data)
+			goto nomem;
+		memcpy(dst->data, src->data, src->data_len);
+	}
+	if (src->target && !(dst->target = strdup(src->target)))
+		goto nomem;
+	if (src->layer_path && !(dst->layer_path = strdup(src->layer_path)))
+		goto nomem;
+	if (src->nxattrs) {
+		dst->xattrs = calloc(src->nxattrs, sizeof(*dst->xattrs));
+		if (!dst->xattrs)
+			goto nomem;
+		for (size_t i = 0; i < src->nxattrs; i++) {
+			struct ovl_xattr *x = &dst->xattrs[i];
+
+			dst->nxattrs++;
+			x->name = strdup(src->xattrs[i].name);
+			x->value = malloc(src->xattrs[i].len ? src->xattrs[i].len : 1);
+			if (!x->name || !x->value)
+				goto nomem;
+			memcpy(x->value, src->xattrs[i].value, src->xattrs[i].len);
+			x->len = src->xattrs[i].len;
+		}
+	}
+	return 0;
+nomem:
+	tree_entry_clear(dst);
+	return -ENOMEM;
+}
+
+struct ovl_tree *ovl_tree_new(void)
+{
+	struct ovl_tree *t = calloc(1, sizeof(*t));
+
+	if (t)
+		t->refcount = 1;
+	return t;
+}
+
+struct ovl_tree *ovl_tree_ref(struct ovl_tree *t)
+{
+	if (t)
+		t->refcount++;
+	return t;
+}
+
+void ovl_tree_unref(struct ovl_tree *t)
+{
+	if (!t || --t->refcount > 0)
+		return;
+	for (size_t i = 0; i < t->n; i++)
+		tree_entry_clear(&t->v[i]);
+	free(t->v);
+	free(t);
+}
+
+size_t ovl_tree_count(const struct ovl_tree *t)
+{
+	return t ? t->n : 0;
+}
+
+const struct ovl_entry *ovl_tree_entry_at(const struct ovl_tree *t, size_t i)
+{
+	return t && i < t->n ? &t->v[i] : NULL;
+}
+
+static int path_rank(unsigned char c)
+{
+	return c == 0 ? 0 : c == '/' ? 1 : c + 2;
+}
+
+int ovl_path_cmp(const char *a, const char *b)
+{
+	const unsigned char *x = (const unsigned char *)a, *y = (const unsigned char *)b;
+
+	while (*x && *x == *y) {
+		x++;
+		y++;
+	}
+	return path_rank(*x) - path_rank(*y);
+}
+
+bool ovl_path_is_below(const char *path, const char *dir)
+{
+	size_t n = strlen(dir);
+
+	if (strcmp(dir, "/") == 0)
+		return strcmp(path, "/") != 0;
+	return strncmp(path, dir, n) == 0 && path[n] == '/';
+}
+
+const char *ovl_path_basename(const char *path)
+{
+	const char *s = strrchr(path, '/');
+
+	return s ? s + 1 : path;
+}
+
+/* Binary search: index of path, or where it would be inserted. */
+static size_t tree_search(const struct ovl_tree *t, const char *path, bool *found)
+{
+	size_t lo = 0, hi = t->n;
+
+	*found = false;
+	/* Trees are mostly built in canonical order: try the end first. */
+	if (t->n && ovl_path_cmp(t->v[t->n - 1].path, path) < 0)
+		return t->n;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		int c = ovl_path_cmp(t->v[mid].path, path);
+
+		if (c == 0) {
+			*found = true;
+			return mid;
+		}
+		if (c < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
+int ovl_tree_find_index(const struct ovl_tree *t, const char *path, size_t *idx)
+{
+	bool found;
+	size_t i = tree_search(t, path, &found);
+
+	if (!found)
+		return -ENOENT;
+	*idx = i;
+	return 0;
+}
+
+const struct ovl_entry *ovl_tree_lookup(const struct ovl_tree *t, const char *path)
+{
+	size_t i;
+
+	return ovl_tree_find_index(t, path, &i) == 0 ? &t->v[i] : NULL;
+}
+
+/* A path is "/" or "/" followed by non-empty components other than . and .. */
+bool tree_path_valid(const char *p)
+{
+	if (p[0] != '/')
+		return false;
+	if (p[1] == 0)
+		return true;
+	for (const char *c = p; *c;) {
+		const char *s = c + 1, *e = strchrnul(s, '/');
+		size_t n = (size_t)(e - s);
+
+		if (n == 0 || n > NAME_MAX || (n == 1 && s[0] == '.') ||
+		    (n == 2 && s[0] == '.' && s[1] == '.'))
+			return false;
+		c = e;
+	}
+	return true;
+}
+
+int tree_insert(struct ovl_tree *t, size_t at, const struct ovl_entry *e, const char *path)
+{
+	struct ovl_entry copy;
+	int r;
+
+	if (t->n == t->cap) {
+		size_t cap = t->cap ? t->cap * 2 : 32;
+		struct ovl_entry *v = realloc(t->v, cap * sizeof(*v));
+
+		if (!v)
+			return -ENOMEM;
+		t->v = v;
+		t->cap = cap;
+	}
+	r = entry_copy(&copy, e, path);
+	if (r)
+		return r;
+	memmove(&t->v[at + 1], &t->v[at], (t->n - at) * sizeof(*t->v));
+	t->v[at] = copy;
+	t->n++;
+	return 0;
+}
+
+/* Ensure every ancestor of path exists as a directory. */
+int tree_add_parents(struct ovl_tree *t, const char *path, struct ovl_err *err)
+{
+	char buf[PATH_MAX];
+	size_t len = strlen(path);
+
+	if (len >= sizeof(buf))
+		return ovl_err_set(err, ENAMETOOLONG, "%s: path too long", path);
+	memcpy(buf, path, len + 1);
+	for (size_t i = 0; i <= len; i++) {
+		bool found;
+		size_t at;
+		char save;
+
+		if (i != 0 && buf[i] != '/')
+			continue;
+		if (i == 0) {
+			save = buf[1];
+			buf[1] = 0;
+		} else {
+			save = buf[i];
+			buf[i] = 0;
+		}
+		if (strcmp(buf, path) != 0) {
+			at = tree_search(t, buf, &found);
+			if (found && t->v[at].type != OVL_FT_DIR) {
+				ovl_err_set(err, ENOTDIR, "%s: parent %s is a %s, not a dir", path,
+					    buf, ovl_ftype_name(t->v[at].type));
+				return -ENOTDIR;
+			}
+			if (!found) {
+				struct ovl_entry d = { .type = OVL_FT_DIR, .mode = 0755, .layer = -1 };
+				int r = tree_insert(t, at, &d, buf);
+
+				if (r)
+					return ovl_err_set(err, r, "%s: out of memory", path);
+			}
+		}
+		if (i == 0)
+			buf[1] = save;
+		else
+			buf[i] = save;
+	}
+	return 0;
+}
+
+int ovl_tree_add(struct ovl_tree *t, const struct ovl_entry *e, struct ovl_err *err)
+{
+	bool found;
+	size_t at;
+	int r;
+
+	if (!e->path || !tree_path_valid(e->path))
+		return ovl_err_set(err, EINVAL, "%s: not a valid tree path (absolute, no . or .., "
+				   "no empty component)", e->path ? e->path : "(null)");
+	r = tree_add_parents(t, e->path, err);
+	if (r)
+		return r;
+	at = tree_search(t, e->path, &found);
+	if (found)
+		return ovl_err_set(err, EEXIST, "%s: listed twice", e->path);
+	r = tree_insert(t, at, e, e->path);
+	return r ? ovl_err_set(err, r, "%s: out of memory", e->path) : 0;
+}
+
+int ovl_tree_replace(struct ovl_tree *t, const char *path, const struct ovl_entry *e)
+{
+	struct ovl_entry copy;
+	size_t i;
+	int r = ovl_tree_find_index(t, path, &i);
+
+	if (r)
+		return r;
+	r = entry_copy(&copy, e, path);
+	if (r)
+		return r;
+	tree_entry_clear(&t->v[i]);
+	t->v[i] = copy;
+	return 0;
+}
+
+int ovl_tree_remove(struct ovl_tree *t, const char *path)
+{
+	size_t i, j;
+	int r = ovl_tree_find_index(t, path, &i);
+
+	if (r)
+		return r;
+	for (j = i + 1; j < t->n && ovl_path_is_below(t->v[j].path, path); j++)
+		;
+	for (size_t k = i; k < j; k++)
+		tree_entry_clear(&t->v[k]);
+	memmove(&t->v[i], &t->v[j], (t->n - j) * sizeof(*t->v));
+	t->n -= j - i;
+	return 0;
+}
+
+/* ---- content ------------------------------------------------------------ */
+
+static unsigned char fill_byte(enum ovl_fill fill, uint64_t off)
+{
+	return fill == OVL_FILL_PATTERN ? (unsigned char)(off % 251 + 1) : 0;
+}
+
+/*
+ * Fill content repeats every 251 bytes, so a chunk of a multiple of 251
+ * bytes, made once, is every chunk of the file: writing or hashing a big
+ * fill costs only the write or the hash.
+ */
+
+void tree_fill_chunk(enum ovl_fill fill, unsigned char buf[FILL_CHUNK])
+{
+	for (size_t i = 0; i < FILL_CHUNK; i++)
+		buf[i] = fill_byte(fill, i);
+}
+
+/* Digest of a fixture regular file's content (data, or size bytes of fill). */
+int tree_entry_digest_fixture(struct ovl_entry *e)
+{
+	EVP_MD_CTX *ctx = EVP_MD_CTX_new();
+	static unsigned char empty;
+	unsigned char buf[FILL_CHUNK];
+	int ok;
+
+	if (!ctx)
+		return -ENOMEM;
+	ok = EVP_DigestInit_ex(ctx, EVP_sha256(), NULL);
+	if (e->fill == OVL_FILL_NONE) {
+		ok = ok && EVP_DigestUpdate(ctx, e->data ? e->data : &empty, e->data_len);
+	} else {
+		tree_fill_chunk(e->fill, buf);
+		for (uint64_t off = 0; ok && off < e->size;) {
+			size_t n = e->size - off < sizeof(buf) ? (size_t)(e->size - off) : sizeof(buf);
+
+			ok = EVP_DigestUpdate(ctx, buf, n);
+			off += n;
+		}
+	}
+	ok = ok && EVP_DigestFinal_ex(ctx, e->sha256, NULL);
+	EVP_MD_CTX_free(ctx);
+	if (!ok)
+		return -EIO;
+	e->has_digest = true;
+	return 0;
+}
+
+/* sha256 of everything readable from fd; size read into *size. */
+int tree_digest_fd(int fd, unsigned char out[32], uint64_t *size)
+{
+	EVP_MD_CTX *ctx = EVP_MD_CTX_new();
+	unsigned char buf[65536];
+	uint64_t total = 0;
+	int r = 0;
+
+	if (!ctx)
+		return -ENOMEM;
+	if (!EVP_DigestInit_ex(ctx, EVP_sha256(), NULL)) {
+		r = -EIO;
+		goto out;
+	}
+	for (;;) {
+		ssize_t n = read(fd, buf, sizeof(buf));
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			r = -errno;
+			goto out;
+		}
+		if (n == 0)
+			break;
+		total += (uint64_t)n;
+		if (!EVP_DigestUpdate(ctx, buf, (size_t)n)) {
+			r = -EIO;
+			goto out;
+		}
+	}
+	if (!EVP_DigestFinal_ex(ctx, out, NULL))
+		r = -EIO;
+	*size = total;
+out:
+	EVP_MD_CTX_free(ctx);
+	return r;
+}
+
+/* ---- escaping ------------------------------------------------------------ */
+
+/* Append s (len bytes) escaped; quoted adds quotes and keeps spaces escaped too. */
+void tree_esc_append(struct ovl_buf *b, const unsigned char *s, size_t len, bool quoted)
+{
+	if (quoted)
+		ovl_buf_putc(b, '"');
+	for (size_t i = 0; i < len; i++) {
+		unsigned char c = s[i];
+
+		if (c == '\\' || c == '"')
+			ovl_buf_printf(b, "\\%c", c);
+		else if (c == '\n')
+			ovl_buf_puts(b, "\\n");
+		else if (c == '\t')
+			ovl_buf_puts(b, "\\t");
+		else if (c < 0x20 || c >= 0x7f ||
+			 (!quoted && (c == ' ' || c == '=' || c == '#')))
+			ovl_buf_printf(b, "\\x%02x", c);
+		else
+			ovl_buf_putc(b, (char)c);
+	}
+	if (quoted)
+		ovl_buf_putc(b, '"');
+}
+
+int tree_hexval(int c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	c = tolower(c);
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	return -1;
+}
+
+/*
+ * Read one token from *pp: a bare run of non-space characters, or a quoted
+ * string, with escapes decoded. For key=value tokens, stop_at_eq ends the
+ * token at '=' (which is left in place). Returns the decoded length or -1.
+ */
+ssize_t tree_token_read(const char **pp, unsigned char *out, size_t cap, bool stop_at_eq)
+{
+	const char *p = *pp;
+	bool quoted = *p == '"', closed = false;
+	size_t n = 0;
+
+	if (quoted)
+		p++;
+	while (*p) {
+		int c = (unsigned char)*p;
+
+		if (quoted && c == '"') {
+			p++;
+			closed = true;
+			break;
+		}
+		if (!quoted && (isspace(c) || (stop_at_eq && c == '=')))
+			break;
+		if (c == '\\') {
+			p++;
+			switch (*p) {
+			case 'n': c = '\n'; break;
+			case 't': c = '\t'; break;
+			case '\\': c = '\\'; break;
+			case '"': c = '"'; break;
+			case 'x': {
+				int h = tree_hexval(p[1]), l = h < 0 ? -1 : tree_hexval(p[2]);
+
+				if (l < 0)
+					return -1;
+				c = h * 16 + l;
+				p += 2;
+				break;
+			}
+			default:
+				return -1;
+			}
+		}
+		if (n + 1 >= cap)
+			return -1;
+		out[n++] = (unsigned char)c;
+		p++;
+	}
+	if (quoted && !closed)
+		return -1; /* unterminated */
+	out[n] = 0;
+	*pp = p;
+	return (ssize_t)n;
+}

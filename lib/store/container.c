@@ -1,0 +1,281 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+/*
+ * lib/container.c - init and container layers, Docker-style mounts and
+ * commits. See container.h.
+ */
+#define _GNU_SOURCE
+#include "ovl-store.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "store-private.h"
+#include "ovl-common.h"
+
+/* The files of Docker's init layer. */
+static int fill_init(const char *diff, struct ovl_err *err)
+{
+	static const char *const dirs[] = { "dev", "dev/pts", "dev/shm", "proc", "sys", "etc", NULL };
+	static const char *const files[] = { ".dockerenv", "etc/resolv.conf", "etc/hosts", "etc/hostname",
+					     "dev/console", NULL };
+	char p[PATH_MAX + 64];
+
+	for (const char *const *d = dirs; *d; d++) {
+		snprintf(p, sizeof(p), "%s/%s", diff, *d);
+		if (mkdir(p, 0755))
+			return ovl_err_set(err, errno, "%s: %m", p);
+	}
+	for (const char *const *f = files; *f; f++) {
+		int fd;
+
+		snprintf(p, sizeof(p), "%s/%s", diff, *f);
+		fd = open(p, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0755);
+		if (fd < 0)
+			return ovl_err_set(err, errno, "%s: %m", p);
+		close(fd);
+	}
+	snprintf(p, sizeof(p), "%s/etc/mtab", diff);
+	if (symlink("/proc/mounts", p))
+		return ovl_err_set(err, errno, "%s: %m", p);
+	return 0;
+}
+
+static int mark_committed(struct ovl_store *s, const char *cache_id, struct ovl_err *err)
+{
+	char p[PATH_MAX + 128];
+
+	snprintf(p, sizeof(p), "%s/%s/committed", s->overlay, cache_id);
+	return access(p, F_OK) == 0 ? 0 : ovl__write_value(p, "", 0600, err);
+}
+
+int ovl_store_container_create(struct ovl_store *s, const struct ovl_digest *image_id,
+			       struct ovl_container_info *out, struct ovl_err *err)
+{
+	struct ovl_digest *ids = NULL, *chains = NULL;
+	struct ovl_layer_info top;
+	char ilink[LINK_LEN + 1], clink[LINK_LEN + 1], idir[PATH_MAX], ilp[PATH_MAX], cdir[PATH_MAX];
+	char clp[PATH_MAX], mdir[PATH_MAX + 80], tmp[PATH_MAX + 80], p[PATH_MAX + 200];
+	char v[OVL_DIGEST_STRLEN];
+	size_t n = 0;
+	int r;
+
+	memset(out, 0, sizeof(*out));
+	*idir = *cdir = *ilp = *clp = *tmp = 0;
+	r = ovl_store_image_layers(s, image_id, &ids, &n, err);
+	if (r)
+		return r;
+	if (!n) {
+		free(ids);
+		return ovl_err_set(err, EINVAL, "the image has no layers");
+	}
+	chains = calloc(n, sizeof(*chains));
+	r = chains ? ovl_chain_ids(ids, n, chains) : -ENOMEM;
+	if (r) {
+		free(ids);
+		free(chains);
+		return ovl_err_set(err, r, "computing the image's ChainIDs: %s", strerror(-r));
+	}
+	out->parent = chains[n - 1];
+	free(ids);
+	free(chains);
+	r = ovl_store_layer_get(s, &out->parent, &top, err);
+	if (r)
+		return r;
+	if ((r = ovl__random_id(out->id)) || (r = ovl__random_id(out->mount_id)))
+		return ovl_err_set(err, r, "getrandom: %s", strerror(-r));
+	snprintf(out->init_id, sizeof(out->init_id), "%s-init", out->mount_id);
+	/* The init layer on the image's top, the container's layer on the init layer. */
+	r = ovl__new_layer_dir(s, out->init_id, top.cache_id, top.link, ilink, idir, sizeof(idir), ilp,
+			       sizeof(ilp), err);
+	if (r)
+		return r;
+	snprintf(p, sizeof(p), "%s/diff", idir);
+	if ((r = fill_init(p, err)) || (r = mark_committed(s, top.cache_id, err)))
+		goto fail;
+	r = ovl__new_layer_dir(s, out->mount_id, out->init_id, ilink, clink, cdir, sizeof(cdir), clp,
+			       sizeof(clp), err);
+	if (r || (r = mark_committed(s, out->init_id, err)))
+		goto fail;
+	/* layerdb/mounts/<id>/, written aside and renamed whole. */
+	snprintf(tmp, sizeof(tmp), "%s/tmp/mount-XXXXXX", s->layerdb);
+	if (!mkdtemp(tmp)) {
+		r = ovl_err_set(err, errno, "%s: %m", tmp);
+		*tmp = 0;
+		goto fail;
+	}
+	ovl_digest_format(&out->parent, v);
+	snprintf(p, sizeof(p), "%s/mount-id", tmp);
+	if ((r = ovl__write_value(p, out->mount_id, 0644, err)))
+		goto fail;
+	snprintf(p, sizeof(p), "%s/init-id", tmp);
+	if ((r = ovl__write_value(p, out->init_id, 0644, err)))
+		goto fail;
+	snprintf(p, sizeof(p), "%s/parent", tmp);
+	if ((r = ovl__write_value(p, v, 0644, err)))
+		goto fail;
+	snprintf(mdir, sizeof(mdir), "%s/mounts/%s", s->layerdb, out->id);
+	if (rename(tmp, mdir)) {
+		r = ovl_err_set(err, errno, "rename %s %s: %m", tmp, mdir);
+		goto fail;
+	}
+	snprintf(out->upper, sizeof(out->upper), "%s/diff", cdir);
+	snprintf(out->merged, sizeof(out->merged), "%s/merged", cdir);
+	return 0;
+fail:
+	if (*tmp)
+		ovl_remove_tree(tmp);
+	if (*cdir)
+		ovl_remove_tree(cdir);
+	if (*clp)
+		unlink(clp);
+	if (*idir)
+		ovl_remove_tree(idir);
+	if (*ilp)
+		unlink(ilp);
+	return r;
+}
+
+int ovl_store_container_get(struct ovl_store *s, const char *id, struct ovl_container_info *out,
+			    struct ovl_err *err)
+{
+	char m[PATH_MAX + 128], p[PATH_MAX + 200], v[128];
+	int r;
+
+	memset(out, 0, sizeof(*out));
+	if (!*id || strchr(id, '/') || id[0] == '.' || strlen(id) >= sizeof(out->id))
+		return ovl_err_set(err, EINVAL, "'%s' is not a container ID", id);
+	snprintf(out->id, sizeof(out->id), "%s", id);
+	snprintf(m, sizeof(m), "%s/mounts/%s", s->layerdb, id);
+	snprintf(p, sizeof(p), "%s/mount-id", m);
+	if ((r = ovl__read_value(p, out->mount_id, sizeof(out->mount_id), err)))
+		return r;
+	if (!*out->mount_id || strchr(out->mount_id, '/') || out->mount_id[0] == '.')
+		return ovl_err_set(err, EINVAL, "%s: not a layer directory name", p);
+	snprintf(p, sizeof(p), "%s/init-id", m);
+	if ((r = ovl__read_value(p, out->init_id, sizeof(out->init_id), err)))
+		return r;
+	snprintf(p, sizeof(p), "%s/parent", m);
+	if ((r = ovl__read_value(p, v, sizeof(v), err)))
+		return r;
+	if (ovl_digest_parse(v, &out->parent))
+		return ovl_err_set(err, EINVAL, "%s: not a digest", p);
+	snprintf(out->upper, sizeof(out->upper), "%s/%s/diff", s->overlay, out->mount_id);
+	snprintf(out->merged, sizeof(out->merged), "%s/%s/merged", s->overlay, out->mount_id);
+	return 0;
+}
+
+int ovl_store_container_mount(struct ovl_store *s, const char *id, bool *relative, struct ovl_err *err)
+{
+	struct ovl_container_info c;
+	struct ovl_buf o = OVL_BUF_INIT;
+	char lowerf[PATH_MAX + 128], *lower = NULL, *opts;
+	long page = sysconf(_SC_PAGESIZE);
+	bool rel = false;
+	int r = ovl_store_container_get(s, id, &c, err), status = 0;
+	pid_t pid;
+
+	if (r)
+		return r;
+	snprintf(lowerf, sizeof(lowerf), "%s/%s/lower", s->overlay, c.mount_id);
+	if ((r = ovl_read_file(lowerf, &lower, NULL, 1 << 16)))
+		return ovl_err_set(err, r, "%s: %s", lowerf, strerror(-r));
+	if (access("/sys/module/overlay/parameters/index", F_OK) == 0)
+		ovl_buf_puts(&o, "index=off,");
+	ovl_buf_puts(&o, "lowerdir=");
+	for (char *l = lower, *e; *l; l = *e ? e + 1 : e) {
+		e = strchrnul(l, ':');
+		ovl_buf_printf(&o, "%s%s/%.*s", l == lower ? "" : ":", s->overlay, (int)(e - l), l);
+	}
+	ovl_buf_printf(&o, ",upperdir=%s/%s/diff,workdir=%s/%s/work", s->overlay, c.mount_id, s->overlay,
+		       c.mount_id);
+	if (o.len > (size_t)page - 1) {
+		/* Docker's fallback: the same, relative to overlay2/. */
+		ovl_buf_free(&o);
+		if (access("/sys/module/overlay/parameters/index", F_OK) == 0)
+			ovl_buf_puts(&o, "index=off,");
+		ovl_buf_printf(&o, "lowerdir=%s,upperdir=%s/diff,workdir=%s/work", lower, c.mount_id, c.mount_id);
+		rel = true;
+		if (o.len > (size_t)page - 1) {
+			free(lower);
+			ovl_buf_free(&o);
+			return ovl_err_set(err, E2BIG, "cannot mount layer, mount label too large");
+		}
+	}
+	free(lower);
+	opts = ovl_buf_steal(&o);
+	if (!opts)
+		return ovl_err_set(err, ENOMEM, "out of memory");
+	if (mkdir(c.merged, 0700) && errno != EEXIST) {
+		r = ovl_err_set(err, errno, "%s: %m", c.merged);
+		free(opts);
+		return r;
+	}
+	/* In a child, so that the working directory of the caller stays. */
+	pid = fork();
+	if (pid == 0) {
+		if (chdir(s->overlay) || mount("overlay", c.merged, "overlay", 0, opts))
+			_exit(errno ? errno : 1);
+		_exit(0);
+	}
+	if (pid < 0 || waitpid(pid, &status, 0) != pid || !WIFEXITED(status) || WEXITSTATUS(status)) {
+		int e = pid < 0 ? errno : WIFEXITED(status) ? WEXITSTATUS(status) : EINTR;
+
+		r = ovl_err_set(err, e, "mount -t overlay -o %s overlay %s: %s", opts, c.merged, strerror(e));
+		rmdir(c.merged);
+	}
+	free(opts);
+	if (!r && relative)
+		*relative = rel;
+	return r;
+}
+
+int ovl_store_container_umount(struct ovl_store *s, const char *id, struct ovl_err *err)
+{
+	struct ovl_container_info c;
+	int r = ovl_store_container_get(s, id, &c, err);
+
+	if (r)
+		return r;
+	if (umount2(c.merged, 0))
+		return ovl_err_set(err, errno, "umount %s: %m", c.merged);
+	/* merged exists only while mounted, as in Docker. */
+	rmdir(c.merged);
+	return 0;
+}
+
+int ovl_store_container_commit(struct ovl_store *s, const char *id, const struct ovl_image_opts *opts,
+			       const char *ref, struct ovl_digest *image_id, struct ovl_layer_info *layer,
+			       struct ovl_err *err)
+{
+	struct ovl_container_info c;
+	char tmp[PATH_MAX + 64];
+	struct ovl_digest d;
+	int fd, r = ovl_store_container_get(s, id, &c, err);
+
+	if (r)
+		return r;
+	/* The layer tar goes through a file beside the layerdb, then in as any layer. */
+	snprintf(tmp, sizeof(tmp), "%s/tmp/commit-XXXXXX", s->layerdb);
+	fd = mkstemp(tmp);
+	if (fd < 0)
+		return ovl_err_set(err, errno, "%s: %m", tmp);
+	r = ovl_layer_commit(c.upper, fd, &d, NULL, err);
+	if (!r && lseek(fd, 0, SEEK_SET) < 0)
+		r = ovl_err_set(err, errno, "%s: %m", tmp);
+	if (!r)
+		r = ovl_store_layer_import(s, &c.parent, fd, tmp, layer, err);
+	close(fd);
+	unlink(tmp);
+	if (!r)
+		r = ovl_store_image_create(s, &layer->chain_id, opts, image_id, err);
+	if (!r && ref)
+		r = ovl_store_tag(s, ref, image_id, err);
+	return r;
+}

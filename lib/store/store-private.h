@@ -1,0 +1,39 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * lib/store-private.h - what store.c shares with container.c. Not part of
+ * the library's API: nothing outside lib/ includes it.
+ */
+#ifndef OVL_STORE_PRIVATE_H
+#define OVL_STORE_PRIVATE_H
+
+#include <limits.h>
+#include <sys/types.h>
+
+#include "ovl-store.h"
+
+#define MAX_DEPTH 128		/* Docker's limit on lower layers */
+#define LINK_LEN 26
+
+struct ovl_store {
+	char root[PATH_MAX];
+	char overlay[PATH_MAX];		/* <root>/overlay2 */
+	char layerdb[PATH_MAX];		/* <root>/image/overlay2/layerdb */
+};
+
+/* A store value file (no newline), into buf. */
+int ovl__read_value(const char *path, char *buf, size_t len, struct ovl_err *err);
+int ovl__write_value(const char *path, const char *value, mode_t mode, struct ovl_err *err);
+/* Write a file whole through a temporary name and rename(2). */
+int ovl__write_atomic(const char *path, const void *data, size_t len, mode_t mode, struct ovl_err *err);
+/* 64 random lowercase hex digits. */
+int ovl__random_id(char out[65]);
+/*
+ * overlay2/<id> as Docker's driver Create() makes it (diff/, link, the l/
+ * link; with a parent lower and work/). layerdir and linkpath get the
+ * paths made, for undoing.
+ */
+int ovl__new_layer_dir(struct ovl_store *s, const char *id, const char *pcache, const char *plink,
+		       char link[LINK_LEN + 1], char *layerdir, size_t dlen, char *linkpath, size_t llen,
+		       struct ovl_err *err);
+
+#endif
