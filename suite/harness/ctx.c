@@ -2,10 +2,7 @@
 /*
  * suite/ctx.c - the harness as a case sees it (harness.h), running inside
  * the case's own process, mount and PID namespaces. Results go to the
- * runner as records over a pipe, one line each, written in one write():
- *   C <OUTCOME> <check name>     a check (subtest)
- *   D <text>                     a diagnostic for KTAP, under the last check
- *   E <OUTCOME> <reason>         the case ended early (BROK or CONF)
+ * runner as records (record.h).
  */
 #define _GNU_SOURCE
 #include <dirent.h>
@@ -35,25 +32,13 @@
 #include "matrix.h"
 #include "ovl-model.h"
 #include "descriptor.h"
+#include "record.h"
 #include "runner.h"
 #include "ovl-common.h"
 
-static void record(struct ovl_ctx *ctx, char kind, const char *word, const char *text)
+static void record(struct ovl_ctx *ctx, enum ovl_rec_kind kind, const char *word, const char *text)
 {
-	struct ovl_buf b = OVL_BUF_INIT;
-
-	ovl_buf_putc(&b, kind);
-	if (word) {
-		ovl_buf_putc(&b, ' ');
-		ovl_buf_puts(&b, word);
-	}
-	ovl_buf_putc(&b, ' ');
-	for (const char *s = text; *s && b.len < 3000; s++)
-		ovl_buf_putc(&b, *s == '\n' ? ' ' : *s);
-	ovl_buf_putc(&b, '\n');
-	if (!b.failed)
-		ovl_write_all(ctx->rec_fd, b.data, b.len);
-	ovl_buf_free(&b);
+	ovl_rec_write(ctx->rec_fd, kind, word, text);
 }
 
 void ovl_log(struct ovl_ctx *ctx, const char *fmt, ...)
@@ -76,7 +61,7 @@ static void __attribute__((noreturn)) end_case(struct ovl_ctx *ctx, enum ovl_out
 	ovl_log(ctx, "%s: %s", ovl_outcome_name(o), why);
 	if (ctx->mounted)
 		ovl_umount_union(ctx);
-	record(ctx, 'E', ovl_outcome_name(o), why);
+	record(ctx, OVL_REC_END, ovl_outcome_name(o), why);
 	fflush(NULL);
 	_exit(0);
 }
@@ -106,13 +91,13 @@ static bool check_result(struct ovl_ctx *ctx, bool ok, const char *name)
 {
 	ctx->nchecks++;
 	ovl_log(ctx, "%s %s", ok ? "PASS" : "FAIL", name);
-	record(ctx, 'C', ok ? "PASS" : "FAIL", name);
+	record(ctx, OVL_REC_CHECK, ok ? "PASS" : "FAIL", name);
 	return ok;
 }
 
 static void diag(struct ovl_ctx *ctx, const char *text)
 {
-	record(ctx, 'D', NULL, text);
+	record(ctx, OVL_REC_DIAG, NULL, text);
 }
 
 bool ovl_check(struct ovl_ctx *ctx, bool ok, const char *fmt, ...)
@@ -1270,7 +1255,7 @@ bool ovl_check_op(struct ovl_ctx *ctx, const struct ovl_op *op)
 		model_options(ctx);
 	}
 	ovl_op_describe(op, what, sizeof(what));
-	record(ctx, 'O', "op", what);
+	record(ctx, OVL_REC_OP, "op", what);
 	if (ovl_model_apply(ctx->model, op, &want, &err))
 		ovl_brok(ctx, "the model cannot predict %s: %s", what, err.msg);
 	got = do_op(ctx, op);
@@ -1312,7 +1297,7 @@ void ovl_table_row(struct ovl_ctx *ctx, const char *table, const char *fmt, ...)
 	for (const char *t = table; *t; t++)
 		if (!(isalnum((unsigned char)*t) || *t == '-' || (*t == '.' && t != table)))
 			ovl_brok(ctx, "ovl_table_row: table name '%s' is not [a-z0-9-.]", table);
-	record(ctx, 'T', table, row);
+	record(ctx, OVL_REC_TABLE, table, row);
 	ovl_log(ctx, "table %s: %s", table, row);
 }
 

@@ -40,6 +40,7 @@
 #include "descriptor.h"
 #include "ovl-host.h"
 #include "kmsg.h"
+#include "record.h"
 #include "matrix.h"
 #include "result.h"
 #include "ovl-common.h"
@@ -180,56 +181,52 @@ set_outcome(struct ovl_case_result *r, enum ovl_outcome o, const char *fmt, ...)
 	va_end(ap);
 }
 
-/* Parse one record line from the case (see ctx.c). */
-static void take_record(struct ovl_case_result *r, char *line, enum ovl_outcome *early, char *early_why,
-			size_t why_len)
+/* Take one record of the case (record.h) into its result. */
+static void take_record(struct ovl_case_result *r, const struct ovl_rec *rec, enum ovl_outcome *early,
+			char *early_why, size_t why_len)
 {
-	char kind = line[0];
-	char *word = line + 2, *text;
 	int o;
 
-	if (!kind || line[1] != ' ')
-		return;
-	if (kind == 'O') {
+	switch (rec->kind) {
+	case OVL_REC_OP:
 		r->nops++;
 		return;
-	}
-	if (kind == 'T') {
-		/* "T <table> <row>": kept as "table\trow" */
-		char *sp = strchr(word, ' ');
+	case OVL_REC_TABLE: {
+		/* kept as "table\trow" */
+		char row[OVL_REC_MAX];
 
-		if (sp) {
-			*sp = '\t';
-			strv_push(&r->rows, &r->nrows, word);
+		snprintf(row, sizeof(row), "%s\t%s", rec->word, rec->text);
+		strv_push(&r->rows, &r->nrows, row);
+		return;
+	}
+	case OVL_REC_DIAG:
+		if (r->nchecks)
+			strv_push(&r->checks[r->nchecks - 1].diag, &r->checks[r->nchecks - 1].ndiag, rec->text);
+		else
+			strv_push(&r->diag, &r->ndiag, rec->text);
+		return;
+	case OVL_REC_CHECK:
+	case OVL_REC_END:
+		o = ovl_outcome_parse(rec->word);
+		if (o < 0)
+			return;
+		if (rec->kind == OVL_REC_CHECK) {
+			struct ovl_check_result *nc = realloc(r->checks, (r->nchecks + 1) * sizeof(*nc));
+
+			if (!nc)
+				return;
+			r->checks = nc;
+			nc[r->nchecks] = (struct ovl_check_result){ .name = strdup(rec->text), .outcome = o };
+			if (nc[r->nchecks].name)
+				r->nchecks++;
+		} else {
+			*early = (enum ovl_outcome)o;
+			snprintf(early_why, why_len, "%s", rec->text);
 		}
 		return;
-	}
-	if (kind == 'D') {
-		if (r->nchecks)
-			strv_push(&r->checks[r->nchecks - 1].diag, &r->checks[r->nchecks - 1].ndiag, word);
-		else
-			strv_push(&r->diag, &r->ndiag, word);
-		return;
-	}
-	text = strchr(word, ' ');
-	if (!text)
-		return;
-	*text++ = 0;
-	o = ovl_outcome_parse(word);
-	if (o < 0)
-		return;
-	if (kind == 'C') {
-		struct ovl_check_result *nc = realloc(r->checks, (r->nchecks + 1) * sizeof(*nc));
-
-		if (!nc)
-			return;
-		r->checks = nc;
-		nc[r->nchecks] = (struct ovl_check_result){ .name = strdup(text), .outcome = o };
-		if (nc[r->nchecks].name)
-			r->nchecks++;
-	} else if (kind == 'E') {
-		*early = (enum ovl_outcome)o;
-		snprintf(early_why, why_len, "%s", text);
+	case OVL_REC_NS:
+	case OVL_REC_LEFT:
+		return; /* the runner's own, taken where the pipe is read */
 	}
 }
 
@@ -387,20 +384,17 @@ static void report_leftover_mounts(struct ovl_ctx *ctx)
 	if (ovl_mounts_under(ctx->root, &left, &n))
 		return;
 	for (size_t i = 0; i < n; i++) {
-		char rec[PATH_MAX + 8];
-
-		snprintf(rec, sizeof(rec), "L %s\n", left[i]);
-		ovl_write_all(ctx->rec_fd, rec, strlen(rec));
+		ovl_rec_write(ctx->rec_fd, OVL_REC_LEFT, NULL, left[i]);
 	}
 	ovl_strv_free(left, n);
 }
 
 static void __attribute__((noreturn)) child_fail(int fd, const char *what)
 {
-	char rec[512];
+	char why[512];
 
-	snprintf(rec, sizeof(rec), "E BROK %s: %s\n", what, strerror(errno));
-	ovl_write_all(fd, rec, strlen(rec));
+	snprintf(why, sizeof(why), "%s: %s", what, strerror(errno));
+	ovl_rec_write(fd, OVL_REC_END, ovl_outcome_name(OVL_BROK), why);
 	_exit(1);
 }
 
@@ -428,8 +422,8 @@ static void __attribute__((noreturn)) case_child(struct ovl_ctx *ctx, pid_t runn
 		child_fail(ctx->rec_fd, "unshare(CLONE_NEWNS|CLONE_NEWPID)");
 	if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL))
 		child_fail(ctx->rec_fd, "making / private in the case's mount namespace");
-	snprintf(rec, sizeof(rec), "N %llu\n", ns_inode(getpid(), "mnt"));
-	ovl_write_all(ctx->rec_fd, rec, strlen(rec));
+	snprintf(rec, sizeof(rec), "%llu", ns_inode(getpid(), "mnt"));
+	ovl_rec_write(ctx->rec_fd, OVL_REC_NS, NULL, rec);
 	init = fork();
 	if (init < 0)
 		child_fail(ctx->rec_fd, "fork");
@@ -458,9 +452,9 @@ static void __attribute__((noreturn)) case_child(struct ovl_ctx *ctx, pid_t runn
 	if (WIFEXITED(status))
 		report_leftover_mounts(ctx);
 	if (WIFSIGNALED(status)) {
-		snprintf(rec, sizeof(rec), "E BROK the case process was killed by signal %d (%s)\n",
-			 WTERMSIG(status), strsignal(WTERMSIG(status)));
-		ovl_write_all(ctx->rec_fd, rec, strlen(rec));
+		snprintf(rec, sizeof(rec), "the case process was killed by signal %d (%s)", WTERMSIG(status),
+			 strsignal(WTERMSIG(status)));
+		ovl_rec_write(ctx->rec_fd, OVL_REC_END, ovl_outcome_name(OVL_BROK), rec);
 		_exit(1);
 	}
 	_exit(WIFEXITED(status) ? WEXITSTATUS(status) : 1);
@@ -580,13 +574,17 @@ static void run_case(struct run_state *st, const struct ovl_case *c, const struc
 				linelen += (size_t)n;
 				linebuf[linelen] = 0;
 				while ((nl = strchr(s, '\n'))) {
+					struct ovl_rec rec;
+
 					*nl = 0;
-					if (s[0] == 'N' && s[1] == ' ' && nsfd < 0)
-						nsfd = pin_mntns(pid, strtoull(s + 2, NULL, 10));
-					else if (s[0] == 'L' && s[1] == ' ')
-						strv_push(&left_in_ns, &nleft_in_ns, s + 2);
-					else if (s[0] == 'E' || s[0] == 'C' || s[0] == 'D' || s[0] == 'O' || s[0] == 'T')
-						take_record(r, s, &early, why, sizeof(why));
+					if (ovl_rec_parse(s, &rec) == 0) {
+						if (rec.kind == OVL_REC_NS && nsfd < 0)
+							nsfd = pin_mntns(pid, strtoull(rec.text, NULL, 10));
+						else if (rec.kind == OVL_REC_LEFT)
+							strv_push(&left_in_ns, &nleft_in_ns, rec.text);
+						else
+							take_record(r, &rec, &early, why, sizeof(why));
+					}
 					s = nl + 1;
 				}
 				linelen = strlen(s);
