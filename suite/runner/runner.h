@@ -10,6 +10,7 @@
 #include <stdbool.h>
 #include <stdio.h>
 
+#include "ctx.h"
 #include "harness.h"
 #include "target.h"
 
@@ -31,35 +32,5 @@ int ovl_run(const struct ovl_run_opts *opts);
 
 /* Remove what killed runs left in the scratch root; returns what was removed or -errno. */
 int ovl_scratch_clean_stale(const char *scratch_root, FILE *notes);
-
-/* The directory a case's context knows; indices follow enum ovl_layer. */
-#define OVL_NR_DIRS 6
-
-struct ovl_ctx {
-	const struct ovl_case *c;
-	const struct ovl_target *target;
-	const char *fs;
-	const char *fixtures_dir;
-	char root[PATH_MAX];
-	char dirs[OVL_NR_DIRS][PATH_MAX];
-	int rec_fd;			/* records to the runner */
-	FILE *log;
-	int kmsg_fd;
-	unsigned int nchecks;
-	bool mounted;
-	char mount_reason[2048];
-	struct ovl_model *model;	/* the mount's model under operations (from the first op) */
-	char **paths;			/* what ovl_path() returned */
-	size_t npaths;
-	char optval[4096];
-	char last_klog[4096];		/* kernel log lines of the last mount */
-	char **alt_lowers;		/* ovl_use_union(): another union's lowers, top first */
-	size_t alt_n;
-	char saved_up[PATH_MAX], saved_merged[PATH_MAX];
-	bool saved_mounted;
-};
-
-/* The case's side, inside its namespaces: set up layers, check needs, run. Never returns. */
-void ovl_ctx_run_case(struct ovl_ctx *ctx) __attribute__((noreturn));
 
 #endif

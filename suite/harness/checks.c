@@ -1,0 +1,335 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * suite/harness/checks.c - checks (one subtest each), ending a case early,
+ * the SAFE_*() wrappers, logging and result tables, as a case sees them
+ * (harness.h). Results go to the runner as records (record.h).
+ */
+#define _GNU_SOURCE
+#include <dirent.h>
+#include <ctype.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/xattr.h>
+#include <sys/sysmacros.h>
+#include <unistd.h>
+#include <poll.h>
+#include <signal.h>
+#include <sys/prctl.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <grp.h>
+#include <libmount.h>
+#include <sys/capability.h>
+#include "exec.h"
+#include "kmsg.h"
+#include "matrix.h"
+#include "ovl-model.h"
+#include "record.h"
+#include "ctx.h"
+#include "ovl-common.h"
+#include "harness-private.h"
+
+void harness_record(struct ovl_ctx *ctx, enum ovl_rec_kind kind, const char *word, const char *text)
+{
+	ovl_rec_write(ctx->rec_fd, kind, word, text);
+}
+
+void ovl_log(struct ovl_ctx *ctx, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vfprintf(ctx->log, fmt, ap);
+	va_end(ap);
+	fputc('\n', ctx->log);
+	fflush(ctx->log);
+}
+
+static void __attribute__((noreturn)) end_case(struct ovl_ctx *ctx, enum ovl_outcome o, const char *fmt,
+					       va_list ap)
+{
+	char why[2048];
+
+	vsnprintf(why, sizeof(why), fmt, ap);
+	ovl_log(ctx, "%s: %s", ovl_outcome_name(o), why);
+	if (ctx->mounted)
+		ovl_umount_union(ctx);
+	harness_record(ctx, OVL_REC_END, ovl_outcome_name(o), why);
+	fflush(NULL);
+	_exit(0);
+}
+
+void ovl_brok(struct ovl_ctx *ctx, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	end_case(ctx, OVL_BROK, fmt, ap);
+}
+
+void ovl_conf(struct ovl_ctx *ctx, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	end_case(ctx, OVL_CONF, fmt, ap);
+}
+
+void ovl_safe_fail(struct ovl_ctx *ctx, const char *file, int line, const char *call, int err)
+{
+	ovl_brok(ctx, "%s:%d: %s: %s", file, line, call, strerror(err));
+}
+
+bool harness_check_result(struct ovl_ctx *ctx, bool ok, const char *name)
+{
+	ctx->nchecks++;
+	ovl_log(ctx, "%s %s", ok ? "PASS" : "FAIL", name);
+	harness_record(ctx, OVL_REC_CHECK, ok ? "PASS" : "FAIL", name);
+	return ok;
+}
+
+void harness_diag(struct ovl_ctx *ctx, const char *text)
+{
+	harness_record(ctx, OVL_REC_DIAG, NULL, text);
+}
+
+bool ovl_check(struct ovl_ctx *ctx, bool ok, const char *fmt, ...)
+{
+	char name[1024];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(name, sizeof(name), fmt, ap);
+	va_end(ap);
+	return harness_check_result(ctx, ok, name);
+}
+
+bool ovl_check_errno(struct ovl_ctx *ctx, long ret, int err, int want_errno, const char *fmt, ...)
+{
+	char name[1024], got[128], d[1200];
+	bool ok;
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(name, sizeof(name), fmt, ap);
+	va_end(ap);
+	if (ret >= 0)
+		snprintf(got, sizeof(got), "success (%ld)", ret);
+	else
+		snprintf(got, sizeof(got), "%s (%s)", strerrorname_np(err) ? strerrorname_np(err) : "?",
+			 strerror(err));
+	ok = want_errno == 0 ? ret >= 0 : (ret < 0 && err == want_errno);
+	snprintf(d, sizeof(d), "%s -> %s", name, want_errno ? strerrorname_np(want_errno) : "success");
+	harness_check_result(ctx, ok, d);
+	if (!ok) {
+		snprintf(d, sizeof(d), "expected %s, got %s",
+			 want_errno ? strerrorname_np(want_errno) : "success", got);
+		ovl_log(ctx, "  %s", d);
+		harness_diag(ctx, d);
+	}
+	return ok;
+}
+
+bool ovl_check_absent(struct ovl_ctx *ctx, const char *rel, const char *why)
+{
+	struct stat st;
+	int r = lstat(ovl_path(ctx, OVL_LAYER_MERGED, rel), &st);
+
+	return ovl_check_errno(ctx, r, errno, ENOENT, "lstat %s (%s)", rel, why);
+}
+
+/* Send the first lines of text as diagnostics. */
+void harness_diag_lines(struct ovl_ctx *ctx, const char *text, unsigned int max)
+{
+	const char *p = text;
+	unsigned int n = 0;
+
+	while (p && *p && n < max) {
+		const char *nl = strchrnul(p, '\n');
+		char line[1024];
+
+		snprintf(line, sizeof(line), "%.*s", (int)(nl - p), p);
+		harness_diag(ctx, line);
+		n++;
+		p = *nl ? nl + 1 : nl;
+	}
+	if (p && *p)
+		harness_diag(ctx, "... (the whole difference is in the case log)");
+}
+
+bool ovl_check_union(struct ovl_ctx *ctx, const char *what)
+{
+	struct ovl_tree *model = ovl_model_now(ctx), *merged = ovl_merged_now(ctx);
+	char *d = NULL;
+	size_t dlen = 0;
+	FILE *f = open_memstream(&d, &dlen);
+	int n;
+	char name[1024];
+
+	if (!f)
+		ovl_brok(ctx, "open_memstream: %s", strerror(errno));
+	n = ovl_tree_diff(model, merged, OVL_DUMP_LAYER, f);
+	fclose(f);
+	if (n < 0)
+		ovl_brok(ctx, "tree diff: %s", strerror(-n));
+	snprintf(name, sizeof(name), "%s: merged view matches the model", what);
+	harness_check_result(ctx, n == 0, name);
+	if (n) {
+		fprintf(ctx->log, "--- expected (model; layer 0 = upper, 1 = A, 2 = B, 3 = C)\n");
+		ovl_tree_dump(model, OVL_DUMP_LAYER, ctx->log);
+		fprintf(ctx->log, "--- actual (merged view through the mount)\n");
+		ovl_tree_dump(merged, 0, ctx->log);
+		fprintf(ctx->log, "--- difference (- expected, + actual): %d path%s\n%s", n,
+			n == 1 ? "" : "s", d);
+		fflush(ctx->log);
+		harness_diag(ctx, "difference (- model, + merged):");
+		harness_diag_lines(ctx, d, 12);
+	}
+	free(d);
+	ovl_tree_unref(model);
+	ovl_tree_unref(merged);
+	return n == 0;
+}
+
+void ovl_safe_mkdir_p(struct ovl_ctx *ctx, const char *file, int line, const char *path)
+{
+	char call[PATH_MAX + 32];
+	int r = ovl_mkdir_p(path, 0755);
+
+	if (r) {
+		snprintf(call, sizeof(call), "mkdir -p %s", path);
+		ovl_safe_fail(ctx, file, line, call, -r);
+	}
+}
+
+void ovl_safe_write_file(struct ovl_ctx *ctx, const char *file, int line, const char *path, const void *buf,
+			 size_t len)
+{
+	char call[PATH_MAX + 32];
+	int r = ovl_write_file(path, buf, len);
+
+	if (r) {
+		snprintf(call, sizeof(call), "write %s", path);
+		ovl_safe_fail(ctx, file, line, call, -r);
+	}
+}
+
+char *ovl_safe_read_file(struct ovl_ctx *ctx, const char *file, int line, const char *path, size_t *len)
+{
+	char *s = NULL, call[PATH_MAX + 32];
+	int r = ovl_read_file(path, &s, len, 64u << 20);
+
+	if (r) {
+		snprintf(call, sizeof(call), "read %s", path);
+		ovl_safe_fail(ctx, file, line, call, -r);
+	}
+	return s;
+}
+
+int ovl_safe_open(struct ovl_ctx *ctx, const char *file, int line, const char *path, int flags,
+		  mode_t mode)
+{
+	int fd = open(path, flags | O_CLOEXEC, mode);
+	char call[PATH_MAX + 64];
+
+	if (fd < 0) {
+		snprintf(call, sizeof(call), "open(%s, 0%o)", path, (unsigned int)flags);
+		ovl_safe_fail(ctx, file, line, call, errno);
+	}
+	return fd;
+}
+
+bool ovl_check_reads_from(struct ovl_ctx *ctx, const char *rel, int want_layer)
+{
+	struct ovl_tree *model = ovl_model_now(ctx);
+	const struct ovl_entry *e = ovl_tree_lookup(model, rel);
+	char name[1024];
+	bool ok;
+
+	if (!e || (e->type != OVL_FT_REG && e->type != OVL_FT_HARDLINK)) {
+		ovl_tree_unref(model);
+		ovl_brok(ctx, "ovl_check_reads_from(%s): the model has no regular file there", rel);
+	}
+	{
+		enum ovl_layer from = harness_layer_of_model(e->layer);
+		size_t la = 0, lb = 0;
+		/* where the file lives in that layer (a redirect may have moved its dir) */
+		char *want = ovl_safe_read_file(ctx, __FILE__, __LINE__,
+						ovl_path(ctx, from, e->layer_path ? e->layer_path : rel), &la);
+		int fd = open(ovl_path(ctx, OVL_LAYER_MERGED, rel), O_RDONLY | O_CLOEXEC);
+		char *got = NULL;
+		int err = errno;
+
+		if (fd >= 0) {
+			close(fd);
+			err = -ovl_read_file(ovl_path(ctx, OVL_LAYER_MERGED, rel), &got, &lb, 64u << 20);
+		}
+		snprintf(name, sizeof(name), "read %s gives the content of layer %s%s%s", rel,
+			 ovl_layer_name(from), want_layer >= 0 ? ", as expected " : "",
+			 want_layer >= 0 ? ovl_layer_name((enum ovl_layer)want_layer) : "");
+		ok = got && la == lb && memcmp(want, got, la) == 0 &&
+		     (want_layer < 0 || (int)from == want_layer);
+		harness_check_result(ctx, ok, name);
+		if (!ok) {
+			char d[1024];
+
+			if (!got)
+				snprintf(d, sizeof(d), "reading through the mount failed: %s", strerror(err));
+			else if (want_layer >= 0 && (int)from != want_layer)
+				snprintf(d, sizeof(d), "the model says layer %s wins %s, the case expects %s",
+					 ovl_layer_name(from), rel, ovl_layer_name((enum ovl_layer)want_layer));
+			else
+				snprintf(d, sizeof(d), "read %zu bytes \"%.40s\", layer %s has %zu bytes \"%.40s\"",
+					 lb, got, ovl_layer_name(from), la, want);
+			ovl_log(ctx, "  %s", d);
+			harness_diag(ctx, d);
+		}
+		free(want);
+		free(got);
+	}
+	ovl_tree_unref(model);
+	return ok;
+}
+
+void ovl_table_row(struct ovl_ctx *ctx, const char *table, const char *fmt, ...)
+{
+	char row[2048];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(row, sizeof(row), fmt, ap);
+	va_end(ap);
+	for (const char *t = table; *t; t++)
+		if (!(isalnum((unsigned char)*t) || *t == '-' || (*t == '.' && t != table)))
+			ovl_brok(ctx, "ovl_table_row: table name '%s' is not [a-z0-9-.]", table);
+	harness_record(ctx, OVL_REC_TABLE, table, row);
+	ovl_log(ctx, "table %s: %s", table, row);
+}
+
+bool ovl_check_nlink(struct ovl_ctx *ctx, const char *rel)
+{
+	struct ovl_err err = { "" };
+	unsigned long want = 0;
+	struct stat st;
+	int got;
+
+	if (!ctx->model)
+		ovl_brok(ctx, "ovl_check_nlink(%s) needs the model of an earlier ovl_check_op", rel);
+	if (ovl_model_nlink(ctx->model, rel, &want, &err))
+		ovl_brok(ctx, "model: %s", err.msg);
+	got = lstat(ovl_path(ctx, OVL_LAYER_MERGED, rel), &st) ? -errno : 0;
+	return ovl_check(ctx, !got && st.st_nlink == want, "%s has st_nlink %lu (model), mount says %ld%s%s", rel,
+			 want, got ? -1L : (long)st.st_nlink, got ? ": " : "", got ? strerror(-got) : "");
+}
+
+bool ovl_check_upper_xattr(struct ovl_ctx *ctx, const char *rel, const char *name)
+{
+	ssize_t n = lgetxattr(ovl_path(ctx, OVL_LAYER_UP, rel), name, NULL, 0);
+
+	return ovl_check(ctx, n >= 0, "the upper %s carries %s", rel, name);
+}

@@ -1,0 +1,46 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * suite/harness/ctx.h - the context a case runs in: made by the runner,
+ * used by the harness. Cases never see inside it (they have harness.h).
+ */
+#ifndef OVL_CTX_H
+#define OVL_CTX_H
+
+#include <limits.h>
+#include <stdbool.h>
+#include <stdio.h>
+
+#include "harness.h"
+#include "target.h"
+
+/* The directory a case's context knows; indices follow enum ovl_layer. */
+#define OVL_NR_DIRS 6
+
+struct ovl_ctx {
+	const struct ovl_case *c;
+	const struct ovl_target *target;
+	const char *fs;
+	const char *fixtures_dir;
+	char root[PATH_MAX];
+	char dirs[OVL_NR_DIRS][PATH_MAX];
+	int rec_fd;			/* records to the runner */
+	FILE *log;
+	int kmsg_fd;
+	unsigned int nchecks;
+	bool mounted;
+	char mount_reason[2048];
+	struct ovl_model *model;	/* the mount's model under operations (from the first op) */
+	char **paths;			/* what ovl_path() returned */
+	size_t npaths;
+	char optval[4096];
+	char last_klog[4096];		/* kernel log lines of the last mount */
+	char **alt_lowers;		/* ovl_use_union(): another union's lowers, top first */
+	size_t alt_n;
+	char saved_up[PATH_MAX], saved_merged[PATH_MAX];
+	bool saved_mounted;
+};
+
+/* The case's side, inside its namespaces: set up layers, check needs, run. Never returns. */
+void ovl_ctx_run_case(struct ovl_ctx *ctx) __attribute__((noreturn));
+
+#endif

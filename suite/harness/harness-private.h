@@ -1,0 +1,47 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * suite/harness/harness-private.h - what the harness's files share (not for cases).
+ */
+#ifndef OVL_HARNESS_PRIVATE_H
+#define OVL_HARNESS_PRIVATE_H
+
+#include <dirent.h>
+#include <ctype.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/xattr.h>
+#include <sys/sysmacros.h>
+#include <unistd.h>
+#include <poll.h>
+#include <signal.h>
+#include <sys/prctl.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <grp.h>
+#include <libmount.h>
+#include <sys/capability.h>
+#include "exec.h"
+#include "kmsg.h"
+#include "matrix.h"
+#include "ovl-model.h"
+#include "record.h"
+#include "ctx.h"
+#include "ovl-common.h"
+
+/* Shared by the files of this folder only (not part of the interface). */
+void harness_record(struct ovl_ctx *ctx, enum ovl_rec_kind kind, const char *word, const char *text);
+bool harness_check_result(struct ovl_ctx *ctx, bool ok, const char *name);
+void harness_diag(struct ovl_ctx *ctx, const char *text);
+void harness_diag_lines(struct ovl_ctx *ctx, const char *text, unsigned int max);
+unsigned int harness_nlowers(const struct ovl_ctx *ctx);
+int harness_target_mount(struct ovl_ctx *ctx, const struct ovl_union_spec *spec, char *why,
+			size_t len, struct ovl_buf *klog);
+int harness_option_default(const char *name, const char **value);
+enum ovl_layer harness_layer_of_model(int n);
+
+#endif

@@ -1,0 +1,409 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * suite/harness/mount.c - mounts as a case asks for them: the union through
+ * the target under test, custom unions, lowerdir+, private helper mounts,
+ * each with the kernel's words captured; mountinfo options and module
+ * defaults.
+ */
+#define _GNU_SOURCE
+#include <dirent.h>
+#include <ctype.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/xattr.h>
+#include <sys/sysmacros.h>
+#include <unistd.h>
+#include <poll.h>
+#include <signal.h>
+#include <sys/prctl.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <grp.h>
+#include <libmount.h>
+#include <sys/capability.h>
+#include "exec.h"
+#include "kmsg.h"
+#include "matrix.h"
+#include "ovl-model.h"
+#include "record.h"
+#include "ctx.h"
+#include "ovl-common.h"
+#include "harness-private.h"
+
+unsigned int harness_nlowers(const struct ovl_ctx *ctx)
+{
+	return ctx->c->lowers ? ctx->c->lowers : 3;
+}
+
+static void join_opts(char *out, size_t len, const char *a, const char *b)
+{
+	snprintf(out, len, "%s%s%s", a ? a : "", a && *a && b && *b ? "," : "", b ? b : "");
+}
+
+/* The mountinfo line of what is mounted on merged; unref the table after. */
+static struct libmnt_fs *merged_fs(struct ovl_ctx *ctx, struct libmnt_table **tb)
+{
+	*tb = mnt_new_table_from_file("/proc/self/mountinfo");
+	if (!*tb)
+		return NULL;
+	return mnt_table_find_target(*tb, ctx->dirs[OVL_LAYER_MERGED], MNT_ITER_BACKWARD);
+}
+
+/*
+ * The one way the harness mounts: drain the kernel log, call mount(arg,
+ * why, len), read what the kernel logged meanwhile. On failure why gets
+ * "; kernel: " and the first line the kernel logged (with overlay_only,
+ * the first line overlayfs logged: "overlayfs: ...", or its option
+ * parser's "overlay: ..."; none, nothing added). remember keeps the lines
+ * for ovl_last_mount_klog(); klog (may be NULL) gets them too.
+ */
+static int mount_with_klog(struct ovl_ctx *ctx, int (*mount)(void *arg, char *why, size_t len), void *arg,
+			   bool overlay_only, bool remember, char *why, size_t len, struct ovl_buf *klog)
+{
+	struct ovl_buf before = OVL_BUF_INIT, got = OVL_BUF_INIT;
+	int r;
+
+	ovl_kmsg_read(ctx->kmsg_fd, &before); /* forget what came before */
+	ovl_buf_free(&before);
+	r = mount(arg, why, len);
+	ovl_kmsg_read(ctx->kmsg_fd, &got);
+	if (remember)
+		snprintf(ctx->last_klog, sizeof(ctx->last_klog), "%s", got.data ? got.data : "");
+	if (r && got.data) {
+		const char *line = got.data;
+
+		if (overlay_only) {
+			line = strstr(got.data, "overlayfs: ");
+			if (!line)
+				line = strstr(got.data, "overlay: ");
+		}
+		if (line) {
+			size_t n = strlen(why), k = strcspn(line, "\n");
+
+			snprintf(why + n, len - n, "; kernel: %.*s", (int)k, line);
+		}
+	}
+	if (klog)
+		*klog = got;
+	else
+		ovl_buf_free(&got);
+	return r;
+}
+
+struct target_mount_args {
+	const struct ovl_target *target;
+	const struct ovl_union_spec *spec;
+};
+
+static int do_target_mount(void *arg, char *why, size_t len)
+{
+	const struct target_mount_args *a = arg;
+
+	return a->target->mount(a->spec, why, len);
+}
+
+/* Mount through the target (mount_with_klog: the kernel's words on failure). */
+int harness_target_mount(struct ovl_ctx *ctx, const struct ovl_union_spec *spec, char *why,
+			size_t len, struct ovl_buf *klog)
+{
+	struct target_mount_args a = { ctx->target, spec };
+
+	*why = 0;
+	return mount_with_klog(ctx, do_target_mount, &a, true, true, why, len, klog);
+}
+
+int ovl_mount_union(struct ovl_ctx *ctx, const char *extra)
+{
+	struct ovl_union_spec spec = { .merged = ctx->dirs[OVL_LAYER_MERGED] };
+	char opts[1024];
+	struct ovl_buf k = OVL_BUF_INIT;
+	int r;
+
+	for (unsigned int i = 0; i < harness_nlowers(ctx); i++)
+		spec.lowers[spec.nlowers++] = ctx->dirs[OVL_LAYER_A + i];
+	if (!ctx->c->no_upper) {
+		spec.upper = ctx->dirs[OVL_LAYER_UP];
+		spec.work = ctx->dirs[OVL_LAYER_WORK];
+	}
+	join_opts(opts, sizeof(opts), ctx->c->mount_options, extra);
+	spec.options = opts;
+	r = harness_target_mount(ctx, &spec, ctx->mount_reason, sizeof(ctx->mount_reason), &k);
+	if (r) {
+		ovl_log(ctx, "mount failed: %s", ctx->mount_reason);
+	} else {
+		struct libmnt_table *tb;
+		struct libmnt_fs *fs;
+
+		ctx->mounted = true;
+		ctx->mount_reason[0] = 0;
+		ovl_log(ctx, "mounted %s union on %s (options: %s)", ctx->target->name,
+			spec.merged, *opts ? opts : "none");
+		fs = merged_fs(ctx, &tb);
+		ovl_log(ctx, "mountinfo: %s %s - %s %s %s", fs ? mnt_fs_get_target(fs) : "(none)",
+			fs ? mnt_fs_get_vfs_options(fs) : "", fs ? mnt_fs_get_fstype(fs) : "",
+			fs ? mnt_fs_get_source(fs) : "", fs ? mnt_fs_get_fs_options(fs) : "");
+		mnt_unref_table(tb);
+	}
+	if (k.data && *k.data)
+		ovl_log(ctx, "kernel log during mount:\n%s", k.data);
+	ovl_buf_free(&k);
+	return r;
+}
+
+int ovl_mount_custom(struct ovl_ctx *ctx, const char *const *lowers, size_t nlowers, const char *upper,
+		     const char *work, const char *merged, const char *options)
+{
+	struct ovl_union_spec spec = { .nlowers = nlowers, .upper = upper, .work = work, .merged = merged,
+				       .options = options };
+	struct ovl_buf k = OVL_BUF_INIT;
+	int r;
+
+	if (nlowers > OVL_MAX_LOWERS)
+		ovl_brok(ctx, "ovl_mount_custom: at most %d lowers", OVL_MAX_LOWERS);
+	for (size_t i = 0; i < nlowers; i++)
+		spec.lowers[i] = lowers[i];
+	r = harness_target_mount(ctx, &spec, ctx->mount_reason, sizeof(ctx->mount_reason), &k);
+	ovl_log(ctx, "custom mount on %s: %s", merged, r ? ctx->mount_reason : "mounted");
+	ovl_buf_free(&k);
+	return r;
+}
+
+struct lowers_plus_args {
+	const struct ovl_target *target;
+	const char *const *lowers;
+	size_t nlowers;
+	const char *upper, *work, *merged;
+};
+
+static int do_lowers_plus(void *arg, char *why, size_t len)
+{
+	const struct lowers_plus_args *a = arg;
+
+	return a->target->mount_lowers_plus(a->lowers, a->nlowers, a->upper, a->work, a->merged, why, len);
+}
+
+int ovl_mount_lowers_plus(struct ovl_ctx *ctx, const char *const *lowers, size_t nlowers, const char *upper,
+			  const char *work, const char *merged)
+{
+	struct lowers_plus_args a = { ctx->target, lowers, nlowers, upper, work, merged };
+	int r;
+
+	if (!ctx->target->mount_lowers_plus) {
+		snprintf(ctx->mount_reason, sizeof(ctx->mount_reason), "target %s has no lowerdir+ mount",
+			 ctx->target->name);
+		return -EOPNOTSUPP;
+	}
+	ctx->mount_reason[0] = 0;
+	r = mount_with_klog(ctx, do_lowers_plus, &a, false, true, ctx->mount_reason, sizeof(ctx->mount_reason),
+			    NULL);
+	ovl_log(ctx, "lowerdir+ mount of %zu lowers on %s: %s", nlowers, merged, r ? ctx->mount_reason : "mounted");
+	return r;
+}
+
+void ovl_umount_path(struct ovl_ctx *ctx, const char *target)
+{
+	char why[2048];
+
+	if (ovl_libmount(NULL, target, NULL, NULL, true, why, sizeof(why)))
+		ovl_brok(ctx, "%s", why);
+	ovl_log(ctx, "unmounted %s", target);
+}
+
+const char *ovl_mount_union_reason(struct ovl_ctx *ctx)
+{
+	return ctx->mount_reason;
+}
+
+void ovl_remount_union(struct ovl_ctx *ctx)
+{
+	if (ovl_umount_union(ctx))
+		ovl_brok(ctx, "unmounting the union: %s", ovl_mount_union_reason(ctx));
+	if (ovl_mount_union(ctx, NULL))
+		ovl_brok(ctx, "mounting the union again: %s", ovl_mount_union_reason(ctx));
+}
+
+int ovl_umount_union(struct ovl_ctx *ctx)
+{
+	char why[1024];
+	int r = ctx->target->umount(ctx->dirs[OVL_LAYER_MERGED], why, sizeof(why));
+
+	if (r)
+		ovl_log(ctx, "umount failed: %s", why);
+	else
+		ctx->mounted = false;
+	return r;
+}
+
+int ovl_mount_option(struct ovl_ctx *ctx, const char *name, const char **value)
+{
+	struct libmnt_table *tb;
+	struct libmnt_fs *fs = merged_fs(ctx, &tb);
+	char *v = NULL;
+	size_t vlen = 0;
+	int r = -ENXIO;
+
+	if (fs && mnt_fs_get_fstype(fs) && strcmp(mnt_fs_get_fstype(fs), "overlay") == 0) {
+		r = mnt_optstr_get_option(mnt_fs_get_fs_options(fs), name, &v, &vlen);
+		r = r == 0 ? 0 : r > 0 ? -ENOENT : r;
+		if (r == 0) {
+			snprintf(ctx->optval, sizeof(ctx->optval), "%.*s", (int)(v ? vlen : 0),
+				 v ? v : "");
+			*value = ctx->optval;
+		}
+	}
+	mnt_unref_table(tb);
+	return r;
+}
+
+int ovl_mount_is_readonly(struct ovl_ctx *ctx)
+{
+	struct libmnt_table *tb;
+	struct libmnt_fs *fs = merged_fs(ctx, &tb);
+	int r = -ENXIO;
+
+	if (fs)
+		r = mnt_optstr_get_option(mnt_fs_get_vfs_options(fs), "ro", NULL, NULL) == 0 ||
+		    mnt_optstr_get_option(mnt_fs_get_fs_options(fs), "ro", NULL, NULL) == 0;
+	mnt_unref_table(tb);
+	return r;
+}
+
+/* A Y/N module parameter of overlay: 1, 0, or -errno. */
+static int module_param(const char *name)
+{
+	char path[128], *s = NULL;
+	int r;
+
+	snprintf(path, sizeof(path), "/sys/module/overlay/parameters/%s", name);
+	r = ovl_read_file(path, &s, NULL, 64);
+	if (r)
+		return r;
+	r = s[0] == 'Y' || s[0] == 'y' || s[0] == '1';
+	free(s);
+	return r;
+}
+
+/*
+ * The module's default for an overlay option that mountinfo leaves out
+ * (overlayfs lists only what differs from it): 0 and *value, -ENOENT for
+ * an option without one, or -errno reading /sys/module/overlay.
+ */
+int harness_option_default(const char *name, const char **value)
+{
+	int p;
+
+	if (strcmp(name, "redirect_dir") == 0) {
+		p = module_param("redirect_dir");
+		if (p == 1)
+			*value = "on";
+		else if (p == 0)
+			*value = module_param("redirect_always_follow") == 1 ? "follow" : "nofollow";
+	} else if (strcmp(name, "xino") == 0) {
+		p = module_param("xino_auto");
+		*value = p == 1 ? "auto" : "off";
+	} else if (strcmp(name, "index") == 0 || strcmp(name, "metacopy") == 0 ||
+		   strcmp(name, "nfs_export") == 0) {
+		p = module_param(name);
+		*value = p == 1 ? "on" : "off";
+	} else {
+		return -ENOENT;
+	}
+	return p < 0 ? p : 0;
+}
+
+int ovl_mount_option_effective(struct ovl_ctx *ctx, const char *name, const char **value,
+			       bool *shown)
+{
+	int r = ovl_mount_option(ctx, name, value);
+
+	*shown = r == 0;
+	return r == -ENOENT ? harness_option_default(name, value) : r;
+}
+
+struct ovl_tree *ovl_model_now(struct ovl_ctx *ctx)
+{
+	const char *lowers[OVL_MAX_LOWERS];
+	struct ovl_tree *t = NULL;
+	struct ovl_err err = { "" };
+
+	/* After operations, the model of those operations: it knows what the index holds. */
+	if (ctx->model) {
+		if (ovl_model_view(ctx->model, &t, &err))
+			ovl_brok(ctx, "model: %s", err.msg);
+		return t;
+	}
+	for (unsigned int i = 0; i < harness_nlowers(ctx); i++)
+		lowers[i] = ctx->dirs[OVL_LAYER_A + i];
+	if (ctx->alt_n) {
+		if (ovl_model_merge_dirs(ctx->dirs[OVL_LAYER_UP], (const char *const *)ctx->alt_lowers, ctx->alt_n,
+					 &t, &err))
+			ovl_brok(ctx, "reference model: %s", err.msg);
+		return t;
+	}
+	if (ovl_model_merge_dirs(ctx->c->no_upper ? NULL : ctx->dirs[OVL_LAYER_UP], lowers,
+				 harness_nlowers(ctx), &t, &err))
+		ovl_brok(ctx, "reference model: %s", err.msg);
+	return t;
+}
+
+struct ovl_tree *ovl_merged_now(struct ovl_ctx *ctx)
+{
+	struct ovl_tree *t = NULL;
+	struct ovl_err err = { "" };
+
+	if (ovl_tree_scan(ctx->dirs[OVL_LAYER_MERGED], OVL_SCAN_MERGED, &t, &err))
+		ovl_brok(ctx, "scanning the merged view: %s", err.msg);
+	return t;
+}
+
+struct private_mount_args {
+	const char *source, *target, *fstype, *options;
+};
+
+static int do_private_mount(void *arg, char *why, size_t len)
+{
+	const struct private_mount_args *a = arg;
+
+	return ovl_libmount(a->source, a->target, a->fstype, a->options, false, why, len);
+}
+
+int ovl_try_private_mount(struct ovl_ctx *ctx, const char *source, const char *target, const char *fstype,
+			  const char *options, char *why, size_t len)
+{
+	struct private_mount_args a = { source, target, fstype, options };
+	int r;
+
+	/* on failure, the filesystem's own words, e.g. "XFS (loop3): ..." */
+	*why = 0;
+	r = mount_with_klog(ctx, do_private_mount, &a, false, false, why, len, NULL);
+	ovl_log(ctx, "private mount: -t %s %s on %s (%s): %s", fstype, source, target, options ? options : "",
+		r ? why : "mounted");
+	return r;
+}
+
+void ovl_private_mount(struct ovl_ctx *ctx, const char *source, const char *target,
+		       const char *fstype, const char *options)
+{
+	char why[2048];
+
+	if (ovl_libmount(source, target, fstype, options, false, why, sizeof(why)))
+		ovl_brok(ctx, "private mount: %s", why);
+	ovl_log(ctx, "private mount: -t %s %s on %s (%s)", fstype, source, target, options ? options : "");
+}
+
+const char *ovl_last_mount_klog(struct ovl_ctx *ctx)
+{
+	return ctx->last_klog;
+}
+
+struct ovl_tree *ovl_model_upper_now(struct ovl_ctx *ctx)
+{
+	if (!ctx->model)
+		ovl_brok(ctx, "ovl_model_upper_now: no operation was checked against the model yet");
+	return ovl_tree_ref((struct ovl_tree *)ovl_model_upper(ctx->model));
+}

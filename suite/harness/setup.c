@@ -1,0 +1,263 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * suite/harness/setup.c - the case's side of a run: layer dirs and paths,
+ * the descriptor's features tried and confirmed, the fixture's layers
+ * built, the case run; running programs for a case.
+ */
+#define _GNU_SOURCE
+#include <dirent.h>
+#include <ctype.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/xattr.h>
+#include <sys/sysmacros.h>
+#include <unistd.h>
+#include <poll.h>
+#include <signal.h>
+#include <sys/prctl.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <grp.h>
+#include <libmount.h>
+#include <sys/capability.h>
+#include "exec.h"
+#include "kmsg.h"
+#include "matrix.h"
+#include "ovl-model.h"
+#include "record.h"
+#include "ctx.h"
+#include "ovl-common.h"
+#include "harness-private.h"
+
+const char *ovl_layer_name(enum ovl_layer layer)
+{
+	static const char *const names[OVL_NR_DIRS] = { "A", "B", "C", "upper", "work", "merged" };
+
+	return (unsigned int)layer < OVL_NR_DIRS ? names[layer] : "?";
+}
+
+const char *ovl_layer_dir(struct ovl_ctx *ctx, enum ovl_layer layer)
+{
+	return ctx->dirs[layer];
+}
+
+const char *ovl_backing_fs(struct ovl_ctx *ctx)
+{
+	return ctx->fs;
+}
+
+const char *ovl_path(struct ovl_ctx *ctx, enum ovl_layer layer, const char *rel)
+{
+	char buf[PATH_MAX], **v;
+
+	while (*rel == '/')
+		rel++;
+	if (ovl_fmt(buf, sizeof(buf), "%s%s%s", ctx->dirs[layer], *rel ? "/" : "", rel))
+		ovl_brok(ctx, "%s/%s: path too long", ctx->dirs[layer], rel);
+	/* Kept for the whole case: the case process ends soon anyway. */
+	v = realloc(ctx->paths, (ctx->npaths + 1) * sizeof(*v));
+	if (!v || !(v[ctx->npaths] = strdup(buf)))
+		ovl_brok(ctx, "out of memory");
+	ctx->paths = v;
+	return v[ctx->npaths++];
+}
+
+/* Model layer number (0 upper, 1 + i lower i) to the case's layer. */
+enum ovl_layer harness_layer_of_model(int n)
+{
+	return n == OVL_LAYER_UPPER ? OVL_LAYER_UP : (enum ovl_layer)(OVL_LAYER_A + n - 1);
+}
+
+/*
+ * Is option name=want in force when the mount says have (vl bytes)? The
+ * same value, or for redirect_dir=off either "follow" or "nofollow": the
+ * kernel turns off into one of them (redirect_always_follow decides), and
+ * neither makes a redirect.
+ */
+static bool option_in_force(const char *name, const char *want, const char *have, size_t vl)
+{
+	if (vl == strlen(want) && strncmp(have, want, vl) == 0)
+		return true;
+	return strcmp(name, "redirect_dir") == 0 && strcmp(want, "off") == 0 &&
+	       ((vl == 6 && strncmp(have, "follow", 6) == 0) || (vl == 8 && strncmp(have, "nofollow", 8) == 0));
+}
+
+/*
+ * The options to confirm: needs_features, and the feature options among
+ * mount_options (redirect_dir=off as much as index=on: a case relies on
+ * each being in force). A new string, NULL when there are none.
+ */
+static char *features_to_confirm(const struct ovl_case *c)
+{
+	struct ovl_buf b = OVL_BUF_INIT;
+	char *mo = c->mount_options ? strdup(c->mount_options) : NULL, *tok, *save = NULL;
+
+	if (c->needs_features)
+		ovl_buf_puts(&b, c->needs_features);
+	for (tok = mo ? strtok_r(mo, ",", &save) : NULL; tok; tok = strtok_r(NULL, ",", &save)) {
+		size_t k = strcspn(tok, "=");
+		bool known = false, listed = false;
+
+		for (const char *const *f = ovl_known_features; *f; f++)
+			known |= strlen(*f) == k && strncmp(*f, tok, k) == 0;
+		if (c->needs_features) {
+			char *nf = strdup(c->needs_features), *t2, *s2 = NULL;
+
+			for (t2 = nf ? strtok_r(nf, ",", &s2) : NULL; t2; t2 = strtok_r(NULL, ",", &s2))
+				listed |= strcmp(t2, tok) == 0;
+			free(nf);
+		}
+		if (!known || listed)
+			continue;
+		if (b.len)
+			ovl_buf_putc(&b, ',');
+		ovl_buf_puts(&b, tok);
+	}
+	free(mo);
+	return b.data;
+}
+
+/* Try each needed overlay option on a small test union; CONF when refused. */
+static void check_features(struct ovl_ctx *ctx)
+{
+	char *list, *tok, *save = NULL;
+
+	list = features_to_confirm(ctx->c);
+	if (!list)
+		return;
+	for (tok = strtok_r(list, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+		char base[PATH_MAX], l[PATH_MAX + 8], l2[PATH_MAX + 8], u[PATH_MAX + 8], w[PATH_MAX + 8];
+		char m[PATH_MAX + 8];
+		/* Two lowers: a union without upper needs at least two. */
+		struct ovl_union_spec s = { .lowers = { l, l2 }, .nlowers = 2, .merged = m, .options = tok };
+		char why[2048], optname[128], *eq;
+		struct libmnt_table *tb;
+		struct libmnt_fs *fs;
+		char *v = NULL;
+		size_t vl = 0;
+		int r;
+
+		if (ovl_fmt(base, sizeof(base), "%s/probe", ctx->root))
+			ovl_brok(ctx, "%s/probe: path too long", ctx->root);
+		snprintf(l, sizeof(l), "%s/l", base);
+		snprintf(l2, sizeof(l2), "%s/l2", base);
+		snprintf(u, sizeof(u), "%s/u", base);
+		snprintf(w, sizeof(w), "%s/w", base);
+		snprintf(m, sizeof(m), "%s/m", base);
+		if (ovl_mkdir_p(l, 0755) || ovl_mkdir_p(l2, 0755) || ovl_mkdir_p(u, 0755) || ovl_mkdir_p(w, 0755) ||
+		    ovl_mkdir_p(m, 0755))
+			ovl_brok(ctx, "mkdir %s/*: %s", base, strerror(errno));
+		if (!ctx->c->no_upper) {
+			s.upper = u;
+			s.work = w;
+		}
+		{
+			struct ovl_buf k = OVL_BUF_INIT;
+
+			r = harness_target_mount(ctx, &s, why, sizeof(why), &k);
+			ovl_buf_free(&k);
+		}
+		if (r)
+			ovl_conf(ctx, "needs overlay option %s, which %s refused here: %s", tok,
+				 ctx->target->name, why);
+		snprintf(optname, sizeof(optname), "%s", tok);
+		eq = strchr(optname, '=');
+		if (eq)
+			*eq = 0;
+		tb = mnt_new_table_from_file("/proc/self/mountinfo");
+		fs = tb ? mnt_table_find_target(tb, m, MNT_ITER_BACKWARD) : NULL;
+		r = fs ? mnt_optstr_get_option(mnt_fs_get_fs_options(fs), optname, &v, &vl) : -1;
+		/* left out of mountinfo: in force only if it is the module's default */
+		if (r == 1 && strchr(tok, '=')) {
+			const char *dflt = NULL;
+
+			if (harness_option_default(optname, &dflt) == 0) {
+				v = (char *)dflt;
+				vl = strlen(dflt);
+				r = 0;
+			}
+		}
+		if (r != 0 || (strchr(tok, '=') && !option_in_force(optname, strchr(tok, '=') + 1, v, vl))) {
+			snprintf(why, sizeof(why), "%s", fs ? mnt_fs_get_fs_options(fs) : "(not mounted)");
+			mnt_unref_table(tb);
+			ovl_conf(ctx, "needs overlay option %s: the mount succeeded but mountinfo shows "
+				 "'%s'", tok, why);
+		}
+		mnt_unref_table(tb);
+		ctx->target->umount(m, why, sizeof(why));
+		ovl_remove_tree(base);
+		ovl_log(ctx, "feature %s: accepted and in force (mountinfo, or the module's default)", tok);
+	}
+	free(list);
+}
+
+static void build_layers(struct ovl_ctx *ctx)
+{
+	struct ovl_fixture *f = NULL;
+	struct ovl_err err = { "" };
+	char path[PATH_MAX];
+
+	for (int i = 0; i < OVL_NR_DIRS; i++) {
+		if (ovl_fmt(ctx->dirs[i], sizeof(ctx->dirs[i]), "%s/%s", ctx->root,
+			    ovl_layer_name((enum ovl_layer)i)))
+			ovl_brok(ctx, "%s: path too long", ctx->root);
+		if (mkdir(ctx->dirs[i], 0755))
+			ovl_brok(ctx, "mkdir %s: %s", ctx->dirs[i], strerror(errno));
+	}
+	if (!ctx->c->fixture)
+		return;
+	snprintf(path, sizeof(path), "%s/%s", ctx->fixtures_dir, ctx->c->fixture);
+	if (ovl_fixture_load(path, &f, &err))
+		ovl_brok(ctx, "fixture: %s", err.msg);
+	for (size_t i = 0; i < ovl_fixture_count(f); i++) {
+		const char *name = ovl_fixture_name_at(f, i);
+		const char *dir = NULL;
+
+		for (int k = 0; k < OVL_NR_DIRS; k++)
+			if (strcmp(name, ovl_layer_name((enum ovl_layer)k)) == 0)
+				dir = ctx->dirs[k];
+		if (!dir)
+			ovl_brok(ctx, "fixture %s: tree [%s] names no layer", path, name);
+		if (ovl_tree_materialize(ovl_fixture_tree(f, name), dir, 0, &err))
+			ovl_brok(ctx, "fixture %s [%s]: %s", path, name, err.msg);
+		ovl_log(ctx, "layer %s from %s [%s]:", name, ctx->c->fixture, name);
+		ovl_tree_dump(ovl_fixture_tree(f, name), 0, ctx->log);
+	}
+	fflush(ctx->log);
+	ovl_fixture_free(f);
+}
+
+void ovl_ctx_run_case(struct ovl_ctx *ctx)
+{
+	umask(022);
+	ctx->kmsg_fd = ovl_kmsg_open();
+	build_layers(ctx);
+	check_features(ctx);
+	ctx->c->run(ctx);
+	if (ctx->mounted)
+		ovl_umount_union(ctx);
+	fflush(NULL);
+	_exit(0);
+}
+
+/* ---- running programs ---------------------------------------------------- */
+
+const char *ovl_case_dir(struct ovl_ctx *ctx)
+{
+	return ctx->root;
+}
+
+int ovl_exec(struct ovl_ctx *ctx, const char *const argv[], const char *const env[],
+	     unsigned int timeout, char **out)
+{
+	int status = 0, r = ovl_run_program(argv, env, timeout, ctx->log, out, &status);
+
+	if (r && r != -ETIMEDOUT)
+		return r;
+	return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+}
