@@ -97,4 +97,8 @@ int ovl_strset_get(const struct ovl_strset *s, const char *key, int *tag);
 int ovl_strset_set(struct ovl_strset *s, const char *key, int tag);
 
 
+/* A vector of strings: push a copy of s (0 or -ENOMEM, the vector unchanged); free all. */
+int ovl_strv_push(char ***v, size_t *n, const char *s);
+void ovl_strv_free(char **v, size_t n);
+
 #endif

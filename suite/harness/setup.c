@@ -28,6 +28,7 @@
 #include "exec.h"
 #include "kmsg.h"
 #include "matrix.h"
+#include "descriptor.h"
 #include "ovl-model.h"
 #include "record.h"
 #include "ctx.h"

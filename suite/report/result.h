@@ -78,4 +78,7 @@ void ovl_result_name(const struct ovl_case_result *r, char *buf, size_t len);
 int ovl_report_json(const struct ovl_run_result *run, const char *path);
 int ovl_report_junit(const struct ovl_run_result *run, const char *path);
 
+/* suite/report/tables.c: the tables cases filled with ovl_table_row(), under run_dir. */
+void ovl_report_tables(const struct ovl_run_result *run, const char *run_dir);
+
 #endif

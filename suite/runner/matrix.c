@@ -395,13 +395,6 @@ int ovl_loop_detach_under(const char *dir, FILE *notes)
 	return n;
 }
 
-void ovl_strv_free(char **v, size_t n)
-{
-	for (size_t i = 0; i < n; i++)
-		free(v[i]);
-	free(v);
-}
-
 int ovl_mounts_under(const char *dir, char ***targets, size_t *n)
 {
 	struct libmnt_table *tb = mnt_new_table_from_file("/proc/self/mountinfo");

@@ -75,6 +75,5 @@ int ovl_libmount(const char *source, const char *target, const char *fstype, con
 
 /* Every mount point at or below dir in this mount namespace, via libmount. */
 int ovl_mounts_under(const char *dir, char ***targets, size_t *n);
-void ovl_strv_free(char **v, size_t n);
 
 #endif

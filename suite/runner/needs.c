@@ -1,0 +1,105 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * suite/runner/needs.c - whether a case can run here: capabilities, the
+ * kernel config its descriptor and the target need, the backing filesystem.
+ */
+#define _GNU_SOURCE
+#include "runner.h"
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/mount.h>
+#include <sys/prctl.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/utsname.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+#include <sys/capability.h>
+#include "descriptor.h"
+#include "ovl-host.h"
+#include "kmsg.h"
+#include "record.h"
+#include "matrix.h"
+#include "result.h"
+#include "ovl-common.h"
+#include "runner-private.h"
+
+/* ---- needs ---------------------------------------------------------------- */
+
+bool runner_have_caps(char *why, size_t len)
+{
+	static const cap_value_t need[] = { CAP_SYS_ADMIN, CAP_MKNOD, CAP_CHOWN, CAP_FOWNER,
+					    CAP_DAC_OVERRIDE };
+	cap_t caps = cap_get_proc();
+	bool ok = caps != NULL;
+
+	for (size_t i = 0; ok && i < sizeof(need) / sizeof(need[0]); i++) {
+		cap_flag_value_t v = CAP_CLEAR;
+
+		if (cap_get_flag(caps, need[i], CAP_EFFECTIVE, &v) || v != CAP_SET) {
+			char *name = cap_to_name(need[i]);
+
+			snprintf(why, len, "needs root: %s is not in the effective capability set",
+				 name ? name : "a capability");
+			cap_free(name);
+			ok = false;
+		}
+	}
+	if (!caps)
+		snprintf(why, len, "cannot read capabilities: %s", strerror(errno));
+	cap_free(caps);
+	return ok;
+}
+
+/* Needs that the runner checks before it forks: CONF with the reason. */
+bool runner_needs_met(const struct ovl_case *c, const struct ovl_target *target, const struct ovl_backing *b,
+		      bool privileged,
+		      const char *priv_why, const struct ovl_kconfig *kc, const char *kc_why,
+		      enum ovl_outcome *unmet, char *why, size_t len)
+{
+	*unmet = OVL_CONF;
+	if (c->fs && !(c->fs & b->bit)) {
+		snprintf(why, len, "the case does not run on %s (its .fs mask excludes it)", b->name);
+		return false;
+	}
+	if (c->needs_root && !privileged) {
+		snprintf(why, len, "%s", priv_why);
+		return false;
+	}
+	{
+		char expr[1024], missing[1024];
+		struct ovl_err err = { "" };
+		bool ok = true;
+
+		ovl_case_kconfig_expr(c, target, expr, sizeof(expr));
+		/* Without a config, only what the case itself asks for is unknown (the target probes itself). */
+		if (!kc && c->needs_kconfig) {
+			snprintf(why, len, "needs %s, but %s", c->needs_kconfig, kc_why);
+			return false;
+		}
+		if (kc && *expr && ovl_kconfig_eval(kc, expr, &ok, missing, sizeof(missing), &err)) {
+			snprintf(why, len, "needs %s: %s", expr, err.msg);
+			*unmet = OVL_BROK;
+			return false;
+		}
+		if (!ok) {
+			snprintf(why, len, "needs %s; kernel config %s: %s", expr, ovl_kconfig_source(kc), missing);
+			return false;
+		}
+	}
+	if (b->outcome != OVL_PASS) {
+		ovl_fmt(why, len, "backing filesystem %s: %s", b->name, b->reason);
+		*unmet = b->outcome; /* CONF: cannot be made here; BROK: it broke */
+		return false;
+	}
+	return true;
+}

@@ -1,0 +1,396 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * suite/runner/run.c - a run: the selection, its dirs and lock, what the
+ * machine allows, each backing filesystem with the selection on it, the
+ * reports and the exit code.
+ *
+ * Isolation: the runner itself moves into a private mount namespace, so the
+ * backing filesystems it mounts are invisible outside and are released if
+ * it is killed (their loop devices auto-clear).
+ */
+#define _GNU_SOURCE
+#include "runner.h"
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/mount.h>
+#include <sys/prctl.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/utsname.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+#include <sys/capability.h>
+#include "descriptor.h"
+#include "ovl-host.h"
+#include "kmsg.h"
+#include "record.h"
+#include "matrix.h"
+#include "result.h"
+#include "ovl-common.h"
+#include "runner-private.h"
+
+volatile sig_atomic_t runner_stop_signal;
+
+static void on_stop(int sig)
+{
+	runner_stop_signal = sig;
+}
+
+double runner_now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* ---- scratch state ------------------------------------------------------------ */
+
+int ovl_scratch_clean_stale(const char *root, FILE *notes)
+{
+	DIR *d = opendir(root);
+	struct dirent *de;
+	int n = 0;
+
+	if (!d)
+		return errno == ENOENT ? 0 : -errno;
+	while ((de = readdir(d))) {
+		char dir[PATH_MAX], lock[PATH_MAX + 8];
+		char **mnts = NULL;
+		size_t nm = 0;
+		int fd, r;
+
+		if (strncmp(de->d_name, "run-", 4) != 0)
+			continue;
+		if (ovl_fmt(dir, sizeof(dir), "%s/%s", root, de->d_name))
+			continue;
+		snprintf(lock, sizeof(lock), "%s/lock", dir);
+		fd = open(lock, O_RDONLY | O_CLOEXEC);
+		if (fd >= 0 && flock(fd, LOCK_EX | LOCK_NB)) {
+			close(fd); /* a live run holds it */
+			continue;
+		}
+		if (fd < 0) {
+			struct stat st;
+
+			/* No lock yet: a run that is just starting, unless it is old. */
+			if (stat(dir, &st) || time(NULL) - st.st_mtime < 60)
+				continue;
+		}
+		/* Mounts first (deepest first), then loop devices, then the files. */
+		if (ovl_mounts_under(dir, &mnts, &nm) == 0)
+			for (size_t i = 0; i < nm; i++) {
+				int u = umount2(mnts[i], MNT_DETACH);
+
+				fprintf(notes, "ovlconform: stale mount %s: %s\n", mnts[i],
+					u ? strerror(errno) : "unmounted");
+			}
+		ovl_strv_free(mnts, nm);
+		ovl_loop_detach_under(dir, notes);
+		r = ovl_remove_tree(dir);
+		fprintf(notes, "ovlconform: removed stale scratch state %s%s%s\n", dir, r ? ": " : "",
+			r ? strerror(-r) : "");
+		if (fd >= 0)
+			close(fd);
+		n++;
+	}
+	closedir(d);
+	return n;
+}
+
+/* ---- the run ------------------------------------------------------------------ */
+
+static void progress(struct run_state *st, const char *fs, const struct ovl_case *c)
+{
+	char id[256];
+
+	if (!st->opts->progress)
+		return;
+	if (!c) {
+		fprintf(stderr, "\r\033[K");
+		return;
+	}
+	ovl_case_id(c, id, sizeof(id));
+	fprintf(stderr, "\r\033[K[%zu/%zu] %s %s", st->done + 1, st->total, fs, id);
+	fflush(stderr);
+}
+
+/* The cases the selectors name (none: all but the harness's own), in case order. */
+static int select_cases(struct run_state *st)
+{
+	const struct ovl_run_opts *opts = st->opts;
+	const struct ovl_case *const *all;
+	size_t nall = ovl_cases_all(&all);
+	char why[2048];
+
+	if (ovl_cases_validate(all, nall, opts->fixtures_dir, why, sizeof(why))) {
+		fprintf(stderr, "ovlconform: invalid case descriptor: %s\n", why);
+		return -EINVAL;
+	}
+	for (size_t i = 0; i < opts->nselectors; i++)
+		if (!ovl_selector_valid(opts->selectors[i], all, nall)) {
+			fprintf(stderr, "ovlconform: '%s' names no case, slug or tag (see ovlconform list)\n",
+				opts->selectors[i]);
+			return -EINVAL;
+		}
+	st->sel = calloc(nall ? nall : 1, sizeof(*st->sel));
+	if (!st->sel)
+		return -ENOMEM;
+	for (size_t i = 0; i < nall; i++) {
+		bool pick = opts->nselectors == 0 && !ovl_case_has_tag(all[i], "harness");
+
+		for (size_t k = 0; k < opts->nselectors && !pick; k++)
+			pick = ovl_case_selected(all[i], opts->selectors[k]);
+		if (pick)
+			st->sel[st->nsel++] = all[i];
+	}
+	return 0;
+}
+
+/*
+ * The run's id and where it works: the scratch dir (stale runs cleaned,
+ * this run's dir locked), results/<id>/ with run.log and logs/<fs>/, and
+ * results/latest. 0, or -errno with the reason on stderr.
+ */
+static int prepare_run_dirs(struct run_state *st)
+{
+	const struct ovl_run_opts *opts = st->opts;
+	struct ovl_run_result *res = st->res;
+	char path[PATH_MAX + 64], latest[PATH_MAX + 16];
+	time_t wall = time(NULL);
+	struct utsname u;
+
+	uname(&u);
+	snprintf(st->release, sizeof(st->release), "%s", u.release);
+	snprintf(res->kernel, sizeof(res->kernel), "%s %s", u.release, u.version);
+	snprintf(res->target, sizeof(res->target), "%s", opts->target->name);
+	strftime(res->started, sizeof(res->started), "%Y-%m-%dT%H:%M:%SZ", gmtime(&wall));
+	strftime(res->run_id, sizeof(res->run_id), "%Y%m%d-%H%M%S", gmtime(&wall));
+	snprintf(res->run_id + strlen(res->run_id), sizeof(res->run_id) - strlen(res->run_id), "-%d",
+		 (int)getpid());
+	if (ovl_mkdir_p(opts->scratch_dir, 0700)) {
+		fprintf(stderr, "ovlconform: cannot create scratch dir %s: %s\n", opts->scratch_dir,
+			strerror(errno));
+		return -errno;
+	}
+	ovl_scratch_clean_stale(opts->scratch_dir, stderr);
+	if (ovl_fmt(st->scratch, sizeof(st->scratch), "%s/run-%s", opts->scratch_dir, res->run_id) ||
+	    ovl_fmt(st->run_dir, sizeof(st->run_dir), "%s/%s", opts->results_dir, res->run_id) ||
+	    mkdir(st->scratch, 0700) || ovl_mkdir_p(st->run_dir, 0755)) {
+		fprintf(stderr, "ovlconform: cannot create %s or %s: %s\n", st->scratch, st->run_dir,
+			strerror(errno));
+		return -EIO;
+	}
+	snprintf(res->run_dir, sizeof(res->run_dir), "%s", st->run_dir);
+	snprintf(path, sizeof(path), "%s/lock", st->scratch);
+	st->lock_fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+	if (st->lock_fd < 0 || flock(st->lock_fd, LOCK_EX)) {
+		fprintf(stderr, "ovlconform: cannot lock %s: %s\n", path, strerror(errno));
+		return -EIO;
+	}
+	snprintf(path, sizeof(path), "%s/run.log", st->run_dir);
+	st->runlog = fopen(path, "w");
+	if (!st->runlog) {
+		fprintf(stderr, "ovlconform: cannot write %s: %s\n", path, strerror(errno));
+		return -EIO;
+	}
+	setvbuf(st->runlog, NULL, _IOLBF, 0);
+	/* results/latest names the newest run, from its start on. */
+	snprintf(latest, sizeof(latest), "%s/latest", opts->results_dir);
+	unlink(latest);
+	if (symlink(res->run_id, latest))
+		fprintf(st->runlog, "symlink %s: %s\n", latest, strerror(errno));
+	snprintf(path, sizeof(path), "%s/logs", st->run_dir);
+	mkdir(path, 0755);
+	for (int k = 0; k < OVL_NR_BACKING; k++) {
+		snprintf(path, sizeof(path), "%s/logs/%s", st->run_dir, ovl_backing_name(k));
+		if (opts->fs_mask & (1u << k))
+			mkdir(path, 0755);
+	}
+	return 0;
+}
+
+/*
+ * What the machine lets this run do: a private mount namespace for our
+ * mounts (they vanish with us, whatever kills us), the stop signals, the
+ * kernel log, the kernel config to judge by, the target's probe.
+ */
+static void prepare_environment(struct run_state *st)
+{
+	struct sigaction sa = { .sa_handler = on_stop };
+	struct ovl_err kerr = { "" };
+	char why[2048];
+
+	st->privileged = runner_have_caps(st->priv_why, sizeof(st->priv_why));
+	if (st->privileged && (unshare(CLONE_NEWNS) || mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL))) {
+		snprintf(st->priv_why, sizeof(st->priv_why), "cannot make a private mount namespace: %s",
+			 strerror(errno));
+		st->privileged = false;
+	}
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	signal(SIGPIPE, SIG_IGN);
+	st->kmsg_fd = ovl_kmsg_open();
+	if (st->kmsg_fd < 0)
+		snprintf(st->kmsg_why, sizeof(st->kmsg_why), "cannot read the kernel log (/dev/kmsg: %s): "
+			 "WARN/BUG lines during cases go unnoticed", strerror(-st->kmsg_fd));
+	if (ovl_kconfig_load(st->opts->kconfig_path, &st->kc, &kerr))
+		snprintf(st->kc_why, sizeof(st->kc_why), "%s", kerr.msg);
+	else
+		ovl_kconfig_set_module_check(st->kc, ovl_kernel_module_usable, NULL);
+	if (st->privileged && st->opts->target->probe(why, sizeof(why))) {
+		snprintf(st->priv_why, sizeof(st->priv_why), "target %s is not usable here: %.200s",
+			 st->opts->target->name, why);
+		st->privileged = false;
+	}
+}
+
+/* Make backing filesystem k (or say why not) and run the selection on it. */
+static void run_on_fs(struct run_state *st, int k)
+{
+	struct ovl_run_result *res = st->res;
+	struct ovl_backing b = { 0 };
+	struct ovl_fs_result *fr = &res->fs[res->nfs++];
+
+	fr->name = ovl_backing_name(k);
+	b.name = fr->name;
+	b.bit = 1u << k;
+	if (runner_stop_signal) {
+		b.outcome = OVL_CONF;
+		snprintf(b.reason, sizeof(b.reason), "not made: the run was interrupted");
+	} else if (!st->privileged) {
+		b.outcome = OVL_CONF;
+		snprintf(b.reason, sizeof(b.reason), "%s", st->priv_why);
+	} else if (st->nsel) {
+		ovl_backing_setup(&b, (enum ovl_backing_kind)k, st->scratch, st->runlog);
+	} else {
+		b.outcome = OVL_CONF;
+	}
+	fr->outcome = b.outcome;
+	snprintf(fr->reason, sizeof(fr->reason), "%s", b.reason);
+	fr->setup_seconds = b.setup_seconds;
+	if (b.outcome == OVL_PASS)
+		fprintf(stdout, "# %s: made in %.2f s on %s\n", b.name, b.setup_seconds, *b.source ? b.source : "?");
+	else
+		fprintf(stdout, "# %s: %s: %s\n", b.name, b.outcome == OVL_CONF ? "cannot be made here" : "broke",
+			b.reason);
+	fflush(stdout);
+	for (size_t i = 0; i < st->nsel; i++) {
+		const struct ovl_case *c = st->sel[i];
+		struct ovl_case_result *r = &res->cases[res->ncases++];
+		enum ovl_outcome unmet;
+		char cwhy[1024];
+
+		r->c = c;
+		r->fs = fr->name;
+		progress(st, fr->name, c);
+		if (runner_stop_signal)
+			runner_set_outcome(r, OVL_CONF, "not run: the run was interrupted by signal %d", (int)runner_stop_signal);
+		else if (!runner_needs_met(c, st->opts->target, &b, st->privileged, st->priv_why, st->kc, st->kc_why, &unmet,
+				    cwhy, sizeof(cwhy)))
+			runner_set_outcome(r, unmet, "%s", cwhy);
+		else
+			runner_run_case(st, c, &b, r);
+		st->done++;
+		progress(st, NULL, NULL);
+		ovl_ktap_case(stdout, res->ncases, r);
+		fprintf(st->runlog, "%s %s:%s%s%s\n", ovl_outcome_name(r->outcome), fr->name, c->slug,
+			r->reason[0] ? " - " : "", r->reason);
+	}
+	if (b.mounted || *b.image) {
+		char twhy[1024];
+
+		if (ovl_backing_teardown(&b, st->runlog, twhy, sizeof(twhy))) {
+			snprintf(fr->teardown_problem, sizeof(fr->teardown_problem), "%s", twhy);
+			fprintf(stdout, "# %s: teardown: %s\n", fr->name, twhy);
+		}
+	}
+}
+
+/* The closing KTAP lines, summary.json, junit.xml and the tables; the exit code. */
+static int report_run(struct run_state *st)
+{
+	struct ovl_run_result *res = st->res;
+	char path[PATH_MAX + 64];
+	int exit_code;
+
+	res->interrupted = runner_stop_signal != 0;
+	res->wall_seconds = runner_now() - st->t0;
+	ovl_run_result_count(res);
+	ovl_ktap_end(stdout, res);
+	snprintf(path, sizeof(path), "%s/summary.json", st->run_dir);
+	if (ovl_report_json(res, path))
+		fprintf(stderr, "ovlconform: cannot write %s\n", path);
+	snprintf(path, sizeof(path), "%s/junit.xml", st->run_dir);
+	if (ovl_report_junit(res, path))
+		fprintf(stderr, "ovlconform: cannot write %s: %s\n", path, strerror(errno));
+	ovl_report_tables(res, st->run_dir);
+	exit_code = res->interrupted ? OVL_EXIT_INTERRUPTED
+		    : res->counts[OVL_FAIL] + res->counts[OVL_XPASS] ? OVL_EXIT_FAIL
+		    : res->counts[OVL_BROK] ? OVL_EXIT_BROK : OVL_EXIT_OK;
+	fprintf(st->runlog, "exit %d after %.2f s\n", exit_code, res->wall_seconds);
+	return exit_code;
+}
+
+/* Whatever prepare_run_dirs() and prepare_environment() made, half-made included. */
+static void run_state_free(struct run_state *st)
+{
+	for (size_t i = 0; i < st->res->ncases; i++)
+		ovl_case_result_free(&st->res->cases[i]);
+	free(st->res->cases);
+	free(st->sel);
+	ovl_kconfig_free(st->kc);
+	if (st->runlog)
+		fclose(st->runlog);
+	if (st->kmsg_fd >= 0)
+		close(st->kmsg_fd);
+	if (*st->scratch && st->lock_fd >= 0)
+		ovl_remove_tree(st->scratch);
+	if (st->lock_fd >= 0)
+		close(st->lock_fd);
+}
+
+int ovl_run(const struct ovl_run_opts *opts)
+{
+	struct ovl_run_result res = { 0 };
+	struct run_state st = { .opts = opts, .res = &res, .kmsg_fd = -1, .lock_fd = -1, .t0 = runner_now() };
+	size_t nfs = 0;
+	int exit_code = OVL_EXIT_USAGE;
+
+	if (select_cases(&st) || prepare_run_dirs(&st))
+		goto out;
+	prepare_environment(&st);
+	fprintf(st.runlog, "ovlconform run %s: target %s, kernel %s, %zu cases\n", res.run_id, opts->target->name,
+		res.kernel, st.nsel);
+	for (int k = 0; k < OVL_NR_BACKING; k++)
+		nfs += (opts->fs_mask >> k) & 1;
+	st.total = nfs * st.nsel;
+	res.cases = calloc(st.total ? st.total : 1, sizeof(*res.cases));
+	if (!res.cases)
+		goto out;
+	ovl_ktap_begin(stdout, st.total);
+	fprintf(stdout, "# ovlconform run %s: target %s (%s), kernel %s\n", res.run_id, opts->target->name,
+		opts->target->what, st.release);
+	if (!st.privileged)
+		fprintf(stdout, "# %s\n", st.priv_why);
+	if (*st.kmsg_why) {
+		fprintf(stdout, "# %s\n", st.kmsg_why);
+		fprintf(st.runlog, "%s\n", st.kmsg_why);
+	}
+	for (int k = 0; k < OVL_NR_BACKING; k++)
+		if (opts->fs_mask & (1u << k))
+			run_on_fs(&st, k);
+	exit_code = report_run(&st);
+out:
+	run_state_free(&st);
+	return exit_code;
+}
