@@ -171,6 +171,57 @@ int ovl_store_container_get(struct ovl_store *s, const char *id, struct ovl_cont
 	return 0;
 }
 
+void ovl_container_dirs_free(struct ovl_container_dirs *d)
+{
+	if (!d)
+		return;
+	ovl_strv_free(d->lowers, d->nlowers);
+	d->lowers = NULL;
+	d->nlowers = 0;
+}
+
+int ovl_store_container_dirs(struct ovl_store *s, const char *id, struct ovl_container_dirs *out,
+			     struct ovl_err *err)
+{
+	struct ovl_container_info c;
+	struct ovl_layer_info li;
+	struct ovl_digest chain;
+	char dir[PATH_MAX + 8];
+	int r = ovl_store_container_get(s, id, &c, err);
+
+	*out = (struct ovl_container_dirs){ .lowers = NULL };
+	if (r)
+		return r;
+	if (ovl_fmt(out->upper, sizeof(out->upper), "%s/%s/diff", s->overlay, c.mount_id) ||
+	    ovl_fmt(out->work, sizeof(out->work), "%s/%s/work", s->overlay, c.mount_id) ||
+	    ovl_fmt(dir, sizeof(dir), "%s/%s/diff", s->overlay, c.init_id))
+		return ovl_err_set(err, ENAMETOOLONG, "%s: the store's paths are too long", s->overlay);
+	r = ovl_strv_push(&out->lowers, &out->nlowers, dir);
+	for (chain = c.parent; !r;) {
+		r = ovl_store_layer_get(s, &chain, &li, err);
+		if (r)
+			break;
+		if (out->nlowers > MAX_DEPTH) {
+			r = ovl_err_set(err, ELOOP, "container %s: more than %d layers below it", id, MAX_DEPTH);
+			break;
+		}
+		if (ovl_store_layer_dir(s, li.cache_id, dir, sizeof(dir) - 5) ||
+		    ovl_fmt(dir + strlen(dir), 6, "/diff")) {
+			r = ovl_err_set(err, ENAMETOOLONG, "%s: the store's paths are too long", s->overlay);
+			break;
+		}
+		r = ovl_strv_push(&out->lowers, &out->nlowers, dir);
+		if (r)
+			r = ovl_err_set(err, r, "out of memory");
+		if (!li.has_parent)
+			break;
+		chain = li.parent;
+	}
+	if (r)
+		ovl_container_dirs_free(out);
+	return r;
+}
+
 int ovl_store_container_mount(struct ovl_store *s, const char *id, bool *relative, struct ovl_err *err)
 {
 	struct ovl_container_info c;

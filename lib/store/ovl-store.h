@@ -309,6 +309,23 @@ int ovl_store_container_create(struct ovl_store *s, const struct ovl_digest *ima
 int ovl_store_container_get(struct ovl_store *s, const char *id, struct ovl_container_info *out,
 			    struct ovl_err *err);
 /*
+ * A container's layer dirs, as a union of them is made: the upper
+ * (overlay2/<mount-id>/diff) and work dir, and the lowers top first: the
+ * init layer's diff, then the diff of each layer of the image, found
+ * through the layerdb (each layer's cache-id and parent), not through the
+ * mount layer's lower file, so a union mounted from that file can be
+ * checked against them. Free with ovl_container_dirs_free(). 0 or -errno.
+ */
+struct ovl_container_dirs {
+	char upper[PATH_MAX];
+	char work[PATH_MAX];
+	char **lowers;			/* absolute paths, top first */
+	size_t nlowers;
+};
+int ovl_store_container_dirs(struct ovl_store *s, const char *id, struct ovl_container_dirs *out,
+			     struct ovl_err *err);
+void ovl_container_dirs_free(struct ovl_container_dirs *d);
+/*
  * Mount the container's union on overlay2/<mount-id>/merged, as Docker
  * does. *relative says whether the long-option fallback was taken (may be NULL).
  */

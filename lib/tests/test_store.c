@@ -528,6 +528,44 @@ static void test_container_mount_commit(void **state)
 	ovl_store_free(s);
 }
 
+/* A container's layer dirs: upper and work of its layer, the init layer, then the image's top first. */
+static void test_container_dirs(void **state)
+{
+	struct ovl_layer_info base, child;
+	struct ovl_store *s;
+	struct ovl_err err = { "" };
+	struct ovl_digest img;
+	struct ovl_container_info c;
+	struct ovl_container_dirs d;
+	char want[1024];
+
+	(void)state;
+	s = build("dirs", &base, &child);
+	assert_int_equal(ovl_store_image_create(s, &child.chain_id, NULL, &img, &err), 0);
+	if (ovl_store_container_create(s, &img, &c, &err))
+		fail_msg("create: %s", err.msg);
+	if (ovl_store_container_dirs(s, c.id, &d, &err))
+		fail_msg("dirs: %s", err.msg);
+	assert_int_equal(d.nlowers, 3);
+	snprintf(want, sizeof(want), "%s/overlay2/%s/diff", ovl_store_root(s), c.mount_id);
+	assert_string_equal(d.upper, want);
+	assert_string_equal(d.upper, c.upper);
+	snprintf(want, sizeof(want), "%s/overlay2/%s/work", ovl_store_root(s), c.mount_id);
+	assert_string_equal(d.work, want);
+	snprintf(want, sizeof(want), "%s/overlay2/%s/diff", ovl_store_root(s), c.init_id);
+	assert_string_equal(d.lowers[0], want);
+	snprintf(want, sizeof(want), "%s/overlay2/%s/diff", ovl_store_root(s), child.cache_id);
+	assert_string_equal(d.lowers[1], want);
+	snprintf(want, sizeof(want), "%s/overlay2/%s/diff", ovl_store_root(s), base.cache_id);
+	assert_string_equal(d.lowers[2], want);
+	ovl_container_dirs_free(&d);
+	assert_null(d.lowers);
+	/* an unknown container is an error naming it, and leaves nothing to free */
+	assert_int_not_equal(ovl_store_container_dirs(s, "0000", &d, &err), 0);
+	assert_null(d.lowers);
+	ovl_store_free(s);
+}
+
 /* Over a page of lowerdir= options: Docker's relative-path fallback. */
 static void test_long_lower_chain_mounts_relative(void **state)
 {
@@ -576,6 +614,7 @@ int main(void)
 		cmocka_unit_test(test_verify_refuses_what_is_no_store),
 		cmocka_unit_test(test_images_and_tags),
 		cmocka_unit_test(test_container_mount_commit),
+		cmocka_unit_test(test_container_dirs),
 		cmocka_unit_test(test_long_lower_chain_mounts_relative),
 	};
 

@@ -9,6 +9,13 @@
  * remount. Each step is checked against the model (result, merged view,
  * upper dir) and the remaining names' st_nlink.
  */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 #include "hardlink-ops.h"
 
 static void run(struct ovl_ctx *ctx)

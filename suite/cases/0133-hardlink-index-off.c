@@ -7,6 +7,13 @@
  * case 0132, each checked against the model (result, merged view, upper
  * dir) and the remaining names' st_nlink.
  */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 #include "hardlink-ops.h"
 
 static void run(struct ovl_ctx *ctx)

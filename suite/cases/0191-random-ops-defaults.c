@@ -6,6 +6,13 @@
  * (result, merged view, upper dir), and the whole union again after a
  * remount. See random-ops.h for the calls and how to repeat a seed.
  */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 #include "random-ops.h"
 
 static void run(struct ovl_ctx *ctx)

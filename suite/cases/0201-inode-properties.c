@@ -21,6 +21,13 @@
  * number overflowing the xino bits) needs inode numbers above 2^62, which
  * no backing filesystem here gives out; it is not asserted.
  */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 #include "inode-table.h"
 
 static void run(struct ovl_ctx *ctx)

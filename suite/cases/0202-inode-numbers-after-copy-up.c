@@ -13,6 +13,13 @@
  * known deviation of the kernel target (XFAIL), and XPASS on a kernel
  * that keeps the promise.
  */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 #include "inode-table.h"
 
 static void run(struct ovl_ctx *ctx)

@@ -8,6 +8,13 @@
  * refuses rmdir (ENOTEMPTY). The library's probe finds no d_type and
  * Docker's check refuses the filesystem with Docker's own message.
  */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 #include "nodtype.h"
 
 static void run(struct ovl_ctx *ctx)

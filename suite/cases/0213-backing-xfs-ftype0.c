@@ -5,6 +5,13 @@
  * same checks as case 0212 and Docker's xfs message; where it cannot (V4
  * support is gone from recent kernels), CONF with the kernel's words.
  */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 #include "nodtype.h"
 
 static void run(struct ovl_ctx *ctx)

@@ -37,9 +37,8 @@ static void run(struct ovl_ctx *ctx)
 	struct ovl_err err = { "" };
 	struct ovl_digest img;
 	struct ovl_tree *model = NULL, *merged = NULL;
-	const char *lowers[NLAYERS + 1];
-	static char lowerbuf[NLAYERS + 1][4200];
-	char root[4096], src[4200], p[4300], init[4300];
+	struct ovl_container_dirs dirs;
+	char root[4096], src[4200], p[4300];
 	bool relative = false;
 	int r;
 
@@ -97,18 +96,10 @@ static void run(struct ovl_ctx *ctx)
 		return;
 	}
 	ovl_check(ctx, relative, "the option string is past a page, so the lowers went relative to overlay2/");
-	/* the model of the same layers: init layer on top, then the image's layers top first */
-	snprintf(init, sizeof(init), "%s/overlay2/%s/diff", root, ci.init_id);
-	lowers[0] = init;
-	for (int i = 0; i < NLAYERS; i++) {
-		char dir[4096];
-
-		if (ovl_store_layer_dir(s, layers[NLAYERS - 1 - i].cache_id, dir, sizeof(dir)))
-			ovl_brok(ctx, "layer dir too long");
-		snprintf(lowerbuf[i], sizeof(lowerbuf[i]), "%s/diff", dir);
-		lowers[i + 1] = lowerbuf[i];
-	}
-	if (ovl_model_merge_dirs(ci.upper, lowers, NLAYERS + 1, &model, &err))
+	/* the model of the same layers, found through the layerdb: init layer on top, then the image's, top first */
+	if (ovl_store_container_dirs(s, ci.id, &dirs, &err))
+		ovl_brok(ctx, "the container's layer dirs: %s", err.msg);
+	if (ovl_model_merge_dirs(dirs.upper, (const char *const *)dirs.lowers, dirs.nlowers, &model, &err))
 		ovl_brok(ctx, "model: %s", err.msg);
 	if (ovl_tree_scan(ci.merged, OVL_SCAN_MERGED, &merged, &err))
 		ovl_brok(ctx, "scan %s: %s", ci.merged, err.msg);
@@ -136,6 +127,7 @@ static void run(struct ovl_ctx *ctx)
 	snprintf(src, sizeof(src), "%s/written", ci.upper);
 	ovl_check(ctx, r == 0 && access(src, F_OK) == 0, "a write through the union lands in the container layer");
 	ovl_tree_unref(model);
+	ovl_container_dirs_free(&dirs);
 	ovl_tree_unref(merged);
 	if (ovl_store_container_umount(s, ci.id, &err))
 		ovl_brok(ctx, "umount: %s", err.msg);

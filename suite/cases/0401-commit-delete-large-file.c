@@ -6,9 +6,15 @@
  * library's prediction from the model's upper layer (entries, layer size,
  * image size).
  */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 #include "commit-growth.h"
 
-#include "growth-base.h"
 
 static void run(struct ovl_ctx *ctx)
 {

@@ -6,9 +6,15 @@
  * files' bytes stay in the image below. Checked against the library's
  * prediction from the model's upper layer.
  */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 #include "commit-growth.h"
 
-#include "growth-base.h"
 
 static void run(struct ovl_ctx *ctx)
 {

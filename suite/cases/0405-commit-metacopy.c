@@ -9,11 +9,18 @@
  * union, and gets the lower file's bytes. The last check fails against a
  * naive commit; the one before shows what a naive commit gets wrong.
  */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 #include <sys/xattr.h>
 
 #include "ovl-store.h"
+#include "commit-growth.h"
 #include "docker.h"
-#include "growth-base.h"
 
 /* The first 16 hex digits of the sha256 of the tar entry name, from its listing ("" when absent). */
 static void tar_entry_sha(struct ovl_ctx *ctx, const char *path, const char *name, char hex[65])

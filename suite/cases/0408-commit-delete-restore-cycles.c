@@ -8,7 +8,15 @@
  * from the model's upper layer; the sizes go to the growth table and to a
  * plot, results/<run-id>/commit-cycles-<fs>.svg.
  */
-#include "growth-base.h"
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "commit-growth.h"
 
 #define CYCLES 5
 

@@ -8,8 +8,15 @@
  * a 4 MiB /big, a /cache of eight files and a small /etc/conf, written by
  * the library and tagged for dockerd. CONF where dockerd is absent.
  */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include "commit-growth.h"
 #include "docker.h"
-#include "growth-base.h"
 
 static const struct step {
 	const char *what, *script;
