@@ -35,14 +35,14 @@ bool model_lower_key(const struct ovl_model *m, const struct ovl_tree *view, con
 
 	if (e && e->type == OVL_FT_HARDLINK)
 		e = ovl_tree_lookup(view, e->target);
-	if (!e || e->layer < 1 || (size_t)e->layer > m->nlowers || e->type != OVL_FT_REG)
+	if (!e || e->layer.n < 1 || (size_t)e->layer.n > m->nlowers || e->type != OVL_FT_REG)
 		return false;
-	l = ovl_tree_lookup(m->lowers[e->layer - 1], e->layer_path ? e->layer_path : e->path);
+	l = ovl_tree_lookup(m->lowers[e->layer.n - 1], e->layer_path ? e->layer_path : e->path);
 	if (l && l->type == OVL_FT_HARDLINK)
-		l = ovl_tree_lookup(m->lowers[e->layer - 1], l->target);
+		l = ovl_tree_lookup(m->lowers[e->layer.n - 1], l->target);
 	if (!l || l->type != OVL_FT_REG)
 		return false;
-	*layer = e->layer;
+	*layer = e->layer.n;
 	*lower = l;
 	return true;
 }
@@ -118,7 +118,7 @@ static int idx_get(struct ovl_model *m, int layer, const struct ovl_entry *l, st
 	v.data = NULL;
 	v.target = NULL;
 	v.layer_path = NULL;
-	v.layer = -1;
+	v.layer = OVL_LAYER_NONE;
 	v.ino = x->id;
 	v.flags |= OVL_ENTRY_INDEXED;
 	state_path(sp, sizeof(sp), x->id);
@@ -150,7 +150,7 @@ uint64_t model_view_id(const struct ovl_model *m, const struct ovl_tree *view, c
 	/* only entries the model marked: a real inode number model_may have high bits too */
 	if (t && (t->flags & OVL_ENTRY_INDEXED) && model_idx_by_id(m, t->ino))
 		return t->ino;
-	if (t && t->layer == OVL_LAYER_UPPER) {
+	if (t && ovl_layer_is(t->layer, OVL_LAYER_UPPER)) {
 		const struct ovl_entry *u = ovl_tree_lookup(m->upper, t->path);
 
 		if (u && u->type == OVL_FT_HARDLINK)
@@ -248,7 +248,7 @@ static int copy_up_indexed(struct ovl_model *m, const char *path, uint64_t id, s
 
 		if (!target)
 			return -ENOMEM;
-		v = (struct ovl_entry){ .type = OVL_FT_HARDLINK, .target = target, .layer = -1 };
+		v = (struct ovl_entry){ .type = OVL_FT_HARDLINK, .target = target, .layer = { -1 } };
 		r = model_upper_put(m, path, &v, err);
 		free(target);
 		return r ? r : model_normalize_links(m);
@@ -319,7 +319,7 @@ int model_copy_up(struct ovl_model *m, const struct ovl_tree *view, const char *
 #endif
 		*s = '/';
 	}
-	if (!r && e->layer != OVL_LAYER_UPPER) {
+	if (!r && !ovl_layer_is(e->layer, OVL_LAYER_UPPER)) {
 		const struct ovl_entry *src = e;
 		struct ovl_entry v;
 		char *bytes = NULL;

@@ -85,8 +85,11 @@ xattrs:
 		tree_esc_append(b, x->value, x->len, true);
 	}
 layer:
-	if ((flags & OVL_DUMP_LAYER) && e->layer >= 0)
-		ovl_buf_printf(b, "  # layer %d", e->layer);
+	if ((flags & OVL_DUMP_LAYER) && e->layer.n >= 0) {
+		char name[32];
+
+		ovl_buf_printf(b, "  # layer %s", ovl_layer_format(e->layer, name, sizeof(name)));
+	}
 }
 
 int ovl_entry_format(const struct ovl_entry *e, unsigned int flags, char *buf, size_t len)

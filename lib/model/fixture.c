@@ -386,7 +386,7 @@ static int entry_check(struct ovl_entry *e, bool has_size, const char *where, st
 static int canonical_hardlinks(struct ovl_tree *t)
 {
 	for (size_t i = 0; i < t->n; i++) {
-		struct ovl_entry *h = &t->v[i], file, link = { .type = OVL_FT_HARDLINK, .layer = -1 };
+		struct ovl_entry *h = &t->v[i], file, link = { .type = OVL_FT_HARDLINK, .layer = { -1 } };
 		char *old_target, *first;
 		size_t ti;
 		int r;
@@ -444,7 +444,7 @@ int ovl_fixture_parse(const char *text, const char *origin, struct ovl_fixture *
 		char *line = strndup(p, len), *s;
 		char where[PATH_MAX + 64], word[32];
 		unsigned char *path = NULL;
-		struct ovl_entry e = { .layer = -1 };
+		struct ovl_entry e = { .layer = { -1 } };
 		bool has_size = false;
 		size_t wl = 0;
 		ssize_t plen;

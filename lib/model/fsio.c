@@ -327,7 +327,7 @@ static int entry_cmp(const void *a, const void *b)
 /* Stat, classify and add one entry: dfd/name is tree path `path`. */
 static int scan_entry(struct scan *s, int dfd, const char *name, const char *path, bool parent_xwh)
 {
-	struct ovl_entry e = { .layer = -1 };
+	struct ovl_entry e = { .layer = { -1 } };
 	char proc[64 + NAME_MAX];
 	struct stat st;
 	int fd = -1, r;

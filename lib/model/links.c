@@ -50,7 +50,7 @@ int model_normalize_links(struct ovl_model *m)
 			    !(strcmp(o->path, old) == 0 || (o->type == OVL_FT_HARDLINK && strcmp(o->target, old) == 0)))
 				continue;
 			op = strdup(o->path);
-			ln = (struct ovl_entry){ .type = OVL_FT_HARDLINK, .target = first, .layer = -1 };
+			ln = (struct ovl_entry){ .type = OVL_FT_HARDLINK, .target = first, .layer = { -1 } };
 			r = op ? ovl_tree_replace(m->upper, op, &ln) : -ENOMEM;
 			free(op);
 		}
@@ -141,7 +141,7 @@ int model_link(struct ovl_model *m, const struct ovl_tree *view, const struct ov
 	}
 	second = strdup(op->path2);
 	if (first && second) {
-		struct ovl_entry ln = { .type = OVL_FT_HARDLINK, .path = second, .target = first, .layer = -1 };
+		struct ovl_entry ln = { .type = OVL_FT_HARDLINK, .path = second, .target = first, .layer = { -1 } };
 
 		/* over a whiteout */
 		if (ovl_tree_lookup(m->upper, second))
@@ -177,7 +177,7 @@ int ovl_model_nlink(const struct ovl_model *m, const char *path, unsigned long *
 	if ((x = model_idx_by_id(m, model_view_id(m, view, e)))) {
 		/* an indexed inode: the union's own count */
 		*nlink = x->nlink;
-	} else if (t->layer == OVL_LAYER_UPPER) {
+	} else if (ovl_layer_is(t->layer, OVL_LAYER_UPPER)) {
 		/* an upper inode: its names in the upper layer */
 		const struct ovl_entry *u = ovl_tree_lookup(m->upper, t->path);
 		const char *first = u && u->type == OVL_FT_HARDLINK ? u->target : t->path;

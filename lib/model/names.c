@@ -85,7 +85,7 @@ int model_remove_name(struct ovl_model *m, const struct ovl_tree *view, const ch
 		r = model_lower_has(m, path, &has, err);
 #endif
 	if (!r && has) {
-		struct ovl_entry wh = { .type = OVL_FT_WHITEOUT, .path = (char *)path, .layer = -1 };
+		struct ovl_entry wh = { .type = OVL_FT_WHITEOUT, .path = (char *)path, .layer = { -1 } };
 
 		r = ovl_tree_add(m->upper, &wh, err);
 	}
@@ -98,7 +98,7 @@ bool model_merge_or_lower(const struct ovl_tree *view, const char *path)
 {
 	const struct ovl_entry *e = ovl_tree_lookup(view, path);
 
-	return e && (e->layer != OVL_LAYER_UPPER || (e->flags & OVL_ENTRY_MERGED));
+	return e && (!ovl_layer_is(e->layer, OVL_LAYER_UPPER) || (e->flags & OVL_ENTRY_MERGED));
 }
 
 /* symlink(2) and mknod(2): a new name in the upper layer (over a whiteout: simply replacing it). */
@@ -107,7 +107,7 @@ int model_make_node(struct ovl_model *m, const struct ovl_tree *view, const stru
 {
 	char parent[PATH_MAX];
 	const struct ovl_entry *pd = NULL;
-	struct ovl_entry n = { .layer = -1, .uid = op->as_user ? op->as_uid : 0,
+	struct ovl_entry n = { .layer = { -1 }, .uid = op->as_user ? op->as_uid : 0,
 			       .gid = op->as_user ? op->as_gid : 0 };
 	char target[PATH_MAX];
 	int prc, r = 0;
@@ -173,7 +173,7 @@ int model_names_create_file(struct ovl_model *m, const struct ovl_tree *view, co
 		      struct ovl_err *err)
 {
 	char parent[PATH_MAX];
-	struct ovl_entry nf = { .type = OVL_FT_REG, .mode = op->mode & 07777 & ~022, .layer = -1,
+	struct ovl_entry nf = { .type = OVL_FT_REG, .mode = op->mode & 07777 & ~022, .layer = { -1 },
 				.uid = op->as_user ? op->as_uid : 0,
 				.gid = op->as_user ? op->as_gid : 0 };
 	int r = 0;
@@ -219,7 +219,7 @@ int model_names_mkdir(struct ovl_model *m, const struct ovl_tree *view, const st
 		*want_errno = ENOTDIR;
 	else {
 		/* Over a whiteout (a lower layer has the name) the new dir is opaque. */
-		struct ovl_entry nd = { .type = OVL_FT_DIR, .mode = op->mode & 07777 & ~022, .layer = -1,
+		struct ovl_entry nd = { .type = OVL_FT_DIR, .mode = op->mode & 07777 & ~022, .layer = { -1 },
 					.uid = op->as_user ? op->as_uid : 0,
 					.gid = op->as_user ? op->as_gid : 0 };
 		bool has = false;

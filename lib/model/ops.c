@@ -84,7 +84,7 @@ int model_upper_put(struct ovl_model *m, const char *path, const struct ovl_entr
 	struct ovl_entry v = *e;
 
 	v.path = (char *)path;
-	v.layer = -1;
+	v.layer = OVL_LAYER_NONE;
 	v.layer_path = NULL;
 	if (ovl_tree_lookup(m->upper, path))
 		return ovl_tree_replace(m->upper, path, &v);
@@ -152,7 +152,7 @@ int model_view_bytes(const struct ovl_model *m, const struct ovl_entry *e, char 
 	char p[PATH_MAX * 2];
 	int r;
 
-	if (e->layer == OVL_LAYER_UPPER) {
+	if (ovl_layer_is(e->layer, OVL_LAYER_UPPER)) {
 		const struct ovl_entry *u = ovl_tree_lookup(m->upper, e->path);
 
 		*out = malloc(u && u->data_len ? u->data_len : 1);
@@ -163,7 +163,7 @@ int model_view_bytes(const struct ovl_model *m, const struct ovl_entry *e, char 
 			memcpy(*out, u->data, u->data_len);
 		return 0;
 	}
-	snprintf(p, sizeof(p), "%s%s", m->lower_dirs[e->layer - 1], e->layer_path ? e->layer_path : e->path);
+	snprintf(p, sizeof(p), "%s%s", m->lower_dirs[e->layer.n - 1], e->layer_path ? e->layer_path : e->path);
 	r = ovl_read_file(p, out, len, 256u << 20);
 	return r ? ovl_err_set(err, r, "model: reading %s: %s", p, strerror(-r)) : 0;
 }

@@ -86,6 +86,38 @@ enum ovl_fill {
 	OVL_FILL_HOLE,		/* sparse: ftruncate only */
 };
 
+/*
+ * Layers are numbered one way everywhere (the model, the harness, the
+ * logs): the upper layer, then the lowers top first, as lowerdir= lists
+ * them. The number is wrapped in a struct, so that an int or a number of
+ * another kind does not compile where a layer is meant.
+ */
+struct ovl_layer {
+	int n;			/* 0: the upper layer; 1 + i: lowers[i]; -1: none */
+};
+#define OVL_LAYER_UPPER ((struct ovl_layer){ 0 })
+#define OVL_LAYER_LOWER(i) ((struct ovl_layer){ 1 + (int)(i) })
+#define OVL_LAYER_NONE ((struct ovl_layer){ -1 })
+
+static inline bool ovl_layer_is(struct ovl_layer a, struct ovl_layer b)
+{
+	return a.n == b.n;
+}
+
+static inline bool ovl_layer_is_lower(struct ovl_layer l)
+{
+	return l.n >= 1;
+}
+
+/* i of lowers[i], for a lower layer. */
+static inline size_t ovl_layer_lower_index(struct ovl_layer l)
+{
+	return (size_t)(l.n - 1);
+}
+
+/* "upper", "lower 0", "lower 1"... or "none", in buf (returned). */
+const char *ovl_layer_format(struct ovl_layer l, char *buf, size_t len);
+
 struct ovl_xattr {
 	char *name;
 	unsigned char *value;
@@ -123,7 +155,7 @@ struct ovl_entry {
 	struct ovl_xattr *xattrs;	/* sorted by name */
 	size_t nxattrs;
 	unsigned int flags;		/* OVL_ENTRY_* */
-	int layer;			/* model: index of the layer it came from, or -1 */
+	struct ovl_layer layer;		/* model: the layer it came from, or OVL_LAYER_NONE */
 	uint64_t dev, ino;		/* scanned: st_dev, st_ino (not dumped) */
 	unsigned long nlink;		/* scanned: st_nlink (not dumped) */
 	char *layer_path;		/* model view: the path in its layer when a redirect
@@ -210,7 +242,7 @@ int ovl_tree_scan(const char *dir, unsigned int flags, struct ovl_tree **out,
 #define OVL_DUMP_NO_OWNER	0x1u	/* omit uid/gid */
 #define OVL_DUMP_NO_OVL_XATTRS	0x2u	/* omit overlay's bookkeeping xattrs (origin, impure,
 					   uuid, nlink...); trusted.overlay.redirect stays */
-#define OVL_DUMP_LAYER		0x4u	/* append " # layer=N" where known */
+#define OVL_DUMP_LAYER		0x4u	/* append " # layer upper" or " # layer lower N" where known */
 
 /* One canonical dump line for e, into buf (always NUL-terminated). */
 int ovl_entry_format(const struct ovl_entry *e, unsigned int flags, char *buf, size_t len);
@@ -241,11 +273,10 @@ int ovl_tree_diff(const struct ovl_tree *expected, const struct ovl_tree *actual
  *    hides a non-directory below (and everything below that);
  *  - overlay's own marks (trusted.overlay.*) never show in the merged view.
  *
- * Layer numbers in the result (struct ovl_entry.layer): OVL_LAYER_UPPER for
+ * Layers in the result (struct ovl_entry.layer): OVL_LAYER_UPPER for
  * the upper layer, 1 + i for lowers[i] (lowers[0] is the topmost lower).
  */
 
-#define OVL_LAYER_UPPER 0
 /* overlayfs stacks at most 500 lowers; with the upper, 501 layers */
 #define OVL_MODEL_MAX_LAYERS 501
 /* Where a renamed dir's lower layers are to be found (absolute "/a/b" or a name in the parent). */

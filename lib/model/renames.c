@@ -120,7 +120,7 @@ int model_upper_drop(struct ovl_model *m, const char *path)
 		r = ovl_tree_replace(m->upper, next, &file);
 		for (size_t i = 0; !r && i < ovl_tree_count(m->upper); i++) {
 			const struct ovl_entry *h = ovl_tree_entry_at(m->upper, i);
-			struct ovl_entry ln = { .type = OVL_FT_HARDLINK, .target = next, .layer = -1 };
+			struct ovl_entry ln = { .type = OVL_FT_HARDLINK, .target = next, .layer = { -1 } };
 			char *hp;
 
 			if (h->type != OVL_FT_HARDLINK || strcmp(h->target, path) != 0)
@@ -194,7 +194,7 @@ static int upper_move(struct ovl_model *m, const char *from, const char *to, str
 		    !(strcmp(h->target, from) == 0 || ovl_path_is_below(h->target, from)))
 			continue;
 		snprintf(nt, sizeof(nt), "%s%s", to, h->target + flen);
-		ln = (struct ovl_entry){ .type = OVL_FT_HARDLINK, .target = nt, .layer = -1 };
+		ln = (struct ovl_entry){ .type = OVL_FT_HARDLINK, .target = nt, .layer = { -1 } };
 		hp = strdup(h->path);
 		r = hp ? ovl_tree_replace(m->upper, hp, &ln) : -ENOMEM;
 		free(hp);
@@ -406,7 +406,7 @@ int model_rename(struct ovl_model *m, const struct ovl_tree *view, const struct 
 		r = apply_marks(m, op->path2, &dm);
 	/* The old name: whited out where a lower layer has it. */
 	if (!r && lower_positive) {
-		struct ovl_entry wh = { .type = OVL_FT_WHITEOUT, .path = (char *)op->path, .layer = -1 };
+		struct ovl_entry wh = { .type = OVL_FT_WHITEOUT, .path = (char *)op->path, .layer = { -1 } };
 
 		r = ovl_tree_add(m->upper, &wh, err);
 	}

@@ -29,6 +29,17 @@ static const char *const ftype_names[] = {
 	[OVL_FT_BLK] = "blk",	[OVL_FT_WHITEOUT] = "whiteout", [OVL_FT_HARDLINK] = "hardlink",
 };
 
+const char *ovl_layer_format(struct ovl_layer l, char *buf, size_t len)
+{
+	if (ovl_layer_is(l, OVL_LAYER_UPPER))
+		snprintf(buf, len, "upper");
+	else if (ovl_layer_is_lower(l))
+		snprintf(buf, len, "lower %zu", ovl_layer_lower_index(l));
+	else
+		snprintf(buf, len, "none");
+	return buf;
+}
+
 const char *ovl_ftype_name(enum ovl_ftype type)
 {
 	if ((size_t)type < sizeof(ftype_names) / sizeof(ftype_names[0]))
@@ -288,7 +299,7 @@ int tree_add_parents(struct ovl_tree *t, const char *path, struct ovl_err *err)
 				return -ENOTDIR;
 			}
 			if (!found) {
-				struct ovl_entry d = { .type = OVL_FT_DIR, .mode = 0755, .layer = -1 };
+				struct ovl_entry d = { .type = OVL_FT_DIR, .mode = 0755, .layer = { -1 } };
 				int r = tree_insert(t, at, &d, buf);
 
 				if (r)

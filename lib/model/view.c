@@ -56,7 +56,7 @@ static int add_visible(struct ovl_tree *out, const struct ovl_entry *e, size_t l
 	int r;
 
 	v.path = (char *)path;
-	v.layer = (int)layer;
+	v.layer.n = (int)layer;
 	v.flags = flags;
 	v.layer_path = e->path && strcmp(e->path, path) != 0 ? e->path : NULL;
 	if (v.nxattrs) {
@@ -82,7 +82,7 @@ static int emit(struct merge *m, const struct ovl_entry *e, size_t layer, const 
 		return ovl_err_set(m->err, EINVAL, "layer %zu: %s: hardlink target %s missing",
 				   layer, e->path, e->target);
 	if (e->type == OVL_FT_WHITEOUT && (e->flags & OVL_ENTRY_XATTR_FORM) &&
-	    layer == OVL_LAYER_UPPER) {
+	    layer == (size_t)OVL_LAYER_UPPER.n) {
 		/* The xattr form is a whiteout in lower layers only; in upper it is an empty file. */
 		struct ovl_entry f = { .type = OVL_FT_REG, .mode = 0644, .has_digest = true };
 
@@ -98,7 +98,7 @@ static int emit(struct merge *m, const struct ovl_entry *e, size_t layer, const 
 static bool hides(const struct ovl_entry *e, size_t layer)
 {
 	return e->type == OVL_FT_WHITEOUT &&
-	       !((e->flags & OVL_ENTRY_XATTR_FORM) && layer == OVL_LAYER_UPPER);
+	       !((e->flags & OVL_ENTRY_XATTR_FORM) && layer == (size_t)OVL_LAYER_UPPER.n);
 }
 
 /* One layer of a merged dir: the layer and the dir's path in it (a redirect moves it). */
@@ -287,13 +287,13 @@ static int resolve_hardlinks(struct merge *m)
 		if (h->type != OVL_FT_HARDLINK)
 			continue;
 		t = ovl_tree_lookup(m->out, h->target);
-		if (t && t->type == OVL_FT_REG && t->layer == h->layer)
+		if (t && t->type == OVL_FT_REG && t->layer.n == h->layer.n)
 			continue;
 		/* An earlier name of the same inode already promoted? */
 		for (size_t j = 0; j < i && !primary; j++) {
 			const struct ovl_entry *o = ovl_tree_entry_at(m->out, j);
 
-			if (o->layer == h->layer && o->type == OVL_FT_REG && o->target &&
+			if (o->layer.n == h->layer.n && o->type == OVL_FT_REG && o->target &&
 			    strcmp(o->target, h->target) == 0)
 				primary = o;
 		}
@@ -305,9 +305,9 @@ static int resolve_hardlinks(struct merge *m)
 						.layer = h->layer };
 			r = ovl_tree_replace(m->out, path, &v);
 		} else {
-			v = *ovl_tree_lookup(m->layers[h->layer], h->target);
+			v = *ovl_tree_lookup(m->layers[h->layer.n], h->target);
 			v.target = h->target; /* remembered for the names that follow */
-			r = add_visible(m->out, &v, (size_t)h->layer, path, 0, m->err);
+			r = add_visible(m->out, &v, (size_t)h->layer.n, path, 0, m->err);
 		}
 		free(path);
 		if (r)
@@ -354,9 +354,9 @@ int ovl_model_merge(const struct ovl_tree *upper, const struct ovl_tree *const *
 		r = ovl_err_set(err, ENOMEM, "model: out of memory");
 		goto out;
 	}
-	m.layers[OVL_LAYER_UPPER] = upper;
+	m.layers[OVL_LAYER_UPPER.n] = upper;
 	for (size_t i = 0; i < nlowers; i++)
-		m.layers[i + 1] = lowers[i];
+		m.layers[OVL_LAYER_LOWER(i).n] = lowers[i];
 	for (size_t i = upper ? 0 : 1; i < m.nlayers; i++) {
 		const struct ovl_entry *e = ovl_tree_lookup(m.layers[i], "/");
 

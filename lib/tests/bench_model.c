@@ -28,7 +28,7 @@ static struct ovl_tree *layer(int which, int n)
 	/* In canonical order, as a scan delivers it: 100 dirs of n/100 names, overlapping between layers by a half. */
 	for (int k = 0; k < n; k++) {
 		char path[128];
-		struct ovl_entry e = { .path = path, .type = OVL_FT_FIFO, .mode = 0644, .layer = -1 };
+		struct ovl_entry e = { .path = path, .type = OVL_FT_FIFO, .mode = 0644, .layer = { -1 } };
 		int i = (k % (n / 100)) * 100 + k / (n / 100);
 
 		snprintf(path, sizeof(path), "/d%03d/f%07d", k / (n / 100), i + which * n / 2);

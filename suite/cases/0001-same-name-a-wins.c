@@ -16,7 +16,7 @@ static void run(struct ovl_ctx *ctx)
 	ovl_check_reads_from(ctx, "/f", OVL_LAYER_A);
 	ovl_check_reads_from(ctx, "/only-b", OVL_LAYER_B);
 	ovl_check_reads_from(ctx, "/only-c", OVL_LAYER_C);
-	ovl_check(ctx, stat(ovl_path(ctx, OVL_LAYER_MERGED, "/f"), &st) == 0 &&
+	ovl_check(ctx, stat(ovl_merged_path(ctx, "/f"), &st) == 0 &&
 		  (st.st_mode & 07777) == 0644 && st.st_uid == 0,
 		  "stat /f shows A's mode 0644 and owner 0, not B's or C's");
 }

@@ -12,14 +12,14 @@
 
 static void run(struct ovl_ctx *ctx)
 {
-	const char *f = ovl_path(ctx, OVL_LAYER_MERGED, "/f");
+	const char *f = ovl_merged_path(ctx, "/f");
 	char val[64] = "";
 	ssize_t n;
 	struct stat st;
 
 	SAFE_MOUNT_UNION(ctx, NULL);
 	ovl_check_union(ctx, "after mount");
-	ovl_check_reads_from(ctx, "/f", OVL_LAYER_UP);
+	ovl_check_reads_from(ctx, "/f", OVL_LAYER_UPPER);
 	ovl_check(ctx, stat(f, &st) == 0 && (st.st_mode & 07777) == 0640 && st.st_uid == 1000 &&
 		  st.st_gid == 100, "stat /f shows the upper file's mode 0640 and owner 1000:100");
 	n = getxattr(f, "user.layer", val, sizeof(val) - 1);

@@ -12,7 +12,7 @@
 
 static void run(struct ovl_ctx *ctx)
 {
-	const char *d = ovl_path(ctx, OVL_LAYER_MERGED, "/d");
+	const char *d = ovl_merged_path(ctx, "/d");
 	char val[64] = "";
 	struct stat st;
 

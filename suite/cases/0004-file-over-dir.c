@@ -15,12 +15,12 @@ static void run(struct ovl_ctx *ctx)
 
 	SAFE_MOUNT_UNION(ctx, NULL);
 	ovl_check_union(ctx, "after mount");
-	ovl_check(ctx, lstat(ovl_path(ctx, OVL_LAYER_MERGED, "/d"), &st) == 0 && S_ISREG(st.st_mode),
+	ovl_check(ctx, lstat(ovl_merged_path(ctx, "/d"), &st) == 0 && S_ISREG(st.st_mode),
 		  "lstat /d is a regular file");
 	ovl_check_reads_from(ctx, "/d", OVL_LAYER_A);
-	r = stat(ovl_path(ctx, OVL_LAYER_MERGED, "/d/b"), &st);
+	r = stat(ovl_merged_path(ctx, "/d/b"), &st);
 	ovl_check_errno(ctx, r, errno, ENOTDIR, "stat /d/b below A's file");
-	r = stat(ovl_path(ctx, OVL_LAYER_MERGED, "/d/c"), &st);
+	r = stat(ovl_merged_path(ctx, "/d/c"), &st);
 	ovl_check_errno(ctx, r, errno, ENOTDIR, "stat /d/c below A's file");
 }
 

@@ -16,11 +16,11 @@ static void run(struct ovl_ctx *ctx)
 
 	SAFE_MOUNT_UNION(ctx, NULL);
 	ovl_check_union(ctx, "after mount");
-	ovl_check(ctx, lstat(ovl_path(ctx, OVL_LAYER_MERGED, "/d"), &st) == 0 && S_ISDIR(st.st_mode),
+	ovl_check(ctx, lstat(ovl_merged_path(ctx, "/d"), &st) == 0 && S_ISDIR(st.st_mode),
 		  "lstat /d is a directory");
 	ovl_check_readdir(ctx, "/d");
 	ovl_check_reads_from(ctx, "/d/a", OVL_LAYER_A);
-	r = stat(ovl_path(ctx, OVL_LAYER_MERGED, "/d/c"), &st);
+	r = stat(ovl_merged_path(ctx, "/d/c"), &st);
 	ovl_check_errno(ctx, r, errno, ENOENT, "stat /d/c of C's dir below B's file");
 }
 

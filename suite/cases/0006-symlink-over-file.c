@@ -20,21 +20,21 @@ static void run(struct ovl_ctx *ctx)
 
 	SAFE_MOUNT_UNION(ctx, NULL);
 	ovl_check_union(ctx, "after mount");
-	ovl_check(ctx, lstat(ovl_path(ctx, OVL_LAYER_MERGED, "/l"), &st) == 0 && S_ISLNK(st.st_mode),
+	ovl_check(ctx, lstat(ovl_merged_path(ctx, "/l"), &st) == 0 && S_ISLNK(st.st_mode),
 		  "lstat /l is a symlink, not B's file");
-	n = readlink(ovl_path(ctx, OVL_LAYER_MERGED, "/l"), buf, sizeof(buf) - 1);
+	n = readlink(ovl_merged_path(ctx, "/l"), buf, sizeof(buf) - 1);
 	ovl_check(ctx, n == 11 && memcmp(buf, "target-in-c", 11) == 0,
 		  "readlink /l gives A's target");
 	ovl_check_reads_from(ctx, "/target-in-c", OVL_LAYER_C);
 	{
 		size_t len = 0;
-		char *via = SAFE_READ_FILE(ctx, ovl_path(ctx, OVL_LAYER_MERGED, "/l"), &len);
+		char *via = SAFE_READ_FILE(ctx, ovl_merged_path(ctx, "/l"), &len);
 
 		ovl_check(ctx, len == 19 && memcmp(via, "the target, from C\n", 19) == 0,
 			  "reading through /l gives C's target file");
 		free(via);
 	}
-	n = readlink(ovl_path(ctx, OVL_LAYER_MERGED, "/abs"), buf, sizeof(buf) - 1);
+	n = readlink(ovl_merged_path(ctx, "/abs"), buf, sizeof(buf) - 1);
 	ovl_check(ctx, n == 37 && memcmp(buf, "/etc/passwd-never-followed-by-overlay", 37) == 0,
 		  "readlink /abs gives A's absolute target unchanged");
 }

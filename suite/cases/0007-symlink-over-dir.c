@@ -18,9 +18,9 @@ static void run(struct ovl_ctx *ctx)
 
 	SAFE_MOUNT_UNION(ctx, NULL);
 	ovl_check_union(ctx, "after mount");
-	ovl_check(ctx, lstat(ovl_path(ctx, OVL_LAYER_MERGED, "/d"), &st) == 0 && S_ISLNK(st.st_mode),
+	ovl_check(ctx, lstat(ovl_merged_path(ctx, "/d"), &st) == 0 && S_ISLNK(st.st_mode),
 		  "lstat /d is a symlink, not B's directory");
-	x = SAFE_READ_FILE(ctx, ovl_path(ctx, OVL_LAYER_MERGED, "/d/x"), &len);
+	x = SAFE_READ_FILE(ctx, ovl_merged_path(ctx, "/d/x"), &len);
 	ovl_check(ctx, len == 11 && memcmp(x, "C's real/x\n", 11) == 0,
 		  "/d/x resolves through the link to C's /real/x");
 	free(x);

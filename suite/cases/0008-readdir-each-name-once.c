@@ -12,7 +12,7 @@ static void run(struct ovl_ctx *ctx)
 	ovl_check_union(ctx, "after mount");
 	ovl_check_readdir(ctx, "/d");
 	ovl_check_readdir(ctx, "/d/opq");
-	ovl_check_reads_from(ctx, "/d/all", OVL_LAYER_UP);
+	ovl_check_reads_from(ctx, "/d/all", OVL_LAYER_UPPER);
 	ovl_check_reads_from(ctx, "/d/bc", OVL_LAYER_B);
 	ovl_check_absent(ctx, "/d/gone-by-upper", "upper whiteout over A");
 	ovl_check_absent(ctx, "/d/c-only", "B's whiteout over C");

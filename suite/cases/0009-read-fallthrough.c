@@ -20,7 +20,7 @@ static void run(struct ovl_ctx *ctx)
 	ovl_check_reads_from(ctx, "/a/b/c/only-c", OVL_LAYER_C);
 	ovl_check_reads_from(ctx, "/big", OVL_LAYER_B);
 	ovl_check_reads_from(ctx, "/empty", OVL_LAYER_C);
-	ovl_check(ctx, stat(ovl_path(ctx, OVL_LAYER_MERGED, "/big"), &st) == 0 && st.st_size == 3000000,
+	ovl_check(ctx, stat(ovl_merged_path(ctx, "/big"), &st) == 0 && st.st_size == 3000000,
 		  "stat /big shows B's size 3000000, not C's 100");
 }
 

@@ -24,19 +24,19 @@ static void run(struct ovl_ctx *ctx)
 	ovl_check(ctx, ovl_mount_option(ctx, "upperdir", &v) == -ENOENT,
 		  "mountinfo shows no upperdir");
 	ovl_check_reads_from(ctx, "/f", OVL_LAYER_A);
-	r = open(ovl_path(ctx, OVL_LAYER_MERGED, "/f"), O_WRONLY);
+	r = open(ovl_merged_path(ctx, "/f"), O_WRONLY);
 	ovl_check_errno(ctx, r, errno, EROFS, "open(/f, O_WRONLY)");
-	r = open(ovl_path(ctx, OVL_LAYER_MERGED, "/new"), O_WRONLY | O_CREAT, 0644);
+	r = open(ovl_merged_path(ctx, "/new"), O_WRONLY | O_CREAT, 0644);
 	ovl_check_errno(ctx, r, errno, EROFS, "open(/new, O_CREAT)");
-	r = mkdir(ovl_path(ctx, OVL_LAYER_MERGED, "/newdir"), 0755);
+	r = mkdir(ovl_merged_path(ctx, "/newdir"), 0755);
 	ovl_check_errno(ctx, r, errno, EROFS, "mkdir /newdir");
-	r = unlink(ovl_path(ctx, OVL_LAYER_MERGED, "/c"));
+	r = unlink(ovl_merged_path(ctx, "/c"));
 	ovl_check_errno(ctx, r, errno, EROFS, "unlink /c");
-	r = rename(ovl_path(ctx, OVL_LAYER_MERGED, "/f"), ovl_path(ctx, OVL_LAYER_MERGED, "/g"));
+	r = rename(ovl_merged_path(ctx, "/f"), ovl_merged_path(ctx, "/g"));
 	ovl_check_errno(ctx, r, errno, EROFS, "rename /f /g");
-	r = chmod(ovl_path(ctx, OVL_LAYER_MERGED, "/d/b"), 0600);
+	r = chmod(ovl_merged_path(ctx, "/d/b"), 0600);
 	ovl_check_errno(ctx, r, errno, EROFS, "chmod /d/b");
-	r = setxattr(ovl_path(ctx, OVL_LAYER_MERGED, "/f"), "user.x", "1", 1, 0);
+	r = setxattr(ovl_merged_path(ctx, "/f"), "user.x", "1", 1, 0);
 	ovl_check_errno(ctx, r, errno, EROFS, "setxattr /f user.x");
 	ovl_check_union(ctx, "after the refused writes");
 }

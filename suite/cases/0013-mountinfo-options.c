@@ -25,9 +25,9 @@ static void run(struct ovl_ctx *ctx)
 	ovl_check(ctx, ovl_mount_option(ctx, "lowerdir", &v) == 0 && strcmp(v, want) == 0,
 		  "lowerdir= lists A, B and C top to bottom");
 	ovl_check(ctx, ovl_mount_option(ctx, "upperdir", &v) == 0 &&
-		  strcmp(v, ovl_layer_dir(ctx, OVL_LAYER_UP)) == 0, "upperdir= is the upper dir");
+		  strcmp(v, ovl_layer_dir(ctx, OVL_LAYER_UPPER)) == 0, "upperdir= is the upper dir");
 	ovl_check(ctx, ovl_mount_option(ctx, "workdir", &v) == 0 &&
-		  strcmp(v, ovl_layer_dir(ctx, OVL_LAYER_WORK)) == 0, "workdir= is the work dir");
+		  strcmp(v, ovl_work_dir(ctx)) == 0, "workdir= is the work dir");
 	for (size_t i = 0; i < sizeof(asked) / sizeof(asked[0]); i++) {
 		bool shown = false;
 		int r = ovl_mount_option_effective(ctx, asked[i][0], &v, &shown);

@@ -37,7 +37,7 @@ static void run(struct ovl_ctx *ctx)
 	close(fd);
 	free(bin);
 	SAFE_MOUNT_UNION(ctx, NULL);
-	merged = ovl_path(ctx, OVL_LAYER_MERGED, "/prog");
+	merged = ovl_merged_path(ctx, "/prog");
 	pid = fork();
 	if (pid == 0) {
 		execl(merged, "prog", "30", (char *)NULL);
@@ -59,7 +59,7 @@ static void run(struct ovl_ctx *ctx)
 	ovl_check_errno(ctx, fd, e, ETXTBSY, "open(/prog, O_WRONLY) while it runs from a lower layer");
 	if (fd >= 0)
 		close(fd);
-	ovl_check(ctx, access(ovl_path(ctx, OVL_LAYER_UP, "/prog"), F_OK) != 0,
+	ovl_check(ctx, access(ovl_path(ctx, OVL_LAYER_UPPER, "/prog"), F_OK) != 0,
 		  "nothing was copied up by the refused open");
 	ovl_check_union(ctx, "while it runs");
 	kill(pid, SIGKILL);

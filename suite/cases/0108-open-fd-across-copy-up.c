@@ -27,7 +27,7 @@ static void run(struct ovl_ctx *ctx)
 
 	SAFE_MOUNT_UNION(ctx, NULL);
 	old = SAFE_READ_FILE(ctx, ovl_path(ctx, OVL_LAYER_C, "/c"), &len);
-	fd = SAFE_OPEN(ctx, ovl_path(ctx, OVL_LAYER_MERGED, "/c"), O_RDONLY, 0);
+	fd = SAFE_OPEN(ctx, ovl_merged_path(ctx, "/c"), O_RDONLY, 0);
 	map = mmap(NULL, len, PROT_READ, MAP_SHARED, fd, 0);
 	if (map == MAP_FAILED)
 		ovl_brok(ctx, "mmap /c: %m");

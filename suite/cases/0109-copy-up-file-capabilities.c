@@ -32,16 +32,16 @@ static void run(struct ovl_ctx *ctx)
 	char before[128], merged[128], upper[128];
 
 	SAFE_MOUNT_UNION(ctx, NULL);
-	caps_of(ovl_path(ctx, OVL_LAYER_MERGED, "/capped"), before, sizeof(before));
+	caps_of(ovl_merged_path(ctx, "/capped"), before, sizeof(before));
 	if (!strstr(before, "cap_net_raw"))
 		ovl_brok(ctx, "the lower file's capabilities read back as '%s'", before);
 	ovl_check_op(ctx, &chmod_op);
-	caps_of(ovl_path(ctx, OVL_LAYER_MERGED, "/capped"), merged, sizeof(merged));
-	caps_of(ovl_path(ctx, OVL_LAYER_UP, "/capped"), upper, sizeof(upper));
+	caps_of(ovl_merged_path(ctx, "/capped"), merged, sizeof(merged));
+	caps_of(ovl_path(ctx, OVL_LAYER_UPPER, "/capped"), upper, sizeof(upper));
 	ovl_check(ctx, strcmp(merged, before) == 0 && strcmp(upper, before) == 0,
 		  "after chmod the copied-up file keeps %s (merged: %s, upper: %s)", before, merged, upper);
 	ovl_check_op(ctx, &write_op);
-	caps_of(ovl_path(ctx, OVL_LAYER_MERGED, "/capped2"), merged, sizeof(merged));
+	caps_of(ovl_merged_path(ctx, "/capped2"), merged, sizeof(merged));
 	ovl_check(ctx, merged[0] == 0, "after a write the capability is gone (libcap reads '%s')", merged);
 }
 

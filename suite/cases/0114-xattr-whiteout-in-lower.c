@@ -16,7 +16,7 @@ static void run(struct ovl_ctx *ctx)
 	struct stat st;
 
 	SAFE_MOUNT_UNION(ctx, NULL);
-	if (lstat(ovl_path(ctx, OVL_LAYER_MERGED, "/x/w"), &st) == 0 && S_ISREG(st.st_mode) &&
+	if (lstat(ovl_merged_path(ctx, "/x/w"), &st) == 0 && S_ISREG(st.st_mode) &&
 	    st.st_size == 0)
 		ovl_conf(ctx, "this kernel shows B's xattr whiteout as an empty file: it does not know the "
 			 "xattr form of whiteouts (Linux 6.7+)");

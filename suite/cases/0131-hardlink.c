@@ -34,12 +34,12 @@ static void run(struct ovl_ctx *ctx)
 	SAFE_MOUNT_UNION(ctx, NULL);
 	for (size_t i = 0; i < 3; i++)
 		ovl_check_op(ctx, &ops[i]);
-	ovl_check(ctx, stat(ovl_path(ctx, OVL_LAYER_MERGED, "/c"), &s1) == 0 &&
-		  stat(ovl_path(ctx, OVL_LAYER_MERGED, "/c-link"), &s2) == 0 && s1.st_ino == s2.st_ino &&
+	ovl_check(ctx, stat(ovl_merged_path(ctx, "/c"), &s1) == 0 &&
+		  stat(ovl_merged_path(ctx, "/c-link"), &s2) == 0 && s1.st_ino == s2.st_ino &&
 		  s1.st_nlink == 2, "/c and /c-link are one inode with two links");
 	for (size_t i = 3; i < sizeof(ops) / sizeof(ops[0]); i++)
 		ovl_check_op(ctx, &ops[i]);
-	ovl_check(ctx, stat(ovl_path(ctx, OVL_LAYER_MERGED, "/c-link"), &s2) == 0 && s2.st_nlink == 1,
+	ovl_check(ctx, stat(ovl_merged_path(ctx, "/c-link"), &s2) == 0 && s2.st_nlink == 1,
 		  "after unlink /c, /c-link has one link");
 }
 

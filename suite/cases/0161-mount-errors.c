@@ -17,7 +17,7 @@
 
 static const char *dir(struct ovl_ctx *ctx, const char *name)
 {
-	const char *p = ovl_path(ctx, OVL_LAYER_WORK, name);
+	const char *p = ovl_work_path(ctx, name);
 
 	if (ovl_mkdir_p(p, 0755))
 		ovl_brok(ctx, "mkdir %s: %s", p, strerror(errno));
@@ -39,7 +39,7 @@ static void run(struct ovl_ctx *ctx)
 
 	/* A workdir on another filesystem (a tmpfs of the case's own). */
 	ovl_private_mount(ctx, "ovlconform-other", other, "tmpfs", "size=1m");
-	ow = ovl_path(ctx, OVL_LAYER_WORK, "/other-fs/w");
+	ow = ovl_work_path(ctx, "/other-fs/w");
 	if (ovl_mkdir_p(ow, 0755))
 		ovl_brok(ctx, "mkdir %s: %s", ow, strerror(errno));
 	r = ovl_mount_custom(ctx, (const char *const[]){ a }, 1, u, ow, m, NULL);
@@ -55,7 +55,7 @@ static void run(struct ovl_ctx *ctx)
 		/* A mount point shows another device than the dir holding it. */
 		struct stat sm, sp;
 
-		ovl_check(ctx, stat(m, &sm) == 0 && stat(ovl_layer_dir(ctx, OVL_LAYER_WORK), &sp) == 0 &&
+		ovl_check(ctx, stat(m, &sm) == 0 && stat(ovl_work_dir(ctx), &sp) == 0 &&
 			  sm.st_dev == sp.st_dev, "none of the refused mounts left anything on the mount point");
 	}
 	/* index=on: a second union on the same upper dir is refused. */

@@ -87,7 +87,7 @@ static void run(struct ovl_ctx *ctx)
 	SAFE_MKDIR_P(ctx, at(ctx, "ram/u"));
 	SAFE_MKDIR_P(ctx, at(ctx, "ram/w"));
 	r = ovl_mount_custom(ctx, (const char *[]){ at(ctx, "A") }, 1, at(ctx, "ram/u"), at(ctx, "ram/w"),
-			     ovl_layer_dir(ctx, OVL_LAYER_MERGED), "index=on,redirect_dir=on");
+			     ovl_merged_dir(ctx), "index=on,redirect_dir=on");
 	ovl_check(ctx, r == 0, "an upper without xattrs (ramfs) mounts%s%s", r ? ": " : "",
 		  r ? ovl_mount_union_reason(ctx) : "");
 	if (r)
@@ -106,7 +106,7 @@ static void run(struct ovl_ctx *ctx)
 		  "mountinfo shows redirect_dir=nofollow (%s)", mode ? mode : "?");
 	ovl_check(ctx, ovl_mount_option_effective(ctx, "index", &mode, &shown) == 0 && strcmp(mode, "off") == 0,
 		  "index is off in force (%s)", mode ? mode : "?");
-	snprintf(p, sizeof(p), "%s/a", ovl_layer_dir(ctx, OVL_LAYER_MERGED));
+	snprintf(p, sizeof(p), "%s/a", ovl_merged_dir(ctx));
 	r = unlink(p) ? errno : 0;
 	{
 		struct stat st;
@@ -114,16 +114,16 @@ static void run(struct ovl_ctx *ctx)
 		ovl_check(ctx, r == 0 && lstat(at(ctx, "ram/u/a"), &st) == 0 && S_ISCHR(st.st_mode) && st.st_rdev == 0,
 			  "deleting a lower file still leaves a 0/0 whiteout in the upper (%s)", strerror(r));
 	}
-	snprintf(p, sizeof(p), "%s/dir", ovl_layer_dir(ctx, OVL_LAYER_MERGED));
+	snprintf(p, sizeof(p), "%s/dir", ovl_merged_dir(ctx));
 	{
 		char q[4300];
 
-		snprintf(q, sizeof(q), "%s/dir2", ovl_layer_dir(ctx, OVL_LAYER_MERGED));
+		snprintf(q, sizeof(q), "%s/dir2", ovl_merged_dir(ctx));
 		r = rename(p, q) ? errno : 0;
 		e = r;
 		ovl_check_errno(ctx, e ? -1 : 0, e, EXDEV, "rename of a lower dir: EXDEV, redirect_dir being off");
 	}
-	ovl_umount_path(ctx, ovl_layer_dir(ctx, OVL_LAYER_MERGED));
+	ovl_umount_path(ctx, ovl_merged_dir(ctx));
 	ovl_umount_path(ctx, at(ctx, "ram"));
 }
 

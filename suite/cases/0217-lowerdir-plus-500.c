@@ -27,7 +27,7 @@ static void run(struct ovl_ctx *ctx)
 {
 	static char dirs[NLOWERS + 1][4200];
 	const char *lowers[NLOWERS + 1];
-	const char *merged = ovl_layer_dir(ctx, OVL_LAYER_MERGED);
+	const char *merged = ovl_merged_dir(ctx);
 	char up[4200], wk[4200], p[4400], text[64];
 	struct ovl_tree *model = NULL, *seen = NULL;
 	struct ovl_err err = { "" };

@@ -217,7 +217,7 @@ void inode_matrix(struct ovl_ctx *ctx, enum cells cells)
 {
 	static const char *const xinos[] = { "off", "auto", "on" };
 	static const char *const indexes[] = { "off", "on" };
-	const char *merged = ovl_layer_dir(ctx, OVL_LAYER_MERGED);
+	const char *merged = ovl_merged_dir(ctx);
 	char other[4096];
 	int combo = 0;
 

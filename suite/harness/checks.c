@@ -50,12 +50,14 @@ void ovl_log(struct ovl_ctx *ctx, const char *fmt, ...)
 	fflush(ctx->log);
 }
 
-static void __attribute__((noreturn)) end_case(struct ovl_ctx *ctx, enum ovl_outcome o, const char *fmt,
-					       va_list ap)
+/* End the case with outcome o and its reason: where (may be NULL) ": " and the formatted text. */
+static void __attribute__((noreturn)) end_case(struct ovl_ctx *ctx, enum ovl_outcome o, const char *where,
+					       const char *fmt, va_list ap)
 {
 	char why[2048];
+	size_t n = where ? (size_t)snprintf(why, sizeof(why), "%s: ", where) : 0;
 
-	vsnprintf(why, sizeof(why), fmt, ap);
+	vsnprintf(why + (n < sizeof(why) ? n : 0), sizeof(why) - (n < sizeof(why) ? n : 0), fmt, ap);
 	ovl_log(ctx, "%s: %s", ovl_outcome_name(o), why);
 	if (ctx->mounted)
 		ovl_umount_union(ctx);
@@ -64,12 +66,14 @@ static void __attribute__((noreturn)) end_case(struct ovl_ctx *ctx, enum ovl_out
 	_exit(0);
 }
 
-void ovl_brok(struct ovl_ctx *ctx, const char *fmt, ...)
+void ovl_brok_at(struct ovl_ctx *ctx, const char *file, int line, const char *fmt, ...)
 {
+	char where[PATH_MAX + 32];
 	va_list ap;
 
+	snprintf(where, sizeof(where), "%s:%d", file, line);
 	va_start(ap, fmt);
-	end_case(ctx, OVL_BROK, fmt, ap);
+	end_case(ctx, OVL_BROK, where, fmt, ap);
 }
 
 void ovl_conf(struct ovl_ctx *ctx, const char *fmt, ...)
@@ -77,12 +81,12 @@ void ovl_conf(struct ovl_ctx *ctx, const char *fmt, ...)
 	va_list ap;
 
 	va_start(ap, fmt);
-	end_case(ctx, OVL_CONF, fmt, ap);
+	end_case(ctx, OVL_CONF, NULL, fmt, ap);
 }
 
 void ovl_safe_fail(struct ovl_ctx *ctx, const char *file, int line, const char *call, int err)
 {
-	ovl_brok(ctx, "%s:%d: %s: %s", file, line, call, strerror(err));
+	ovl_brok_at(ctx, file, line, "%s: %s", call, strerror(err));
 }
 
 bool harness_check_result(struct ovl_ctx *ctx, bool ok, const char *name)
@@ -138,7 +142,7 @@ bool ovl_check_errno(struct ovl_ctx *ctx, long ret, int err, int want_errno, con
 bool ovl_check_absent(struct ovl_ctx *ctx, const char *rel, const char *why)
 {
 	struct stat st;
-	int r = lstat(ovl_path(ctx, OVL_LAYER_MERGED, rel), &st);
+	int r = lstat(ovl_merged_path(ctx, rel), &st);
 
 	return ovl_check_errno(ctx, r, errno, ENOENT, "lstat %s (%s)", rel, why);
 }
@@ -244,7 +248,7 @@ int ovl_safe_open(struct ovl_ctx *ctx, const char *file, int line, const char *p
 	return fd;
 }
 
-bool ovl_check_reads_from(struct ovl_ctx *ctx, const char *rel, int want_layer)
+bool ovl_check_reads_from(struct ovl_ctx *ctx, const char *rel, struct ovl_layer want_layer)
 {
 	struct ovl_tree *model = ovl_model_now(ctx);
 	const struct ovl_entry *e = ovl_tree_lookup(model, rel);
@@ -256,33 +260,34 @@ bool ovl_check_reads_from(struct ovl_ctx *ctx, const char *rel, int want_layer)
 		ovl_brok(ctx, "ovl_check_reads_from(%s): the model has no regular file there", rel);
 	}
 	{
-		enum ovl_layer from = harness_layer_of_model(e->layer);
+		struct ovl_layer from = e->layer;
+		bool any = ovl_layer_is(want_layer, OVL_LAYER_NONE);
 		size_t la = 0, lb = 0;
 		/* where the file lives in that layer (a redirect may have moved its dir) */
 		char *want = ovl_safe_read_file(ctx, __FILE__, __LINE__,
 						ovl_path(ctx, from, e->layer_path ? e->layer_path : rel), &la);
-		int fd = open(ovl_path(ctx, OVL_LAYER_MERGED, rel), O_RDONLY | O_CLOEXEC);
+		int fd = open(ovl_merged_path(ctx, rel), O_RDONLY | O_CLOEXEC);
 		char *got = NULL;
 		int err = errno;
 
 		if (fd >= 0) {
 			close(fd);
-			err = -ovl_read_file(ovl_path(ctx, OVL_LAYER_MERGED, rel), &got, &lb, 64u << 20);
+			err = -ovl_read_file(ovl_merged_path(ctx, rel), &got, &lb, 64u << 20);
 		}
 		snprintf(name, sizeof(name), "read %s gives the content of layer %s%s%s", rel,
-			 ovl_layer_name(from), want_layer >= 0 ? ", as expected " : "",
-			 want_layer >= 0 ? ovl_layer_name((enum ovl_layer)want_layer) : "");
+			 ovl_layer_name(from), !any ? ", as expected " : "",
+			 !any ? ovl_layer_name(want_layer) : "");
 		ok = got && la == lb && memcmp(want, got, la) == 0 &&
-		     (want_layer < 0 || (int)from == want_layer);
+		     (any || ovl_layer_is(from, want_layer));
 		harness_check_result(ctx, ok, name);
 		if (!ok) {
 			char d[1024];
 
 			if (!got)
 				snprintf(d, sizeof(d), "reading through the mount failed: %s", strerror(err));
-			else if (want_layer >= 0 && (int)from != want_layer)
+			else if (!any && !ovl_layer_is(from, want_layer))
 				snprintf(d, sizeof(d), "the model says layer %s wins %s, the case expects %s",
-					 ovl_layer_name(from), rel, ovl_layer_name((enum ovl_layer)want_layer));
+					 ovl_layer_name(from), rel, ovl_layer_name(want_layer));
 			else
 				snprintf(d, sizeof(d), "read %zu bytes \"%.40s\", layer %s has %zu bytes \"%.40s\"",
 					 lb, got, ovl_layer_name(from), la, want);
@@ -322,14 +327,14 @@ bool ovl_check_nlink(struct ovl_ctx *ctx, const char *rel)
 		ovl_brok(ctx, "ovl_check_nlink(%s) needs the model of an earlier ovl_check_op", rel);
 	if (ovl_model_nlink(ctx->model, rel, &want, &err))
 		ovl_brok(ctx, "model: %s", err.msg);
-	got = lstat(ovl_path(ctx, OVL_LAYER_MERGED, rel), &st) ? -errno : 0;
+	got = lstat(ovl_merged_path(ctx, rel), &st) ? -errno : 0;
 	return ovl_check(ctx, !got && st.st_nlink == want, "%s has st_nlink %lu (model), mount says %ld%s%s", rel,
 			 want, got ? -1L : (long)st.st_nlink, got ? ": " : "", got ? strerror(-got) : "");
 }
 
 bool ovl_check_upper_xattr(struct ovl_ctx *ctx, const char *rel, const char *name)
 {
-	ssize_t n = lgetxattr(ovl_path(ctx, OVL_LAYER_UP, rel), name, NULL, 0);
+	ssize_t n = lgetxattr(ovl_path(ctx, OVL_LAYER_UPPER, rel), name, NULL, 0);
 
 	return ovl_check(ctx, n >= 0, "the upper %s carries %s", rel, name);
 }

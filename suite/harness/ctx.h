@@ -13,8 +13,8 @@
 #include "harness.h"
 #include "target.h"
 
-/* The directory a case's context knows; indices follow enum ovl_layer. */
-#define OVL_NR_DIRS 6
+/* The dirs of a case's union, as ctx->dirs holds them (the harness's own order). */
+enum ctx_dir { CTX_DIR_A, CTX_DIR_B, CTX_DIR_C, CTX_DIR_UPPER, CTX_DIR_WORK, CTX_DIR_MERGED, OVL_NR_DIRS };
 
 struct ovl_ctx {
 	const struct ovl_case *c;

@@ -42,6 +42,5 @@ unsigned int harness_nlowers(const struct ovl_ctx *ctx);
 int harness_target_mount(struct ovl_ctx *ctx, const struct ovl_union_spec *spec, char *why,
 			size_t len, struct ovl_buf *klog);
 int harness_option_default(const char *name, const char **value);
-enum ovl_layer harness_layer_of_model(int n);
 
 #endif

@@ -90,21 +90,28 @@ struct ovl_case {
 
 /* ---- layers and the union mount ---------------------------------------- */
 
-enum ovl_layer {
-	OVL_LAYER_A,
-	OVL_LAYER_B,
-	OVL_LAYER_C,
-	OVL_LAYER_UP,
-	OVL_LAYER_WORK,
-	OVL_LAYER_MERGED,
-};
+/*
+ * The case's layers are struct ovl_layer (ovl-model.h), numbered as the
+ * model numbers them: the upper layer, then the lowers top first. A, B
+ * and C are the lowers as fixtures name them. The work and merged dirs
+ * are no layers: they have functions of their own.
+ */
+#define OVL_LAYER_A OVL_LAYER_LOWER(0)
+#define OVL_LAYER_B OVL_LAYER_LOWER(1)
+#define OVL_LAYER_C OVL_LAYER_LOWER(2)
 
-/* Absolute path of a layer dir of this case. */
-const char *ovl_layer_dir(struct ovl_ctx *ctx, enum ovl_layer layer);
-/* "A", "B", "C", "upper", "work", "merged". */
-const char *ovl_layer_name(enum ovl_layer layer);
+/* Absolute path of a layer dir of this case (A, B, C or upper). */
+const char *ovl_layer_dir(struct ovl_ctx *ctx, struct ovl_layer layer);
+/* "A", "B", "C", "upper" (as fixtures name them), or "?". */
+const char *ovl_layer_name(struct ovl_layer layer);
 /* Path of rel ("/etc/x" or "etc/x") inside a layer; valid until the case ends. */
-const char *ovl_path(struct ovl_ctx *ctx, enum ovl_layer layer, const char *rel);
+const char *ovl_path(struct ovl_ctx *ctx, struct ovl_layer layer, const char *rel);
+/* The union's mount point, and rel inside it. */
+const char *ovl_merged_dir(struct ovl_ctx *ctx);
+const char *ovl_merged_path(struct ovl_ctx *ctx, const char *rel);
+/* The union's work dir, and rel inside it. */
+const char *ovl_work_dir(struct ovl_ctx *ctx);
+const char *ovl_work_path(struct ovl_ctx *ctx, const char *rel);
 /* The backing filesystem this run uses ("tmpfs", "ext4", ...). */
 const char *ovl_backing_fs(struct ovl_ctx *ctx);
 
@@ -184,10 +191,10 @@ bool ovl_check_absent(struct ovl_ctx *ctx, const char *rel, const char *why);
 
 /*
  * Reading rel through the merged mount gives exactly the content of rel in
- * the layer the model says wins the name (and that layer is want_layer,
- * unless want_layer < 0).
+ * the layer the model says wins the name (and that layer is want, unless
+ * want is OVL_LAYER_NONE).
  */
-bool ovl_check_reads_from(struct ovl_ctx *ctx, const char *rel, int want_layer);
+bool ovl_check_reads_from(struct ovl_ctx *ctx, const char *rel, struct ovl_layer want);
 
 /*
  * readdir of rel through the mount (rewound and read twice) lists every
@@ -276,8 +283,14 @@ const char *ovl_case_dir(struct ovl_ctx *ctx);
 
 /* ---- ending a case early, logging ----------------------------------------- */
 
-void ovl_brok(struct ovl_ctx *ctx, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3), noreturn));
+/*
+ * End the case at once. BROK: setup or the environment broke; the reason
+ * starts with the file and line ovl_brok() was called from, as the SAFE_*()
+ * wrappers' do. CONF: the case does not apply here; say exactly why.
+ */
+void ovl_brok_at(struct ovl_ctx *ctx, const char *file, int line, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5), noreturn));
+#define ovl_brok(ctx, ...) ovl_brok_at((ctx), __FILE__, __LINE__, __VA_ARGS__)
 void ovl_conf(struct ovl_ctx *ctx, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3), noreturn));
 void ovl_log(struct ovl_ctx *ctx, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -290,7 +303,7 @@ void ovl_safe_fail(struct ovl_ctx *ctx, const char *file, int line, const char *
 	do {                                                                                   \
 		int ovl_r_ = ovl_mount_union((ctx), (extra));                                  \
 		if (ovl_r_)                                                                    \
-			ovl_brok((ctx), "%s:%d: mounting the union: %s", __FILE__, __LINE__,   \
+			ovl_brok((ctx), "mounting the union: %s",                              \
 				 ovl_mount_union_reason(ctx));                                 \
 	} while (0)
 

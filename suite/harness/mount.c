@@ -51,7 +51,7 @@ static struct libmnt_fs *merged_fs(struct ovl_ctx *ctx, struct libmnt_table **tb
 	*tb = mnt_new_table_from_file("/proc/self/mountinfo");
 	if (!*tb)
 		return NULL;
-	return mnt_table_find_target(*tb, ctx->dirs[OVL_LAYER_MERGED], MNT_ITER_BACKWARD);
+	return mnt_table_find_target(*tb, ctx->dirs[CTX_DIR_MERGED], MNT_ITER_BACKWARD);
 }
 
 /*
@@ -119,16 +119,16 @@ int harness_target_mount(struct ovl_ctx *ctx, const struct ovl_union_spec *spec,
 
 int ovl_mount_union(struct ovl_ctx *ctx, const char *extra)
 {
-	struct ovl_union_spec spec = { .merged = ctx->dirs[OVL_LAYER_MERGED] };
+	struct ovl_union_spec spec = { .merged = ctx->dirs[CTX_DIR_MERGED] };
 	char opts[1024];
 	struct ovl_buf k = OVL_BUF_INIT;
 	int r;
 
 	for (unsigned int i = 0; i < harness_nlowers(ctx); i++)
-		spec.lowers[spec.nlowers++] = ctx->dirs[OVL_LAYER_A + i];
+		spec.lowers[spec.nlowers++] = ctx->dirs[CTX_DIR_A + i];
 	if (!ctx->c->no_upper) {
-		spec.upper = ctx->dirs[OVL_LAYER_UP];
-		spec.work = ctx->dirs[OVL_LAYER_WORK];
+		spec.upper = ctx->dirs[CTX_DIR_UPPER];
+		spec.work = ctx->dirs[CTX_DIR_WORK];
 	}
 	join_opts(opts, sizeof(opts), ctx->c->mount_options, extra);
 	spec.options = opts;
@@ -230,7 +230,7 @@ void ovl_remount_union(struct ovl_ctx *ctx)
 int ovl_umount_union(struct ovl_ctx *ctx)
 {
 	char why[1024];
-	int r = ctx->target->umount(ctx->dirs[OVL_LAYER_MERGED], why, sizeof(why));
+	int r = ctx->target->umount(ctx->dirs[CTX_DIR_MERGED], why, sizeof(why));
 
 	if (r)
 		ovl_log(ctx, "umount failed: %s", why);
@@ -338,14 +338,14 @@ struct ovl_tree *ovl_model_now(struct ovl_ctx *ctx)
 		return t;
 	}
 	for (unsigned int i = 0; i < harness_nlowers(ctx); i++)
-		lowers[i] = ctx->dirs[OVL_LAYER_A + i];
+		lowers[i] = ctx->dirs[CTX_DIR_A + i];
 	if (ctx->alt_n) {
-		if (ovl_model_merge_dirs(ctx->dirs[OVL_LAYER_UP], (const char *const *)ctx->alt_lowers, ctx->alt_n,
+		if (ovl_model_merge_dirs(ctx->dirs[CTX_DIR_UPPER], (const char *const *)ctx->alt_lowers, ctx->alt_n,
 					 &t, &err))
 			ovl_brok(ctx, "reference model: %s", err.msg);
 		return t;
 	}
-	if (ovl_model_merge_dirs(ctx->c->no_upper ? NULL : ctx->dirs[OVL_LAYER_UP], lowers,
+	if (ovl_model_merge_dirs(ctx->c->no_upper ? NULL : ctx->dirs[CTX_DIR_UPPER], lowers,
 				 harness_nlowers(ctx), &t, &err))
 		ovl_brok(ctx, "reference model: %s", err.msg);
 	return t;
@@ -356,7 +356,7 @@ struct ovl_tree *ovl_merged_now(struct ovl_ctx *ctx)
 	struct ovl_tree *t = NULL;
 	struct ovl_err err = { "" };
 
-	if (ovl_tree_scan(ctx->dirs[OVL_LAYER_MERGED], OVL_SCAN_MERGED, &t, &err))
+	if (ovl_tree_scan(ctx->dirs[CTX_DIR_MERGED], OVL_SCAN_MERGED, &t, &err))
 		ovl_brok(ctx, "scanning the merged view: %s", err.msg);
 	return t;
 }

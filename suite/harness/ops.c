@@ -42,7 +42,7 @@ static const char *op_path(struct ovl_ctx *ctx, const struct ovl_op *op, const c
 	char buf[PATH_MAX];
 
 	if (!op->as_user)
-		return ovl_path(ctx, OVL_LAYER_MERGED, rel);
+		return ovl_merged_path(ctx, rel);
 	snprintf(buf, sizeof(buf), "./%s", rel[0] == '/' ? rel + 1 : rel);
 	return strdup(buf); /* in the user's child, which ends soon */
 }
@@ -160,7 +160,7 @@ static int do_op(struct ovl_ctx *ctx, const struct ovl_op *op)
 		cap_t now;
 		bool clean;
 
-		if (chdir(ctx->dirs[OVL_LAYER_MERGED]) || setgroups(0, NULL) ||
+		if (chdir(ctx->dirs[CTX_DIR_MERGED]) || setgroups(0, NULL) ||
 		    setresgid(op->as_gid, op->as_gid, op->as_gid) ||
 		    setresuid(op->as_uid, op->as_uid, op->as_uid) || !none || cap_set_proc(none))
 			_exit(255);
@@ -247,10 +247,10 @@ bool ovl_check_op(struct ovl_ctx *ctx, const struct ovl_op *op)
 		const char *lowers[OVL_MAX_LOWERS];
 
 		for (unsigned int i = 0; i < harness_nlowers(ctx); i++)
-			lowers[i] = ctx->dirs[OVL_LAYER_A + i];
+			lowers[i] = ctx->dirs[CTX_DIR_A + i];
 		if (!ctx->alt_n && (ctx->c->no_upper || !ctx->mounted))
 			ovl_brok(ctx, "ovl_check_op needs a mounted union with an upper layer");
-		if (ovl_model_open(ctx->dirs[OVL_LAYER_UP],
+		if (ovl_model_open(ctx->dirs[CTX_DIR_UPPER],
 				   ctx->alt_n ? (const char *const *)ctx->alt_lowers : lowers,
 				   ctx->alt_n ? ctx->alt_n : harness_nlowers(ctx), &ctx->model, &err))
 			ovl_brok(ctx, "model: %s", err.msg);
@@ -269,7 +269,7 @@ bool ovl_check_op(struct ovl_ctx *ctx, const struct ovl_op *op)
 	merged = ovl_merged_now(ctx);
 	snprintf(name, sizeof(name), "after %s: merged view matches the model", what);
 	ok &= compare(ctx, view, merged, 0, name);
-	if (ovl_tree_scan(ctx->dirs[OVL_LAYER_UP], OVL_SCAN_UPPER, &upper, &err))
+	if (ovl_tree_scan(ctx->dirs[CTX_DIR_UPPER], OVL_SCAN_UPPER, &upper, &err))
 		ovl_brok(ctx, "scanning the upper dir: %s", err.msg);
 	snprintf(name, sizeof(name), "after %s: upper dir matches the model", what);
 	ok &= compare(ctx, ovl_model_upper(ctx->model), upper, OVL_DUMP_NO_OVL_XATTRS, name);
@@ -299,15 +299,15 @@ void ovl_use_union(struct ovl_ctx *ctx, const char *merged, const char *upper, c
 	if (!merged) {
 		if (!ctx->saved_merged[0])
 			return;
-		snprintf(ctx->dirs[OVL_LAYER_MERGED], sizeof(ctx->dirs[0]), "%s", ctx->saved_merged);
-		snprintf(ctx->dirs[OVL_LAYER_UP], sizeof(ctx->dirs[0]), "%s", ctx->saved_up);
+		snprintf(ctx->dirs[CTX_DIR_MERGED], sizeof(ctx->dirs[0]), "%s", ctx->saved_merged);
+		snprintf(ctx->dirs[CTX_DIR_UPPER], sizeof(ctx->dirs[0]), "%s", ctx->saved_up);
 		ctx->mounted = ctx->saved_mounted;
 		ctx->saved_merged[0] = 0;
 		return;
 	}
 	if (!ctx->saved_merged[0]) {
-		snprintf(ctx->saved_merged, sizeof(ctx->saved_merged), "%s", ctx->dirs[OVL_LAYER_MERGED]);
-		snprintf(ctx->saved_up, sizeof(ctx->saved_up), "%s", ctx->dirs[OVL_LAYER_UP]);
+		snprintf(ctx->saved_merged, sizeof(ctx->saved_merged), "%s", ctx->dirs[CTX_DIR_MERGED]);
+		snprintf(ctx->saved_up, sizeof(ctx->saved_up), "%s", ctx->dirs[CTX_DIR_UPPER]);
 		ctx->saved_mounted = ctx->mounted;
 	}
 	if (n > OVL_MODEL_MAX_LAYERS - 1 || !(ctx->alt_lowers = calloc(n, sizeof(*ctx->alt_lowers))))
@@ -315,7 +315,7 @@ void ovl_use_union(struct ovl_ctx *ctx, const char *merged, const char *upper, c
 	for (size_t i = 0; i < n; i++)
 		if (!(ctx->alt_lowers[ctx->alt_n++] = strdup(lowers[i])))
 			ovl_brok(ctx, "out of memory");
-	snprintf(ctx->dirs[OVL_LAYER_MERGED], sizeof(ctx->dirs[0]), "%s", merged);
-	snprintf(ctx->dirs[OVL_LAYER_UP], sizeof(ctx->dirs[0]), "%s", upper);
+	snprintf(ctx->dirs[CTX_DIR_MERGED], sizeof(ctx->dirs[0]), "%s", merged);
+	snprintf(ctx->dirs[CTX_DIR_UPPER], sizeof(ctx->dirs[0]), "%s", upper);
 	ctx->mounted = false; /* the end of the case must not unmount another's union */
 }

@@ -127,7 +127,7 @@ static char **model_names(struct ovl_ctx *ctx, const char *rel, char *mrel, size
 
 bool ovl_check_readdir(struct ovl_ctx *ctx, const char *rel)
 {
-	const char *dirpath = ovl_path(ctx, OVL_LAYER_MERGED, rel);
+	const char *dirpath = ovl_merged_path(ctx, rel);
 	char mrel[PATH_MAX], name[PATH_MAX + 64];
 	char **got[2] = { NULL, NULL }, **want = NULL;
 	size_t ngot[2] = { 0, 0 }, nwant = 0;
@@ -162,7 +162,7 @@ bool ovl_check_readdir(struct ovl_ctx *ctx, const char *rel)
 
 bool ovl_check_readdir_across(struct ovl_ctx *ctx, const char *rel, const struct ovl_op *op)
 {
-	const char *dirpath = ovl_path(ctx, OVL_LAYER_MERGED, rel);
+	const char *dirpath = ovl_merged_path(ctx, rel);
 	char mrel[PATH_MAX], name[PATH_MAX + 128], what[512];
 	char **before, **after, **rest, *first = NULL;
 	size_t nbefore, nafter, nrest;

@@ -35,16 +35,49 @@
 #include "ovl-common.h"
 #include "harness-private.h"
 
-const char *ovl_layer_name(enum ovl_layer layer)
-{
-	static const char *const names[OVL_NR_DIRS] = { "A", "B", "C", "upper", "work", "merged" };
+/* Dir names under the case's root, by enum ctx_dir (the fixture's tree names for the layers). */
+static const char *const dir_names[OVL_NR_DIRS] = { "A", "B", "C", "upper", "work", "merged" };
 
-	return (unsigned int)layer < OVL_NR_DIRS ? names[layer] : "?";
+/* The ctx dir of a layer, or -1 for none of the case's. */
+static int dir_of_layer(struct ovl_layer layer)
+{
+	if (ovl_layer_is(layer, OVL_LAYER_UPPER))
+		return CTX_DIR_UPPER;
+	if (ovl_layer_is_lower(layer) && ovl_layer_lower_index(layer) < 3)
+		return CTX_DIR_A + (int)ovl_layer_lower_index(layer);
+	return -1;
 }
 
-const char *ovl_layer_dir(struct ovl_ctx *ctx, enum ovl_layer layer)
+const char *ovl_layer_name(struct ovl_layer layer)
 {
-	return ctx->dirs[layer];
+	int d = dir_of_layer(layer);
+
+	return d < 0 ? "?" : dir_names[d];
+}
+
+static const char *layer_dir(struct ovl_ctx *ctx, struct ovl_layer layer)
+{
+	int d = dir_of_layer(layer);
+	char name[32];
+
+	if (d < 0)
+		ovl_brok(ctx, "the case has no layer %s", ovl_layer_format(layer, name, sizeof(name)));
+	return ctx->dirs[d];
+}
+
+const char *ovl_layer_dir(struct ovl_ctx *ctx, struct ovl_layer layer)
+{
+	return layer_dir(ctx, layer);
+}
+
+const char *ovl_merged_dir(struct ovl_ctx *ctx)
+{
+	return ctx->dirs[CTX_DIR_MERGED];
+}
+
+const char *ovl_work_dir(struct ovl_ctx *ctx)
+{
+	return ctx->dirs[CTX_DIR_WORK];
 }
 
 const char *ovl_backing_fs(struct ovl_ctx *ctx)
@@ -52,15 +85,15 @@ const char *ovl_backing_fs(struct ovl_ctx *ctx)
 	return ctx->fs;
 }
 
-const char *ovl_path(struct ovl_ctx *ctx, enum ovl_layer layer, const char *rel)
+/* dir/rel, kept for the whole case (the case process ends soon anyway). */
+static const char *path_in(struct ovl_ctx *ctx, const char *dir, const char *rel)
 {
 	char buf[PATH_MAX], **v;
 
 	while (*rel == '/')
 		rel++;
-	if (ovl_fmt(buf, sizeof(buf), "%s%s%s", ctx->dirs[layer], *rel ? "/" : "", rel))
-		ovl_brok(ctx, "%s/%s: path too long", ctx->dirs[layer], rel);
-	/* Kept for the whole case: the case process ends soon anyway. */
+	if (ovl_fmt(buf, sizeof(buf), "%s%s%s", dir, *rel ? "/" : "", rel))
+		ovl_brok(ctx, "%s/%s: path too long", dir, rel);
 	v = realloc(ctx->paths, (ctx->npaths + 1) * sizeof(*v));
 	if (!v || !(v[ctx->npaths] = strdup(buf)))
 		ovl_brok(ctx, "out of memory");
@@ -68,10 +101,19 @@ const char *ovl_path(struct ovl_ctx *ctx, enum ovl_layer layer, const char *rel)
 	return v[ctx->npaths++];
 }
 
-/* Model layer number (0 upper, 1 + i lower i) to the case's layer. */
-enum ovl_layer harness_layer_of_model(int n)
+const char *ovl_path(struct ovl_ctx *ctx, struct ovl_layer layer, const char *rel)
 {
-	return n == OVL_LAYER_UPPER ? OVL_LAYER_UP : (enum ovl_layer)(OVL_LAYER_A + n - 1);
+	return path_in(ctx, layer_dir(ctx, layer), rel);
+}
+
+const char *ovl_merged_path(struct ovl_ctx *ctx, const char *rel)
+{
+	return path_in(ctx, ctx->dirs[CTX_DIR_MERGED], rel);
+}
+
+const char *ovl_work_path(struct ovl_ctx *ctx, const char *rel)
+{
+	return path_in(ctx, ctx->dirs[CTX_DIR_WORK], rel);
 }
 
 /*
@@ -204,8 +246,7 @@ static void build_layers(struct ovl_ctx *ctx)
 	char path[PATH_MAX];
 
 	for (int i = 0; i < OVL_NR_DIRS; i++) {
-		if (ovl_fmt(ctx->dirs[i], sizeof(ctx->dirs[i]), "%s/%s", ctx->root,
-			    ovl_layer_name((enum ovl_layer)i)))
+		if (ovl_fmt(ctx->dirs[i], sizeof(ctx->dirs[i]), "%s/%s", ctx->root, dir_names[i]))
 			ovl_brok(ctx, "%s: path too long", ctx->root);
 		if (mkdir(ctx->dirs[i], 0755))
 			ovl_brok(ctx, "mkdir %s: %s", ctx->dirs[i], strerror(errno));
@@ -219,8 +260,8 @@ static void build_layers(struct ovl_ctx *ctx)
 		const char *name = ovl_fixture_name_at(f, i);
 		const char *dir = NULL;
 
-		for (int k = 0; k < OVL_NR_DIRS; k++)
-			if (strcmp(name, ovl_layer_name((enum ovl_layer)k)) == 0)
+		for (int k = 0; k <= CTX_DIR_UPPER; k++)
+			if (strcmp(name, dir_names[k]) == 0)
 				dir = ctx->dirs[k];
 		if (!dir)
 			ovl_brok(ctx, "fixture %s: tree [%s] names no layer", path, name);

@@ -42,6 +42,22 @@ finish() {
 }
 trap 'finish; exit $?' EXIT
 
+# 0. Types: a layer is a struct ovl_layer, so a number, a harness dir or a
+# layer of another numbering does not compile where a layer is meant. Each
+# snippet is compiled against harness.h; the first must compile, the rest not.
+layer_snippet() {
+	printf '#include "harness.h"\nvoid f(struct ovl_ctx *ctx, struct ovl_entry *e);\n' >"$work/layer.c"
+	printf 'void f(struct ovl_ctx *ctx, struct ovl_entry *e) { (void)ctx; (void)e; %s; }\n' "$1" >>"$work/layer.c"
+	${CC:-cc} -std=gnu11 -Werror -Ilib/common -Ilib/model -Isuite/harness -Isuite/targets -fsyntax-only "$work/layer.c" 2>/dev/null
+}
+check "types: a case's layer compiles where a layer is meant" \
+	layer_snippet 'ovl_check_reads_from(ctx, "/f", OVL_LAYER_A); (void)ovl_path(ctx, OVL_LAYER_UPPER, "/f")'
+for wrong in 'ovl_check_reads_from(ctx, "/f", 0)' 'ovl_path(ctx, 1, "/f")' 'int n = e->layer; (void)n' \
+	'(void)(e->layer == OVL_LAYER_UPPER)' 'ovl_layer_dir(ctx, 5)'; do
+	if layer_snippet "$wrong"; then not_ok "types: '$wrong' does not compile" "it compiled"
+	else ok "types: '$wrong' does not compile"; fi
+done
+
 if [ "$(id -u)" != 0 ]; then
 	skip "harness tests" "need root (mounts, loop devices, namespaces)"
 	exit 0

@@ -8,7 +8,7 @@ static void run(struct ovl_ctx *ctx)
 {
 	SAFE_MOUNT_UNION(ctx, NULL);
 	ovl_check(ctx, true, "mounted");
-	SAFE_OPEN(ctx, ovl_path(ctx, OVL_LAYER_MERGED, "/no-such-file"), O_RDONLY, 0);
+	SAFE_OPEN(ctx, ovl_merged_path(ctx, "/no-such-file"), O_RDONLY, 0);
 	ovl_check(ctx, false, "never reached");
 }
 

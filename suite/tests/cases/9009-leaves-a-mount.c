@@ -11,7 +11,7 @@
 
 static void run(struct ovl_ctx *ctx)
 {
-	const char *dir = ovl_path(ctx, OVL_LAYER_WORK, "stray");
+	const char *dir = ovl_work_path(ctx, "stray");
 
 	mkdir(dir, 0755);
 	if (mount("stray", dir, "tmpfs", 0, "size=1m"))
