@@ -19,7 +19,7 @@
 
 static void run(struct ovl_ctx *ctx)
 {
-	static const char *const mkfs[] = { "/sbin/mkfs.ext4", "-q", "-F", "-O", "^filetype", NULL };
+	static const char *const mkfs[] = { "mkfs.ext4", "-q", "-F", "-O", "^filetype", NULL };
 
 	nodtype_case(ctx, "ext4", mkfs,
 		     "overlay2: the backing extfs filesystem is formatted without d_type support, which leads to "
@@ -35,5 +35,6 @@ OVL_CASE(
 	.needs_root = true,
 	.needs_kconfig = "EXT4_FS",
 	.timeout = 60,
+	.needs_programs = "mkfs.ext4",
 	.run = run,
 );

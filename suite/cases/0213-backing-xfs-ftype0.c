@@ -16,7 +16,7 @@
 
 static void run(struct ovl_ctx *ctx)
 {
-	static const char *const mkfs[] = { "/sbin/mkfs.xfs", "-q", "-f", "-m", "crc=0", "-n", "ftype=0", NULL };
+	static const char *const mkfs[] = { "mkfs.xfs", "-q", "-f", "-m", "crc=0", "-n", "ftype=0", NULL };
 
 	nodtype_case(ctx, "xfs", mkfs,
 		     "overlay2: the backing xfs filesystem is formatted without d_type support, which leads to "
@@ -32,5 +32,6 @@ OVL_CASE(
 	.needs_root = true,
 	.needs_kconfig = "XFS_FS",
 	.timeout = 60,
+	.needs_programs = "mkfs.xfs",
 	.run = run,
 );

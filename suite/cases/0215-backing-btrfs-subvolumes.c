@@ -24,6 +24,7 @@ static void run(struct ovl_ctx *ctx)
 	const char *merged = ovl_merged_dir(ctx), *lowers[2] = { sv, snap };
 	struct stat a, b, m;
 	char *out = NULL;
+	const char *btrfs = ovl_program(ctx, "btrfs");
 	int fd, r;
 
 	snprintf(sv, sizeof(sv), "%s/sv-lower", ovl_case_dir(ctx));
@@ -31,9 +32,7 @@ static void run(struct ovl_ctx *ctx)
 	snprintf(svu, sizeof(svu), "%s/sv-upper", ovl_case_dir(ctx));
 	snprintf(up, sizeof(up), "%s/u", svu);
 	snprintf(wk, sizeof(wk), "%s/w", svu);
-	r = ovl_exec(ctx, (const char *const[]){ "/bin/btrfs", "subvolume", "create", sv, NULL }, NULL, 30, &out);
-	if (r == -ENOENT)
-		ovl_conf(ctx, "btrfs-progs (/bin/btrfs) is not installed");
+	r = ovl_exec(ctx, (const char *const[]){ btrfs, "subvolume", "create", sv, NULL }, NULL, 30, &out);
 	if (r)
 		ovl_brok(ctx, "btrfs subvolume create %s: %d %s", sv, r, out ? out : "");
 	snprintf(p, sizeof(p), "%s/f", sv);
@@ -41,9 +40,9 @@ static void run(struct ovl_ctx *ctx)
 	if (write(fd, "in the subvolume\n", 17) != 17)
 		ovl_brok(ctx, "write %s", p);
 	close(fd);
-	if (ovl_exec(ctx, (const char *const[]){ "/bin/btrfs", "subvolume", "snapshot", "-r", sv, snap, NULL }, NULL,
+	if (ovl_exec(ctx, (const char *const[]){ btrfs, "subvolume", "snapshot", "-r", sv, snap, NULL }, NULL,
 		     30, NULL) ||
-	    ovl_exec(ctx, (const char *const[]){ "/bin/btrfs", "subvolume", "create", svu, NULL }, NULL, 30, NULL))
+	    ovl_exec(ctx, (const char *const[]){ btrfs, "subvolume", "create", svu, NULL }, NULL, 30, NULL))
 		ovl_brok(ctx, "btrfs snapshot or subvolume failed");
 	snprintf(p, sizeof(p), "%s/only-in-lower", sv);
 	fd = SAFE_OPEN(ctx, p, O_WRONLY | O_CREAT, 0644);
@@ -82,5 +81,6 @@ OVL_CASE(
 	.needs_root = true,
 	.fs = OVL_FS_BTRFS,
 	.needs_kconfig = "BTRFS_FS",
+	.needs_programs = "btrfs",
 	.run = run,
 );

@@ -114,6 +114,7 @@ OVL_CASE(
 	.purpose = "the reference library reads the store a real dockerd wrote, and agrees with it",
 	.tags = "docker",
 	.needs_kconfig = OVL_DOCKER_KCONFIG,
+	.needs_programs = OVL_DOCKER_PROGRAMS,
 	.needs_root = true,
 	.timeout = 300,
 	.run = run,

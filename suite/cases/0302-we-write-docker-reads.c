@@ -203,6 +203,7 @@ OVL_CASE(
 	.purpose = "a real dockerd reads, runs and saves an image the reference library wrote",
 	.tags = "docker",
 	.needs_kconfig = OVL_DOCKER_KCONFIG,
+	.needs_programs = OVL_DOCKER_PROGRAMS,
 	.needs_root = true,
 	.timeout = 300,
 	.run = run,

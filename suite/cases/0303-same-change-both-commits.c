@@ -121,6 +121,7 @@ OVL_CASE(
 	.purpose = "the same file operations committed by dockerd and by the library give the same layer",
 	.tags = "docker",
 	.needs_kconfig = OVL_DOCKER_KCONFIG,
+	.needs_programs = OVL_DOCKER_PROGRAMS,
 	.needs_root = true,
 	.timeout = 300,
 	.run = run,

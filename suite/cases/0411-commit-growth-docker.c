@@ -164,6 +164,7 @@ OVL_CASE(
 	.tags = "docker,docker-growth",
 	.needs_root = true,
 	.needs_kconfig = OVL_DOCKER_KCONFIG,
+	.needs_programs = OVL_DOCKER_PROGRAMS,
 	.timeout = 300,
 	.run = run,
 );

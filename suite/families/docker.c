@@ -28,14 +28,6 @@ static int listing_cmp(const void *a, const void *b)
 
 #define DOCKER_HOST "unix:///run/ovlconform-docker/docker.sock"
 
-static const char *first_exe(const char *const *cands)
-{
-	for (; *cands; cands++)
-		if (access(*cands, X_OK) == 0)
-			return *cands;
-	return NULL;
-}
-
 int ovl_docker(struct ovl_ctx *ctx, struct ovl_dockerd *d, char **out, ...)
 {
 	const char *argv[64], *env[3];
@@ -58,20 +50,14 @@ int ovl_docker(struct ovl_ctx *ctx, struct ovl_dockerd *d, char **out, ...)
 
 void ovl_dockerd_start(struct ovl_ctx *ctx, struct ovl_dockerd *d)
 {
-	static const char *const dockerds[] = { "/usr/sbin/dockerd", "/usr/bin/dockerd", NULL };
-	static const char *const dockers[] = { "/usr/bin/docker", "/usr/local/bin/docker", NULL };
 	char up[PATH_MAX + 32], work[PATH_MAX + 32], opts[3 * PATH_MAX];
 	struct timespec t0, now;
 	int fd;
 
 	memset(d, 0, sizeof(*d));
-	d->dockerd = first_exe(dockerds);
-	d->docker = first_exe(dockers);
-	if (!d->dockerd || !d->docker)
-		ovl_conf(ctx, "%s not found (Debian package docker.io)", d->dockerd ? "the docker client" : "dockerd");
-	if (access("/bin/busybox", X_OK))
-		ovl_conf(ctx, "/bin/busybox not found: the test image needs a static busybox (Debian "
-			 "package busybox-static)");
+	/* the descriptor names them (OVL_DOCKER_PROGRAMS): the runner made sure they are here */
+	d->dockerd = ovl_program(ctx, "dockerd");
+	d->docker = ovl_program(ctx, "docker");
 	/*
 	 * /run and /etc of this namespace only. (The case has a /proc of its own
 	 * PID namespace, which containerd's shim needs for its oom_score_adj.)
@@ -175,7 +161,7 @@ const char *ovl_docker_base_tar(struct ovl_ctx *ctx)
 	snprintf(p, sizeof(p), "%s/bin", rootfs);
 	if (ovl_mkdir_p(p, 0755))
 		ovl_brok(ctx, "mkdir %s: %s", p, strerror(errno));
-	bb = SAFE_READ_FILE(ctx, "/bin/busybox", &len);
+	bb = SAFE_READ_FILE(ctx, ovl_program(ctx, "busybox"), &len);
 	snprintf(p, sizeof(p), "%s/bin/busybox", rootfs);
 	fd = SAFE_OPEN(ctx, p, O_WRONLY | O_CREAT | O_TRUNC, 0755);
 	if (ovl_write_all(fd, bb, len) || fchmod(fd, 0755))

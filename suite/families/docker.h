@@ -18,6 +18,8 @@
 #include "harness.h"
 
 /* What the kernel needs for the private dockerd (the docker cases' .needs_kconfig). */
+/* The programs they run: Debian's docker.io, and a static busybox (busybox-static) for the test image. */
+#define OVL_DOCKER_PROGRAMS "dockerd,docker,busybox"
 #define OVL_DOCKER_KCONFIG "NAMESPACES & NET_NS & PID_NS & CGROUPS & VETH & BRIDGE"
 
 struct ovl_dockerd {

@@ -57,13 +57,13 @@ void nodtype_case(struct ovl_ctx *ctx, const char *fstype, const char *const *mk
 	if (ftruncate(fd, 320ll << 20))
 		ovl_brok(ctx, "ftruncate %s: %s", img, strerror(errno));
 	close(fd);
+	/* mkfs[0] is a program the descriptor's needs_programs names */
+	argv[n++] = ovl_program(ctx, mkfs[0]);
 	for (; mkfs[n] && n < 14; n++)
 		argv[n] = mkfs[n];
 	argv[n++] = img;
 	argv[n] = NULL;
 	r = ovl_exec(ctx, argv, NULL, 60, &out);
-	if (r == -ENOENT)
-		ovl_conf(ctx, "%s is not installed", mkfs[0]);
 	if (r)
 		ovl_brok(ctx, "%s failed (%d): %s", mkfs[0], r, out ? out : "");
 	free(out);

@@ -15,6 +15,19 @@
 
 #include "ovl-common.h"
 
+const char *const ovl_program_dirs[] = { "/usr/sbin", "/sbin", "/usr/bin", "/bin", "/usr/local/sbin",
+					  "/usr/local/bin", NULL };
+
+int ovl_find_program(const char *name, char *out, size_t len)
+{
+	if (!*name || strchr(name, '/'))
+		return -EINVAL;
+	for (const char *const *d = ovl_program_dirs; *d; d++)
+		if (ovl_fmt(out, len, "%s/%s", *d, name) == 0 && access(out, X_OK) == 0)
+			return 0;
+	return -ENOENT;
+}
+
 static double now(void)
 {
 	struct timespec ts;

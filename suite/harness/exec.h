@@ -3,6 +3,7 @@
 #ifndef OVL_EXEC_H
 #define OVL_EXEC_H
 
+#include <stddef.h>
 #include <stdio.h>
 
 /*
@@ -15,5 +16,10 @@
  */
 int ovl_run_program(const char *const argv[], const char *const env[], unsigned int timeout, FILE *log,
 		    char **out, int *status);
+
+/* Where programs are looked for (root's PATH may lack /sbin), in order. */
+extern const char *const ovl_program_dirs[];
+/* The absolute path of an installed program: 0, or -ENOENT. */
+int ovl_find_program(const char *name, char *out, size_t len);
 
 #endif

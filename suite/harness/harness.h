@@ -59,6 +59,23 @@ struct ovl_deviation {
 	const char *reason;	/* why, with a reference (bug, commit, doc) */
 };
 
+/*
+ * One variant of a case: the same body under other mount options (or
+ * another fixture), with a stable number and slug of its own, so one file
+ * serves what would otherwise be near-identical files. Fields left NULL
+ * are the case's. The runner runs each variant as a case of its own.
+ */
+struct ovl_variant {
+	unsigned int number;		/* stable, never reused */
+	const char *slug;
+	const char *purpose;
+	const char *tags;
+	const char *fixture;
+	const char *mount_options;
+	const char *needs_features;
+	long arg;			/* for the body: ovl_variant_arg() */
+};
+
 struct ovl_case {
 	unsigned int number;		/* stable, never reused; matches the file name */
 	const char *slug;		/* what it checks, [a-z0-9-]; matches the file name */
@@ -72,10 +89,24 @@ struct ovl_case {
 	const char *mount_options;	/* extra options for every union mount, e.g. "index=on" */
 	const char *needs_features;	/* overlay options tried by a test mount first */
 	const char *needs_kconfig;	/* comma-separated CONFIG_X or CONFIG_X=y|m */
+	/*
+	 * Programs the case runs, comma-separated names ("btrfs,mkfs.ext4"):
+	 * CONF when one is not installed; ovl_program() gives the path.
+	 */
+	const char *needs_programs;
 	unsigned int timeout;		/* seconds; 0 means 30 */
 	const struct ovl_deviation *deviations; /* NULL-terminated by .target */
+	/*
+	 * Variants, ended by one with number 0: the case then names its file
+	 * (NNNN-slug.c, NNNN the first variant's number) and runs only as its
+	 * variants.
+	 */
+	const struct ovl_variant *variants;
 	void (*run)(struct ovl_ctx *ctx);
 	const char *file;		/* filled in by OVL_CASE */
+	/* Filled in by the runner for a variant: the case it comes from, and which. */
+	const struct ovl_case *base;
+	const struct ovl_variant *variant;
 };
 
 #define OVL_CASE_CONCAT_(a, b) a##b
@@ -257,6 +288,15 @@ struct ovl_tree *ovl_model_upper_now(struct ovl_ctx *ctx);
 struct ovl_tree *ovl_merged_now(struct ovl_ctx *ctx);
 
 /* ---- running programs -------------------------------------------------------- */
+
+/*
+ * The absolute path of a program the descriptor's needs_programs names
+ * (the runner made sure it is installed); BROK for one it does not name.
+ */
+const char *ovl_program(struct ovl_ctx *ctx, const char *name);
+
+/* The arg of the variant this run is (0 for a case without variants). */
+long ovl_variant_arg(struct ovl_ctx *ctx);
 
 /*
  * Run argv (argv[0] an absolute path) with env entries ("NAME=value",

@@ -303,3 +303,35 @@ int ovl_exec(struct ovl_ctx *ctx, const char *const argv[], const char *const en
 		return r;
 	return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
 }
+
+/* name is one of the comma-separated items of list. */
+static bool listed(const char *list, const char *name)
+{
+	size_t n = strlen(name);
+
+	for (const char *p = list; p && *p;) {
+		const char *e = strchrnul(p, ',');
+
+		if ((size_t)(e - p) == n && strncmp(p, name, n) == 0)
+			return true;
+		p = *e ? e + 1 : e;
+	}
+	return false;
+}
+
+const char *ovl_program(struct ovl_ctx *ctx, const char *name)
+{
+	char path[PATH_MAX];
+
+	if (!listed(ctx->c->needs_programs, name))
+		ovl_brok(ctx, "program %s is not in the descriptor's needs_programs (\"%s\")", name,
+			 ctx->c->needs_programs ? ctx->c->needs_programs : "");
+	if (ovl_find_program(name, path, sizeof(path)))
+		ovl_brok(ctx, "program %s is no longer installed", name);
+	return path_in(ctx, path, "");
+}
+
+long ovl_variant_arg(struct ovl_ctx *ctx)
+{
+	return ctx->c->variant ? ctx->c->variant->arg : 0;
+}

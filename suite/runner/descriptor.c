@@ -39,16 +39,63 @@ static int case_cmp(const void *a, const void *b)
 	return x->number < y->number ? -1 : x->number > y->number;
 }
 
+/* A variant as a case of its own: the case's fields, the variant's where it gives them. */
+static struct ovl_case variant_case(const struct ovl_case *c, const struct ovl_variant *v)
+{
+	struct ovl_case vc = *c;
+
+	vc.number = v->number;
+	vc.slug = v->slug;
+	vc.purpose = v->purpose ? v->purpose : c->purpose;
+	vc.tags = v->tags ? v->tags : c->tags;
+	vc.fixture = v->fixture ? v->fixture : c->fixture;
+	vc.mount_options = v->mount_options ? v->mount_options : c->mount_options;
+	vc.needs_features = v->needs_features ? v->needs_features : c->needs_features;
+	vc.variants = NULL;
+	vc.base = c;
+	vc.variant = v;
+	return vc;
+}
+
+/* Every case the build registered, each variant as a case, in number order (made once). */
 size_t ovl_cases_all(const struct ovl_case *const **out)
 {
 	static const struct ovl_case **sorted;
-	size_t n = __start_ovl_cases ? (size_t)(__stop_ovl_cases - __start_ovl_cases) : 0;
+	static size_t n;
+	size_t nreg = __start_ovl_cases ? (size_t)(__stop_ovl_cases - __start_ovl_cases) : 0;
 
-	if (!sorted && n) {
-		sorted = calloc(n, sizeof(*sorted));
+	if (!sorted && nreg) {
+		size_t total = 0, k = 0;
+
+		for (size_t i = 0; i < nreg; i++) {
+			const struct ovl_variant *v = __start_ovl_cases[i]->variants;
+			size_t nv = 0;
+
+			while (v && v[nv].number)
+				nv++;
+			total += nv ? nv : 1;
+		}
+		sorted = calloc(total, sizeof(*sorted));
 		if (!sorted)
 			return 0;
-		memcpy(sorted, __start_ovl_cases, n * sizeof(*sorted));
+		for (size_t i = 0; i < nreg; i++) {
+			const struct ovl_case *c = __start_ovl_cases[i];
+			const struct ovl_variant *v = c->variants;
+
+			if (!v || !v->number) {
+				sorted[k++] = c;
+				continue;
+			}
+			for (; v->number; v++) {
+				struct ovl_case *vc = malloc(sizeof(*vc));
+
+				if (!vc)
+					return 0;
+				*vc = variant_case(c, v);
+				sorted[k++] = vc;
+			}
+		}
+		n = k;
 		qsort(sorted, n, sizeof(*sorted), case_cmp);
 	}
 	*out = (const struct ovl_case *const *)sorted;
@@ -116,6 +163,20 @@ static int check_feature(const char *s, size_t n, void *arg)
 	return -EINVAL;
 }
 
+static int check_program(const char *s, size_t n, void *arg)
+{
+	struct vctx *v = arg;
+
+	for (size_t i = 0; i < n; i++)
+		if (!(isalnum((unsigned char)s[i]) || strchr("._+-", s[i])))
+			n = 0;
+	if (n)
+		return 0;
+	snprintf(v->why, v->len, "%s: needs_programs item '%.*s' is not a program name (no path, no space)",
+		 v->file, (int)strcspn(s, ","), s);
+	return -EINVAL;
+}
+
 static int kconfig_sym_ok(const char *sym, void *arg)
 {
 	(void)sym;
@@ -164,7 +225,17 @@ int ovl_case_validate(const struct ovl_case *c, const char *fixtures_dir, char *
 	for (const char *s = c->slug; *s; s++)
 		if (!(islower((unsigned char)*s) || isdigit((unsigned char)*s) || *s == '-'))
 			return WHY("%s: slug '%s' may hold only a-z, 0-9 and '-'", file, c->slug);
-	snprintf(want, sizeof(want), "%04u-%s.c", c->number, c->slug);
+	if (c->base) {
+		/* a variant: the file is named after the case, and the case after its first variant */
+		const struct ovl_case *b = c->base;
+
+		if (!b->slug || b->number != b->variants[0].number)
+			return WHY("%s: a case with variants takes the number of its first variant (%u)", file,
+				   b->variants[0].number);
+		snprintf(want, sizeof(want), "%04u-%s.c", b->number, b->slug);
+	} else {
+		snprintf(want, sizeof(want), "%04u-%s.c", c->number, c->slug);
+	}
 	if (strcmp(base, want) != 0)
 		return WHY("%s: the file must be named %s (number and slug of its descriptor)", file,
 			   want);
@@ -199,6 +270,8 @@ int ovl_case_validate(const struct ovl_case *c, const char *fixtures_dir, char *
 	     strstr(c->needs_features, "metacopy")))
 		return WHY("%s: no_upper, but needs a feature that only an upper layer has", file);
 	if (c->needs_kconfig && each_item(c->needs_kconfig, check_kconfig, &v))
+		return -EINVAL;
+	if (c->needs_programs && each_item(c->needs_programs, check_program, &v))
 		return -EINVAL;
 	for (const struct ovl_deviation *d = c->deviations; d && d->target; d++)
 		if (!d->reason || !*d->reason)

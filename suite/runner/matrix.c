@@ -136,14 +136,7 @@ static double now(void)
 /* Find an executable in the usual places (root's PATH may lack /sbin). */
 static int find_exe(const char *name, char *out, size_t len)
 {
-	static const char *const dirs[] = { "/usr/sbin", "/sbin", "/usr/bin", "/bin", NULL };
-
-	for (const char *const *d = dirs; *d; d++) {
-		snprintf(out, len, "%s/%s", *d, name);
-		if (access(out, X_OK) == 0)
-			return 0;
-	}
-	return -ENOENT;
+	return ovl_find_program(name, out, len);
 }
 
 /* Run argv with its output in log; the last non-empty line of it in last (a one-line reason). */

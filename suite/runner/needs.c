@@ -31,6 +31,7 @@
 #include "matrix.h"
 #include "result.h"
 #include "ovl-common.h"
+#include "exec.h"
 #include "runner-private.h"
 
 /* ---- needs ---------------------------------------------------------------- */
@@ -95,6 +96,18 @@ bool runner_needs_met(const struct ovl_case *c, const struct ovl_target *target,
 			snprintf(why, len, "needs %s; kernel config %s: %s", expr, ovl_kconfig_source(kc), missing);
 			return false;
 		}
+	}
+	for (const char *p = c->needs_programs; p && *p;) {
+		const char *e = strchrnul(p, ',');
+		char name[256], path[PATH_MAX];
+
+		snprintf(name, sizeof(name), "%.*s", (int)(e - p), p);
+		if (ovl_find_program(name, path, sizeof(path))) {
+			snprintf(why, len, "needs program %s, which is not installed (looked in /usr/sbin, /sbin, "
+				 "/usr/bin, /bin, /usr/local/sbin, /usr/local/bin)", name);
+			return false;
+		}
+		p = *e ? e + 1 : e;
 	}
 	if (b->outcome != OVL_PASS) {
 		ovl_fmt(why, len, "backing filesystem %s: %s", b->name, b->reason);

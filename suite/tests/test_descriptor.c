@@ -118,7 +118,38 @@ static void test_contradictions(void **state)
 	BAD(c.fixture = "../abc.tree", "must be a relative path inside fixtures/");
 	BAD((c.deviations = (const struct ovl_deviation[]){ { "fuse-overlayfs", "" }, { NULL, NULL } }),
 	    "gives no reason");
+	BAD(c.needs_programs = "btrfs,/sbin/mkfs.ext4", "needs_programs item '/sbin/mkfs.ext4' is not a program name");
+	BAD(c.needs_programs = "mkfs ext4", "is not a program name");
 #undef BAD
+}
+
+/* A variant is checked as a case: the file is named after the case, which takes its first variant's number. */
+static void test_variants(void **state)
+{
+	static const struct ovl_variant vs[] = { { .number = 42, .slug = "some-check-on", .mount_options = "index=on" },
+						 { .number = 43, .slug = "some-check-off" },
+						 { 0 } };
+	struct ovl_case base = good, v;
+	char why[512] = "";
+
+	(void)state;
+	base.slug = "some-check";
+	base.variants = vs;
+	v = base;
+	v.number = vs[1].number;
+	v.slug = vs[1].slug;
+	v.base = &base;
+	v.variant = &vs[1];
+	v.variants = NULL;
+	assert_int_equal(ovl_case_validate(&v, fixtures, why, sizeof(why)), 0);
+	v.mount_options = "colour=blue";
+	expect_invalid(&v, "names 'colour=blue'");
+	v.mount_options = NULL;
+	base.number = 43; /* not the first variant's */
+	expect_invalid(&v, "takes the number of its first variant (42)");
+	base.number = 42;
+	base.file = v.file = "suite/cases/0042-other-name.c";
+	expect_invalid(&v, "must be named 0042-some-check.c");
 }
 
 static void test_set_duplicates(void **state)
@@ -157,6 +188,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_good_descriptor),
 		cmocka_unit_test(test_contradictions),
+		cmocka_unit_test(test_variants),
 		cmocka_unit_test(test_set_duplicates),
 		cmocka_unit_test(test_selection),
 		cmocka_unit_test(test_has_tag),
