@@ -32,6 +32,9 @@ if ! make --no-print-directory -j"$(nproc)" BUILD=$BUILD EXTRA_CFLAGS=-Werror te
 	exit 1
 fi
 
+stage "the README's case table is the descriptors'"
+if BUILD=$BUILD scripts/readme-cases.sh; then add 1 0 0; else add 0 1 0; fi
+
 stage "unit tests"
 for t in $BUILD/tests/test_*; do cmocka "$t"; done
 

@@ -13,6 +13,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <jansson.h>
+
 #include "descriptor.h"
 #include "matrix.h"
 #include "runner.h"
@@ -26,7 +28,7 @@ static void usage(FILE *out)
 {
 	fprintf(out,
 		"usage: ovlconform run [options] [CASE|TAG ...]   run cases (default: all)\n"
-		"       ovlconform list [--tags]                  list the cases\n"
+		"       ovlconform list [--format F] [--tags]     list the cases (F: text, markdown, json)\n"
 		"       ovlconform cleanup [--scratch DIR]        remove what killed runs left\n"
 		"       ovlconform kconfig [--config FILE]        what the kernel was built with, and which\n"
 		"                                                 cases that rules out (ovlconform kconfig --help)\n"
@@ -38,7 +40,8 @@ static void usage(FILE *out)
 		"  --target NAME      what to test (default kernel; see ovlconform list --targets)\n"
 		"  --results DIR      results go to DIR/<run-id>/ (default ./results)\n"
 		"  --scratch DIR      scratch space (default $OVLCONFORM_SCRATCH or " DEFAULT_SCRATCH ")\n"
-		"  --fixtures DIR     layer fixtures (default: fixtures/ beside the build dir)\n"
+		"  --fixtures DIR     layer fixtures (default: $OVLCONFORM_FIXTURES, the installed\n"
+		"                     share/ovlconform/fixtures, or the checkout's fixtures/)\n"
 		"  --kconfig FILE     judge cases' kernel needs by this config (default: the running\n"
 		"                     kernel's: $KCONFIG_PATH, /proc/config.gz, /boot/config-...)\n"
 		"  --timeout-mult N   multiply every case timeout by N (slow VMs)\n"
@@ -49,8 +52,10 @@ static void usage(FILE *out)
 }
 
 /*
- * fixtures/: $OVLCONFORM_FIXTURES, else the first fixtures/ found going up
- * from the directory holding the binary (build/ovlconform, build/check/...).
+ * fixtures/: $OVLCONFORM_FIXTURES; else, for an installed runner,
+ * <bindir>/../share/ovlconform/fixtures; else the first fixtures/ found
+ * going up from the directory holding the binary (build/ovlconform,
+ * build/check/...) in a checkout; else ./fixtures.
  */
 static void default_fixtures(char *out, size_t len)
 {
@@ -66,6 +71,16 @@ static void default_fixtures(char *out, size_t len)
 		return;
 	exe[n] = 0;
 	dir = dirname(exe);
+	{
+		char cand[PATH_MAX + 64], real[PATH_MAX];
+		struct stat st;
+
+		snprintf(cand, sizeof(cand), "%s/../share/ovlconform/fixtures", dir);
+		if (stat(cand, &st) == 0 && S_ISDIR(st.st_mode) && realpath(cand, real)) {
+			snprintf(out, len, "%s", real);
+			return;
+		}
+	}
 	for (int up = 0; up < 4; up++) {
 		char cand[PATH_MAX + 64];
 		struct stat st;
@@ -81,18 +96,165 @@ static void default_fixtures(char *out, size_t len)
 	}
 }
 
+/* The backing filesystems a case runs on, as text ("all" or "ext4, xfs"). */
+static void fs_list(const struct ovl_case *c, char *buf, size_t len)
+{
+	size_t n = 0;
+
+	buf[0] = 0;
+	if (!c->fs || (c->fs & OVL_FS_ALL) == OVL_FS_ALL) {
+		snprintf(buf, len, "all");
+		return;
+	}
+	for (int k = 0; k < OVL_NR_BACKING; k++)
+		if (c->fs & (1u << k))
+			n += (size_t)snprintf(buf + n, n < len ? len - n : 0, "%s%s", n ? ", " : "",
+					      ovl_backing_name(k));
+}
+
+/* A markdown table cell: '|' escaped, on one line. */
+static void md_cell(const char *s)
+{
+	for (; s && *s; s++) {
+		if (*s == '|')
+			fputs("\\|", stdout);
+		else
+			putchar(*s == '\n' ? ' ' : *s);
+	}
+}
+
+static json_t *json_list(const char *items)
+{
+	json_t *a = json_array();
+
+	for (const char *p = items; p && *p;) {
+		const char *e = strchrnul(p, ',');
+
+		json_array_append_new(a, json_stringn(p, (size_t)(e - p)));
+		p = *e ? e + 1 : e;
+	}
+	return a;
+}
+
+static json_t *json_str(const char *s)
+{
+	return s ? json_string(s) : json_null();
+}
+
+static json_t *case_json(const struct ovl_case *c)
+{
+	char id[256];
+	json_t *o = json_object(), *fs = json_array();
+
+	ovl_case_id(c, id, sizeof(id));
+	for (int k = 0; k < OVL_NR_BACKING; k++)
+		if (!c->fs || (c->fs & (1u << k)))
+			json_array_append_new(fs, json_string(ovl_backing_name(k)));
+	json_object_set_new(o, "id", json_string(id));
+	json_object_set_new(o, "number", json_integer(c->number));
+	json_object_set_new(o, "slug", json_string(c->slug));
+	json_object_set_new(o, "purpose", json_string(c->purpose));
+	json_object_set_new(o, "tags", json_list(c->tags));
+	json_object_set_new(o, "filesystems", fs);
+	json_object_set_new(o, "needs_root", json_boolean(c->needs_root));
+	json_object_set_new(o, "lowers", json_integer(c->lowers ? c->lowers : 3));
+	json_object_set_new(o, "no_upper", json_boolean(c->no_upper));
+	json_object_set_new(o, "fixture", json_str(c->fixture));
+	json_object_set_new(o, "mount_options", json_str(c->mount_options));
+	json_object_set_new(o, "needs_features", json_list(c->needs_features));
+	json_object_set_new(o, "needs_kconfig", json_str(c->needs_kconfig));
+	json_object_set_new(o, "needs_programs", json_list(c->needs_programs));
+	json_object_set_new(o, "timeout", json_integer(c->timeout ? c->timeout : OVL_TIMEOUT_DEFAULT));
+	json_object_set_new(o, "file", json_string(c->file));
+	json_object_set_new(o, "variant_of", c->base ? json_integer(c->base->number) : json_null());
+	{
+		json_t *devs = json_array();
+
+		for (const struct ovl_deviation *d = c->deviations; d && d->target; d++)
+			json_array_append_new(devs, json_pack("{s:s, s:s}", "target", d->target, "reason", d->reason));
+		json_object_set_new(o, "deviations", devs);
+	}
+	return o;
+}
+
+static int list_cases(const struct ovl_case *const *all, size_t n, const char *format)
+{
+	if (strcmp(format, "text") == 0) {
+		for (size_t i = 0; i < n; i++) {
+			char id[256];
+
+			ovl_case_id(all[i], id, sizeof(id));
+			printf("%-36s %-22s %s\n", id, all[i]->tags, all[i]->purpose);
+		}
+	} else if (strcmp(format, "markdown") == 0) {
+		/* The README's case table (make check compares the two). */
+		printf("| case | what it checks | tags | filesystems |\n|---|---|---|---|\n");
+		for (size_t i = 0; i < n; i++) {
+			char id[256], fs[128];
+
+			if (ovl_case_has_tag(all[i], "harness"))
+				continue;
+			ovl_case_id(all[i], id, sizeof(id));
+			fs_list(all[i], fs, sizeof(fs));
+			printf("| `%s` | ", id);
+			md_cell(all[i]->purpose);
+			printf(" | %s | %s |\n", all[i]->tags, fs);
+		}
+	} else if (strcmp(format, "json") == 0) {
+		json_t *a = json_array();
+
+		for (size_t i = 0; i < n; i++)
+			json_array_append_new(a, case_json(all[i]));
+		json_dumpf(a, stdout, JSON_INDENT(1) | JSON_PRESERVE_ORDER);
+		putchar('\n');
+		json_decref(a);
+	} else {
+		fprintf(stderr, "ovlconform list: --format is text, markdown or json, not '%s'\n", format);
+		return OVL_EXIT_USAGE;
+	}
+	return 0;
+}
+
 static int cmd_list(int argc, char **argv)
 {
+	static const struct option longopts[] = {
+		{ "targets", no_argument, NULL, 'T' },
+		{ "tags", no_argument, NULL, 't' },
+		{ "format", required_argument, NULL, 'f' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
 	const struct ovl_case *const *all;
 	size_t n = ovl_cases_all(&all);
 	char why[2048], fixtures[PATH_MAX];
+	const char *format = "text";
+	bool tags = false, targets = false;
+	int opt;
 
-	if (argc > 1 && strcmp(argv[1], "--targets") == 0) {
+	optind = 1;
+	while ((opt = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
+		switch (opt) {
+		case 'T': targets = true; break;
+		case 't': tags = true; break;
+		case 'f': format = optarg; break;
+		case 'h':
+			printf("usage: ovlconform list [--format text|markdown|json] [--tags] [--targets]\n");
+			return 0;
+		default:
+			fprintf(stderr, "usage: ovlconform list [--format text|markdown|json] [--tags] [--targets]\n");
+			return OVL_EXIT_USAGE;
+		}
+	}
+	if (optind < argc) {
+		fprintf(stderr, "ovlconform list: unexpected argument '%s'\n", argv[optind]);
+		return OVL_EXIT_USAGE;
+	}
+	if (targets) {
 		for (const struct ovl_target *const *t = ovl_targets; *t; t++)
 			printf("%-16s %s\n", (*t)->name, (*t)->what);
 		return 0;
 	}
-	if (argc > 1 && strcmp(argv[1], "--tags") == 0) {
+	if (tags) {
 		for (const char *const *t = ovl_known_tags; *t; t++) {
 			size_t k = 0;
 
@@ -107,13 +269,7 @@ static int cmd_list(int argc, char **argv)
 		fprintf(stderr, "ovlconform: invalid case descriptor: %s\n", why);
 		return OVL_EXIT_USAGE;
 	}
-	for (size_t i = 0; i < n; i++) {
-		char id[256];
-
-		ovl_case_id(all[i], id, sizeof(id));
-		printf("%-36s %-22s %s\n", id, all[i]->tags, all[i]->purpose);
-	}
-	return 0;
+	return list_cases(all, n, format);
 }
 
 int main(int argc, char **argv)
