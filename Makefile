@@ -63,7 +63,7 @@ RUNNER_OBJ = $(call obj,$(CLI_SRC) $(SUITE_SRC) $(CASE_SRC))
 .PHONY: all libs run check deps tests unit-tests asan-tests harness-tests suite bench fuzz fuzz-build \
 	install uninstall clean pkg-check readme-cases
 all: $(BUILD)/ovlconform libs
-libs: $(LIBS) $(BUILD)/ovlmodel.pc $(BUILD)/ovlstore.pc $(BUILD)/ovlhost.pc
+libs: $(LIBS)
 
 pkg-check:
 ifneq ($(strip $(PKG_MISSING)),)
@@ -85,14 +85,14 @@ $(BUILD)/libovlstore.a: $(call obj,$(COMMON_SRC) $(STORE_SRC))
 $(BUILD)/libovlhost.a: $(call obj,$(COMMON_SRC) $(HOST_SRC))
 	@rm -f $@; $(AR) rcs $@ $^
 
-# pkg-config files; the installed ones name PREFIX.
-$(BUILD)/%.pc: lib/pkgconfig.in Makefile
-	@mkdir -p $(dir $@)
+# pkg-config files, made for where they are installed: $(call pc,name,output)
+pc_requires = $(if $(filter ovlstore,$(1)),ovlmodel libarchive libcrypto zlib,$(if $(filter ovlhost,$(1)),libkmod zlib,libcrypto))
+pc_desc = $(if $(filter ovlstore,$(1)),Docker overlay2 layer store,$(if $(filter ovlhost,$(1)),kernel config and backing filesystems,overlayfs union model))
+define pc
 	sed -e 's|@PREFIX@|$(PREFIX)|; s|@LIBDIR@|$(LIBDIR)|; s|@INCDIR@|$(INCDIR)|; s|@VERSION@|$(VERSION)|' \
-	    -e 's|@NAME@|$*|g' \
-	    -e 's|@REQUIRES@|$(if $(filter ovlstore,$*),ovlmodel libarchive libcrypto zlib,$(if $(filter ovlhost,$*),libkmod zlib,libcrypto))|' \
-	    -e 's|@DESC@|$(if $(filter ovlstore,$*),Docker overlay2 layer store,$(if $(filter ovlhost,$*),kernel config and backing filesystems,overlayfs union model))|' \
-	    $< > $@
+	    -e 's|@NAME@|$(1)|g; s|@REQUIRES@|$(call pc_requires,$(1))|; s|@DESC@|$(call pc_desc,$(1))|' \
+	    lib/pkgconfig.in > $(2)
+endef
 
 # The cases are linked in directly: each registers itself in section ovl_cases.
 $(BUILD)/ovlconform: $(RUNNER_OBJ) $(LIBS)
@@ -186,7 +186,9 @@ install: all
 	install -m 0755 $(BUILD)/ovlconform $(DESTDIR)$(BINDIR)/ovlconform
 	install -m 0644 $(LIBS) $(DESTDIR)$(LIBDIR)/
 	install -m 0644 $(PUBLIC_HEADERS) $(DESTDIR)$(INCDIR)/
-	install -m 0644 $(BUILD)/ovlmodel.pc $(BUILD)/ovlstore.pc $(BUILD)/ovlhost.pc $(DESTDIR)$(LIBDIR)/pkgconfig/
+	$(call pc,ovlmodel,$(DESTDIR)$(LIBDIR)/pkgconfig/ovlmodel.pc)
+	$(call pc,ovlstore,$(DESTDIR)$(LIBDIR)/pkgconfig/ovlstore.pc)
+	$(call pc,ovlhost,$(DESTDIR)$(LIBDIR)/pkgconfig/ovlhost.pc)
 	install -m 0644 suite/cli/ovlconform.1 $(DESTDIR)$(MANDIR)/man1/ovlconform.1
 	rm -rf $(DESTDIR)$(DATADIR)/fixtures $(DESTDIR)$(DATADIR)/Kconfig-checks
 	cp -R fixtures $(DESTDIR)$(DATADIR)/fixtures

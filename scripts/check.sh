@@ -59,6 +59,17 @@ else
 	echo "!! the fuzzers could not be built or run (status $rc)"; add 0 1 0
 fi
 
+stage "make install: runner, fixtures, man page, libraries, pkg-config"
+out=$(BUILD=$BUILD scripts/test-install.sh 2>&1); rc=$?
+printf '%s\n' "$out"
+line=$(grep -E '^install: [0-9]+ passed, [0-9]+ failed, [0-9]+ skipped$' <<<"$out" | tail -1)
+if [ -n "$line" ]; then
+	read -r p f s <<<"$(sed -E 's/^install: ([0-9]+) passed, ([0-9]+) failed, ([0-9]+) skipped$/\1 \2 \3/' <<<"$line")"
+	add "$p" "$f" "$s"
+else
+	echo "!! the install tests ended with status $rc without a summary"; add 0 1 0
+fi
+
 stage "harness tests"
 out=$(BUILD=$BUILD bash suite/tests/harness.sh 2>&1); rc=$?
 printf '%s\n' "$out"
