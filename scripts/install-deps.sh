@@ -8,7 +8,7 @@ set -eu
 
 PKGS="gcc make pkg-config libc6-dev
 libcmocka-dev libmount-dev libcap-dev libkmod-dev libssl-dev libarchive-dev libjansson-dev zlib1g-dev
-e2fsprogs xfsprogs btrfs-progs attr util-linux kmod
+e2fsprogs xfsprogs btrfs-progs attr util-linux kmod man-db
 docker.io busybox-static
 clang libclang-rt-14-dev"
 

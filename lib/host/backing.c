@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 /*
- * lib/backing.c - probing a backing filesystem as overlayfs and Docker
- * need it. See backing.h.
+ * lib/host/backing.c - probing a backing filesystem as overlayfs and Docker
+ * need it. See ovl-host.h.
  */
 #define _GNU_SOURCE
 #include "ovl-host.h"

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 /*
- * lib/kernel.c - what the running kernel says about its modules and
- * filesystems. See kernel.h.
+ * lib/host/kernel.c - what the running kernel says about its modules and
+ * filesystems. See ovl-host.h.
  */
 #define _GNU_SOURCE
 #include "ovl-host.h"

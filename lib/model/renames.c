@@ -307,7 +307,7 @@ static int model_exchange(struct ovl_model *m, const struct ovl_tree *view, cons
 	return r;
 }
 
-/* rename(2) of e (at op->path) to op->path2; see model.h for what is modelled. */
+/* rename(2) of e (at op->path) to op->path2; see ovl-model.h for what is modelled. */
 int model_rename(struct ovl_model *m, const struct ovl_tree *view, const struct ovl_op *op,
 			const struct ovl_entry *e, int *want_errno, struct ovl_err *err)
 {

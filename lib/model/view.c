@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 /*
- * lib/model.c - the union view overlayfs must present, computed from layer
- * trees. See model.h for the rules.
+ * lib/model/view.c - the union view overlayfs must present, computed from layer
+ * trees. See ovl-model.h for the rules.
  *
  * Built with -DOVL_MODEL_FLIP_PRECEDENCE it is deliberately wrong (the
  * lowest layer wins), for the harness test that proves a wrong model makes

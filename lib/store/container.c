@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 /*
- * lib/container.c - init and container layers, Docker-style mounts and
- * commits. See container.h.
+ * lib/store/container.c - init and container layers, Docker-style mounts and
+ * commits. See ovl-store.h.
  */
 #define _GNU_SOURCE
 #include "ovl-store.h"

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 /*
- * lib/growth.c - a commit's entries and size, predicted and read back.
- * See growth.h.
+ * lib/store/growth.c - a commit's entries and size, predicted and read back.
+ * See ovl-store.h.
  */
 #define _GNU_SOURCE
 #include "ovl-store.h"

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
- * lib/store-private.h - what store.c shares with container.c. Not part of
+ * lib/store/store-private.h - what store.c shares with container.c. Not part of
  * the library's API: nothing outside lib/ includes it.
  */
 #ifndef OVL_STORE_PRIVATE_H

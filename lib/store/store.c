@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 /*
- * lib/store.c - Docker's overlay2 layer store: layer directories, l/ short
- * links, lower files and the layerdb. See store.h for the layout.
+ * lib/store/store.c - Docker's overlay2 layer store: layer directories, l/ short
+ * links, lower files and the layerdb. See ovl-store.h for the layout.
  */
 #define _GNU_SOURCE
 #include "ovl-store.h"

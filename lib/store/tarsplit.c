@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 /*
- * lib/tarsplit.c - writing and replaying tar-split metadata. JSON through
+ * lib/store/tarsplit.c - writing and replaying tar-split metadata. JSON through
  * jansson, base64 through libcrypto, gzip through zlib.
  */
 #define _GNU_SOURCE

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 /*
- * lib/verify.c - the whole-store check. See verify.h. Everything read is
+ * lib/store/verify.c - the whole-store check. See ovl-store.h. Everything read is
  * treated as untrusted: sizes are bounded, formats checked strictly, and a
  * broken entry is reported and skipped, never followed.
  */

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
- * suite/kconfig_cmd.c - `ovlconform kconfig`: what the kernel was built
+ * suite/cli/kconfig_cmd.c - `ovlconform kconfig`: what the kernel was built
  * with, what the running kernel says, and which cases that rules out.
  *
  * For each requirement of the requirement files (Kconfig-checks/NAME.req

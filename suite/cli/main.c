@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
- * suite/main.c - the ovlconform command line.
+ * suite/cli/main.c - the ovlconform command line.
  */
 #define _GNU_SOURCE
 #include <errno.h>

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
- * suite/store_cmd.c - `ovlconform store <verb>`: the reference layer store
+ * suite/cli/store_cmd.c - `ovlconform store <verb>`: the reference layer store
  * (lib/store, lib/verify) on the command line.
  */
 #define _GNU_SOURCE

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
- * suite/docker.h - a private Docker daemon for the cases tagged "docker".
+ * suite/families/docker.h - a private Docker daemon for the cases tagged "docker".
  *
  * It runs inside the case's own mount and PID namespaces, so it dies with
  * the case whatever happens: data root in the case dir on the backing

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
- * suite/harness.h - everything a case sees.
+ * suite/harness/harness.h - everything a case sees.
  *
  * A case is one file suite/cases/NNNN-slug.c: a doc comment saying what it
  * checks and why, a run function, and ONE descriptor at the end:

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
- * suite/outcome.h - the outcomes of a check, a case and a run, defined once.
+ * suite/harness/outcome.h - the outcomes of a check, a case and a run, defined once.
  * The README's "Outcomes and exit codes" section documents the same table.
  *
  *   PASS   the behaviour under test is right

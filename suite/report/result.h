@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
- * suite/result.h - what a run found, as the reporters (suite/report/) read it.
+ * suite/report/result.h - what a run found, as the reporters (suite/report/) read it.
  */
 #ifndef OVL_RESULT_H
 #define OVL_RESULT_H

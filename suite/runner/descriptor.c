@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
- * suite/descriptor.c - the case registry and its checks. A descriptor that
+ * suite/runner/descriptor.c - the case registry and its checks. A descriptor that
  * contradicts itself is the runner's error, reported before anything runs.
  */
 #define _GNU_SOURCE

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
- * suite/descriptor.h - the case registry: finding the descriptors the build
+ * suite/runner/descriptor.h - the case registry: finding the descriptors the build
  * linked in, checking them, and selecting cases by number, slug or tag.
  */
 #ifndef OVL_DESCRIPTOR_H

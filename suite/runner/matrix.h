@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
- * suite/matrix.h - the backing filesystems the layers live on: tmpfs, and
+ * suite/runner/matrix.h - the backing filesystems the layers live on: tmpfs, and
  * ext4, xfs and btrfs made on loop-backed image files in the run's scratch
  * directory, mounted through libmount with an auto-clearing loop device.
  * The runner lives in a private mount namespace, so a killed run releases

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
- * suite/runner.h - the runner: options of a run, and the private context a
+ * suite/runner/runner.h - the runner: options of a run, and the private context a
  * case runs in (cases see only harness.h).
  */
 #ifndef OVL_RUNNER_H

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
- * suite/target.h - the one interface through which a union is mounted.
+ * suite/targets/target.h - the one interface through which a union is mounted.
  *
  * A target is what is under test: the kernel's overlayfs through mount(2)
  * (targets/kernel.c), and later the new mount API, fuse-overlayfs or
