@@ -86,7 +86,7 @@ $(BUILD)/libovlhost.a: $(call obj,$(COMMON_SRC) $(HOST_SRC))
 	@rm -f $@; $(AR) rcs $@ $^
 
 # pkg-config files, made for where they are installed: $(call pc,name,output)
-pc_requires = $(if $(filter ovlstore,$(1)),ovlmodel libarchive libcrypto zlib,$(if $(filter ovlhost,$(1)),libkmod zlib,libcrypto))
+pc_requires = $(if $(filter ovlstore,$(1)),ovlmodel libarchive libcrypto zlib jansson,$(if $(filter ovlhost,$(1)),libkmod zlib,libcrypto))
 pc_desc = $(if $(filter ovlstore,$(1)),Docker overlay2 layer store,$(if $(filter ovlhost,$(1)),kernel config and backing filesystems,overlayfs union model))
 define pc
 	sed -e 's|@PREFIX@|$(PREFIX)|; s|@LIBDIR@|$(LIBDIR)|; s|@INCDIR@|$(INCDIR)|; s|@VERSION@|$(VERSION)|' \

@@ -387,5 +387,22 @@ int ovl_commit_predict(const struct ovl_tree *upper, char ***lines, size_t *n, u
 int ovl_layer_entries(int fd, char ***lines, size_t *n, struct ovl_err *err);
 void ovl_lines_free(char **lines, size_t n);
 
+/*
+ * A layer tar read back as a layer tree (new reference in *out), so two
+ * layers compare as canonical dumps (ovl_tree_dump, ovl_tree_diff): each
+ * entry with type, mode, owner, xattrs, size and sha256 of its content
+ * (OVL_ENTRY_DIGEST_ONLY), link targets, device numbers; ".wh.x" as a
+ * whiteout and ".wh..wh..opq" as the opaque mark of its dir, as an upper
+ * dir holds them. Plain or compressed. 0 or -errno (a name outside the
+ * layer, a broken tar).
+ */
+int ovl_layer_tar_tree(int fd, struct ovl_tree **out, struct ovl_err *err);
+/*
+ * The layers of an image archive as `docker save` writes it, in the order
+ * of its manifest.json: the sha256 of each layer.tar (its DiffID) in
+ * diff_ids (at most max), their number in *n. 0 or -errno.
+ */
+int ovl_image_archive_layers(int fd, struct ovl_digest *diff_ids, size_t max, size_t *n, struct ovl_err *err);
+
 
 #endif

@@ -590,6 +590,108 @@ static void test_commit_roundtrip(void **state)
 	free((char *)a);
 }
 
+/* A layer tar read back as a tree: the same dump as the scan of the dir it was imported into. */
+static void test_tar_tree_is_the_layer(void **state)
+{
+	static const struct tentry v[] = {
+		{ AE_IFDIR, "d/", NULL, NULL, 0750 },
+		{ AE_IFREG, "d/.wh..wh..opq", "", NULL, 0 },
+		{ AE_IFREG, "d/f", "12345", NULL, 0600 },
+		{ AE_IFREG, "d/g", NULL, "d/f", 0 },
+		{ AE_IFREG, "d/.wh.gone", "", NULL, 0 },
+		{ AE_IFLNK, "ln", NULL, "d/f", 0777 },
+		{ AE_IFIFO, "p", NULL, NULL, 0640 },
+		{ AE_IFREG, "x/y/z", "yz", NULL, 0 },
+	};
+	static const struct tentry bad[] = { { AE_IFREG, "../escape", "x", NULL, 0 } };
+	char path[512];
+	struct ovl_import_result res;
+	struct ovl_err err = { "" };
+	struct ovl_tree *fromtar = NULL, *scanned = NULL;
+	const struct ovl_entry *e;
+	char *diff = NULL;
+	size_t dl = 0;
+	FILE *f;
+	int fd;
+
+	(void)state;
+	snprintf(path, sizeof(path), "%s/tree.tar", tmp);
+	make_tar(path, v, sizeof(v) / sizeof(v[0]));
+	fd = open(path, O_RDONLY);
+	if (ovl_layer_tar_tree(fd, &fromtar, &err))
+		fail_msg("tar tree: %s", err.msg);
+	close(fd);
+	e = ovl_tree_lookup(fromtar, "/d");
+	assert_non_null(e);
+	assert_true(e->flags & OVL_ENTRY_OPAQUE);
+	assert_int_equal(e->mode, 0750);
+	assert_int_equal(ovl_tree_lookup(fromtar, "/d/gone")->type, OVL_FT_WHITEOUT);
+	assert_string_equal(ovl_tree_lookup(fromtar, "/d/g")->target, "/d/f");
+	assert_int_equal(ovl_tree_lookup(fromtar, "/d/f")->size, 5);
+	assert_null(ovl_tree_lookup(fromtar, "/d/.wh.gone"));
+	if (geteuid() == 0) {
+		/* imported for real, the dir holds the same tree */
+		char *dir = strdup(fresh("tree"));
+
+		if (ovl_layer_import_file(path, dir, NULL, &res, &err))
+			fail_msg("import: %s", err.msg);
+		if (ovl_tree_scan(dir, OVL_SCAN_UPPER, &scanned, &err))
+			fail_msg("scan: %s", err.msg);
+		free(dir);
+		f = open_memstream(&diff, &dl);
+		if (ovl_tree_diff(scanned, fromtar, 0, f)) {
+			fclose(f);
+			fail_msg("the tar's tree differs from the imported dir:\n%s", diff);
+		}
+		fclose(f);
+		free(diff);
+		ovl_tree_unref(scanned);
+	}
+	ovl_tree_unref(fromtar);
+	/* a name outside the layer is an error naming it */
+	make_tar(path, bad, 1);
+	fd = open(path, O_RDONLY);
+	assert_int_not_equal(ovl_layer_tar_tree(fd, &fromtar, &err), 0);
+	assert_non_null(strstr(err.msg, "../escape"));
+	close(fd);
+}
+
+/* docker save's archive: the DiffIDs of its layer.tar files in manifest order. */
+static void test_image_archive_layers(void **state)
+{
+	static const struct tentry v[] = {
+		{ AE_IFREG, "manifest.json", "[{\"Config\":\"c.json\",\"Layers\":[\"bbb/layer.tar\",\"aaa/layer.tar\"]}]", NULL, 0 },
+		{ AE_IFREG, "aaa/layer.tar", "A", NULL, 0 },
+		{ AE_IFREG, "bbb/layer.tar", "BB", NULL, 0 },
+	};
+	static const struct tentry missing[] = {
+		{ AE_IFREG, "manifest.json", "[{\"Layers\":[\"zzz/layer.tar\"]}]", NULL, 0 },
+	};
+	struct ovl_digest d[4], a, b;
+	struct ovl_err err = { "" };
+	char path[512];
+	size_t n = 0;
+	int fd;
+
+	(void)state;
+	snprintf(path, sizeof(path), "%s/save.tar", tmp);
+	make_tar(path, v, sizeof(v) / sizeof(v[0]));
+	fd = open(path, O_RDONLY);
+	if (ovl_image_archive_layers(fd, d, 4, &n, &err))
+		fail_msg("image archive: %s", err.msg);
+	close(fd);
+	assert_int_equal(n, 2);
+	ovl_digest_bytes("BB", 2, &b);
+	ovl_digest_bytes("A", 1, &a);
+	assert_true(ovl_digest_equal(&d[0], &b));
+	assert_true(ovl_digest_equal(&d[1], &a));
+	make_tar(path, missing, 1);
+	fd = open(path, O_RDONLY);
+	assert_int_not_equal(ovl_image_archive_layers(fd, d, 4, &n, &err), 0);
+	assert_non_null(strstr(err.msg, "zzz/layer.tar"));
+	close(fd);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -603,6 +705,8 @@ int main(void)
 		cmocka_unit_test(test_export_all_formats),
 		cmocka_unit_test(test_export_detects_changes),
 		cmocka_unit_test(test_commit_roundtrip),
+		cmocka_unit_test(test_tar_tree_is_the_layer),
+		cmocka_unit_test(test_image_archive_layers),
 	};
 
 	return cmocka_run_group_tests_name("lib/tarlayer", tests, setup, teardown);

@@ -18,8 +18,6 @@
 #include <sys/xattr.h>
 #include <unistd.h>
 
-#include <archive.h>
-#include <archive_entry.h>
 #include <jansson.h>
 
 #include "docker.h"
@@ -71,65 +69,17 @@ static const char *change_tar(struct ovl_ctx *ctx)
 	return tar;
 }
 
-/* sha256 of each layer docker save wrote, in the manifest's order. */
+/* The DiffIDs of the layers docker save wrote, in the manifest's order (the library reads the archive). */
 static size_t saved_layers(struct ovl_ctx *ctx, const char *tar, struct ovl_digest *out, size_t max)
 {
-	struct archive *a = archive_read_new();
-	struct archive_entry *e;
-	json_t *manifest = NULL, *layers;
-	char **names = NULL;
-	struct ovl_digest *digests = NULL;
-	size_t n = 0, found = 0, i;
-	json_t *x;
+	struct ovl_err err = { "" };
+	size_t n = 0;
+	int fd = SAFE_OPEN(ctx, tar, O_RDONLY, 0);
 
-	archive_read_support_format_tar(a);
-	if (archive_read_open_filename(a, tar, 1 << 16) != ARCHIVE_OK)
-		ovl_brok(ctx, "%s: %s", tar, archive_error_string(a));
-	while (archive_read_next_header(a, &e) == ARCHIVE_OK) {
-		const char *name = archive_entry_pathname(e);
-		const void *buf;
-		size_t len;
-		la_int64_t off;
-
-		if (strcmp(name, "manifest.json") == 0) {
-			struct ovl_buf b = OVL_BUF_INIT;
-			json_error_t je;
-
-			while (archive_read_data_block(a, &buf, &len, &off) == ARCHIVE_OK) {
-				char *c = strndup(buf, len);
-
-				ovl_buf_puts(&b, c ? c : "");
-				free(c);
-			}
-			manifest = json_loads(b.data ? b.data : "", 0, &je);
-			ovl_buf_free(&b);
-		} else if (strlen(name) > 10 && strcmp(name + strlen(name) - 10, "/layer.tar") == 0) {
-			struct ovl_hasher *h = NULL;
-
-			names = realloc(names, (n + 1) * sizeof(*names));
-			digests = realloc(digests, (n + 1) * sizeof(*digests));
-			names[n] = strdup(name);
-			ovl_hasher_new(&h);
-			while (archive_read_data_block(a, &buf, &len, &off) == ARCHIVE_OK)
-				ovl_hasher_update(h, buf, len);
-			ovl_hasher_final(h, &digests[n]);
-			ovl_hasher_free(h);
-			n++;
-		}
-	}
-	archive_read_free(a);
-	layers = json_object_get(json_array_get(manifest, 0), "Layers");
-	json_array_foreach(layers, i, x) {
-		for (size_t k = 0; k < n && found < max; k++)
-			if (json_is_string(x) && strcmp(json_string_value(x), names[k]) == 0)
-				out[found++] = digests[k];
-	}
-	for (size_t k = 0; k < n; k++)
-		free(names[k]);
-	free(names);
-	free(digests);
-	json_decref(manifest);
-	return found;
+	if (ovl_image_archive_layers(fd, out, max, &n, &err))
+		ovl_brok(ctx, "reading %s: %s", tar, err.msg);
+	close(fd);
+	return n < max ? n : max;
 }
 
 struct problems {

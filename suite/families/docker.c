@@ -16,15 +16,8 @@
 #include <time.h>
 #include <unistd.h>
 
-#include <archive.h>
-#include <archive_entry.h>
 
 #include "ovl-common.h"
-
-static int listing_cmp(const void *a, const void *b)
-{
-	return strcmp(*(char *const *)a, *(char *const *)b);
-}
 
 #define DOCKER_HOST "unix:///run/ovlconform-docker/docker.sock"
 
@@ -189,62 +182,31 @@ const char *ovl_docker_base_tar(struct ovl_ctx *ctx)
 }
 
 
-/* One line per tar entry, sorted: type, name, mode, size, content digest or link target. */
+/* A layer tar as the library reads it back (ovl_layer_tar_tree()), in the canonical dump. */
 char *ovl_tar_listing(struct ovl_ctx *ctx, const char *tar)
 {
-	struct archive *a = archive_read_new();
-	struct archive_entry *e;
-	char **lines = NULL;
-	size_t n = 0;
-	struct ovl_buf out = OVL_BUF_INIT;
+	struct ovl_tree *t = ovl_tar_tree(ctx, tar);
+	char *text = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&text, &len);
 
-	archive_read_support_format_tar(a);
-	if (archive_read_open_filename(a, tar, 1 << 16) != ARCHIVE_OK)
-		ovl_brok(ctx, "%s: %s", tar, archive_error_string(a));
-	while (archive_read_next_header(a, &e) == ARCHIVE_OK) {
-		struct ovl_buf l = OVL_BUF_INIT;
-		const char *hard = archive_entry_hardlink(e);
-		mode_t t = archive_entry_filetype(e);
-		char **nv;
+	if (!f || ovl_tree_dump(t, 0, f))
+		ovl_brok(ctx, "dumping the entries of %s", tar);
+	fclose(f);
+	ovl_tree_unref(t);
+	return text;
+}
 
-		ovl_buf_printf(&l, "%s %s mode=%04o", hard ? "hardlink" : t == AE_IFDIR ? "dir"
-			       : t == AE_IFLNK ? "symlink" : t == AE_IFREG ? "file" : "other",
-			       archive_entry_pathname(e), (unsigned int)archive_entry_perm(e));
-		if (hard) {
-			ovl_buf_printf(&l, " target=%s", hard);
-		} else if (t == AE_IFLNK) {
-			ovl_buf_printf(&l, " target=%s", archive_entry_symlink(e));
-		} else if (t == AE_IFREG) {
-			struct ovl_hasher *h = NULL;
-			struct ovl_digest d;
-			char hex[65];
-			const void *buf;
-			size_t len;
-			la_int64_t off;
+struct ovl_tree *ovl_tar_tree(struct ovl_ctx *ctx, const char *tar)
+{
+	struct ovl_err err = { "" };
+	struct ovl_tree *t = NULL;
+	int fd = SAFE_OPEN(ctx, tar, O_RDONLY, 0);
 
-			ovl_hasher_new(&h);
-			while (archive_read_data_block(a, &buf, &len, &off) == ARCHIVE_OK)
-				ovl_hasher_update(h, buf, len);
-			ovl_hasher_final(h, &d);
-			ovl_hasher_free(h);
-			ovl_digest_hex(&d, hex);
-			ovl_buf_printf(&l, " size=%lld sha256=%.16s", (long long)archive_entry_size(e), hex);
-		}
-		nv = realloc(lines, (n + 1) * sizeof(*lines));
-		if (!nv || !(nv[n] = ovl_buf_steal(&l)))
-			ovl_brok(ctx, "out of memory");
-		lines = nv;
-		n++;
-	}
-	archive_read_free(a);
-	if (n)
-		qsort(lines, n, sizeof(*lines), listing_cmp);
-	for (size_t i = 0; i < n; i++) {
-		ovl_buf_printf(&out, "%s\n", lines[i]);
-		free(lines[i]);
-	}
-	free(lines);
-	return ovl_buf_steal(&out);
+	if (ovl_layer_tar_tree(fd, &t, &err))
+		ovl_brok(ctx, "reading %s: %s", tar, err.msg);
+	close(fd);
+	return t;
 }
 
 char *ovl_layer_listing(struct ovl_ctx *ctx, struct ovl_store *s, const struct ovl_digest *chain, const char *name)

@@ -42,8 +42,10 @@ int ovl_docker(struct ovl_ctx *ctx, struct ovl_dockerd *d, char **out, ...) __at
  * /etc/issue, /data/keep, /data/sub/f.
  */
 const char *ovl_docker_base_tar(struct ovl_ctx *ctx);
-/* A tar's entries, one sorted line each (type, name, mode, size, content digest or target). */
+/* A layer tar's entries as the canonical dump of the tree the library reads from it (caller frees). */
 char *ovl_tar_listing(struct ovl_ctx *ctx, const char *tar);
+/* The same as a layer tree (new reference), or BROK. */
+struct ovl_tree *ovl_tar_tree(struct ovl_ctx *ctx, const char *tar);
 /* The listing of a registered layer of the store (exported to <case dir>/<name>.tar); BROK on error. */
 struct ovl_store;
 struct ovl_digest;
