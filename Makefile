@@ -60,6 +60,9 @@ PUBLIC_HEADERS := lib/common/ovl-common.h lib/model/ovl-model.h lib/store/ovl-st
 obj = $(patsubst %.c,$(BUILD)/obj/%.o,$(1))
 RUNNER_OBJ = $(call obj,$(CLI_SRC) $(SUITE_SRC) $(CASE_SRC))
 
+# Objects of the unit tests and benchmarks are kept (make would delete them as intermediates).
+.SECONDARY:
+
 .PHONY: all libs run check deps tests unit-tests asan-tests harness-tests suite bench fuzz fuzz-build \
 	install uninstall clean pkg-check readme-cases
 all: $(BUILD)/ovlconform libs

@@ -50,6 +50,8 @@ int model_upper_put(struct ovl_model *m, const char *path, const struct ovl_entr
 int model_view_bytes(const struct ovl_model *m, const struct ovl_entry *e, char **out, size_t *len,
 		      struct ovl_err *err);
 void model_parent_of(char *buf, size_t len, const char *path);
+int model_parent_errno(const struct ovl_tree *view, const char *path, char *parent, size_t len,
+		       const struct ovl_entry **pd);
 int model_resolve(const struct ovl_tree *view, const char *path, const struct ovl_entry **e);
 int model_set_xattr(struct ovl_entry *v, const char *name, const void *val, size_t len, bool remove);
 int model_apply_op(struct ovl_model *m, const struct ovl_op *op, int *want_errno, struct ovl_err *err);

@@ -101,6 +101,19 @@ bool model_merge_or_lower(const struct ovl_tree *view, const char *path)
 	return e && (!ovl_layer_is(e->layer, OVL_LAYER_UPPER) || (e->flags & OVL_ENTRY_MERGED));
 }
 
+/* A new name: its parent comes up, whatever the upper layer had there (a whiteout) goes, the entry is made. */
+static int put_new_name(struct ovl_model *m, const struct ovl_tree *view, const char *parent, const char *path,
+			const struct ovl_entry *n, struct ovl_err *err)
+{
+	int r = *parent ? model_copy_up(m, view, parent, err) : 0;
+
+	if (!r && ovl_tree_lookup(m->upper, path))
+		r = ovl_tree_remove(m->upper, path);
+	if (!r)
+		r = model_upper_put(m, path, n, err);
+	return r;
+}
+
 /* symlink(2) and mknod(2): a new name in the upper layer (over a whiteout: simply replacing it). */
 int model_make_node(struct ovl_model *m, const struct ovl_tree *view, const struct ovl_op *op, int rc,
 		     int *want_errno, struct ovl_err *err)
@@ -110,7 +123,7 @@ int model_make_node(struct ovl_model *m, const struct ovl_tree *view, const stru
 	struct ovl_entry n = { .layer = { -1 }, .uid = op->as_user ? op->as_uid : 0,
 			       .gid = op->as_user ? op->as_gid : 0 };
 	char target[PATH_MAX];
-	int prc, r = 0;
+	int prc;
 
 	snprintf(parent, sizeof(parent), "%.*s", (int)(strrchr(op->path, '/') - op->path), op->path);
 	prc = *parent ? model_resolve(view, parent, &pd) : 0;
@@ -159,13 +172,7 @@ int model_make_node(struct ovl_model *m, const struct ovl_tree *view, const stru
 		n.rdev_major = op->rdev_major;
 		n.rdev_minor = op->rdev_minor;
 	}
-	if (*parent)
-		r = model_copy_up(m, view, parent, err);
-	if (!r && ovl_tree_lookup(m->upper, op->path))
-		r = ovl_tree_remove(m->upper, op->path);
-	if (!r)
-		r = model_upper_put(m, op->path, &n, err);
-	return r;
+	return put_new_name(m, view, parent, op->path, &n, err);
 }
 
 /* O_CREAT of a missing name in an existing dir: its parents come up, the file is made in the upper layer. */
@@ -203,11 +210,9 @@ bool model_parent_is_dir(const struct ovl_tree *view, const char *path)
 int model_names_mkdir(struct ovl_model *m, const struct ovl_tree *view, const struct ovl_op *op, int rc,
 		int *want_errno, struct ovl_err *err)
 {
-	int r = 0;
-
 	char parent[PATH_MAX];
 	const struct ovl_entry *pd = NULL;
-	int prc;
+	int prc, r = 0;
 
 	snprintf(parent, sizeof(parent), "%.*s", (int)(strrchr(op->path, '/') - op->path), op->path);
 	prc = *parent ? model_resolve(view, parent, &pd) : 0;
@@ -237,10 +242,8 @@ int model_names_mkdir(struct ovl_model *m, const struct ovl_tree *view, const st
 		 */
 		if (has || (m->opt.no_offline_changes && model_merge_or_lower(view, *parent ? parent : "/")))
 			nd.flags = OVL_ENTRY_OPAQUE;
-		if (!r && ovl_tree_lookup(m->upper, op->path))
-			r = ovl_tree_remove(m->upper, op->path);
 		if (!r)
-			r = model_upper_put(m, op->path, &nd, err);
+			r = put_new_name(m, view, "", op->path, &nd, err);
 	}
 	return r;
 }

@@ -176,6 +176,23 @@ void model_parent_of(char *buf, size_t len, const char *path)
 		snprintf(buf, len, "/");
 }
 
+/*
+ * The parent dir of path (into parent, "" for the root) as the VFS finds it
+ * on the way to path: 0 when it is a dir (*pd, NULL for the root), or the
+ * errno a call gets (ENOENT, ENOTDIR, ELOOP...).
+ */
+int model_parent_errno(const struct ovl_tree *view, const char *path, char *parent, size_t len,
+		       const struct ovl_entry **pd)
+{
+	int rc;
+
+	*pd = NULL;
+	snprintf(parent, len, "%.*s", (int)(strrchr(path, '/') - path), path);
+	if (*parent && (rc = model_resolve(view, parent, pd)))
+		return rc;
+	return *pd && (*pd)->type != OVL_FT_DIR ? ENOTDIR : 0;
+}
+
 /* ENOENT / ENOTDIR for a path the merged view cannot model_resolve; 0 and *e when it can. */
 int model_resolve(const struct ovl_tree *view, const char *path, const struct ovl_entry **e)
 {

@@ -317,13 +317,9 @@ int model_rename(struct ovl_model *m, const struct ovl_tree *view, const struct 
 	bool lower_positive = false;
 	int rc, r;
 
-	snprintf(parent, sizeof(parent), "%.*s", (int)(strrchr(op->path2, '/') - op->path2), op->path2);
-	if (*parent && (rc = model_resolve(view, parent, &pd))) {
+	rc = model_parent_errno(view, op->path2, parent, sizeof(parent), &pd);
+	if (rc) {
 		*want_errno = rc;
-		return 0;
-	}
-	if (pd && pd->type != OVL_FT_DIR) {
-		*want_errno = ENOTDIR;
 		return 0;
 	}
 	/* Both names are looked up; then overlayfs refuses RENAME_WHITEOUT outright. */
