@@ -25,116 +25,116 @@ struct model_case {
 static const struct model_case cases[] = {
 	{ "uppermost name wins",
 	  "[upper]\n[A]\nfile /f data=A\n[B]\nfile /f data=B\n[C]\nfile /f data=C\nfile /c data=C\n",
-	  "dir / mode=0755 uid=0 gid=0  # layer 0\n"
-	  "file /c mode=0644 uid=0 gid=0 size=1 sha256=6b23c0d5f35d1b11f9b683f0b0a617355deb11277d91ae091d399c655b87940d  # layer 3\n"
-	  "file /f mode=0644 uid=0 gid=0 size=1 sha256=559aead08264d5795d3909718cdd05abd49572e84fe55590eef31a88a08fdffd  # layer 1\n" },
+	  "dir / mode=0755 uid=0 gid=0  # layer upper\n"
+	  "file /c mode=0644 uid=0 gid=0 size=1 sha256=6b23c0d5f35d1b11f9b683f0b0a617355deb11277d91ae091d399c655b87940d  # layer lower 2\n"
+	  "file /f mode=0644 uid=0 gid=0 size=1 sha256=559aead08264d5795d3909718cdd05abd49572e84fe55590eef31a88a08fdffd  # layer lower 0\n" },
 	{ "upper beats every lower",
 	  "[upper]\nfile /f data=U mode=0600\n[A]\nfile /f data=A\n",
-	  "dir / mode=0755 uid=0 gid=0  # layer 0\n"
-	  "file /f mode=0600 uid=0 gid=0 size=1 sha256=a25513c7e0f6eaa80a3337ee18081b9e2ed09e00af8531c8f7bb2542764027e7  # layer 0\n" },
+	  "dir / mode=0755 uid=0 gid=0  # layer upper\n"
+	  "file /f mode=0600 uid=0 gid=0 size=1 sha256=a25513c7e0f6eaa80a3337ee18081b9e2ed09e00af8531c8f7bb2542764027e7  # layer upper\n" },
 	{ "directories merge, top dir's metadata",
 	  "[upper]\n[A]\ndir /d mode=0700\nfifo /d/a\n[B]\ndir /d mode=0755\nfifo /d/b\n[C]\nfifo /d/c\nfifo /d/a\n",
-	  "dir / mode=0755 uid=0 gid=0  # layer 0\n"
-	  "dir /d mode=0700 uid=0 gid=0  # layer 1\n"
-	  "fifo /d/a mode=0644 uid=0 gid=0  # layer 1\n"
-	  "fifo /d/b mode=0644 uid=0 gid=0  # layer 2\n"
-	  "fifo /d/c mode=0644 uid=0 gid=0  # layer 3\n" },
+	  "dir / mode=0755 uid=0 gid=0  # layer upper\n"
+	  "dir /d mode=0700 uid=0 gid=0  # layer lower 0\n"
+	  "fifo /d/a mode=0644 uid=0 gid=0  # layer lower 0\n"
+	  "fifo /d/b mode=0644 uid=0 gid=0  # layer lower 1\n"
+	  "fifo /d/c mode=0644 uid=0 gid=0  # layer lower 2\n" },
 	{ "opaque dir hides the layers below it, not above",
 	  "[upper]\nfifo /d/u\n[A]\nfifo /d/a\n[B]\ndir /d opaque\nfifo /d/b\n[C]\nfifo /d/c\n",
-	  "dir / mode=0755 uid=0 gid=0  # layer 0\n"
-	  "dir /d mode=0755 uid=0 gid=0  # layer 0\n"
-	  "fifo /d/a mode=0644 uid=0 gid=0  # layer 1\n"
-	  "fifo /d/b mode=0644 uid=0 gid=0  # layer 2\n"
-	  "fifo /d/u mode=0644 uid=0 gid=0  # layer 0\n" },
+	  "dir / mode=0755 uid=0 gid=0  # layer upper\n"
+	  "dir /d mode=0755 uid=0 gid=0  # layer upper\n"
+	  "fifo /d/a mode=0644 uid=0 gid=0  # layer lower 0\n"
+	  "fifo /d/b mode=0644 uid=0 gid=0  # layer lower 1\n"
+	  "fifo /d/u mode=0644 uid=0 gid=0  # layer upper\n" },
 	{ "whiteout hides the name everywhere below and never shows",
 	  "[upper]\nwhiteout /f\n[A]\nfifo /g\nwhiteout /d\n[B]\nfifo /f\n[C]\nfifo /f\nfifo /d/x\n",
-	  "dir / mode=0755 uid=0 gid=0  # layer 0\n"
-	  "fifo /g mode=0644 uid=0 gid=0  # layer 1\n" },
+	  "dir / mode=0755 uid=0 gid=0  # layer upper\n"
+	  "fifo /g mode=0644 uid=0 gid=0  # layer lower 0\n" },
 	{ "file above a dir hides the whole dir",
 	  "[upper]\n[A]\nsymlink /d target=x\n[B]\nfifo /d/b\n",
-	  "dir / mode=0755 uid=0 gid=0  # layer 0\n"
-	  "symlink /d uid=0 gid=0 target=\"x\"  # layer 1\n" },
+	  "dir / mode=0755 uid=0 gid=0  # layer upper\n"
+	  "symlink /d uid=0 gid=0 target=\"x\"  # layer lower 0\n" },
 	{ "dir above a file hides the file and anything below it",
 	  "[upper]\n[A]\nfifo /d/a\n[B]\nfifo /d\n[C]\nfifo /d/c\n",
-	  "dir / mode=0755 uid=0 gid=0  # layer 0\n"
-	  "dir /d mode=0755 uid=0 gid=0  # layer 1\n"
-	  "fifo /d/a mode=0644 uid=0 gid=0  # layer 1\n" },
+	  "dir / mode=0755 uid=0 gid=0  # layer upper\n"
+	  "dir /d mode=0755 uid=0 gid=0  # layer lower 0\n"
+	  "fifo /d/a mode=0644 uid=0 gid=0  # layer lower 0\n" },
 	{ "a symlink wins over a file of its target's name, and is not followed",
 	  "[upper]\n[A]\nsymlink /l target=/t\n[B]\nfifo /l\nfifo /t\n",
-	  "dir / mode=0755 uid=0 gid=0  # layer 0\n"
-	  "symlink /l uid=0 gid=0 target=\"/t\"  # layer 1\n"
-	  "fifo /t mode=0644 uid=0 gid=0  # layer 2\n" },
+	  "dir / mode=0755 uid=0 gid=0  # layer upper\n"
+	  "symlink /l uid=0 gid=0 target=\"/t\"  # layer lower 0\n"
+	  "fifo /t mode=0644 uid=0 gid=0  # layer lower 1\n" },
 	{ "xattr-form whiteout in a lower, user xattrs kept, overlay marks hidden",
 	  "[upper]\n[A]\ndir /x opaque=x\nwhiteout /x/w form=xattr\nfifo /x/k xattr.user.a=1 xattr.trusted.overlay.origin=z\n"
 	  "[B]\nfifo /x/w\nfifo /x/v\n",
-	  "dir / mode=0755 uid=0 gid=0  # layer 0\n"
-	  "dir /x mode=0755 uid=0 gid=0  # layer 1\n"
-	  "fifo /x/k mode=0644 uid=0 gid=0 xattr.user.a=\"1\"  # layer 1\n"
-	  "fifo /x/v mode=0644 uid=0 gid=0  # layer 2\n" },
+	  "dir / mode=0755 uid=0 gid=0  # layer upper\n"
+	  "dir /x mode=0755 uid=0 gid=0  # layer lower 0\n"
+	  "fifo /x/k mode=0644 uid=0 gid=0 xattr.user.a=\"1\"  # layer lower 0\n"
+	  "fifo /x/v mode=0644 uid=0 gid=0  # layer lower 1\n" },
 	{ "no upper: lowers only, top lower's root",
 	  "[A]\ndir / mode=0711\nfifo /a\n[B]\nfifo /b\n",
-	  "dir / mode=0711 uid=0 gid=0  # layer 1\n"
-	  "fifo /a mode=0644 uid=0 gid=0  # layer 1\n"
-	  "fifo /b mode=0644 uid=0 gid=0  # layer 2\n" },
+	  "dir / mode=0711 uid=0 gid=0  # layer lower 0\n"
+	  "fifo /a mode=0644 uid=0 gid=0  # layer lower 0\n"
+	  "fifo /b mode=0644 uid=0 gid=0  # layer lower 1\n" },
 	{ "nested merge stops at a whiteout in a middle layer",
 	  "[upper]\nfifo /d/e/u\n[A]\nwhiteout /d/e\n[B]\nfifo /d/e/b\n",
-	  "dir / mode=0755 uid=0 gid=0  # layer 0\n"
-	  "dir /d mode=0755 uid=0 gid=0  # layer 0\n"
-	  "dir /d/e mode=0755 uid=0 gid=0  # layer 0\n"
-	  "fifo /d/e/u mode=0644 uid=0 gid=0  # layer 0\n" },
+	  "dir / mode=0755 uid=0 gid=0  # layer upper\n"
+	  "dir /d mode=0755 uid=0 gid=0  # layer upper\n"
+	  "dir /d/e mode=0755 uid=0 gid=0  # layer upper\n"
+	  "fifo /d/e/u mode=0644 uid=0 gid=0  # layer upper\n" },
 	{ "a hard link whose first name is hidden shows as a file, without overlay xattrs",
 	  "[upper]\nwhiteout /a\n[A]\nfile /a data=x xattr.trusted.overlay.origin=o xattr.user.k=v\n"
 	  "hardlink /b target=/a\nhardlink /c target=/a\n",
-	  "dir / mode=0755 uid=0 gid=0  # layer 0\n"
-	  "file /b mode=0644 uid=0 gid=0 size=1 sha256=2d711642b726b04401627ca9fbac32f5c8530fb1903cc4db02258717921a4881 xattr.user.k=\"v\"  # layer 1\n"
-	  "hardlink /c target=\"/b\"  # layer 1\n" },
+	  "dir / mode=0755 uid=0 gid=0  # layer upper\n"
+	  "file /b mode=0644 uid=0 gid=0 size=1 sha256=2d711642b726b04401627ca9fbac32f5c8530fb1903cc4db02258717921a4881 xattr.user.k=\"v\"  # layer lower 0\n"
+	  "hardlink /c target=\"/b\"  # layer lower 0\n" },
 	{ "an xattr whiteout in the upper layer is just an empty file",
 	  "[upper]\ndir /x opaque=x\nwhiteout /x/w form=xattr\n[A]\nfifo /x/w\n",
-	  "dir / mode=0755 uid=0 gid=0  # layer 0\n"
-	  "dir /x mode=0755 uid=0 gid=0  # layer 0\n"
-	  "file /x/w mode=0644 uid=0 gid=0 size=0 sha256=e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855  # layer 0\n" },
+	  "dir / mode=0755 uid=0 gid=0  # layer upper\n"
+	  "dir /x mode=0755 uid=0 gid=0  # layer upper\n"
+	  "file /x/w mode=0644 uid=0 gid=0 size=0 sha256=e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855  # layer upper\n" },
 	{ "an absolute redirect finds the lowers at the old path, not the new name",
 	  "[upper]\ndir /new xattr.trusted.overlay.redirect=\"/old\"\nwhiteout /old\n"
 	  "[A]\ndir /old\nfifo /old/a\n[B]\ndir /old\nfifo /old/b\n[C]\ndir /new\nfifo /new/c\n",
-	  "dir / mode=0755 uid=0 gid=0  # layer 0\n"
-	  "dir /new mode=0755 uid=0 gid=0  # layer 0\n"
-	  "fifo /new/a mode=0644 uid=0 gid=0  # layer 1\n"
-	  "fifo /new/b mode=0644 uid=0 gid=0  # layer 2\n" },
+	  "dir / mode=0755 uid=0 gid=0  # layer upper\n"
+	  "dir /new mode=0755 uid=0 gid=0  # layer upper\n"
+	  "fifo /new/a mode=0644 uid=0 gid=0  # layer lower 0\n"
+	  "fifo /new/b mode=0644 uid=0 gid=0  # layer lower 1\n" },
 	{ "a relative redirect replaces the name within the parent's layers",
 	  "[upper]\ndir /p\ndir /p/n xattr.trusted.overlay.redirect=\"o\"\nwhiteout /p/o\n"
 	  "[A]\ndir /p\ndir /p/o\nfifo /p/o/x\ndir /p/n\nfifo /p/n/not-merged\n",
-	  "dir / mode=0755 uid=0 gid=0  # layer 0\n"
-	  "dir /p mode=0755 uid=0 gid=0  # layer 0\n"
-	  "dir /p/n mode=0755 uid=0 gid=0  # layer 0\n"
-	  "fifo /p/n/x mode=0644 uid=0 gid=0  # layer 1\n" },
+	  "dir / mode=0755 uid=0 gid=0  # layer upper\n"
+	  "dir /p mode=0755 uid=0 gid=0  # layer upper\n"
+	  "dir /p/n mode=0755 uid=0 gid=0  # layer upper\n"
+	  "fifo /p/n/x mode=0644 uid=0 gid=0  # layer lower 0\n" },
 	{ "a lower layer's own redirect is followed on down",
 	  "[A]\ndir /m xattr.trusted.overlay.redirect=\"/orig\"\nfifo /m/a\n"
 	  "[B]\ndir /m\nfifo /m/hidden\n[C]\ndir /orig\nfifo /orig/c\n",
-	  "dir / mode=0755 uid=0 gid=0  # layer 1\n"
-	  "dir /m mode=0755 uid=0 gid=0  # layer 1\n"
-	  "fifo /m/a mode=0644 uid=0 gid=0  # layer 1\n"
-	  "fifo /m/c mode=0644 uid=0 gid=0  # layer 3\n"
-	  "dir /orig mode=0755 uid=0 gid=0  # layer 3\n"
-	  "fifo /orig/c mode=0644 uid=0 gid=0  # layer 3\n" },
+	  "dir / mode=0755 uid=0 gid=0  # layer lower 0\n"
+	  "dir /m mode=0755 uid=0 gid=0  # layer lower 0\n"
+	  "fifo /m/a mode=0644 uid=0 gid=0  # layer lower 0\n"
+	  "fifo /m/c mode=0644 uid=0 gid=0  # layer lower 2\n"
+	  "dir /orig mode=0755 uid=0 gid=0  # layer lower 2\n"
+	  "fifo /orig/c mode=0644 uid=0 gid=0  # layer lower 2\n" },
 	{ "a redirect chain: relative after absolute replaces the last component (B's /a/b is skipped)",
 	  "[upper]\ndir /x xattr.trusted.overlay.redirect=\"/a/b\"\n"
 	  "[A]\ndir /a\ndir /a/b xattr.trusted.overlay.redirect=\"c\"\nfifo /a/b/one\n"
 	  "[B]\ndir /a\ndir /a/c\nfifo /a/c/two\ndir /a/b\nfifo /a/b/skipped\n",
-	  "dir / mode=0755 uid=0 gid=0  # layer 0\n"
-	  "dir /a mode=0755 uid=0 gid=0  # layer 1\n"
-	  "dir /a/b mode=0755 uid=0 gid=0  # layer 1\n"
-	  "fifo /a/b/one mode=0644 uid=0 gid=0  # layer 1\n"
-	  "fifo /a/b/two mode=0644 uid=0 gid=0  # layer 2\n"
-	  "dir /a/c mode=0755 uid=0 gid=0  # layer 2\n"
-	  "fifo /a/c/two mode=0644 uid=0 gid=0  # layer 2\n"
-	  "dir /x mode=0755 uid=0 gid=0  # layer 0\n"
-	  "fifo /x/one mode=0644 uid=0 gid=0  # layer 1\n"
-	  "fifo /x/two mode=0644 uid=0 gid=0  # layer 2\n" },
+	  "dir / mode=0755 uid=0 gid=0  # layer upper\n"
+	  "dir /a mode=0755 uid=0 gid=0  # layer lower 0\n"
+	  "dir /a/b mode=0755 uid=0 gid=0  # layer lower 0\n"
+	  "fifo /a/b/one mode=0644 uid=0 gid=0  # layer lower 0\n"
+	  "fifo /a/b/two mode=0644 uid=0 gid=0  # layer lower 1\n"
+	  "dir /a/c mode=0755 uid=0 gid=0  # layer lower 1\n"
+	  "fifo /a/c/two mode=0644 uid=0 gid=0  # layer lower 1\n"
+	  "dir /x mode=0755 uid=0 gid=0  # layer upper\n"
+	  "fifo /x/one mode=0644 uid=0 gid=0  # layer lower 0\n"
+	  "fifo /x/two mode=0644 uid=0 gid=0  # layer lower 1\n" },
 	{ "hardlinked names in one lower stay linked",
 	  "[A]\nfile /a data=x\nhardlink /b target=/a\n",
-	  "dir / mode=0755 uid=0 gid=0  # layer 1\n"
-	  "file /a mode=0644 uid=0 gid=0 size=1 sha256=2d711642b726b04401627ca9fbac32f5c8530fb1903cc4db02258717921a4881  # layer 1\n"
-	  "hardlink /b target=\"/a\"  # layer 1\n" },
+	  "dir / mode=0755 uid=0 gid=0  # layer lower 0\n"
+	  "file /a mode=0644 uid=0 gid=0 size=1 sha256=2d711642b726b04401627ca9fbac32f5c8530fb1903cc4db02258717921a4881  # layer lower 0\n"
+	  "hardlink /b target=\"/a\"  # layer lower 0\n" },
 };
 
 static void run_case(const struct model_case *c)

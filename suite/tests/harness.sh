@@ -73,7 +73,7 @@ check "flipped model: 0001 same-name-a-wins FAILs" grep -q "^not ok 1 0001-same-
 check "flipped model: KTAP shows the merged-view check failing" \
 	grep -q "^  not ok 1 after mount: merged view matches the model" <<<"$out"
 check "flipped model: KTAP shows a '- model' and '+ merged' line for /f" \
-	bash -c 'grep -q "^  # - file /f .*# layer 3" "$1" && grep -q "^  # + file /f " "$1"' _ "$work/out"
+	bash -c 'grep -q "^  # - file /f .*# layer lower 2" "$1" && grep -q "^  # + file /f " "$1"' _ "$work/out"
 log=$results/latest/logs/tmpfs/0001-same-name-a-wins.log
 check "flipped model: the case log holds both dumps and the difference" \
 	bash -c 'grep -q "^--- expected (model" "$1" && grep -q "^--- actual (merged view" "$1" && grep -q "^--- difference" "$1"' _ "$log"
