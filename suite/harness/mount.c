@@ -28,7 +28,7 @@
 #include <sys/capability.h>
 #include "exec.h"
 #include "kmsg.h"
-#include "matrix.h"
+#include "sysmount.h"
 #include "ovl-model.h"
 #include "record.h"
 #include "ctx.h"

@@ -14,6 +14,7 @@
 #include <stdio.h>
 
 #include "outcome.h"
+#include "sysmount.h"
 
 enum ovl_backing_kind {
 	OVL_BACKING_TMPFS,
@@ -64,16 +65,5 @@ int ovl_fs_available(const char *fstype, char *why, size_t len);
  * many were detached (or -errno). Used for a killed run's leftovers.
  */
 int ovl_loop_detach_under(const char *dir, FILE *notes);
-
-/*
- * The one libmount call of the suite: mount source on target (fstype,
- * options) or, with umount, unmount target. 0 or -errno; why gets the
- * command it amounts to and the error.
- */
-int ovl_libmount(const char *source, const char *target, const char *fstype, const char *options,
-		 bool umount, char *why, size_t len);
-
-/* Every mount point at or below dir in this mount namespace, via libmount. */
-int ovl_mounts_under(const char *dir, char ***targets, size_t *n);
 
 #endif

@@ -16,6 +16,7 @@
 
 
 #include "matrix.h"
+#include "sysmount.h"
 #include "target.h"
 #include "ovl-common.h"
 
