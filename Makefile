@@ -32,16 +32,17 @@ PKG_LIBS    := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 
 SUITE_DIRS := suite/cli suite/harness suite/runner suite/targets suite/report suite/families
 LIB_DIRS   := lib/common lib/model lib/store lib/host
-CPPFLAGS += $(addprefix -I,$(LIB_DIRS) $(SUITE_DIRS)) $(PKG_CFLAGS)
+OVL_CPPFLAGS := $(addprefix -I,$(LIB_DIRS) $(SUITE_DIRS)) $(PKG_CFLAGS)
 CFLAGS   ?= -O2 -g
 # Messages are cut to their buffers on purpose (as in the kernel's own build,
 # format-truncation is off); paths are built with ovl_fmt(), which says when it cuts.
 WARNINGS := -Wall -Wextra -Wmissing-prototypes -Wshadow -Wformat=2 -Werror \
 	    -Wno-missing-field-initializers -Wno-format-truncation -Wno-format-nonliteral
-CFLAGS   += -std=gnu11 $(WARNINGS) -MMD -MP $(EXTRA_CFLAGS)
-LDLIBS   += $(PKG_LIBS) -pthread
-LDLIBS_STORE := $(shell pkg-config --libs libarchive libcrypto zlib 2>/dev/null)
-LDFLAGS  += $(EXTRA_LDFLAGS)
+# Ours, apart from CFLAGS, so that "make CFLAGS=-O0" keeps the language, the warnings and the
+# dependency files.
+OVL_CFLAGS := -std=gnu11 $(WARNINGS) -MMD -MP
+OVL_LDLIBS := $(PKG_LIBS) -pthread
+OVL_LDFLAGS = $(LDFLAGS) $(EXTRA_LDFLAGS)
 
 COMMON_SRC := $(wildcard lib/common/*.c)
 MODEL_SRC  := $(wildcard lib/model/*.c)
@@ -61,7 +62,7 @@ obj = $(patsubst %.c,$(BUILD)/obj/%.o,$(1))
 RUNNER_OBJ = $(call obj,$(CLI_SRC) $(SUITE_SRC) $(CASE_SRC))
 
 # Objects of the unit tests and benchmarks are kept (make would delete them as intermediates).
-.SECONDARY:
+.SECONDARY: $(call obj,$(wildcard lib/tests/*.c suite/tests/*.c))
 
 .PHONY: all libs run check deps tests unit-tests asan-tests harness-tests suite bench fuzz fuzz-build \
 	install uninstall clean pkg-check readme-cases
@@ -76,9 +77,17 @@ endif
 
 $(BUILD)/obj/%.o: %.c Makefile | pkg-check
 	@mkdir -p $(dir $@)
-	$(CC) $(CPPFLAGS) $(CFLAGS) -c $< -o $@
+	$(CC) $(OVL_CPPFLAGS) $(CPPFLAGS) $(OVL_CFLAGS) $(CFLAGS) $(EXTRA_CFLAGS) -c $< -o $@
 
 -include $(shell find $(BUILD)/obj -name '*.d' 2>/dev/null)
+
+# The installed runner finds its fixtures where make install puts them: BINDIR and DATADIR are
+# compiled into the command line code, which is rebuilt when they change.
+PATHS_STAMP := $(BUILD)/paths-$(shell printf '%s\n%s' '$(BINDIR)' '$(DATADIR)' | cksum | cut -d' ' -f1).stamp
+$(PATHS_STAMP):
+	@mkdir -p $(dir $@); rm -f $(BUILD)/paths-*.stamp; touch $@
+$(BUILD)/obj/suite/cli/main.o: $(PATHS_STAMP)
+$(BUILD)/obj/suite/cli/main.o: OVL_CPPFLAGS += -DOVL_BINDIR='"$(BINDIR)"' -DOVL_DATADIR='"$(DATADIR)"'
 
 # Each library carries lib/common, so each links on its own.
 $(BUILD)/libovlmodel.a: $(call obj,$(COMMON_SRC) $(MODEL_SRC))
@@ -99,7 +108,7 @@ endef
 
 # The cases are linked in directly: each registers itself in section ovl_cases.
 $(BUILD)/ovlconform: $(RUNNER_OBJ) $(LIBS)
-	$(CC) $(LDFLAGS) -o $@ $(RUNNER_OBJ) $(LIBS) $(LDLIBS)
+	$(CC) $(OVL_LDFLAGS) -o $@ $(RUNNER_OBJ) $(LIBS) $(OVL_LDLIBS) $(LDLIBS)
 
 # Harness-test builds with a deliberately wrong model, each one lib/model
 # source built with a -D that breaks one rule: the bottom layer wins
@@ -111,29 +120,29 @@ $(BUILD)/ovlconform: $(RUNNER_OBJ) $(LIBS)
 define wrong_model
 $(BUILD)/obj/$(1)/$(notdir $(2:.c=.o)): $(2) Makefile | pkg-check
 	@mkdir -p $$(dir $$@)
-	$$(CC) $$(CPPFLAGS) $$(CFLAGS) -D$(3) -c $$< -o $$@
+	$$(CC) $$(OVL_CPPFLAGS) $$(CPPFLAGS) $$(OVL_CFLAGS) $$(CFLAGS) $$(EXTRA_CFLAGS) -D$(3) -c $$< -o $$@
 
 $(BUILD)/ovlconform-$(1): $(RUNNER_OBJ) $(call obj,$(COMMON_SRC) $(STORE_SRC) $(HOST_SRC) $(filter-out $(2),$(MODEL_SRC))) $(BUILD)/obj/$(1)/$(notdir $(2:.c=.o))
-	$$(CC) $$(LDFLAGS) -o $$@ $$^ $$(LDLIBS)
+	$$(CC) $$(OVL_LDFLAGS) -o $$@ $$^ $$(OVL_LDLIBS) $$(LDLIBS)
 endef
 $(eval $(call wrong_model,flipped,lib/model/view.c,OVL_MODEL_FLIP_PRECEDENCE))
 $(eval $(call wrong_model,wrong-copy-up,lib/model/copyup.c,OVL_MODEL_WRONG_COPY_UP))
 $(eval $(call wrong_model,wrong-whiteout,lib/model/names.c,OVL_MODEL_WRONG_WHITEOUT))
 
 $(BUILD)/ovlconform-selftest: $(RUNNER_OBJ) $(call obj,$(SELFTEST_CASES)) $(LIBS)
-	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+	$(CC) $(OVL_LDFLAGS) -o $@ $^ $(OVL_LDLIBS) $(LDLIBS)
 
 $(BUILD)/bench_%: $(call obj,lib/tests/bench_%.c) $(LIBS)
-	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+	$(CC) $(OVL_LDFLAGS) -o $@ $^ $(OVL_LDLIBS) $(LDLIBS)
 
 $(BUILD)/tests/test_%: $(call obj,lib/tests/test_%.c) $(LIBS)
 	@mkdir -p $(dir $@)
-	$(CC) $(LDFLAGS) -o $@ $^ -lcmocka $(LDLIBS)
+	$(CC) $(OVL_LDFLAGS) -o $@ $^ -lcmocka $(OVL_LDLIBS) $(LDLIBS)
 
 # Suite unit tests link the suite's objects (not the commands, not the cases).
 $(BUILD)/tests/test_%: $(call obj,suite/tests/test_%.c) $(call obj,$(SUITE_SRC)) $(LIBS)
 	@mkdir -p $(dir $@)
-	$(CC) $(LDFLAGS) -o $@ $^ -lcmocka $(LDLIBS)
+	$(CC) $(OVL_LDFLAGS) -o $@ $^ -lcmocka $(OVL_LDLIBS) $(LDLIBS)
 
 tests: $(UNIT_TESTS) $(BUILD)/ovlconform $(BUILD)/ovlconform-flipped $(BUILD)/ovlconform-wrong-copy-up \
 	$(BUILD)/ovlconform-wrong-whiteout $(BUILD)/ovlconform-selftest libs
@@ -153,11 +162,15 @@ FUZZ_TARGETS := $(patsubst lib/fuzz/%.c,$(FUZZ_BUILD)/%,$(wildcard lib/fuzz/fuzz
 FUZZ_FLAGS   := -O1 -g -DOVL_FUZZING -Wno-unknown-warning-option -fsanitize=fuzzer-no-link,address,undefined \
 		-fno-sanitize-recover=undefined
 
-$(FUZZ_BUILD)/fuzz_%: lib/fuzz/fuzz_%.c $(LIB_SRC) $(wildcard lib/*/*.h) Makefile
+# The libraries are built once for all targets (one sub-make; -j builds the targets in parallel).
+$(FUZZ_BUILD)/libs.stamp: $(LIB_SRC) $(wildcard lib/*/*.h) Makefile
 	$(MAKE) --no-print-directory BUILD=$(FUZZ_BUILD) CC=clang EXTRA_CFLAGS="$(FUZZ_FLAGS)" \
 		$(FUZZ_BUILD)/libovlstore.a $(FUZZ_BUILD)/libovlmodel.a $(FUZZ_BUILD)/libovlhost.a
-	clang $(CPPFLAGS) -O1 -g -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
-		-o $@ $< $(FUZZ_BUILD)/libovlstore.a $(FUZZ_BUILD)/libovlmodel.a $(FUZZ_BUILD)/libovlhost.a $(LDLIBS)
+	@touch $@
+
+$(FUZZ_BUILD)/fuzz_%: lib/fuzz/fuzz_%.c $(FUZZ_BUILD)/libs.stamp
+	clang $(OVL_CPPFLAGS) $(CPPFLAGS) -O1 -g -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
+		-o $@ $< $(FUZZ_BUILD)/libovlstore.a $(FUZZ_BUILD)/libovlmodel.a $(FUZZ_BUILD)/libovlhost.a $(OVL_LDLIBS) $(LDLIBS)
 
 fuzz-build: $(FUZZ_TARGETS)
 
@@ -196,13 +209,15 @@ install: all
 	rm -rf $(DESTDIR)$(DATADIR)/fixtures $(DESTDIR)$(DATADIR)/Kconfig-checks
 	cp -R fixtures $(DESTDIR)$(DATADIR)/fixtures
 	cp -R Kconfig-checks $(DESTDIR)$(DATADIR)/Kconfig-checks
-	chmod -R u+rwX,go+rX,go-w $(DESTDIR)$(DATADIR)
+	chmod -R u+rwX,go+rX,go-w $(DESTDIR)$(DATADIR)/fixtures $(DESTDIR)$(DATADIR)/Kconfig-checks
 
 uninstall:
 	rm -f $(DESTDIR)$(BINDIR)/ovlconform $(DESTDIR)$(MANDIR)/man1/ovlconform.1
 	rm -f $(addprefix $(DESTDIR)$(LIBDIR)/,libovlmodel.a libovlstore.a libovlhost.a)
 	rm -f $(addprefix $(DESTDIR)$(LIBDIR)/pkgconfig/,ovlmodel.pc ovlstore.pc ovlhost.pc)
-	rm -rf $(DESTDIR)$(INCDIR) $(DESTDIR)$(DATADIR)
+	rm -f $(addprefix $(DESTDIR)$(INCDIR)/,$(notdir $(PUBLIC_HEADERS)))
+	rm -rf $(DESTDIR)$(DATADIR)/fixtures $(DESTDIR)$(DATADIR)/Kconfig-checks
+	-rmdir $(DESTDIR)$(INCDIR) $(DESTDIR)$(DATADIR) 2>/dev/null
 
 clean:
 	rm -rf $(BUILD)

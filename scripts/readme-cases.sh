@@ -16,10 +16,14 @@ grep -qxF "$begin" "$readme" && grep -qxF "$end" "$readme" || {
 current=$(sed -n "\\|^${begin//\*/\\*}\$|,\\|^${end}\$|p" "$readme" | sed '1d;$d')
 if [ "${1:-}" = --update ]; then
 	tmp=$(mktemp "$readme.XXXXXX")
-	awk -v b="$begin" -v e="$end" -v t="$table" '
-		$0 == b { print; print t; skip = 1; next }
-		$0 == e { skip = 0 }
-		!skip { print }' "$readme" >"$tmp" && mv "$tmp" "$readme"
+	# the table through the environment: awk -v would take its backslashes as escapes
+	if T=$table B=$begin E=$end awk '
+		$0 == ENVIRON["B"] { print; print ENVIRON["T"]; skip = 1; next }
+		$0 == ENVIRON["E"] { skip = 0 }
+		!skip { print }' "$readme" >"$tmp"; then
+		cat "$tmp" >"$readme"	# README keeps its mode
+	fi
+	rm -f "$tmp"
 	echo "readme-cases: $readme has the table of $(grep -c '^| `' <<<"$table") cases"
 	exit 0
 fi

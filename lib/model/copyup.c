@@ -353,7 +353,7 @@ int model_copy_up(struct ovl_model *m, const struct ovl_tree *view, const char *
  * chown, utimes, set/removexattr): copy it up, then change the upper copy.
  */
 int model_copyup_change(struct ovl_model *m, const struct ovl_tree *view, const struct ovl_op *op,
-		  const struct ovl_entry *e, int *want_errno, struct ovl_err *err)
+			const struct ovl_entry *e, int *want_errno, char **again, struct ovl_err *err)
 {
 	struct ovl_entry v;
 	int r = 0;
@@ -383,13 +383,9 @@ int model_copyup_change(struct ovl_model *m, const struct ovl_tree *view, const 
 	    !ovl_tree_lookup(m->upper, op->path)) {
 		r = model_index_id_for(m, view, op->path, false, &id, err);
 		if (!r && id && upper_of_id(m, id)) {
-			struct ovl_op o2 = *op;
-			char *up = strdup(upper_of_id(m, id)->path);
-
-			o2.path = up;
-			r = up ? model_apply_op(m, &o2, want_errno, err) : -ENOMEM;
-			free(up);
-			return r;
+			/* the same call at the inode's upper name, once the caller let go of its view */
+			*again = strdup(upper_of_id(m, id)->path);
+			return *again ? 0 : -ENOMEM;
 		}
 		if (!r && id) {
 			char sp[64];
@@ -437,15 +433,9 @@ int model_copyup_change(struct ovl_model *m, const struct ovl_tree *view, const 
 		const struct ovl_entry *u = ovl_tree_lookup(m->upper, op->path);
 
 		if (u && u->type == OVL_FT_HARDLINK) {
-			struct ovl_op o2 = *op;
-			char *first = strdup(u->target); /* the tree changes under the call */
-
-			if (!first)
-				return -ENOMEM;
-			o2.path = first;
-			r = model_apply_op(m, &o2, want_errno, err);
-			free(first);
-			return r;
+			/* the same call at the first name (a copy: the tree changes under it) */
+			*again = strdup(u->target);
+			return *again ? 0 : -ENOMEM;
 		}
 	}
 	v = *ovl_tree_lookup(m->upper, op->path);
@@ -467,13 +457,17 @@ int model_copyup_change(struct ovl_model *m, const struct ovl_tree *view, const 
 			memcpy(bytes + at, op->data, op->len);
 		len = end;
 		/* A write or truncate drops file capabilities (the kernel's killpriv). */
+		unsigned char *olddata = v.data;
+
 		r = model_set_xattr(&v, "security.capability", NULL, 0, true);
 		if (!r)
 			r = model_set_data(&v, (unsigned char *)bytes, len);
 		free(bytes);
 		if (!r)
 			r = ovl_tree_replace(m->upper, op->path, &v);
-		free(v.data);
+		/* v.data is the new copy, or still the tree's own buffer when a step failed */
+		if (v.data != olddata)
+			free(v.data);
 		if (v.xattrs != oldx)
 			free(v.xattrs);
 		return r;

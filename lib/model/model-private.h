@@ -64,8 +64,13 @@ int model_index_sync(struct ovl_model *m);
 int model_index_id_for(struct ovl_model *m, const struct ovl_tree *view, const char *path, bool make,
 			uint64_t *id, struct ovl_err *err);
 int model_copy_up(struct ovl_model *m, const struct ovl_tree *view, const char *path, struct ovl_err *err);
+/*
+ * A change of data or metadata of an existing name. *again (caller frees)
+ * when the change belongs at another name of the same inode: the caller
+ * applies the call there, once it let go of its view.
+ */
 int model_copyup_change(struct ovl_model *m, const struct ovl_tree *view, const struct ovl_op *op,
-		  const struct ovl_entry *e, int *want_errno, struct ovl_err *err);
+			const struct ovl_entry *e, int *want_errno, char **again, struct ovl_err *err);
 int model_lower_has(struct ovl_model *m, const char *path, bool *has, struct ovl_err *err);
 int model_remove_name(struct ovl_model *m, const struct ovl_tree *view, const char *path,
 		       struct ovl_err *err);

@@ -375,11 +375,14 @@ static int walk_parents(const struct ovl_tree *view, const char *path, char *out
 	return 0;
 }
 
-/* A call that follows a symlink at the end of the path (relative targets only): the call on its target. */
-static int follow_link(struct ovl_model *m, const struct ovl_op *op, const struct ovl_entry *e, int *want_errno,
+/*
+ * A call that follows a symlink at the end of the path (relative targets
+ * only): *again is its target, where the caller applies the call once it
+ * let go of its view (a chain of 40 links would hold 40 views otherwise).
+ */
+static int follow_link(const struct ovl_op *op, const struct ovl_entry *e, int *want_errno, char **again,
 		       struct ovl_err *err)
 {
-	struct ovl_op o2 = *op;
 	char to[PATH_MAX];
 	int r;
 
@@ -390,9 +393,8 @@ static int follow_link(struct ovl_model *m, const struct ovl_op *op, const struc
 	r = link_target(op->path, e->target, to, sizeof(to), err);
 	if (r)
 		return r;
-	o2.path = to;
-	o2.follow_depth = op->follow_depth + 1;
-	return model_apply_op(m, &o2, want_errno, err);
+	*again = strdup(to);
+	return *again ? 0 : -ENOMEM;
 }
 
 static bool follows_last_link(enum ovl_op_kind kind)
@@ -403,7 +405,7 @@ static bool follows_last_link(enum ovl_op_kind kind)
 
 /* A call on a name that exists (after symlinks), by family. */
 static int apply_existing(struct ovl_model *m, const struct ovl_tree *view, const struct ovl_op *op,
-			  const struct ovl_entry *e, int *want_errno, struct ovl_err *err)
+			  const struct ovl_entry *e, int *want_errno, char **again, struct ovl_err *err)
 {
 	switch (op->kind) {
 	case OVL_OP_STAT:
@@ -446,7 +448,7 @@ static int apply_existing(struct ovl_model *m, const struct ovl_tree *view, cons
 	case OVL_OP_CHOWN:
 	case OVL_OP_UTIMES:
 	case OVL_OP_SETXATTR:
-		return model_copyup_change(m, view, op, e, want_errno, err);
+		return model_copyup_change(m, view, op, e, want_errno, again, err);
 	}
 	return ovl_err_set(err, ENOTSUP, "model: %s: operation %d is not modelled", op->path, (int)op->kind);
 }
@@ -460,6 +462,8 @@ int model_apply_op(struct ovl_model *m, const struct ovl_op *op, int *want_errno
 {
 	struct ovl_tree *view = NULL;
 	const struct ovl_entry *e = NULL;
+	char *again = NULL;
+	bool followed = false;
 	int r = ovl_model_view(m, &view, err), rc;
 
 	*want_errno = 0;
@@ -496,15 +500,26 @@ int model_apply_op(struct ovl_model *m, const struct ovl_op *op, int *want_errno
 	/* O_CREAT|O_EXCL of a name that exists (a symlink too, never followed) */
 	else if (rc == 0 && op->kind == OVL_OP_WRITE && (op->flags & (O_CREAT | O_EXCL)) == (O_CREAT | O_EXCL))
 		*want_errno = EEXIST;
-	else if (rc == 0 && e->type == OVL_FT_LNK && follows_last_link(op->kind))
-		r = follow_link(m, op, e, want_errno, err);
+	else if (rc == 0 && e->type == OVL_FT_LNK && follows_last_link(op->kind)) {
+		r = follow_link(op, e, want_errno, &again, err);
+		followed = true;
+	}
 	else if (op->kind == OVL_OP_MKDIR)
 		r = model_names_mkdir(m, view, op, rc, want_errno, err);
 	else if (rc)
 		*want_errno = rc;
 	else
-		r = apply_existing(m, view, op, e, want_errno, err);
+		r = apply_existing(m, view, op, e, want_errno, &again, err);
 	ovl_tree_unref(view);
+	if (!r && again) {
+		/* the same call elsewhere: at the link's target, or at another name of the inode */
+		struct ovl_op o2 = *op;
+
+		o2.path = again;
+		o2.follow_depth = op->follow_depth + (followed ? 1 : 0);
+		r = model_apply_op(m, &o2, want_errno, err);
+	}
+	free(again);
 	return r;
 }
 

@@ -197,6 +197,9 @@ int ovl_store_container_dirs(struct ovl_store *s, const char *id, struct ovl_con
 	    ovl_fmt(dir, sizeof(dir), "%s/%s/diff", s->overlay, c.init_id))
 		return ovl_err_set(err, ENAMETOOLONG, "%s: the store's paths are too long", s->overlay);
 	r = ovl_strv_push(&out->lowers, &out->nlowers, dir);
+	if (r)
+		r = ovl_err_set(err, r, "out of memory");
+	/* init layer + at most MAX_DEPTH image layers, as Docker allows */
 	for (chain = c.parent; !r;) {
 		r = ovl_store_layer_get(s, &chain, &li, err);
 		if (r)

@@ -399,7 +399,8 @@ void ovl_lines_free(char **lines, size_t n);
 int ovl_layer_tar_tree(int fd, struct ovl_tree **out, struct ovl_err *err);
 /*
  * The layers of an image archive as `docker save` writes it, in the order
- * of its manifest.json: the sha256 of each layer.tar (its DiffID) in
+ * of its manifest.json (legacy <id>/layer.tar names or an OCI layout's
+ * blobs/sha256/<hex>): the sha256 of each layer's tar (its DiffID) in
  * diff_ids (at most max), their number in *n. 0 or -errno.
  */
 int ovl_image_archive_layers(int fd, struct ovl_digest *diff_ids, size_t max, size_t *n, struct ovl_err *err);

@@ -2,7 +2,8 @@
 /*
  * lib/store/tar-read.c - tars read back for comparison: a layer tar as a
  * layer tree (so two layers compare as canonical dumps, ovl_tree_diff()),
- * and the layers of an image archive as `docker save` writes it.
+ * and the layers of an image archive as `docker save` writes it (legacy
+ * <id>/layer.tar entries, or an OCI layout's blobs/sha256/).
  */
 #define _GNU_SOURCE
 #include "ovl-store.h"
@@ -274,7 +275,8 @@ int ovl_image_archive_layers(int fd, struct ovl_digest *diff_ids, size_t max, si
 			ovl_buf_free(&b);
 			if (!manifest)
 				r = ovl_err_set(err, EINVAL, "manifest.json: %s", je.text);
-		} else if (len > 10 && strcmp(name + len - 10, "/layer.tar") == 0) {
+		} else if (len && archive_entry_filetype(ae) == AE_IFREG) {
+			/* any file the manifest may name: <id>/layer.tar (Docker 20.10), blobs/sha256/<hex> (OCI) */
 			struct ovl_digest *nd = realloc(digests, (nl + 1) * sizeof(*nd));
 
 			if (nd)

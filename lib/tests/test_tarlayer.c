@@ -664,6 +664,11 @@ static void test_image_archive_layers(void **state)
 		{ AE_IFREG, "aaa/layer.tar", "A", NULL, 0 },
 		{ AE_IFREG, "bbb/layer.tar", "BB", NULL, 0 },
 	};
+	static const struct tentry oci[] = {
+		{ AE_IFREG, "oci-layout", "{}", NULL, 0 },
+		{ AE_IFREG, "blobs/sha256/aa", "A", NULL, 0 },
+		{ AE_IFREG, "manifest.json", "[{\"Layers\":[\"blobs/sha256/aa\"]}]", NULL, 0 },
+	};
 	static const struct tentry missing[] = {
 		{ AE_IFREG, "manifest.json", "[{\"Layers\":[\"zzz/layer.tar\"]}]", NULL, 0 },
 	};
@@ -685,6 +690,14 @@ static void test_image_archive_layers(void **state)
 	ovl_digest_bytes("A", 1, &a);
 	assert_true(ovl_digest_equal(&d[0], &b));
 	assert_true(ovl_digest_equal(&d[1], &a));
+	/* an OCI layout (Docker 25 and later), the manifest after the blob */
+	make_tar(path, oci, sizeof(oci) / sizeof(oci[0]));
+	fd = open(path, O_RDONLY);
+	if (ovl_image_archive_layers(fd, d, 4, &n, &err))
+		fail_msg("OCI image archive: %s", err.msg);
+	close(fd);
+	assert_int_equal(n, 1);
+	assert_true(ovl_digest_equal(&d[0], &a));
 	make_tar(path, missing, 1);
 	fd = open(path, O_RDONLY);
 	assert_int_not_equal(ovl_image_archive_layers(fd, d, 4, &n, &err), 0);

@@ -52,7 +52,8 @@ static void usage(FILE *out)
 }
 
 /*
- * fixtures/: $OVLCONFORM_FIXTURES; else, for an installed runner,
+ * fixtures/: $OVLCONFORM_FIXTURES; else, for the runner make install put in
+ * BINDIR, DATADIR/fixtures; else (a staged or moved install)
  * <bindir>/../share/ovlconform/fixtures; else the first fixtures/ found
  * going up from the directory holding the binary (build/ovlconform,
  * build/check/...) in a checkout; else ./fixtures.
@@ -71,6 +72,19 @@ static void default_fixtures(char *out, size_t len)
 		return;
 	exe[n] = 0;
 	dir = dirname(exe);
+#ifdef OVL_DATADIR
+	{
+		/* the installed runner: its data where make install put it */
+		char bindir[PATH_MAX], here[PATH_MAX];
+		struct stat st;
+
+		if (realpath(OVL_BINDIR, bindir) && realpath(dir, here) && strcmp(bindir, here) == 0 &&
+		    stat(OVL_DATADIR "/fixtures", &st) == 0 && S_ISDIR(st.st_mode)) {
+			snprintf(out, len, "%s", OVL_DATADIR "/fixtures");
+			return;
+		}
+	}
+#endif
 	{
 		char cand[PATH_MAX + 64], real[PATH_MAX];
 		struct stat st;

@@ -83,9 +83,11 @@ static int mount_with_klog(struct ovl_ctx *ctx, int (*mount)(void *arg, char *wh
 				line = strstr(got.data, "overlay: ");
 		} else {
 			/* the filesystem's words, not the loop driver's note on the image's size */
-			while (line && strncmp(line, "loop", 4) == 0 && strstr(line, ": detected capacity change") &&
-			       strchr(line, '\n') && strchr(line, '\n')[1])
-				line = strchr(line, '\n') + 1;
+			static const char note[] = ": detected capacity change";
+
+			while (strncmp(line, "loop", 4) == 0 && memmem(line, strcspn(line, "\n"), note, strlen(note)) &&
+			       line[strcspn(line, "\n")] && line[strcspn(line, "\n") + 1])
+				line += strcspn(line, "\n") + 1;
 		}
 		if (line) {
 			size_t n = strlen(why), k = strcspn(line, "\n");

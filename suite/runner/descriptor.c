@@ -89,8 +89,13 @@ size_t ovl_cases_all(const struct ovl_case *const **out)
 			for (; v->number; v++) {
 				struct ovl_case *vc = malloc(sizeof(*vc));
 
-				if (!vc)
+				if (!vc) {
+					/* nothing half-made stays: a later call tries again */
+					free(sorted);
+					sorted = NULL;
+					*out = NULL;
 					return 0;
+				}
 				*vc = variant_case(c, v);
 				sorted[k++] = vc;
 			}
