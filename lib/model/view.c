@@ -78,9 +78,13 @@ static int add_visible(struct ovl_tree *out, const struct ovl_entry *e, size_t l
 /* Emit e (from layer) at path into the merged tree. */
 static int emit(struct merge *m, const struct ovl_entry *e, size_t layer, const char *path, unsigned int flags)
 {
-	if (e->type == OVL_FT_HARDLINK && !ovl_tree_lookup(m->layers[layer], e->target))
-		return ovl_err_set(m->err, EINVAL, "layer %zu: %s: hardlink target %s missing",
-				   layer, e->path, e->target);
+	if (e->type == OVL_FT_HARDLINK && !ovl_tree_lookup(m->layers[layer], e->target)) {
+		char name[32];
+
+		return ovl_err_set(m->err, EINVAL, "layer %s: %s: hardlink target %s missing",
+				   ovl_layer_format((struct ovl_layer){ (int)layer }, name, sizeof(name)), e->path,
+				   e->target);
+	}
 	if (e->type == OVL_FT_WHITEOUT && (e->flags & OVL_ENTRY_XATTR_FORM) &&
 	    layer == (size_t)OVL_LAYER_UPPER.n) {
 		/* The xattr form is a whiteout in lower layers only; in upper it is an empty file. */
@@ -361,7 +365,10 @@ int ovl_model_merge(const struct ovl_tree *upper, const struct ovl_tree *const *
 		const struct ovl_entry *e = ovl_tree_lookup(m.layers[i], "/");
 
 		if (!e || e->type != OVL_FT_DIR) {
-			r = ovl_err_set(err, EINVAL, "model: layer %zu has no root directory", i);
+			char name[32];
+
+			r = ovl_err_set(err, EINVAL, "model: layer %s has no root directory",
+					ovl_layer_format((struct ovl_layer){ (int)i }, name, sizeof(name)));
 			goto out;
 		}
 		list[n].layer = i;

@@ -183,7 +183,7 @@ static void test_model_rejects_bad_layers(void **state)
 	/* A layer tree with no root directory is not a layer. */
 	assert_int_equal(ovl_model_merge(NULL, (const struct ovl_tree *const[]){ empty }, 1, &out, &err),
 			 -EINVAL);
-	assert_non_null(strstr(err.msg, "layer 1 has no root directory"));
+	assert_non_null(strstr(err.msg, "layer lower 0 has no root directory"));
 	assert_null(out);
 	ovl_tree_unref(empty);
 }
