@@ -3,7 +3,10 @@
  * libFuzzer target: any byte stream as a layer tar. The import must refuse
  * or succeed without crashing, never write outside its diff dir, and when
  * it succeeds, exporting through the tar-split it wrote must give back a
- * stream with the same DiffID.
+ * stream with the same DiffID. The same bytes read back as a layer tree
+ * (ovl_layer_tar_tree) and as a docker save archive
+ * (ovl_image_archive_layers) must give an answer without crashing, and a
+ * tree read back must dump as a fixture that parses.
  */
 #define _GNU_SOURCE
 #include <dirent.h>
@@ -65,6 +68,35 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			fprintf(stderr, "export does not give the imported stream back: %s\n", err.msg);
 			__builtin_trap();
 		}
+	}
+	{
+		struct ovl_tree *t = NULL;
+		struct ovl_digest ids[8];
+		size_t n = 0;
+
+		if (lseek(fd, 0, SEEK_SET) || (ovl_layer_tar_tree(fd, &t, &err) == 0 && !t))
+			__builtin_trap();
+		if (t) {
+			char *text = NULL;
+			size_t len = 0;
+			FILE *f = open_memstream(&text, &len);
+			struct ovl_fixture *fx = NULL;
+
+			if (!f || ovl_tree_dump(t, 0, f))
+				abort();
+			fclose(f);
+			if (ovl_fixture_parse(text, "dump", &fx, &err)) {
+				fprintf(stderr, "the dump of a tar's tree does not parse: %s\n%s", err.msg, text);
+				__builtin_trap();
+			}
+			ovl_fixture_free(fx);
+			free(text);
+			ovl_tree_unref(t);
+		}
+		if (lseek(fd, 0, SEEK_SET))
+			abort();
+		if (ovl_image_archive_layers(fd, ids, 8, &n, &err) == 0 && n > 1u << 20)
+			__builtin_trap();
 	}
 	close(fd);
 	/* Only diff/ may have been written in: layer/ holds nothing else, base/ only these two. */

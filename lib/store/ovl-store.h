@@ -394,7 +394,7 @@ void ovl_lines_free(char **lines, size_t n);
  * (OVL_ENTRY_DIGEST_ONLY), link targets, device numbers; ".wh.x" as a
  * whiteout and ".wh..wh..opq" as the opaque mark of its dir, as an upper
  * dir holds them. Plain or compressed. 0 or -errno (a name outside the
- * layer, a broken tar).
+ * layer, overlayfs' own xattrs on an entry, a broken tar).
  */
 int ovl_layer_tar_tree(int fd, struct ovl_tree **out, struct ovl_err *err);
 /*

@@ -102,6 +102,9 @@ static int entry_xattrs(struct archive_entry *ae, struct ovl_entry *e)
 	while (archive_entry_xattr_next(ae, &name, &val, &len) == ARCHIVE_OK && e->nxattrs < n) {
 		struct ovl_xattr *x = &e->xattrs[e->nxattrs];
 
+		/* as the import says: a layer's whiteouts and opaque dirs are entries, never xattrs */
+		if (strncmp(name, "trusted.overlay.", 16) == 0)
+			return -EPERM;
 		x->name = strdup(name);
 		x->value = malloc(len ? len : 1);
 		if (!x->name || !x->value) {
@@ -170,6 +173,10 @@ static int one_entry(struct ovl_tree *t, struct archive *a, struct archive_entry
 	if (hard) {
 		if (tree_path(hard, target, sizeof(target)))
 			return ovl_err_set(err, EINVAL, "%s: hard link to '%s', not a path inside the layer", name, hard);
+		/* as in any tar: to a regular file that came before it */
+		if (!ovl_tree_lookup(t, target) || ovl_tree_lookup(t, target)->type != OVL_FT_REG)
+			return ovl_err_set(err, EINVAL, "%s: hard link to %s, which is no regular file before it in the layer",
+					   name, hard);
 		e.type = OVL_FT_HARDLINK;
 		e.target = target;
 		return put(t, &e, err);
@@ -205,6 +212,9 @@ static int one_entry(struct ovl_tree *t, struct archive *a, struct archive_entry
 		e.type = type == AE_IFCHR ? OVL_FT_CHR : OVL_FT_BLK;
 		e.rdev_major = (unsigned int)archive_entry_rdevmajor(ae);
 		e.rdev_minor = (unsigned int)archive_entry_rdevminor(ae);
+		if (type == AE_IFCHR && !e.rdev_major && !e.rdev_minor)
+			return ovl_err_set(err, EINVAL, "%s: a 0/0 char device, overlayfs' whiteout, which a layer tar "
+					   "writes as .wh.<name>", name);
 		break;
 	default:
 		return ovl_err_set(err, EINVAL, "%s: a tar entry of type 0%o", name, (unsigned int)type);
@@ -212,6 +222,8 @@ static int one_entry(struct ovl_tree *t, struct archive *a, struct archive_entry
 	r = entry_xattrs(ae, &e);
 	if (!r)
 		r = put(t, &e, err);
+	else if (r == -EPERM)
+		r = ovl_err_set(err, EPERM, "%s: carries overlayfs' own xattr (trusted.overlay.*)", name);
 	else
 		r = ovl_err_set(err, -r, "%s: out of memory", name);
 	entry_free(&e);

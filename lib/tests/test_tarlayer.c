@@ -604,6 +604,8 @@ static void test_tar_tree_is_the_layer(void **state)
 		{ AE_IFREG, "x/y/z", "yz", NULL, 0 },
 	};
 	static const struct tentry bad[] = { { AE_IFREG, "../escape", "x", NULL, 0 } };
+	static const struct tentry chr00[] = { { AE_IFCHR, "wh", NULL, NULL, 0 } };
+	static const struct tentry linkdir[] = { { AE_IFDIR, "d/", NULL, NULL, 0 }, { AE_IFREG, "h", NULL, "d", 0 } };
 	char path[512];
 	struct ovl_import_result res;
 	struct ovl_err err = { "" };
@@ -648,11 +650,21 @@ static void test_tar_tree_is_the_layer(void **state)
 		ovl_tree_unref(scanned);
 	}
 	ovl_tree_unref(fromtar);
-	/* a name outside the layer is an error naming it */
+	/* refused, each with the entry named: a name outside the layer, overlay's 0/0 device, a link to a dir */
 	make_tar(path, bad, 1);
 	fd = open(path, O_RDONLY);
 	assert_int_not_equal(ovl_layer_tar_tree(fd, &fromtar, &err), 0);
 	assert_non_null(strstr(err.msg, "../escape"));
+	close(fd);
+	make_tar(path, chr00, 1);
+	fd = open(path, O_RDONLY);
+	assert_int_not_equal(ovl_layer_tar_tree(fd, &fromtar, &err), 0);
+	assert_non_null(strstr(err.msg, "wh: a 0/0 char device"));
+	close(fd);
+	make_tar(path, linkdir, 2);
+	fd = open(path, O_RDONLY);
+	assert_int_not_equal(ovl_layer_tar_tree(fd, &fromtar, &err), 0);
+	assert_non_null(strstr(err.msg, "h: hard link to d"));
 	close(fd);
 }
 
