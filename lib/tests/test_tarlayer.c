@@ -515,18 +515,20 @@ static void test_export_detects_changes(void **state)
 }
 
 /* Commit a diff dir back to a tar: importing that tar gives the same tree. */
+/* A layer with each kind of entry: an opaque dir, a whiteout, a hard link, a symlink, a fifo, implied parents. */
+static const struct tentry every_kind[] = {
+	{ AE_IFDIR, "d/", NULL, NULL, 0750 },
+	{ AE_IFREG, "d/.wh..wh..opq", "", NULL, 0 },
+	{ AE_IFREG, "d/f", "12345", NULL, 0600 },
+	{ AE_IFREG, "d/g", NULL, "d/f", 0 },
+	{ AE_IFREG, "d/.wh.gone", "", NULL, 0 },
+	{ AE_IFLNK, "ln", NULL, "d/f", 0777 },
+	{ AE_IFIFO, "p", NULL, NULL, 0640 },
+	{ AE_IFREG, "x/y/z", "yz", NULL, 0 },
+};
+
 static void test_commit_roundtrip(void **state)
 {
-	static const struct tentry v[] = {
-		{ AE_IFDIR, "d/", NULL, NULL, 0750 },
-		{ AE_IFREG, "d/.wh..wh..opq", "", NULL, 0 },
-		{ AE_IFREG, "d/f", "12345", NULL, 0600 },
-		{ AE_IFREG, "d/g", NULL, "d/f", 0 },
-		{ AE_IFREG, "d/.wh.gone", "", NULL, 0 },
-		{ AE_IFLNK, "ln", NULL, "d/f", 0777 },
-		{ AE_IFIFO, "p", NULL, NULL, 0640 },
-		{ AE_IFREG, "x/y/z", "yz", NULL, 0 },
-	};
 	char path[512], out[512];
 	struct ovl_import_result res, res2;
 	struct ovl_err err = { "" };
@@ -542,7 +544,7 @@ static void test_commit_roundtrip(void **state)
 	if (geteuid() != 0)
 		skip();
 	snprintf(path, sizeof(path), "%s/c.tar", tmp);
-	make_tar(path, v, sizeof(v) / sizeof(v[0]));
+	make_tar(path, every_kind, sizeof(every_kind) / sizeof(every_kind[0]));
 	a = strdup(fresh("commit-a"));
 	if (ovl_layer_import_file(path, a, NULL, &res, &err))
 		fail_msg("import: %s", err.msg);
@@ -593,16 +595,6 @@ static void test_commit_roundtrip(void **state)
 /* A layer tar read back as a tree: the same dump as the scan of the dir it was imported into. */
 static void test_tar_tree_is_the_layer(void **state)
 {
-	static const struct tentry v[] = {
-		{ AE_IFDIR, "d/", NULL, NULL, 0750 },
-		{ AE_IFREG, "d/.wh..wh..opq", "", NULL, 0 },
-		{ AE_IFREG, "d/f", "12345", NULL, 0600 },
-		{ AE_IFREG, "d/g", NULL, "d/f", 0 },
-		{ AE_IFREG, "d/.wh.gone", "", NULL, 0 },
-		{ AE_IFLNK, "ln", NULL, "d/f", 0777 },
-		{ AE_IFIFO, "p", NULL, NULL, 0640 },
-		{ AE_IFREG, "x/y/z", "yz", NULL, 0 },
-	};
 	static const struct tentry bad[] = { { AE_IFREG, "../escape", "x", NULL, 0 } };
 	static const struct tentry chr00[] = { { AE_IFCHR, "wh", NULL, NULL, 0 } };
 	static const struct tentry linkdir[] = { { AE_IFDIR, "d/", NULL, NULL, 0 }, { AE_IFREG, "h", NULL, "d", 0 } };
@@ -618,7 +610,7 @@ static void test_tar_tree_is_the_layer(void **state)
 
 	(void)state;
 	snprintf(path, sizeof(path), "%s/tree.tar", tmp);
-	make_tar(path, v, sizeof(v) / sizeof(v[0]));
+	make_tar(path, every_kind, sizeof(every_kind) / sizeof(every_kind[0]));
 	fd = open(path, O_RDONLY);
 	if (ovl_layer_tar_tree(fd, &fromtar, &err))
 		fail_msg("tar tree: %s", err.msg);
