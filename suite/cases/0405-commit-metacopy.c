@@ -104,7 +104,7 @@ static void run(struct ovl_ctx *ctx)
 		      "layer bytes", "image bytes");
 	ovl_table_row(ctx, "docker-commit-growth", "%-44s %-6s %14u %14u %14s", "chown with metacopy=on (upper)",
 		      ovl_backing_fs(ctx), 0, 0, "-");
-	ovl_use_union(ctx, NULL, NULL, NULL, 0);
+	ovl_use_union(ctx, NULL, NULL, NULL, 0, NULL);
 	ovl_umount_path(ctx, g.ci.merged);
 	growth_close(&g);
 }

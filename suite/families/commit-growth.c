@@ -110,7 +110,9 @@ void growth_container(struct ovl_ctx *ctx, struct growth *g, const char *options
 	} else if (ovl_store_container_mount(g->s, g->ci.id, NULL, &err)) {
 		ovl_brok(ctx, "mounting the container: %s", err.msg);
 	}
-	ovl_use_union(ctx, g->ci.merged, g->dirs.upper, (const char *const *)g->dirs.lowers, g->dirs.nlowers);
+	/* the store mounts as Docker's overlay2 does: index=off, the rest the module's defaults */
+	ovl_use_union(ctx, g->ci.merged, g->dirs.upper, (const char *const *)g->dirs.lowers, g->dirs.nlowers,
+		      options ? options : "index=off");
 }
 
 static char *growth_join(char **v, size_t n)
@@ -147,7 +149,7 @@ uint64_t growth_commit(struct ovl_ctx *ctx, struct growth *g, const char *what,
 	if (ovl_commit_predict(predicted_upper, &want, &nw, &want_size, &err))
 		ovl_brok(ctx, "predict: %s", err.msg);
 	ovl_tree_unref(predicted_upper);
-	ovl_use_union(ctx, NULL, NULL, NULL, 0);
+	ovl_use_union(ctx, NULL, NULL, NULL, 0, NULL);
 	if (g->own_mount)
 		ovl_umount_path(ctx, g->ci.merged);
 	else if (ovl_store_container_umount(g->s, g->ci.id, &err))

@@ -208,8 +208,9 @@ static void check_prop(struct ovl_ctx *ctx, const char *cfg, enum row row, enum 
 	}
 	if (!looked)
 		return;
-	ovl_check(ctx, !*bad, "%s (%s): %s%s%s%s%s", cfg, row_name[row], prop_name[prop], *when ? " " : "", when,
-		  *bad ? ": not for " : "", bad);
+	ovl_check(ctx, !*bad, "%s (%s): %s%s%s", cfg, row_name[row], prop_name[prop], *when ? " " : "", when);
+	if (*bad)
+		ovl_diag(ctx, "not for %s", bad);
 }
 
 /* The twelve mounts, each looked at before and after copy-ups and after a remount. */
@@ -248,7 +249,8 @@ void inode_matrix(struct ovl_ctx *ctx, enum cells cells)
 				make_layers(ctx, lower, upper, work);
 				snprintf(opts, sizeof(opts), "xino=%s,index=%s", xinos[x], indexes[k]);
 				if (ovl_mount_custom(ctx, lowers, 1, upper, work, merged, opts)) {
-					ovl_check(ctx, false, "%s: mount: %s", cfg, ovl_mount_union_reason(ctx));
+					ovl_check(ctx, false, "%s: mount", cfg);
+					ovl_diag(ctx, "%s", ovl_mount_union_reason(ctx));
 					continue;
 				}
 				if (ovl_mount_option_effective(ctx, "xino", &xv, &shown))
@@ -299,14 +301,15 @@ void inode_matrix(struct ovl_ctx *ctx, enum cells cells)
 				check_prop(ctx, cfg, row, P_DINO, k == 1, cells, after, NULL, &after[0], "after copy-up");
 				check_prop(ctx, cfg, row, P_IINO, k == 1, cells, after, NULL, &after[0], "after copy-up");
 				if (k == 1 && cells == CELLS_KEPT)
-					ovl_check(ctx, after[8].ino == after[9].ino && after[8].dev == after[9].dev,
-						  "%s: a copied-up lower hard link keeps one st_ino for its names "
-						  "(h1 %lu:%lu, h2 %lu:%lu)", cfg, (unsigned long)after[8].dev,
-						  (unsigned long)after[8].ino, (unsigned long)after[9].dev,
-						  (unsigned long)after[9].ino);
+					if (!ovl_check(ctx, after[8].ino == after[9].ino && after[8].dev == after[9].dev,
+						       "%s: a copied-up lower hard link keeps one st_ino for its names", cfg))
+						ovl_diag(ctx, "h1 %lu:%lu, h2 %lu:%lu", (unsigned long)after[8].dev,
+							 (unsigned long)after[8].ino, (unsigned long)after[9].dev,
+							 (unsigned long)after[9].ino);
 				ovl_umount_path(ctx, merged);
 				if (ovl_mount_custom(ctx, lowers, 1, upper, work, merged, opts)) {
-					ovl_check(ctx, false, "%s: mount again: %s", cfg, ovl_mount_union_reason(ctx));
+					ovl_check(ctx, false, "%s: mount again", cfg);
+					ovl_diag(ctx, "%s", ovl_mount_union_reason(ctx));
 					continue;
 				}
 				observe(ctx, merged, again);

@@ -102,6 +102,18 @@ void harness_diag(struct ovl_ctx *ctx, const char *text)
 	harness_record(ctx, OVL_REC_DIAG, NULL, text);
 }
 
+void ovl_diag(struct ovl_ctx *ctx, const char *fmt, ...)
+{
+	char text[2048];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(text, sizeof(text), fmt, ap);
+	va_end(ap);
+	ovl_log(ctx, "  %s", text);
+	harness_diag(ctx, text);
+}
+
 bool ovl_check(struct ovl_ctx *ctx, bool ok, const char *fmt, ...)
 {
 	char name[1024];

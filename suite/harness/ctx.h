@@ -16,6 +16,22 @@
 /* The dirs of a case's union, as ctx->dirs holds them (the harness's own order). */
 enum ctx_dir { CTX_DIR_A, CTX_DIR_B, CTX_DIR_C, CTX_DIR_UPPER, CTX_DIR_WORK, CTX_DIR_MERGED, OVL_NR_DIRS };
 
+/*
+ * The overlay options whose value changes what the model predicts, and
+ * what a union mount is expected to run with: what the case asked for,
+ * else the module's default as read just before mounting (metacopy and
+ * nfs_export, which the model does not follow, are pinned off unless
+ * asked for). Never read back from the mount under test.
+ */
+enum harness_opt { HOPT_REDIRECT_DIR, HOPT_INDEX, HOPT_XINO, HOPT_METACOPY, HOPT_NFS_EXPORT, HOPT_NR };
+
+struct harness_expect {
+	bool valid;
+	char value[HOPT_NR][16];	/* expected in force */
+	char deflt[HOPT_NR][16];	/* the module's default before mounting ("" unknown) */
+	bool asked[HOPT_NR];		/* by the case (or pinned by the harness) */
+};
+
 struct ovl_ctx {
 	const struct ovl_case *c;
 	const struct ovl_target *target;
@@ -38,6 +54,16 @@ struct ovl_ctx {
 	size_t alt_n;
 	char saved_up[PATH_MAX], saved_merged[PATH_MAX];
 	bool saved_mounted;
+	struct harness_expect expect;	/* of the case's own union (last mount) */
+	struct harness_expect alt_expect; /* of the union ovl_use_union() points at */
+	/*
+	 * The layers as they were just before the first union mount (the
+	 * fixture, and what the case itself put there): the model starts from
+	 * them, never from what the target left, and the lowers must still be
+	 * them when the case ends. [CTX_DIR_A..C], [CTX_DIR_UPPER].
+	 */
+	struct ovl_tree *baseline[CTX_DIR_UPPER + 1];
+	bool have_baseline;
 };
 
 /* The case's side, inside its namespaces: set up layers, check needs, run. Never returns. */

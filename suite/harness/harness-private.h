@@ -42,5 +42,14 @@ unsigned int harness_nlowers(const struct ovl_ctx *ctx);
 int harness_target_mount(struct ovl_ctx *ctx, const struct ovl_union_spec *spec, char *why,
 			size_t len, struct ovl_buf *klog);
 int harness_option_default(const char *name, const char **value);
+void harness_expect_options(const char *options, bool upper, struct harness_expect *e, struct ovl_buf *pins);
+void harness_check_options(struct ovl_ctx *ctx, const char *merged, const struct harness_expect *e);
+const struct harness_expect *harness_expected(const struct ovl_ctx *ctx);
+/* One check: want (the model, or a baseline) and got compared, the difference in the log and KTAP. */
+bool harness_compare(struct ovl_ctx *ctx, const struct ovl_tree *want, const struct ovl_tree *got,
+		     unsigned int flags, const char *what);
+/* The layers before the first mount (once), and the checks that the lowers never change. */
+void harness_take_baseline(struct ovl_ctx *ctx);
+bool harness_check_layers_as_before(struct ovl_ctx *ctx, bool upper_too, const char *when);
 
 #endif

@@ -53,9 +53,18 @@ struct ovl_ctx;
 #define OVL_FS_BTRFS	0x8u
 #define OVL_FS_ALL	0xfu
 
-/* A known deviation of one target: FAIL becomes XFAIL, PASS becomes XPASS. */
+/*
+ * A known deviation of one target, per check: each failing check it
+ * covers becomes XFAIL, each passing one XPASS (the deviation is gone
+ * there: correct the data). A check it does not cover fails as ever, and
+ * so does a case that ends early (BROK), times out or warns.
+ */
 struct ovl_deviation {
-	const char *target;	/* target name, e.g. "fuse-overlayfs" */
+	const char *target;	/* target name, e.g. "kernel", "fuse-overlayfs" */
+	const char *checks;	/* fnmatch(3) pattern of the check names it covers */
+	unsigned int fs;	/* OVL_FS_* mask where it is seen; 0: every filesystem */
+	/* Kernel releases: "6.6-6.18", "6.18-" (and later), "-6.12"; NULL: any. */
+	const char *kernels;
 	const char *reason;	/* why, with a reference (bug, commit, doc) */
 };
 
@@ -200,8 +209,16 @@ int ovl_mount_is_readonly(struct ovl_ctx *ctx);
 
 /* ---- checks (one subtest each) ------------------------------------------- */
 
+/*
+ * One subtest, named by fmt. Keep the name the same from run to run (no
+ * inode numbers, sizes or paths of the scratch dir): deviations and
+ * comparisons between runs find checks by name. What varies goes in a
+ * diagnostic, ovl_diag().
+ */
 bool ovl_check(struct ovl_ctx *ctx, bool ok, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
+/* A diagnostic line shown under the last check (KTAP "# " line) and logged. */
+void ovl_diag(struct ovl_ctx *ctx, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 /*
  * Compare the merged view (scanned through the mount) with the reference
@@ -253,11 +270,13 @@ bool ovl_check_readdir_across(struct ovl_ctx *ctx, const char *rel, const struct
 bool ovl_check_op(struct ovl_ctx *ctx, const struct ovl_op *op);
 /*
  * Point ovl_check_op() and the model at another union, mounted by other
- * means (a container of the reference store): its merged dir, upper dir
- * and lowers (top first). merged NULL: back to the case's own union.
+ * means (a container of the reference store): its merged dir, upper dir,
+ * lowers (top first) and the options it was mounted with (NULL: none; the
+ * model takes the module's defaults for the rest, and a check says whether
+ * the mount runs with them). merged NULL: back to the case's own union.
  */
 void ovl_use_union(struct ovl_ctx *ctx, const char *merged, const char *upper, const char *const *lowers,
-		   size_t n);
+		   size_t n, const char *options);
 /* ovl_check_op() of each of n ops in turn; false if any check failed. */
 bool ovl_check_ops(struct ovl_ctx *ctx, const struct ovl_op *ops, size_t n);
 #define OVL_CHECK_OPS(ctx, ops) ovl_check_ops((ctx), (ops), sizeof(ops) / sizeof((ops)[0]))

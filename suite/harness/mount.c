@@ -128,7 +128,7 @@ int ovl_mount_union(struct ovl_ctx *ctx, const char *extra)
 {
 	struct ovl_union_spec spec = { .merged = ctx->dirs[CTX_DIR_MERGED] };
 	char opts[1024];
-	struct ovl_buf k = OVL_BUF_INIT;
+	struct ovl_buf k = OVL_BUF_INIT, pins = OVL_BUF_INIT;
 	int r;
 
 	for (unsigned int i = 0; i < harness_nlowers(ctx); i++)
@@ -138,7 +138,16 @@ int ovl_mount_union(struct ovl_ctx *ctx, const char *extra)
 		spec.work = ctx->dirs[CTX_DIR_WORK];
 	}
 	join_opts(opts, sizeof(opts), ctx->c->mount_options, extra);
+	harness_expect_options(opts, spec.upper != NULL, &ctx->expect, &pins);
+	{
+		char asked[1024];
+
+		snprintf(asked, sizeof(asked), "%s", opts);
+		join_opts(opts, sizeof(opts), asked, pins.data);
+	}
+	ovl_buf_free(&pins);
 	spec.options = opts;
+	harness_take_baseline(ctx);
 	r = harness_target_mount(ctx, &spec, ctx->mount_reason, sizeof(ctx->mount_reason), &k);
 	if (r) {
 		ovl_log(ctx, "mount failed: %s", ctx->mount_reason);
@@ -158,6 +167,8 @@ int ovl_mount_union(struct ovl_ctx *ctx, const char *extra)
 	}
 	if (k.data && *k.data)
 		ovl_log(ctx, "kernel log during mount:\n%s", k.data);
+	if (!r)
+		harness_check_options(ctx, spec.merged, &ctx->expect);
 	ovl_buf_free(&k);
 	return r;
 }
@@ -323,13 +334,172 @@ int harness_option_default(const char *name, const char **value)
 	return p < 0 ? p : 0;
 }
 
+static const char *const hopt_name[HOPT_NR] = {
+	[HOPT_REDIRECT_DIR] = "redirect_dir", [HOPT_INDEX] = "index", [HOPT_XINO] = "xino",
+	[HOPT_METACOPY] = "metacopy", [HOPT_NFS_EXPORT] = "nfs_export",
+};
+
+/*
+ * What the kernel builds in when its config says nothing (the Kconfig
+ * defaults of OVERLAY_FS_REDIRECT_DIR, _REDIRECT_ALWAYS_FOLLOW, _INDEX,
+ * _XINO_AUTO, _METACOPY, _NFS_EXPORT): pinned when a default cannot be read.
+ */
+static const char *const hopt_builtin[HOPT_NR] = {
+	[HOPT_REDIRECT_DIR] = "follow", [HOPT_INDEX] = "off", [HOPT_XINO] = "off",
+	[HOPT_METACOPY] = "off", [HOPT_NFS_EXPORT] = "off",
+};
+
+static void expect_set(struct harness_expect *e, enum harness_opt o, const char *v, size_t n)
+{
+	snprintf(e->value[o], sizeof(e->value[o]), "%.*s", (int)n, v);
+}
+
+static bool is(const struct harness_expect *e, enum harness_opt o, const char *v)
+{
+	return strcmp(e->value[o], v) == 0;
+}
+
+/*
+ * The options a union mounted with options (may be NULL) must run with:
+ * each as asked, else the module default read now (before mounting).
+ * metacopy and nfs_export, which the model does not follow, and any
+ * option whose default cannot be read, are pinned: appended to pins (pins
+ * NULL: a union mounted by other means, nothing pinned). Then
+ * the dependencies fs/overlayfs/params.c resolves without an error, as
+ * it resolves them: redirect_dir=off means follow or nofollow (by
+ * redirect_always_follow); no index without an upper layer, where follow
+ * reads as on; metacopy=on needs redirect_dir=on (turned on, or metacopy
+ * off when redirect_dir was asked for); nfs_export=on needs index=on
+ * (likewise) and no metacopy; userxattr turns redirects and metacopy off
+ * unless asked for.
+ */
+void harness_expect_options(const char *options, bool upper, struct harness_expect *e, struct ovl_buf *pins)
+{
+	memset(e, 0, sizeof(*e));
+	for (int o = 0; o < HOPT_NR; o++) {
+		const char *d = NULL;
+		char *v = NULL;
+		size_t vlen = 0;
+
+		if (harness_option_default(hopt_name[o], &d) == 0)
+			snprintf(e->deflt[o], sizeof(e->deflt[o]), "%s", d);
+		if (options && mnt_optstr_get_option(options, hopt_name[o], &v, &vlen) == 0) {
+			expect_set(e, o, v ? v : "", v ? vlen : 0);
+			e->asked[o] = true;
+		} else if (pins && (o == HOPT_METACOPY || o == HOPT_NFS_EXPORT || !e->deflt[o][0])) {
+			const char *pin = o == HOPT_METACOPY || o == HOPT_NFS_EXPORT ? "off" : hopt_builtin[o];
+
+			expect_set(e, o, pin, strlen(pin));
+			e->asked[o] = true;
+			ovl_buf_printf(pins, "%s%s=%s", pins->len ? "," : "", hopt_name[o], pin);
+		} else {
+			expect_set(e, o, e->deflt[o], strlen(e->deflt[o]));
+		}
+	}
+	/* redirect_dir=off is follow or nofollow, as redirect_always_follow says (overlayfs.rst) */
+	if (is(e, HOPT_REDIRECT_DIR, "off")) {
+		const char *v = module_param("redirect_always_follow") == 0 ? "nofollow" : "follow";
+
+		expect_set(e, HOPT_REDIRECT_DIR, v, strlen(v));
+	}
+	/* then the kernel's ovl_fs_params_verify(), rule by rule, for what it resolves without an error */
+	if (!upper) {
+		expect_set(e, HOPT_INDEX, "off", 3);
+		if (is(e, HOPT_REDIRECT_DIR, "follow"))
+			expect_set(e, HOPT_REDIRECT_DIR, "on", 2);
+	}
+	if (is(e, HOPT_METACOPY, "on") && !is(e, HOPT_REDIRECT_DIR, "on")) {
+		if (e->asked[HOPT_REDIRECT_DIR])
+			expect_set(e, HOPT_METACOPY, "off", 3);
+		else
+			expect_set(e, HOPT_REDIRECT_DIR, "on", 2);
+	}
+	if (is(e, HOPT_NFS_EXPORT, "on") && is(e, HOPT_INDEX, "off")) {
+		if ((!upper && !is(e, HOPT_REDIRECT_DIR, "nofollow")) || e->asked[HOPT_INDEX])
+			expect_set(e, HOPT_NFS_EXPORT, "off", 3);
+		else
+			expect_set(e, HOPT_INDEX, "on", 2);
+	}
+	if (is(e, HOPT_NFS_EXPORT, "on") && is(e, HOPT_METACOPY, "on")) {
+		if (e->asked[HOPT_METACOPY])
+			expect_set(e, HOPT_NFS_EXPORT, "off", 3);
+		else
+			expect_set(e, HOPT_METACOPY, "off", 3);
+	}
+	if (options && mnt_optstr_get_option(options, "userxattr", NULL, NULL) == 0) {
+		if (!e->asked[HOPT_REDIRECT_DIR])
+			expect_set(e, HOPT_REDIRECT_DIR, "nofollow", 8);
+		if (!e->asked[HOPT_METACOPY])
+			expect_set(e, HOPT_METACOPY, "off", 3);
+	}
+	e->valid = true;
+}
+
+/*
+ * One check after a union is mounted on merged: every option the model
+ * assumes is in force, as mountinfo shows it (an option it omits equals
+ * the default read before mounting; xino it omits whenever all layers
+ * share one filesystem, where it changes nothing).
+ */
+void harness_check_options(struct ovl_ctx *ctx, const char *merged, const struct harness_expect *e)
+{
+	struct libmnt_table *tb = mnt_new_table_from_file("/proc/self/mountinfo");
+	struct libmnt_fs *fs = tb ? mnt_table_find_target(tb, merged, MNT_ITER_BACKWARD) : NULL;
+	const char *optstr = fs ? mnt_fs_get_fs_options(fs) : NULL;
+	struct ovl_buf want = OVL_BUF_INIT, bad = OVL_BUF_INIT;
+
+	for (int o = 0; o < HOPT_NR; o++) {
+		char *v = NULL, got[32];
+		size_t vlen = 0;
+		bool shown = optstr && mnt_optstr_get_option(optstr, hopt_name[o], &v, &vlen) == 0;
+
+		ovl_buf_printf(&want, "%s%s=%s", want.len ? "," : "", hopt_name[o], e->value[o]);
+		if (shown)
+			snprintf(got, sizeof(got), "%.*s", (int)(v ? vlen : 0), v ? v : "");
+		else if (o == HOPT_XINO)
+			continue;
+		else
+			snprintf(got, sizeof(got), "%s", e->deflt[o]);
+		if (strcmp(got, e->value[o]) != 0)
+			ovl_buf_printf(&bad, "%s%s=%s %s, but %s=%s in force (%s)", bad.len ? "; " : "", hopt_name[o],
+				       e->value[o], e->asked[o] ? "asked for" : "by the module default", hopt_name[o],
+				       *got ? got : "?", shown ? "mountinfo" : "not in mountinfo: the module default");
+	}
+	if (!fs)
+		ovl_buf_printf(&bad, "nothing mounted on %s in mountinfo", merged);
+	ovl_check(ctx, bad.len == 0, "the union runs with the options the model assumes (%s)",
+		  want.data ? want.data : "");
+	if (bad.len)
+		ovl_diag(ctx, "%s", bad.data);
+	ovl_buf_free(&want);
+	ovl_buf_free(&bad);
+	mnt_unref_table(tb);
+}
+
+/* The options of the union ovl_check_op() and the model use now. */
+const struct harness_expect *harness_expected(const struct ovl_ctx *ctx)
+{
+	return ctx->alt_n ? &ctx->alt_expect : &ctx->expect;
+}
+
 int ovl_mount_option_effective(struct ovl_ctx *ctx, const char *name, const char **value,
 			       bool *shown)
 {
 	int r = ovl_mount_option(ctx, name, value);
+	const struct harness_expect *e = harness_expected(ctx);
 
 	*shown = r == 0;
-	return r == -ENOENT ? harness_option_default(name, value) : r;
+	if (r != -ENOENT)
+		return r;
+	/* the default as it was when the union was mounted */
+	for (int o = 0; o < HOPT_NR && e->valid; o++)
+		if (strcmp(name, hopt_name[o]) == 0) {
+			if (!e->deflt[o][0])
+				return -ENOENT;
+			*value = e->deflt[o];
+			return 0;
+		}
+	return harness_option_default(name, value);
 }
 
 struct ovl_tree *ovl_model_now(struct ovl_ctx *ctx)
@@ -342,6 +512,14 @@ struct ovl_tree *ovl_model_now(struct ovl_ctx *ctx)
 	if (ctx->model) {
 		if (ovl_model_view(ctx->model, &t, &err))
 			ovl_brok(ctx, "model: %s", err.msg);
+		return t;
+	}
+	/* Before operations: the layers as they were before mounting, whatever the target did since. */
+	if (ctx->have_baseline && !ctx->alt_n) {
+		if (ovl_model_merge(ctx->c->no_upper ? NULL : ctx->baseline[CTX_DIR_UPPER],
+				    (const struct ovl_tree *const *)&ctx->baseline[CTX_DIR_A], harness_nlowers(ctx), &t,
+				    &err))
+			ovl_brok(ctx, "reference model: %s", err.msg);
 		return t;
 	}
 	for (unsigned int i = 0; i < harness_nlowers(ctx); i++)

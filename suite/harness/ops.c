@@ -181,7 +181,7 @@ static int do_op(struct ovl_ctx *ctx, const struct ovl_op *op)
 }
 
 /* One comparison of a tree with the model's, as a check with the difference shown. */
-static bool compare(struct ovl_ctx *ctx, const struct ovl_tree *want, const struct ovl_tree *got,
+bool harness_compare(struct ovl_ctx *ctx, const struct ovl_tree *want, const struct ovl_tree *got,
 		    unsigned int flags, const char *what)
 {
 	char *d = NULL;
@@ -210,23 +210,23 @@ static bool compare(struct ovl_ctx *ctx, const struct ovl_tree *want, const stru
 	return n == 0;
 }
 
-/* What the mount really does (mountinfo, else the module's defaults) is what the model assumes. */
+/*
+ * The model follows the options the union was asked to run with (and the
+ * module defaults read before mounting), never what the mount reports:
+ * the mount's own check says whether they are in force.
+ */
 static void model_options(struct ovl_ctx *ctx)
 {
+	const struct harness_expect *e = harness_expected(ctx);
 	struct ovl_model_options opt = { 0 };
-	const char *v = NULL;
-	bool shown = false;
 
-	if (ovl_mount_option_effective(ctx, "redirect_dir", &v, &shown) == 0)
-		opt.redirect_dir = strcmp(v, "on") == 0;
-	if (ovl_mount_option_effective(ctx, "index", &v, &shown) == 0)
-		opt.index = strcmp(v, "on") == 0;
+	if (!e->valid)
+		ovl_brok(ctx, "the model has no expected options: the union was not mounted through the harness");
+	opt.redirect_dir = strcmp(e->value[HOPT_REDIRECT_DIR], "on") == 0;
+	opt.index = strcmp(e->value[HOPT_INDEX], "on") == 0;
 	/* the kernel's ovl_allow_offline_changes(), negated */
-	opt.no_offline_changes = opt.redirect_dir || opt.index;
-	if (ovl_mount_option_effective(ctx, "metacopy", &v, &shown) == 0 && strcmp(v, "on") == 0)
-		opt.no_offline_changes = true;
-	if (ovl_mount_option_effective(ctx, "xino", &v, &shown) == 0 && strcmp(v, "on") == 0)
-		opt.no_offline_changes = true;
+	opt.no_offline_changes = opt.redirect_dir || opt.index || strcmp(e->value[HOPT_METACOPY], "on") == 0 ||
+				 strcmp(e->value[HOPT_XINO], "on") == 0;
 	/* xfs refuses a rename over a dir with names with EEXIST (POSIX allows it) */
 	opt.upper_notempty = strcmp(ovl_backing_fs(ctx), "xfs") == 0 ? EEXIST : ENOTEMPTY;
 	ovl_log(ctx, "model: redirect_dir %s, index %s, offline changes %s, a rename over a full upper dir: %s",
@@ -250,6 +250,9 @@ bool ovl_check_op(struct ovl_ctx *ctx, const struct ovl_op *op)
 			lowers[i] = ctx->dirs[CTX_DIR_A + i];
 		if (!ctx->alt_n && (ctx->c->no_upper || !ctx->mounted))
 			ovl_brok(ctx, "ovl_check_op needs a mounted union with an upper layer");
+		/* the model starts from the layers as they were before mounting: so must the disk */
+		if (!ctx->alt_n)
+			harness_check_layers_as_before(ctx, true, "at the first operation");
 		if (ovl_model_open(ctx->dirs[CTX_DIR_UPPER],
 				   ctx->alt_n ? (const char *const *)ctx->alt_lowers : lowers,
 				   ctx->alt_n ? ctx->alt_n : harness_nlowers(ctx), &ctx->model, &err))
@@ -268,11 +271,11 @@ bool ovl_check_op(struct ovl_ctx *ctx, const struct ovl_op *op)
 		ovl_brok(ctx, "model: %s", err.msg);
 	merged = ovl_merged_now(ctx);
 	snprintf(name, sizeof(name), "after %s: merged view matches the model", what);
-	ok &= compare(ctx, view, merged, 0, name);
+	ok &= harness_compare(ctx, view, merged, 0, name);
 	if (ovl_tree_scan(ctx->dirs[CTX_DIR_UPPER], OVL_SCAN_UPPER, &upper, &err))
 		ovl_brok(ctx, "scanning the upper dir: %s", err.msg);
 	snprintf(name, sizeof(name), "after %s: upper dir matches the model", what);
-	ok &= compare(ctx, ovl_model_upper(ctx->model), upper, OVL_DUMP_NO_OVL_XATTRS, name);
+	ok &= harness_compare(ctx, ovl_model_upper(ctx->model), upper, OVL_DUMP_NO_OVL_XATTRS, name);
 	ovl_tree_unref(view);
 	ovl_tree_unref(merged);
 	ovl_tree_unref(upper);
@@ -289,7 +292,7 @@ bool ovl_check_ops(struct ovl_ctx *ctx, const struct ovl_op *ops, size_t n)
 }
 
 void ovl_use_union(struct ovl_ctx *ctx, const char *merged, const char *upper, const char *const *lowers,
-		   size_t n)
+		   size_t n, const char *options)
 {
 	ovl_model_free(ctx->model);
 	ctx->model = NULL;
@@ -318,4 +321,57 @@ void ovl_use_union(struct ovl_ctx *ctx, const char *merged, const char *upper, c
 	snprintf(ctx->dirs[CTX_DIR_MERGED], sizeof(ctx->dirs[0]), "%s", merged);
 	snprintf(ctx->dirs[CTX_DIR_UPPER], sizeof(ctx->dirs[0]), "%s", upper);
 	ctx->mounted = false; /* the end of the case must not unmount another's union */
+	harness_expect_options(options, true, &ctx->alt_expect, NULL);
+	harness_check_options(ctx, merged, &ctx->alt_expect);
+}
+
+/* ---- the layers before mounting ---------------------------------------------- */
+
+static const char *const layer_label[CTX_DIR_UPPER + 1] = { "lower A", "lower B", "lower C", "upper" };
+
+static struct ovl_tree *scan_layer(struct ovl_ctx *ctx, int d)
+{
+	struct ovl_err err = { "" };
+	struct ovl_tree *t = NULL;
+
+	if (ovl_tree_scan(ctx->dirs[d], d == CTX_DIR_UPPER ? OVL_SCAN_UPPER : 0, &t, &err))
+		ovl_brok(ctx, "scanning %s: %s", layer_label[d], err.msg);
+	return t;
+}
+
+void harness_take_baseline(struct ovl_ctx *ctx)
+{
+	if (ctx->have_baseline)
+		return;
+	for (unsigned int i = 0; i < harness_nlowers(ctx); i++)
+		ctx->baseline[CTX_DIR_A + i] = scan_layer(ctx, CTX_DIR_A + (int)i);
+	if (!ctx->c->no_upper)
+		ctx->baseline[CTX_DIR_UPPER] = scan_layer(ctx, CTX_DIR_UPPER);
+	ctx->have_baseline = true;
+}
+
+/*
+ * Each lower (and with upper_too the upper) layer is as it was before the
+ * first mount: one check per layer, named by when, the difference shown.
+ */
+bool harness_check_layers_as_before(struct ovl_ctx *ctx, bool upper_too, const char *when)
+{
+	bool ok = true;
+
+	if (!ctx->have_baseline)
+		return true;
+	for (int d = CTX_DIR_A; d <= CTX_DIR_UPPER; d++) {
+		char what[256];
+		struct ovl_tree *now;
+
+		if (!ctx->baseline[d] || (d == CTX_DIR_UPPER && !upper_too))
+			continue;
+		now = scan_layer(ctx, d);
+		snprintf(what, sizeof(what), "%s: %s is as it was before the union was mounted", when,
+			 layer_label[d]);
+		/* the upper dir's root gains overlay's bookkeeping (uuid=on): as in every upper comparison */
+		ok &= harness_compare(ctx, ctx->baseline[d], now, d == CTX_DIR_UPPER ? OVL_DUMP_NO_OVL_XATTRS : 0, what);
+		ovl_tree_unref(now);
+	}
+	return ok;
 }

@@ -283,6 +283,8 @@ void ovl_ctx_run_case(struct ovl_ctx *ctx)
 	ctx->c->run(ctx);
 	if (ctx->mounted)
 		ovl_umount_union(ctx);
+	/* whatever the case asserted: a union never changes its lower layers */
+	harness_check_layers_as_before(ctx, false, "at the end");
 	fflush(NULL);
 	_exit(0);
 }

@@ -61,7 +61,7 @@ void ovl_ktap_case(FILE *out, size_t number, const struct ovl_case_result *r)
 
 			for (size_t d = 0; d < k->ndiag; d++)
 				fprintf(out, "  # %s\n", k->diag[d]);
-			put_result(out, "  ", i + 1, k->outcome, k->name, NULL);
+			put_result(out, "  ", i + 1, k->outcome, k->name, k->reason);
 		}
 	}
 	for (size_t d = 0; d < r->ndiag; d++)

@@ -17,6 +17,7 @@ struct ovl_check_result {
 	enum ovl_outcome outcome;
 	char **diag;			/* lines shown under it in KTAP */
 	size_t ndiag;
+	const char *reason;		/* XFAIL, XPASS: the deviation's (static) */
 };
 
 struct ovl_case_result {

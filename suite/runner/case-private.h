@@ -53,7 +53,6 @@ struct case_watch {
 	size_t linelen;
 	char **left_in_ns;		/* L records */
 	size_t nleft_in_ns;
-	bool fail_from_checks;		/* FAIL because checks failed (a known deviation may apply) */
 };
 
 /* Shared by the files of this folder only (not part of the interface). */
@@ -65,7 +64,7 @@ void runner_watch_case(struct case_watch *w, struct ovl_case_result *r);
 void runner_check_kernel_health(struct run_state *st, struct case_watch *w, struct ovl_case_result *r);
 void runner_check_leftovers(struct case_watch *w, struct ovl_case_result *r);
 void runner_verdict_from_records(struct case_watch *w, struct ovl_case_result *r);
-void runner_apply_deviations(const struct ovl_case *c, const struct ovl_target *t, const struct case_watch *w,
+void runner_apply_deviations(const struct ovl_case *c, const struct ovl_target *t, unsigned int fs,
 			     struct ovl_case_result *r);
 
 #endif

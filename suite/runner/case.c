@@ -53,10 +53,10 @@ void runner_run_case(struct run_state *st, const struct ovl_case *c, const struc
 	if (runner_spawn_case(st, c, b, r, w) == 0) {
 		runner_watch_case(w, r);
 		r->seconds = runner_now() - w->t0;
+		runner_apply_deviations(c, st->opts->target, b->bit, r);
 		runner_verdict_from_records(w, r);
 		runner_check_kernel_health(st, w, r);
 		runner_check_leftovers(w, r);
-		runner_apply_deviations(c, st->opts->target, w, r);
 		fprintf(w->log, "--- outcome: %s%s%s (%.3f s, %zu checks)\n", ovl_outcome_name(r->outcome),
 			r->reason[0] ? ": " : "", r->reason, r->seconds, r->nchecks);
 		/* The case's layers are no longer needed; the filesystem goes after its cases. */

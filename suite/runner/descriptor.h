@@ -51,4 +51,12 @@ void ovl_case_kconfig_expr(const struct ovl_case *c, const struct ovl_target *t,
 bool ovl_case_selected(const struct ovl_case *c, const char *sel);
 bool ovl_selector_valid(const char *sel, const struct ovl_case *const *cases, size_t n);
 
+/*
+ * Kernel release ranges of deviations: "6.6-6.18" (both ends included,
+ * "6.18" meaning every 6.18.x), "6.18-" (and later), "-6.12", "6.1".
+ */
+bool ovl_kernel_range_valid(const char *range);
+/* Whether release ("6.18.44-fc-v1045", as uname -r) is in range; NULL or "": any. */
+bool ovl_kernel_in_range(const char *range, const char *release);
+
 #endif

@@ -85,7 +85,6 @@ void runner_check_kernel_health(struct run_state *st, struct case_watch *w, stru
 			ovl_strv_push(&r->diag, &r->ndiag, l);
 			if (!bad) {
 				runner_set_outcome(r, OVL_FAIL, "the kernel logged: %s", l);
-				w->fail_from_checks = false;
 			}
 			bad = true;
 		}
@@ -97,7 +96,6 @@ void runner_check_kernel_health(struct run_state *st, struct case_watch *w, stru
 		snprintf(d, sizeof(d), "kernel taint changed from %ld to %ld", w->taint0, ovl_kernel_taint());
 		ovl_strv_push(&r->diag, &r->ndiag, d);
 		runner_set_outcome(r, OVL_FAIL, "%s", d);
-		w->fail_from_checks = false;
 	}
 }
 

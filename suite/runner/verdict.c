@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
  * suite/runner/verdict.c - a case's outcome from what it said (its checks,
- * an early end, its exit), and known deviations of the target (FAIL becomes
- * XFAIL, PASS becomes XPASS, never for a timeout or a kernel warning).
+ * an early end, its exit), and known deviations of the target, per check
+ * (a FAIL it covers becomes XFAIL, a PASS XPASS; never a timeout, an early
+ * end or a kernel warning).
  */
 #define _GNU_SOURCE
 #include "runner.h"
@@ -24,6 +25,7 @@
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
+#include <fnmatch.h>
 #include <sys/capability.h>
 #include "descriptor.h"
 #include "ovl-host.h"
@@ -35,39 +37,73 @@
 #include "runner-private.h"
 #include "case-private.h"
 
-/* What the case said, folded into one outcome (a runner's verdict, if any, stands). */
-void runner_verdict_from_records(struct case_watch *w, struct ovl_case_result *r)
+/* The deviation of case c on target t, fs and kernel release that covers the check name, or NULL. */
+static const struct ovl_deviation *deviation_for(const struct ovl_case *c, const struct ovl_target *t,
+						 unsigned int fs, const char *release, const char *name)
 {
-	size_t nf = 0;
+	for (const struct ovl_deviation *d = c->deviations; d && d->target; d++)
+		if (strcmp(d->target, t->name) == 0 && (!d->fs || (d->fs & fs)) &&
+		    ovl_kernel_in_range(d->kernels, release) && fnmatch(d->checks, name, 0) == 0)
+			return d;
+	return NULL;
+}
 
-	if (r->outcome != OVL_PASS)
+/*
+ * Known deviations, per check: a failing check one covers is XFAIL, a
+ * passing one XPASS (the deviation is gone there), each with its reason.
+ */
+void runner_apply_deviations(const struct ovl_case *c, const struct ovl_target *t, unsigned int fs,
+			     struct ovl_case_result *r)
+{
+	struct utsname u;
+
+	if (!c->deviations || uname(&u))
 		return;
-	for (size_t i = 0; i < r->nchecks; i++)
-		nf += r->checks[i].outcome == OVL_FAIL;
-	if (nf) {
-		runner_set_outcome(r, OVL_FAIL, "%zu of %zu checks failed", nf, r->nchecks);
-		w->fail_from_checks = true;
-	} else if (w->early != OVL_PASS) {
-		runner_set_outcome(r, w->early, "%s", w->why);
-	} else if (!WIFEXITED(w->status) || WEXITSTATUS(w->status) != 0) {
-		runner_set_outcome(r, OVL_BROK, "the case process ended with status 0x%x", w->status);
-	} else if (r->nchecks == 0) {
-		runner_set_outcome(r, OVL_BROK, "the case made no check (a case must assert something)");
+	for (size_t i = 0; i < r->nchecks; i++) {
+		struct ovl_check_result *k = &r->checks[i];
+		const struct ovl_deviation *d = deviation_for(c, t, fs, u.release, k->name);
+
+		if (!d)
+			continue;
+		if (k->outcome == OVL_FAIL)
+			k->outcome = OVL_XFAIL;
+		else if (k->outcome == OVL_PASS)
+			k->outcome = OVL_XPASS;
+		k->reason = d->reason;
 	}
 }
 
-/* Known deviations of this target turn FAIL into XFAIL and PASS into XPASS. */
-void runner_apply_deviations(const struct ovl_case *c, const struct ovl_target *t, const struct case_watch *w,
-			     struct ovl_case_result *r)
+/*
+ * What the case said, folded into one outcome (a runner's verdict, if
+ * any, stands): a failed check FAILs; else an early end (BROK, CONF)
+ * stands; else a check that passed against a known deviation is XPASS;
+ * else known failures only: XFAIL.
+ */
+void runner_verdict_from_records(struct case_watch *w, struct ovl_case_result *r)
 {
-	for (const struct ovl_deviation *d = c->deviations; d && d->target; d++) {
-		if (strcmp(d->target, t->name) != 0)
-			continue;
-		/* A timeout or a kernel warning is never the known deviation. */
-		if (r->outcome == OVL_FAIL && w->fail_from_checks)
-			runner_set_outcome(r, OVL_XFAIL, "known deviation of %s: %s", d->target, d->reason);
-		else if (r->outcome == OVL_PASS)
-			runner_set_outcome(r, OVL_XPASS, "passed, though a known deviation of %s says: %s",
-				    d->target, d->reason);
+	size_t n[OVL_NR_OUTCOMES] = { 0 };
+	const char *xreason = NULL;
+
+	if (r->outcome != OVL_PASS)
+		return;
+	for (size_t i = 0; i < r->nchecks; i++) {
+		n[r->checks[i].outcome]++;
+		if (r->checks[i].outcome == OVL_XFAIL || r->checks[i].outcome == OVL_XPASS)
+			xreason = r->checks[i].reason;
 	}
+	if (n[OVL_FAIL])
+		runner_set_outcome(r, OVL_FAIL, "%zu of %zu checks failed", n[OVL_FAIL], r->nchecks);
+	else if (w->early != OVL_PASS)
+		runner_set_outcome(r, w->early, "%s", w->why);
+	else if (!WIFEXITED(w->status) || WEXITSTATUS(w->status) != 0)
+		runner_set_outcome(r, OVL_BROK, "the case process ended with status 0x%x", w->status);
+	else if (r->nchecks == 0)
+		runner_set_outcome(r, OVL_BROK, "the case made no check (a case must assert something)");
+	else if (n[OVL_XPASS])
+		runner_set_outcome(r, OVL_XPASS, "%zu check%s passed that a known deviation says fail%s: %s",
+				   n[OVL_XPASS], n[OVL_XPASS] == 1 ? "" : "s", n[OVL_XFAIL] ? " (the rest failed as known)" : "",
+				   xreason);
+	else if (n[OVL_XFAIL])
+		runner_set_outcome(r, OVL_XFAIL, "%zu of %zu checks fail as a known deviation says: %s", n[OVL_XFAIL],
+				   r->nchecks, xreason);
 }

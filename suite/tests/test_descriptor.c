@@ -116,11 +116,50 @@ static void test_contradictions(void **state)
 	BAD(c.fixture = "missing.tree", "cannot read fixture");
 	BAD(c.fixture = "bad.tree", "unknown entry type 'fiel'");
 	BAD(c.fixture = "../abc.tree", "must be a relative path inside fixtures/");
-	BAD((c.deviations = (const struct ovl_deviation[]){ { "fuse-overlayfs", "" }, { NULL, NULL } }),
+	BAD((c.deviations = (const struct ovl_deviation[]){ { .target = "fuse-overlayfs", .checks = "x*" }, { NULL } }),
 	    "gives no reason");
+	BAD((c.deviations = (const struct ovl_deviation[]){ { .target = "kernel", .reason = "r" }, { NULL } }),
+	    "names no checks");
+	BAD((c.deviations = (const struct ovl_deviation[]){ { .target = "kernel", .checks = "*", .reason = "r" },
+							    { NULL } }),
+	    "never all of them");
+	BAD((c.deviations = (const struct ovl_deviation[]){ { .target = "kernel", .checks = "a*", .fs = 0x40,
+							      .reason = "r" }, { NULL } }),
+	    "names an unknown filesystem");
+	BAD((c.deviations = (const struct ovl_deviation[]){ { .target = "kernel", .checks = "a*", .kernels = "6.x",
+							      .reason = "r" }, { NULL } }),
+	    "kernels \"6.x\" is no range");
 	BAD(c.needs_programs = "btrfs,/sbin/mkfs.ext4", "needs_programs item '/sbin/mkfs.ext4' is not a program name");
 	BAD(c.needs_programs = "mkfs ext4", "is not a program name");
 #undef BAD
+}
+
+/* Deviations name kernel releases as ranges; a release of uname -r is in them or not. */
+static void test_kernel_ranges(void **state)
+{
+	static const struct {
+		const char *range, *release;
+		bool in;
+	} t[] = {
+		{ "6.18", "6.18.44-fc-v1045", true },	{ "6.18", "6.19.0", false },	{ "6.18", "6.1.0", false },
+		{ "6.6-6.18", "6.6.0", true },		{ "6.6-6.18", "6.18.99", true }, { "6.6-6.18", "6.19", false },
+		{ "6.6-6.18", "6.5.13", false },	{ "6.18-", "7.0.0-rc1", true },	{ "6.18-", "6.17.9", false },
+		{ "-6.12", "6.12.7", true },		{ "-6.12", "6.13.0", false },	{ "5.15.100-6.1", "5.15.99", false },
+		{ "5.15.100-6.1", "5.15.100", true },	{ NULL, "6.1.0", true },	{ "6.1", "garbage", false },
+	};
+	static const char *const bad[] = { "6", "6.x", "6.1-6.2-6.3", "-", "6.1-x", "", "6.1 ", "a.b" };
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+		if (ovl_kernel_in_range(t[i].range, t[i].release) != t[i].in)
+			fail_msg("%s in %s: expected %s", t[i].release, t[i].range ? t[i].range : "(any)",
+				 t[i].in ? "yes" : "no");
+		if (t[i].range)
+			assert_true(ovl_kernel_range_valid(t[i].range));
+	}
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		if (ovl_kernel_range_valid(bad[i]))
+			fail_msg("'%s' taken for a kernel range", bad[i]);
 }
 
 /* A variant is checked as a case: the file is named after the case, which takes its first variant's number. */
@@ -189,6 +228,7 @@ int main(void)
 		cmocka_unit_test(test_good_descriptor),
 		cmocka_unit_test(test_contradictions),
 		cmocka_unit_test(test_variants),
+		cmocka_unit_test(test_kernel_ranges),
 		cmocka_unit_test(test_set_duplicates),
 		cmocka_unit_test(test_selection),
 		cmocka_unit_test(test_has_tag),

@@ -1,7 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
  * Unit tests of the reporters: KTAP text against a golden rendering, the
- * JSON summary read back with jansson, the JUnit XML's structure and escaping.
+ * JSON summary read back with jansson, the JUnit XML's structure and escaping;
+ * per-check deviations and the verdict they give, read back by a KTAP reader
+ * of our own that holds the output to kselftest's rules.
  */
 #define _GNU_SOURCE
 #include <setjmp.h>
@@ -15,9 +17,15 @@
 #include <cmocka.h>
 #include <jansson.h>
 
+#include <sys/utsname.h>
+#include <sys/wait.h>
+
 #include "descriptor.h"
 #include "result.h"
 #include "ovl-common.h"
+#include "target.h"
+#include "runner-private.h"
+#include "case-private.h"
 
 static void run_nothing(struct ovl_ctx *ctx)
 {
@@ -154,10 +162,203 @@ static void test_junit_structure(void **state)
 	free(s);
 }
 
+/*
+ * A KTAP reader, as kselftest and the kernel's parser read results: every
+ * result line at any depth, by indentation; a line is a success when it says
+ * "ok" (SKIP and XFAIL included), a failure when it says "not ok". Counts the
+ * top-level results as our summary does, and fails the test on a line that
+ * breaks the rules (an XFAIL or SKIP on a "not ok" line, a plan that does not
+ * match the results under it).
+ */
+struct ktap_counts {
+	size_t ok, not_ok, skip, xfail, nested_not_ok, nested_xfail;
+};
+
+static void ktap_read(const char *text, struct ktap_counts *c)
+{
+	size_t plan[8] = { 0 }, seen[8] = { 0 };
+	const char *p = text;
+
+	memset(c, 0, sizeof(*c));
+	while (*p) {
+		size_t len = strcspn(p, "\n"), ind = strspn(p, " ");
+		const char *l = p + ind;
+		size_t depth = ind / 2, n;
+		bool ok = strncmp(l, "ok ", 3) == 0, bad = strncmp(l, "not ok ", 7) == 0;
+		char line[2048];
+
+		snprintf(line, sizeof(line), "%.*s", (int)len, p);
+		assert_true(depth < 8);
+		assert_int_equal(ind % 2, 0);
+		if (sscanf(l, "1..%zu", &n) == 1) {
+			plan[depth] = n;
+			seen[depth] = 0;
+		} else if (ok || bad) {
+			const char *dir = strstr(line, " # ");
+
+			seen[depth]++;
+			/* a result closes the level below it: its plan must have been met */
+			if (plan[depth + 1] && seen[depth + 1] != plan[depth + 1])
+				fail_msg("'%s': %zu results under a plan of %zu", line, seen[depth + 1], plan[depth + 1]);
+			plan[depth + 1] = seen[depth + 1] = 0;
+			if (dir && (strncmp(dir, " # XFAIL", 8) == 0 || strncmp(dir, " # SKIP", 7) == 0) && bad)
+				fail_msg("'%s': an expected failure or a skip on a 'not ok' line reads as a failure", line);
+			if (depth == 0) {
+				c->ok += ok;
+				c->not_ok += bad;
+				c->skip += ok && dir && strncmp(dir, " # SKIP", 7) == 0;
+				c->xfail += ok && dir && strncmp(dir, " # XFAIL", 8) == 0;
+			} else {
+				c->nested_not_ok += bad;
+				c->nested_xfail += ok && dir && strncmp(dir, " # XFAIL", 8) == 0;
+			}
+		}
+		p += len + (p[len] == '\n');
+	}
+	if (plan[0] && seen[0] != plan[0])
+		fail_msg("%zu results under the top plan of %zu", seen[0], plan[0]);
+}
+
+static const struct ovl_target fake_target = { .name = "kernel" };
+
+/* A case result with checks named and judged as given, its deviations applied, then the verdict. */
+static void judge(const struct ovl_case *c, const char *const *names, const enum ovl_outcome *o, size_t n,
+		  struct ovl_case_result *r, struct ovl_check_result *checks)
+{
+	struct case_watch w;
+
+	memset(&w, 0, sizeof(w));
+	memset(r, 0, sizeof(*r));
+	w.early = OVL_PASS;
+	w.status = 0; /* exited 0 */
+	for (size_t i = 0; i < n; i++)
+		checks[i] = (struct ovl_check_result){ .name = (char *)names[i], .outcome = o[i] };
+	*r = (struct ovl_case_result){ .c = c, .fs = "tmpfs", .outcome = OVL_PASS, .checks = checks, .nchecks = n };
+	runner_apply_deviations(c, &fake_target, OVL_FS_TMPFS, r);
+	runner_verdict_from_records(&w, r);
+}
+
+/*
+ * Known deviations are per check: a failing check a deviation covers is
+ * XFAIL, a passing one XPASS, any other failure FAILs the case; the filters
+ * (target, filesystem, kernel range) hold; and KTAP shows every XFAIL as an
+ * "ok ... # XFAIL" line, at both levels, so that a run whose only failures
+ * are known reads as a pass with our own totals.
+ */
+static void test_deviations_per_check(void **state)
+{
+	struct utsname u;
+	char here[80], elsewhere[32];
+	struct ovl_deviation devs[] = {
+		{ .target = "kernel", .checks = "two fs, *: d_ino == i_ino*", .kernels = here, .reason = "doc says so" },
+		{ .target = "kernel", .checks = "ext4 only*", .fs = OVL_FS_EXT4, .reason = "ext4" },
+		{ .target = "kernel", .checks = "old kernels*", .kernels = elsewhere, .reason = "fixed" },
+		{ .target = "fuse-overlayfs", .checks = "*after mount*", .reason = "another target" },
+		{ NULL },
+	};
+	struct ovl_case c = { .number = 202, .slug = "inode", .purpose = "p", .tags = "inode", .run = run_nothing,
+			      .deviations = devs };
+	const char *names[] = { "after mount: merged view matches the model", "two fs, xino=off: d_ino == i_ino after copy-up",
+				"two fs, xino=on: d_ino == i_ino after a remount", "ext4 only: a rule", "old kernels: a rule" };
+	struct ovl_check_result checks[5];
+	struct ovl_case_result r;
+	struct ktap_counts k;
+	char *s = NULL;
+	size_t n = 0;
+	FILE *f;
+
+	(void)state;
+	assert_int_equal(uname(&u), 0);
+	/* this machine's release as a one-series range ("6.18"), and one it is not in */
+	{
+		unsigned int a = 0, b = 0;
+
+		assert_int_equal(sscanf(u.release, "%u.%u", &a, &b), 2);
+		snprintf(here, sizeof(here), "%u.%u", a, b);
+		snprintf(elsewhere, sizeof(elsewhere), "-%u.%u", a - 1, 99);
+	}
+	/* only covered checks fail: XFAIL, each check XFAIL with the reason */
+	judge(&c, names, (const enum ovl_outcome[]){ OVL_PASS, OVL_FAIL, OVL_FAIL, OVL_PASS, OVL_PASS }, 5, &r, checks);
+	assert_int_equal(r.outcome, OVL_XFAIL);
+	assert_int_equal(checks[1].outcome, OVL_XFAIL);
+	assert_int_equal(checks[2].outcome, OVL_XFAIL);
+	assert_string_equal(checks[1].reason, "doc says so");
+	assert_int_equal(checks[0].outcome, OVL_PASS);
+	/* the ext4 deviation does not cover tmpfs, the kernel range excludes this kernel, another target's never */
+	assert_int_equal(checks[3].outcome, OVL_PASS);
+	assert_int_equal(checks[4].outcome, OVL_PASS);
+	assert_null(checks[0].reason);
+	f = open_memstream(&s, &n);
+	ovl_ktap_begin(f, 1);
+	ovl_ktap_case(f, 1, &r);
+	fclose(f);
+	ktap_read(s, &k);
+	assert_int_equal(k.not_ok, 0);
+	assert_int_equal(k.nested_not_ok, 0);
+	assert_int_equal(k.ok, 1);
+	assert_int_equal(k.xfail, 1);
+	assert_int_equal(k.nested_xfail, 2);
+	assert_non_null(strstr(s, "  ok 2 two fs, xino=off: d_ino == i_ino after copy-up # XFAIL doc says so\n"));
+	free(s);
+
+	/* a failure no deviation covers FAILs the case, whatever else is known */
+	judge(&c, names, (const enum ovl_outcome[]){ OVL_FAIL, OVL_FAIL, OVL_PASS, OVL_PASS, OVL_PASS }, 5, &r, checks);
+	assert_int_equal(r.outcome, OVL_FAIL);
+	assert_int_equal(checks[0].outcome, OVL_FAIL);
+	/* half fixed: the check that passes now is XPASS, and so is the case */
+	judge(&c, names, (const enum ovl_outcome[]){ OVL_PASS, OVL_FAIL, OVL_PASS, OVL_PASS, OVL_PASS }, 5, &r, checks);
+	assert_int_equal(r.outcome, OVL_XPASS);
+	assert_int_equal(checks[2].outcome, OVL_XPASS);
+	assert_non_null(strstr(r.reason, "1 check passed that a known deviation says fail"));
+	/* nothing covered fails, nothing covered passes: PASS */
+	judge(&c, names, (const enum ovl_outcome[]){ OVL_PASS, OVL_PASS, OVL_PASS, OVL_PASS, OVL_PASS }, 1, &r, checks);
+	assert_int_equal(r.outcome, OVL_PASS);
+	/* an early end is never a known deviation */
+	{
+		struct case_watch w;
+
+		memset(&w, 0, sizeof(w));
+		w.early = OVL_BROK;
+		snprintf(w.why, sizeof(w.why), "mount failed");
+		for (size_t i = 0; i < 2; i++)
+			checks[i] = (struct ovl_check_result){ .name = (char *)names[i], .outcome = i ? OVL_FAIL : OVL_PASS };
+		r = (struct ovl_case_result){ .c = &c, .fs = "tmpfs", .outcome = OVL_PASS, .checks = checks, .nchecks = 2 };
+		runner_apply_deviations(&c, &fake_target, OVL_FS_TMPFS, &r);
+		runner_verdict_from_records(&w, &r);
+		assert_int_equal(r.outcome, OVL_BROK);
+	}
+}
+
+/* The golden run read back: totals as our summary line gives them. */
+static void test_ktap_reader_totals(void **state)
+{
+	struct ovl_run_result *run = fake_run();
+	struct ktap_counts k;
+	char *s = NULL;
+	size_t n = 0;
+	FILE *f = open_memstream(&s, &n);
+
+	(void)state;
+	ovl_ktap_begin(f, 3);
+	for (size_t i = 0; i < run->ncases; i++)
+		ovl_ktap_case(f, i + 1, &run->cases[i]);
+	ovl_ktap_end(f, run);
+	fclose(f);
+	ktap_read(s, &k);
+	/* "# ovlconform: 1 passed, 1 failed, 1 skipped" */
+	assert_int_equal(k.ok - k.skip, 1);
+	assert_int_equal(k.not_ok, 1);
+	assert_int_equal(k.skip, 1);
+	assert_non_null(strstr(s, "# ovlconform: 1 passed, 1 failed, 1 skipped\n"));
+	free(s);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_ktap_golden),
+		cmocka_unit_test(test_deviations_per_check),
+		cmocka_unit_test(test_ktap_reader_totals),
 		cmocka_unit_test(test_json_reads_back),
 		cmocka_unit_test(test_junit_structure),
 	};
