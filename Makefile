@@ -53,7 +53,7 @@ LIBS        = $(BUILD)/libovlstore.a $(BUILD)/libovlmodel.a $(BUILD)/libovlhost.
 SUITE_SRC  := $(wildcard $(addsuffix /*.c,$(filter-out suite/cli,$(SUITE_DIRS))))
 CLI_SRC    := $(wildcard suite/cli/*.c)
 CASE_SRC   := $(wildcard suite/cases/*.c)
-SELFTEST_CASES := $(wildcard suite/tests/cases/*.c)
+SELFTEST_CASES := $(wildcard suite/tests/cases/*.c suite/tests/targets/*.c)
 UNIT_TESTS := $(patsubst lib/tests/%.c,$(BUILD)/tests/%,$(wildcard lib/tests/test_*.c)) \
 	      $(patsubst suite/tests/%.c,$(BUILD)/tests/%,$(wildcard suite/tests/test_*.c))
 PUBLIC_HEADERS := lib/common/ovl-common.h lib/model/ovl-model.h lib/store/ovl-store.h lib/host/ovl-host.h

@@ -117,23 +117,9 @@ const char *ovl_work_path(struct ovl_ctx *ctx, const char *rel)
 }
 
 /*
- * Is option name=want in force when the mount says have (vl bytes)? The
- * same value, or for redirect_dir=off either "follow" or "nofollow": the
- * kernel turns off into one of them (redirect_always_follow decides), and
- * neither makes a redirect.
- */
-static bool option_in_force(const char *name, const char *want, const char *have, size_t vl)
-{
-	if (vl == strlen(want) && strncmp(have, want, vl) == 0)
-		return true;
-	return strcmp(name, "redirect_dir") == 0 && strcmp(want, "off") == 0 &&
-	       ((vl == 6 && strncmp(have, "follow", 6) == 0) || (vl == 8 && strncmp(have, "nofollow", 8) == 0));
-}
-
-/*
- * The options to confirm: needs_features, and the feature options among
- * mount_options (redirect_dir=off as much as index=on: a case relies on
- * each being in force). A new string, NULL when there are none.
+ * The options to try: needs_features, and the feature options among
+ * mount_options (redirect_dir=off as much as index=on: a target that
+ * refuses either cannot run the case). A new string, NULL when none.
  */
 static char *features_to_confirm(const struct ovl_case *c)
 {
@@ -165,7 +151,7 @@ static char *features_to_confirm(const struct ovl_case *c)
 	return b.data;
 }
 
-/* Try each needed overlay option on a small test union; CONF when refused. */
+/* Try each needed overlay option on a small test union; CONF when the mount call refuses it. */
 static void check_features(struct ovl_ctx *ctx)
 {
 	char *list, *tok, *save = NULL;
@@ -178,11 +164,7 @@ static void check_features(struct ovl_ctx *ctx)
 		char m[PATH_MAX + 8];
 		/* Two lowers: a union without upper needs at least two. */
 		struct ovl_union_spec s = { .lowers = { l, l2 }, .nlowers = 2, .merged = m, .options = tok };
-		char why[2048], optname[128], *eq;
-		struct libmnt_table *tb;
-		struct libmnt_fs *fs;
-		char *v = NULL;
-		size_t vl = 0;
+		char why[2048];
 		int r;
 
 		if (ovl_fmt(base, sizeof(base), "%s/probe", ctx->root))
@@ -208,33 +190,13 @@ static void check_features(struct ovl_ctx *ctx)
 		if (r)
 			ovl_conf(ctx, "needs overlay option %s, which %s refused here: %s", tok,
 				 ctx->target->name, why);
-		snprintf(optname, sizeof(optname), "%s", tok);
-		eq = strchr(optname, '=');
-		if (eq)
-			*eq = 0;
-		tb = mnt_new_table_from_file("/proc/self/mountinfo");
-		fs = tb ? mnt_table_find_target(tb, m, MNT_ITER_BACKWARD) : NULL;
-		r = fs ? mnt_optstr_get_option(mnt_fs_get_fs_options(fs), optname, &v, &vl) : -1;
-		/* left out of mountinfo: in force only if it is the module's default */
-		if (r == 1 && strchr(tok, '=')) {
-			const char *dflt = NULL;
-
-			if (harness_option_default(optname, &dflt) == 0) {
-				v = (char *)dflt;
-				vl = strlen(dflt);
-				r = 0;
-			}
-		}
-		if (r != 0 || (strchr(tok, '=') && !option_in_force(optname, strchr(tok, '=') + 1, v, vl))) {
-			snprintf(why, sizeof(why), "%s", fs ? mnt_fs_get_fs_options(fs) : "(not mounted)");
-			mnt_unref_table(tb);
-			ovl_conf(ctx, "needs overlay option %s: the mount succeeded but mountinfo shows "
-				 "'%s'", tok, why);
-		}
-		mnt_unref_table(tb);
 		ctx->target->umount(m, why, sizeof(why));
 		ovl_remove_tree(base);
-		ovl_log(ctx, "feature %s: accepted and in force (mountinfo, or the module's default)", tok);
+		/*
+		 * Accepted is all a gate may know: whether it is in force is the
+		 * behaviour under test, which the case's own mounts check (FAIL).
+		 */
+		ovl_log(ctx, "feature %s: the %s mount accepts it", tok, ctx->target->name);
 	}
 	free(list);
 }

@@ -143,9 +143,15 @@ const struct ovl_target ovl_target_kernel = {
 
 const struct ovl_target *const ovl_targets[] = { &ovl_target_kernel, NULL };
 
+/* Targets a test build adds (ovlconform-selftest's deliberately broken ones); none in ovlconform. */
+extern const struct ovl_target *const ovl_extra_targets[] __attribute__((weak));
+
 const struct ovl_target *ovl_target_find(const char *name)
 {
 	for (const struct ovl_target *const *t = ovl_targets; *t; t++)
+		if (strcmp((*t)->name, name) == 0)
+			return *t;
+	for (const struct ovl_target *const *t = ovl_extra_targets; t && *t; t++)
 		if (strcmp((*t)->name, name) == 0)
 			return *t;
 	return NULL;
