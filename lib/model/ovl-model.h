@@ -402,6 +402,31 @@ struct ovl_op {
 void ovl_op_describe(const struct ovl_op *op, char *buf, size_t len);
 
 /*
+ * Operations as text, one line each, for reproducers (read back exactly):
+ *
+ *   write /m/a flags=O_WRONLY|O_APPEND data="step 3\n"
+ *   write /n1 flags=O_WRONLY|O_CREAT mode=0644 data=x
+ *   truncate /f size=3          chmod /d mode=0700       chown /f uid=1 gid=2
+ *   utimes /f                   setxattr /f name=user.k data=v
+ *   removexattr /f name=user.k  unlink /f   rmdir /d   mkdir /d mode=0755
+ *   rename /a /b flags=RENAME_NOREPLACE                  link /a /b
+ *   symlink /l target=m/a       mknod /p type=fifo mode=0640 (dev=M:m)
+ *   read /f   stat /f   readdir /d   readlink /l   access /f
+ *   ... as=1000:1000            done by that uid:gid without capabilities
+ *
+ * Values are bare words or "quoted" with C escapes, as in fixtures.
+ */
+struct ovl_op_text {
+	struct ovl_op op;		/* its strings point into the buffers below */
+	char path[4096], path2[4096], name[256];
+	unsigned char data[4096];
+};
+/* The line for op (no newline; malloc'd), or NULL for a kind it cannot show or no memory. */
+char *ovl_op_format(const struct ovl_op *op);
+/* Parse one line into t; 0, or -EINVAL with err naming the line and what is wrong. */
+int ovl_op_parse(const char *line, struct ovl_op_text *t, struct ovl_err *err);
+
+/*
  * The model of a mount of these layer dirs (upper must exist; lowers top
  * first). Content the model needs is read from the lower dirs on disk.
  */
