@@ -349,6 +349,25 @@ int model_copy_up(struct ovl_model *m, const struct ovl_tree *view, const char *
 }
 
 /*
+ * The setuid and setgid bits a change drops (the VFS's killpriv): a write
+ * or truncate by a caller without CAP_FSETID (an ordinary user) drops
+ * S_ISUID, and S_ISGID where group-execute is set or the caller is not in
+ * the file's group; a chown of anything but a dir drops S_ISUID whoever
+ * does it, and S_ISGID by the same rule (root is in every group).
+ */
+static void kill_priv_bits(const struct ovl_op *op, struct ovl_entry *v)
+{
+	bool chown = op->kind == OVL_OP_CHOWN, user = op->as_user;
+	bool in_group = !user || op->as_gid == v->gid;
+
+	if (chown ? v->type == OVL_FT_DIR : (v->type != OVL_FT_REG || !user))
+		return;
+	v->mode &= ~(mode_t)S_ISUID;
+	if ((v->mode & S_ISGID) && ((v->mode & S_IXGRP) || !in_group))
+		v->mode &= ~(mode_t)S_ISGID;
+}
+
+/*
  * A change of an existing name's data or metadata (write, truncate, chmod,
  * chown, utimes, set/removexattr): copy it up, then change the upper copy.
  */
@@ -358,6 +377,12 @@ int model_copyup_change(struct ovl_model *m, const struct ovl_tree *view, const 
 	struct ovl_entry v;
 	int r = 0;
 
+	/* user.* xattrs belong to files and dirs only: anything else refuses a change, root's too */
+	if ((op->kind == OVL_OP_SETXATTR || op->kind == OVL_OP_REMOVEXATTR) && strncmp(op->name, "user.", 5) == 0 &&
+	    e->type != OVL_FT_REG && e->type != OVL_FT_DIR && e->type != OVL_FT_HARDLINK) {
+		*want_errno = EPERM;
+		return 0;
+	}
 	if (op->kind == OVL_OP_REMOVEXATTR) {
 		bool has = false;
 
@@ -415,6 +440,9 @@ int model_copyup_change(struct ovl_model *m, const struct ovl_tree *view, const 
 			*want_errno = ENXIO;
 		return r;
 	}
+	/* /dev/null's numbers (1:3): the bytes go to the driver, the node stays where it is */
+	if (op->kind == OVL_OP_WRITE && e->type == OVL_FT_CHR && e->rdev_major == 1 && e->rdev_minor == 3)
+		return r;
 	if (op->kind == OVL_OP_TRUNCATE && e->type != OVL_FT_REG && e->type != OVL_FT_HARDLINK) {
 		*want_errno = EINVAL;
 		return r;
@@ -456,9 +484,10 @@ int model_copyup_change(struct ovl_model *m, const struct ovl_tree *view, const 
 		if (op->kind == OVL_OP_WRITE)
 			memcpy(bytes + at, op->data, op->len);
 		len = end;
-		/* A write or truncate drops file capabilities (the kernel's killpriv). */
+		/* A write or truncate drops file capabilities (the kernel's killpriv), a user's the set-id bits. */
 		unsigned char *olddata = v.data;
 
+		kill_priv_bits(op, &v);
 		r = model_set_xattr(&v, "security.capability", NULL, 0, true);
 		if (!r)
 			r = model_set_data(&v, (unsigned char *)bytes, len);
@@ -474,6 +503,8 @@ int model_copyup_change(struct ovl_model *m, const struct ovl_tree *view, const 
 	} else if (op->kind == OVL_OP_CHMOD) {
 		v.mode = op->mode & 07777;
 	} else if (op->kind == OVL_OP_CHOWN) {
+		/* the set-id bits go by the group the file had */
+		kill_priv_bits(op, &v);
 		v.uid = op->uid;
 		v.gid = op->gid;
 		/* A change of owner drops file capabilities too. */

@@ -334,8 +334,21 @@ static int scan_entry(struct scan *s, int dfd, const char *name, const char *pat
 	bool layer = !(s->flags & OVL_SCAN_MERGED);
 
 	snprintf(proc, sizeof(proc), "/proc/self/fd/%d/%s", dfd, name);
-	if (fstatat(dfd, name, &st, AT_SYMLINK_NOFOLLOW))
+	if (fstatat(dfd, name, &st, AT_SYMLINK_NOFOLLOW)) {
+		/*
+		 * A merged dir that lists a name lookup cannot find: what an
+		 * overlay shows of a whiteout its readdir passed through. Kept,
+		 * as a whiteout, so that a comparison shows it rather than fail.
+		 */
+		if (errno == ENOENT && (s->flags & OVL_SCAN_MERGED)) {
+			e.path = (char *)path;
+			e.type = OVL_FT_WHITEOUT;
+			r = tree_append(s->t, &e);
+			e.path = NULL;
+			return r ? ovl_err_set(s->err, r, "%s%s: out of memory", s->root, path) : 0;
+		}
 		return ovl_err_set(s->err, errno, "%s%s: stat: %m", s->root, path);
+	}
 	e.path = (char *)path;
 	e.mode = st.st_mode & 07777;
 	e.uid = st.st_uid;

@@ -244,6 +244,9 @@ int model_set_xattr(struct ovl_entry *v, const char *name, const void *val, size
 }
 
 
+static int link_target(const char *path, const char *target, char *out, size_t len, struct ovl_err *err);
+static bool follows_last_link(enum ovl_op_kind kind);
+
 int ovl_model_apply(struct ovl_model *m, const struct ovl_op *op, int *want_errno, struct ovl_err *err)
 {
 	/*
@@ -261,6 +264,8 @@ int ovl_model_apply(struct ovl_model *m, const struct ovl_op *op, int *want_errn
 			return 0;
 		}
 	}
+	const struct ovl_op *orig = op;
+
 	if (op->as_user) {
 		struct ovl_tree *view = NULL;
 		const struct ovl_entry *e = NULL;
@@ -270,15 +275,117 @@ int ovl_model_apply(struct ovl_model *m, const struct ovl_op *op, int *want_errn
 			return r;
 		bool makes = op->kind == OVL_OP_MKDIR || op->kind == OVL_OP_SYMLINK || op->kind == OVL_OP_MKNOD;
 
-		if (model_resolve(view, op->path, &e) == 0 || makes ||
-		    (op->kind == OVL_OP_WRITE && (op->flags & O_CREAT)))
+		struct ovl_op pop = *op;
+		char tp[PATH_MAX];
+
+		/* search permission on the way comes first, whether the name is there or not */
+		rc = model_permission(view, op, NULL);
+		if (rc) {
+			ovl_tree_unref(view);
+			*want_errno = rc;
+			return 0;
+		}
+
+		if (model_resolve(view, op->path, &e) == 0 && e && e->type == OVL_FT_LNK && follows_last_link(op->kind)) {
+			/* a call that follows the link asks for permission on what it leads to, and on the way there */
+			for (int k = 0; k < 40 && e && e->type == OVL_FT_LNK; k++) {
+				char to[PATH_MAX];
+
+				if (link_target(pop.path, e->target, to, sizeof(to), err))
+					break;
+				snprintf(tp, sizeof(tp), "%s", to);
+				pop.path = tp;
+				e = NULL;
+				if (model_resolve(view, tp, &e))
+					break;
+			}
+			/* the way to the target: search permission whether it is there or not */
+			rc = model_permission(view, &pop, NULL);
+			if (rc) {
+				ovl_tree_unref(view);
+				*want_errno = rc;
+				return 0;
+			}
+			op = &pop;
+		}
+		if (!rc && (model_resolve(view, op->path, &e) == 0 || makes ||
+			    (op->kind == OVL_OP_WRITE && (op->flags & O_CREAT))))
 			rc = model_permission(view, op, e);
+		/*
+		 * renameat2 finds these before vfs_rename() asks for any
+		 * permission: RENAME_NOREPLACE over a name (EEXIST), an exchange
+		 * with nothing (ENOENT), the source above the target (EINVAL), the
+		 * target above the source (ENOTEMPTY).
+		 */
+		if (!rc && e && op->kind == OVL_OP_RENAME && op->path2) {
+			const struct ovl_entry *to = NULL;
+			bool have_to = model_resolve(view, op->path2, &to) == 0 && to;
+			char parent[PATH_MAX];
+			const struct ovl_entry *pd = NULL;
+			int pre = -1;
+
+			if (model_parent_errno(view, op->path2, parent, sizeof(parent), &pd) == 0) {
+				if ((op->flags & RENAME_NOREPLACE) && have_to)
+					pre = EEXIST;
+				else if ((op->flags & RENAME_EXCHANGE) && !have_to)
+					pre = ENOENT;
+				else if (ovl_path_is_below(op->path2, op->path))
+					pre = EINVAL;
+				else if (have_to && !(op->flags & RENAME_EXCHANGE) && ovl_path_is_below(op->path, op->path2))
+					pre = ENOTEMPTY;
+				/* vfs_rename(): one inode under both names does nothing, asking nothing */
+				else if (strcmp(op->path, op->path2) == 0 ||
+					 (have_to && model_same_inode(m, view, op->path, op->path2)))
+					pre = 0;
+			}
+			if (pre >= 0) {
+				ovl_tree_unref(view);
+				*want_errno = pre;
+				return 0;
+			}
+		}
+		/*
+		 * linkat finds the new name taken (EEXIST), then refuses what
+		 * fs.protected_hardlinks protects (EPERM), before vfs_link()
+		 * asks for write permission on the dir.
+		 */
+		if (!rc && e && op->kind == OVL_OP_LINK && op->path2) {
+			const struct ovl_entry *to = NULL, *pd = NULL;
+			char parent[PATH_MAX];
+			int pre = -1;
+
+			if (model_parent_errno(view, op->path2, parent, sizeof(parent), &pd) == 0) {
+				if (model_resolve(view, op->path2, &to) == 0 && to)
+					pre = EEXIST;
+				else if (m->opt.protected_hardlinks && e->uid != op->as_uid &&
+					 (e->type != OVL_FT_REG || (e->mode & S_ISUID) ||
+					  (e->mode & (S_ISGID | S_IXGRP)) == (S_ISGID | S_IXGRP) || !model_may(op, e, 6)))
+					pre = EPERM;
+			}
+			if (pre >= 0) {
+				ovl_tree_unref(view);
+				*want_errno = pre;
+				return 0;
+			}
+		}
 		if (!rc && (op->kind == OVL_OP_UNLINK || op->kind == OVL_OP_RMDIR || (makes && !e) ||
 			    op->kind == OVL_OP_LINK || op->kind == OVL_OP_RENAME ||
 			    (op->kind == OVL_OP_WRITE && (op->flags & O_CREAT) && !e)))
 			rc = model_dir_permission(view, op, op->kind == OVL_OP_LINK ? op->path2 : op->path);
 		if (!rc && op->kind == OVL_OP_RENAME)
 			rc = model_dir_permission(view, op, op->path2);
+		/* vfs_rename(): a dir that changes parent has its ".." rewritten: write permission on it */
+		if (!rc && e && op->kind == OVL_OP_RENAME && op->path2) {
+			const char *s1 = strrchr(op->path, '/'), *s2 = strrchr(op->path2, '/');
+			bool moves = s1 - op->path != s2 - op->path2 || strncmp(op->path, op->path2, (size_t)(s1 - op->path));
+			const struct ovl_entry *to = NULL;
+
+			if (moves && e->type == OVL_FT_DIR && !model_may(op, e, 2))
+				rc = EACCES;
+			else if (moves && (op->flags & RENAME_EXCHANGE) && model_resolve(view, op->path2, &to) == 0 && to &&
+				 to->type == OVL_FT_DIR && !model_may(op, to, 2))
+				rc = EACCES;
+		}
 		/* device nodes need CAP_MKNOD */
 		if (!rc && !e && op->kind == OVL_OP_MKNOD && (S_ISCHR(op->mode) || S_ISBLK(op->mode)))
 			rc = EPERM;
@@ -288,6 +395,7 @@ int ovl_model_apply(struct ovl_model *m, const struct ovl_op *op, int *want_errn
 			return 0;
 		}
 	}
+	op = orig; /* the permission checks may have looked through a link; the call goes through it */
 	{
 		int r = model_apply_op(m, op, want_errno, err);
 

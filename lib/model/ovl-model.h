@@ -441,6 +441,8 @@ struct ovl_model_options {
 				    kernel then marks new dirs in merge dirs opaque */
 	int upper_notempty;	/* what the upper fs's rename over a dir with names returns:
 				   ENOTEMPTY, or EEXIST (xfs; POSIX allows both); 0: ENOTEMPTY */
+	bool protected_hardlinks; /* the host's fs.protected_hardlinks: a user links only a file
+				     they own, or a plain one they may read and write (EPERM) */
 };
 void ovl_model_set_options(struct ovl_model *m, const struct ovl_model_options *opt);
 /* The upper layer as the model predicts it (borrowed). */

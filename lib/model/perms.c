@@ -58,10 +58,19 @@ int model_permission(const struct ovl_tree *view, const struct ovl_op *op, const
 		return e && !model_may(op, e, op->kind == OVL_OP_READDIR ? 4 : 4) ? EACCES : 0;
 	case OVL_OP_WRITE:
 	case OVL_OP_TRUNCATE:
+		/* the open and truncate paths refuse a dir (EISDIR) and O_EXCL an existing name (EEXIST) first */
+		if (e && (e->type == OVL_FT_DIR ||
+			  (op->kind == OVL_OP_WRITE && (op->flags & (O_CREAT | O_EXCL)) == (O_CREAT | O_EXCL))))
+			return 0;
+		return e && !model_may(op, e, 2) ? EACCES : 0;
 	case OVL_OP_ACCESS:
 		return e && !model_may(op, e, 2) ? EACCES : 0;
 	case OVL_OP_SETXATTR:
 	case OVL_OP_REMOVEXATTR:
+		/* the VFS's xattr_permission(): user.* on a sticky dir is its owner's to change */
+		if (e && strncmp(op->name, "user.", 5) == 0 && e->type == OVL_FT_DIR && (e->mode & S_ISVTX) &&
+		    e->uid != op->as_uid)
+			return EPERM;
 		return e && !model_may(op, e, 2) ? EACCES : 0;
 	case OVL_OP_CHMOD:
 	case OVL_OP_UTIMES:
@@ -75,13 +84,27 @@ int model_permission(const struct ovl_tree *view, const struct ovl_op *op, const
 	}
 }
 
-/* Write and search on the dir that holds path (for names made or removed). */
+/*
+ * Write and search on the dir that holds path (for names made or removed):
+ * EACCES; then, for a name removed or replaced there (the VFS's
+ * may_delete()), a sticky dir lets only the owner of the name or of the dir
+ * do it: EPERM.
+ */
 int model_dir_permission(const struct ovl_tree *view, const struct ovl_op *op, const char *path)
 {
 	char parent[PATH_MAX];
-	const struct ovl_entry *d;
+	const struct ovl_entry *d, *victim;
 
 	snprintf(parent, sizeof(parent), "%.*s", (int)(strrchr(path, '/') - path), path);
 	d = ovl_tree_lookup(view, *parent ? parent : "/");
-	return d && d->type == OVL_FT_DIR && !model_may(op, d, 3) ? EACCES : 0;
+	if (!d || d->type != OVL_FT_DIR)
+		return 0;
+	if (!model_may(op, d, 3))
+		return EACCES;
+	victim = ovl_tree_lookup(view, path);
+	if ((d->mode & S_ISVTX) && victim && op->kind != OVL_OP_LINK && op->kind != OVL_OP_MKDIR &&
+	    op->kind != OVL_OP_SYMLINK && op->kind != OVL_OP_MKNOD && op->kind != OVL_OP_WRITE &&
+	    victim->uid != op->as_uid && d->uid != op->as_uid)
+		return EPERM;
+	return 0;
 }

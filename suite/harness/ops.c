@@ -229,6 +229,14 @@ static void model_options(struct ovl_ctx *ctx)
 				 strcmp(e->value[HOPT_XINO], "on") == 0;
 	/* xfs refuses a rename over a dir with names with EEXIST (POSIX allows it) */
 	opt.upper_notempty = strcmp(ovl_backing_fs(ctx), "xfs") == 0 ? EEXIST : ENOTEMPTY;
+	/* the host's setting, as the VFS applies it above any filesystem */
+	{
+		char *v = NULL;
+
+		opt.protected_hardlinks = ovl_read_file("/proc/sys/fs/protected_hardlinks", &v, NULL, 64) == 0 &&
+					  v[0] != '0';
+		free(v);
+	}
 	ovl_log(ctx, "model: redirect_dir %s, index %s, offline changes %s, a rename over a full upper dir: %s",
 		opt.redirect_dir ? "on" : "off", opt.index ? "on" : "off",
 		opt.no_offline_changes ? "not allowed" : "allowed", strerrorname_np(opt.upper_notempty));
