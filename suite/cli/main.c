@@ -21,6 +21,7 @@
 #include "kconfig_cmd.h"
 #include "store_cmd.h"
 #include "target.h"
+#include "explore.h"
 
 #define DEFAULT_SCRATCH "/var/tmp/ovlconform"
 
@@ -34,6 +35,9 @@ static void usage(FILE *out)
 		"                                                 cases that rules out (ovlconform kconfig --help)\n"
 		"       ovlconform store VERB ...                 Docker's overlay2 store: import, export,\n"
 		"                                                 ls, verify (ovlconform store --help)\n"
+		"       ovlconform explore [options]              random fixtures and operations against the\n"
+		"                                                 model; a divergence is shrunk to a reproducer\n"
+		"       ovlconform replay FILE [options]          run a reproducer, every check shown\n"
 		"\n"
 		"run options:\n"
 		"  --fs LIST          backing filesystems: tmpfs,ext4,xfs,btrfs or all (default all)\n"
@@ -46,6 +50,16 @@ static void usage(FILE *out)
 		"                     kernel's: $KCONFIG_PATH, /proc/config.gz, /boot/config-...)\n"
 		"  --timeout-mult N   multiply every case timeout by N (slow VMs)\n"
 		"  --no-progress      no progress line on a terminal\n"
+		"\n"
+		"explore options (and the run options):\n"
+		"  --seconds N        explore for N seconds on each filesystem (default 60)\n"
+		"  --trials N         or stop after N trials (with --seconds, whichever comes first)\n"
+		"  --seed S           the seed of trial 0 (default 1); a trial is a function of both\n"
+		"  --options OPTS     mount every trial with OPTS (default: a random set each trial)\n"
+		"  --lowers MIN-MAX   lower layers per trial (default 1-5)\n"
+		"  --steps N          operations per trial, at most (default 40)\n"
+		"  --no-users         no operations as an unprivileged uid\n"
+		"  --out DIR          reproducers go to DIR (default RESULTS/explore)\n"
 		"\n"
 		"KTAP goes to stdout. Exit codes: 0 all PASS/CONF/XFAIL, 1 a FAIL or XPASS,\n"
 		"2 a BROK without FAIL, 3 usage or descriptor error, 4 interrupted.\n");
@@ -286,6 +300,68 @@ static int cmd_list(int argc, char **argv)
 	return list_cases(all, n, format);
 }
 
+/* An absolute form of path (made from the cwd when relative). */
+static void absolute(const char *path, char *out, size_t len)
+{
+	char cwd[PATH_MAX];
+
+	if (path[0] == '/' || !getcwd(cwd, sizeof(cwd)))
+		snprintf(out, len, "%s", path);
+	else
+		snprintf(out, len, "%s/%s", cwd, path);
+}
+
+/*
+ * ovlconform explore / replay: one case of the program's own, run on each
+ * filesystem of the run like any case (namespaces, timeout, cleanup, KTAP).
+ */
+static int explore_cmd(const char *cmd, struct ovl_run_opts *o, const char *out_dir, int nargs, char **args)
+{
+	static struct ovl_case c = { .needs_root = true, .tags = "explore", .file = __FILE__ };
+	static const struct ovl_case *const cases[] = { &c };
+	struct stat st;
+
+	if (strcmp(cmd, "replay") == 0) {
+		if (nargs != 1) {
+			fprintf(stderr, "ovlconform: replay wants one reproducer file\n");
+			return OVL_EXIT_USAGE;
+		}
+		if (stat(args[0], &st) || !S_ISREG(st.st_mode)) {
+			fprintf(stderr, "ovlconform: replay: %s: %s\n", args[0], errno ? strerror(errno) : "not a file");
+			return OVL_EXIT_USAGE;
+		}
+		absolute(args[0], ovl_explore.replay_file, sizeof(ovl_explore.replay_file));
+		c.number = 9991;
+		c.slug = "replay";
+		c.purpose = "a reproducer, every operation checked against the model";
+		c.timeout = 600;
+		c.run = replay_case_run;
+	} else {
+		char rd[PATH_MAX];
+
+		if (nargs) {
+			fprintf(stderr, "ovlconform: explore takes no case names ('%s')\n", args[0]);
+			return OVL_EXIT_USAGE;
+		}
+		if (!ovl_explore.seconds && !ovl_explore.trials)
+			ovl_explore.seconds = 60;
+		absolute(o->results_dir, rd, sizeof(rd));
+		if (out_dir)
+			absolute(out_dir, ovl_explore.out_dir, sizeof(ovl_explore.out_dir));
+		else
+			snprintf(ovl_explore.out_dir, sizeof(ovl_explore.out_dir), "%s/explore", rd);
+		c.number = 9990;
+		c.slug = "explore";
+		c.purpose = "random fixtures and operations against the model until they diverge";
+		/* the time asked for, and as long again for shrinking a divergence (at least 10 minutes) */
+		c.timeout = ovl_explore.seconds * 2 + (unsigned int)(ovl_explore.trials * 4) + 600;
+		c.run = explore_case_run;
+	}
+	o->extra_cases = cases;
+	o->nextra = 1;
+	return ovl_run(o);
+}
+
 int main(int argc, char **argv)
 {
 	static const struct option longopts[] = {
@@ -297,13 +373,22 @@ int main(int argc, char **argv)
 		{ "kconfig", required_argument, NULL, 'k' },
 		{ "timeout-mult", required_argument, NULL, 'm' },
 		{ "no-progress", no_argument, NULL, 'P' },
+		{ "seconds", required_argument, NULL, 1000 },
+		{ "trials", required_argument, NULL, 1001 },
+		{ "seed", required_argument, NULL, 1002 },
+		{ "options", required_argument, NULL, 1003 },
+		{ "lowers", required_argument, NULL, 1004 },
+		{ "steps", required_argument, NULL, 1005 },
+		{ "no-users", no_argument, NULL, 1006 },
+		{ "out", required_argument, NULL, 1007 },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct ovl_run_opts o = { .target = &ovl_target_kernel, .results_dir = "results",
 				  .timeout_mult = 1.0 };
 	char fixtures[PATH_MAX], why[256];
-	const char *cmd;
+	const char *cmd, *out_dir = NULL;
+	bool explore, explore_opts = false;
 	int c;
 
 	if (argc < 2 || strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "--help") == 0 ||
@@ -320,7 +405,8 @@ int main(int argc, char **argv)
 		default_fixtures(fixtures, sizeof(fixtures));
 		return ovl_kconfig_main(argc - 1, argv + 1, fixtures);
 	}
-	if (strcmp(cmd, "run") != 0 && strcmp(cmd, "cleanup") != 0) {
+	explore = strcmp(cmd, "explore") == 0 || strcmp(cmd, "replay") == 0;
+	if (strcmp(cmd, "run") != 0 && strcmp(cmd, "cleanup") != 0 && !explore) {
 		fprintf(stderr, "ovlconform: unknown command '%s'\n", cmd);
 		usage(stderr);
 		return OVL_EXIT_USAGE;
@@ -359,6 +445,43 @@ int main(int argc, char **argv)
 			}
 			break;
 		case 'P': o.progress = false; break;
+		case 1000: case 1001: case 1002: case 1005: {
+			char *end;
+			unsigned long long v = strtoull(optarg, &end, 0);
+
+			if (!*optarg || *end || (c == 1005 && (v < 1 || v > 100000)) || (c == 1000 && v > 86400 * 7)) {
+				fprintf(stderr, "ovlconform: --%s wants a number%s\n", c == 1000 ? "seconds" : c == 1001 ? "trials" : c == 1002 ? "seed" : "steps", c == 1005 ? " from 1 to 100000" : "");
+				return OVL_EXIT_USAGE;
+			}
+			if (c == 1000)
+				ovl_explore.seconds = (unsigned int)v;
+			else if (c == 1001)
+				ovl_explore.trials = (unsigned long)v;
+			else if (c == 1002)
+				ovl_explore.seed = v;
+			else
+				ovl_explore.max_steps = (unsigned int)v;
+			explore_opts = true;
+			break;
+		}
+		case 1003: ovl_explore.options = optarg; explore_opts = true; break;
+		case 1004: {
+			unsigned int lo = 0, hi = 0;
+			int n = sscanf(optarg, "%u-%u", &lo, &hi);
+
+			if (n == 1)
+				hi = lo;
+			if (n < 1 || lo < 1 || hi > 5 || lo > hi) {
+				fprintf(stderr, "ovlconform: --lowers wants MIN-MAX within 1-5\n");
+				return OVL_EXIT_USAGE;
+			}
+			ovl_explore.min_lowers = lo;
+			ovl_explore.max_lowers = hi;
+			explore_opts = true;
+			break;
+		}
+		case 1006: ovl_explore.no_users = true; explore_opts = true; break;
+		case 1007: out_dir = optarg; explore_opts = true; break;
 		case 'h': usage(stdout); return 0;
 		default: usage(stderr); return OVL_EXIT_USAGE;
 		}
@@ -373,6 +496,12 @@ int main(int argc, char **argv)
 		printf("removed %d stale run%s from %s\n", n, n == 1 ? "" : "s", o.scratch_dir);
 		return 0;
 	}
+	if (explore_opts && strcmp(cmd, "explore") != 0) {
+		fprintf(stderr, "ovlconform: explore options are for ovlconform explore\n");
+		return OVL_EXIT_USAGE;
+	}
+	if (explore)
+		return explore_cmd(cmd, &o, out_dir, argc - optind, argv + optind);
 	o.selectors = argv + optind;
 	o.nselectors = (size_t)(argc - optind);
 	return ovl_run(&o);

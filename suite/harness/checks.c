@@ -25,6 +25,7 @@
 #include <grp.h>
 #include <libmount.h>
 #include <sys/capability.h>
+#include <setjmp.h>
 #include "exec.h"
 #include "kmsg.h"
 #include "sysmount.h"
@@ -58,6 +59,13 @@ static void __attribute__((noreturn)) end_case(struct ovl_ctx *ctx, enum ovl_out
 	size_t n = where ? (size_t)snprintf(why, sizeof(why), "%s: ", where) : 0;
 
 	vsnprintf(why + (n < sizeof(why) ? n : 0), sizeof(why) - (n < sizeof(why) ? n : 0), fmt, ap);
+	if (ctx->catch_jmp) {
+		sigjmp_buf *jb = ctx->catch_jmp;
+
+		snprintf(ctx->catch_why, sizeof(ctx->catch_why), "%s", why);
+		ctx->catch_jmp = NULL;
+		siglongjmp(*jb, (int)o + 1);
+	}
 	ovl_log(ctx, "%s: %s", ovl_outcome_name(o), why);
 	if (ctx->mounted)
 		ovl_umount_union(ctx);
@@ -91,6 +99,11 @@ void ovl_safe_fail(struct ovl_ctx *ctx, const char *file, int line, const char *
 
 bool harness_check_result(struct ovl_ctx *ctx, bool ok, const char *name)
 {
+	if (ctx->quiet) {
+		if (!ok && !ctx->quiet_fails++)
+			ovl_buf_printf(&ctx->quiet_first, "%s", name);
+		return ok;
+	}
 	ctx->nchecks++;
 	ovl_log(ctx, "%s %s", ok ? "PASS" : "FAIL", name);
 	harness_record(ctx, OVL_REC_CHECK, ok ? "PASS" : "FAIL", name);
@@ -99,6 +112,12 @@ bool harness_check_result(struct ovl_ctx *ctx, bool ok, const char *name)
 
 void harness_diag(struct ovl_ctx *ctx, const char *text)
 {
+	if (ctx->quiet) {
+		/* the first failure's lines only */
+		if (ctx->quiet_fails == 1 && ctx->quiet_first.len < 16384)
+			ovl_buf_printf(&ctx->quiet_first, "\n%s", text);
+		return;
+	}
 	harness_record(ctx, OVL_REC_DIAG, NULL, text);
 }
 
@@ -349,4 +368,69 @@ bool ovl_check_upper_xattr(struct ovl_ctx *ctx, const char *rel, const char *nam
 	ssize_t n = lgetxattr(ovl_path(ctx, OVL_LAYER_UPPER, rel), name, NULL, 0);
 
 	return ovl_check(ctx, n >= 0, "the upper %s carries %s", rel, name);
+}
+
+void ovl_quiet(struct ovl_ctx *ctx)
+{
+	static FILE *null_log;
+
+	if (ctx->quiet)
+		return;
+	if (!null_log && !(null_log = fopen("/dev/null", "we")))
+		ovl_brok(ctx, "/dev/null: %s", strerror(errno));
+	fflush(ctx->log);
+	ctx->loud_log = ctx->log;
+	ctx->log = null_log;
+	ctx->quiet = true;
+	ctx->quiet_fails = 0;
+	ovl_buf_free(&ctx->quiet_first);
+}
+
+unsigned int ovl_quiet_failures(const struct ovl_ctx *ctx)
+{
+	return ctx->quiet ? ctx->quiet_fails : 0;
+}
+
+unsigned int ovl_quiet_end(struct ovl_ctx *ctx, char *first, size_t len)
+{
+	unsigned int n = ctx->quiet_fails;
+
+	if (!ctx->quiet)
+		return 0;
+	if (first && len)
+		snprintf(first, len, "%s", ctx->quiet_first.data ? ctx->quiet_first.data : "");
+	ovl_buf_free(&ctx->quiet_first);
+	ctx->log = ctx->loud_log;
+	ctx->quiet = false;
+	ctx->quiet_fails = 0;
+	return n;
+}
+
+int ovl_catch(struct ovl_ctx *ctx, void (*fn)(struct ovl_ctx *ctx, void *arg), void *arg, char *why, size_t len)
+{
+	sigjmp_buf jb, *outer = ctx->catch_jmp;
+	volatile int r;
+
+	r = sigsetjmp(jb, 0);
+	if (r == 0) {
+		ctx->catch_jmp = &jb;
+		fn(ctx, arg);
+		ctx->catch_jmp = outer;
+		return 0;
+	}
+	ctx->catch_jmp = outer;
+	if (why && len)
+		snprintf(why, len, "%s", ctx->catch_why);
+	return r - 1;
+}
+
+bool ovl_check_tree(struct ovl_ctx *ctx, const struct ovl_tree *want, const struct ovl_tree *got,
+		    unsigned int flags, const char *what)
+{
+	return harness_compare(ctx, want, got, flags, what);
+}
+
+void ovl_check_options_in_force(struct ovl_ctx *ctx)
+{
+	harness_check_options(ctx, ctx->dirs[CTX_DIR_MERGED], harness_expected(ctx));
 }

@@ -11,6 +11,7 @@
 #include <stdio.h>
 
 #include "harness.h"
+#include "ovl-common.h"
 #include "target.h"
 
 /* The dirs of a case's union, as ctx->dirs holds them (the harness's own order). */
@@ -64,6 +65,14 @@ struct ovl_ctx {
 	 */
 	struct ovl_tree *baseline[CTX_DIR_UPPER + 1];
 	bool have_baseline;
+	/* ovl_quiet(): checks counted, not reported; the log goes nowhere */
+	bool quiet;
+	FILE *loud_log;
+	unsigned int quiet_fails;
+	struct ovl_buf quiet_first;	/* the first failed check, and its diagnostics */
+	/* ovl_catch(): an early end jumps back here instead of ending the case */
+	void *catch_jmp;
+	char catch_why[2048];
 };
 
 /* The case's side, inside its namespaces: set up layers, check needs, run. Never returns. */

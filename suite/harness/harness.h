@@ -152,6 +152,8 @@ const char *ovl_merged_path(struct ovl_ctx *ctx, const char *rel);
 /* The union's work dir, and rel inside it. */
 const char *ovl_work_dir(struct ovl_ctx *ctx);
 const char *ovl_work_path(struct ovl_ctx *ctx, const char *rel);
+/* A file under fixtures/ (rel relative to it; an absolute rel as it is); valid until the case ends. */
+const char *ovl_fixture_path(struct ovl_ctx *ctx, const char *rel);
 /* The backing filesystem this run uses ("tmpfs", "ext4", ...). */
 const char *ovl_backing_fs(struct ovl_ctx *ctx);
 
@@ -305,6 +307,31 @@ struct ovl_tree *ovl_model_now(struct ovl_ctx *ctx);
 struct ovl_tree *ovl_model_upper_now(struct ovl_ctx *ctx);
 /* The merged view as the mount shows it (new reference) or NULL + BROK. */
 struct ovl_tree *ovl_merged_now(struct ovl_ctx *ctx);
+
+/*
+ * One check: want and got compared as ovl_check_union() compares (flags as
+ * ovl_tree_diff's), the difference in the log and KTAP.
+ */
+bool ovl_check_tree(struct ovl_ctx *ctx, const struct ovl_tree *want, const struct ovl_tree *got,
+		    unsigned int flags, const char *what);
+/* One check that the union ovl_check_op() uses now runs with the options the model assumes. */
+void ovl_check_options_in_force(struct ovl_ctx *ctx);
+
+/*
+ * For the explorer, which makes millions of checks: between ovl_quiet(ctx,
+ * true) and ovl_quiet_end() checks are counted, not reported, and the log
+ * is silent; ovl_quiet_end() returns how many failed and puts the first
+ * failure's name and diagnostics in first (may be NULL).
+ */
+void ovl_quiet(struct ovl_ctx *ctx);
+unsigned int ovl_quiet_failures(const struct ovl_ctx *ctx);
+unsigned int ovl_quiet_end(struct ovl_ctx *ctx, char *first, size_t len);
+/*
+ * Run fn(ctx, arg); an early end inside it (BROK, CONF: the model cannot
+ * predict, a mount fails...) returns to here instead of ending the case:
+ * 0 when fn returned, else the outcome, with the reason in why.
+ */
+int ovl_catch(struct ovl_ctx *ctx, void (*fn)(struct ovl_ctx *ctx, void *arg), void *arg, char *why, size_t len);
 
 /* ---- running programs -------------------------------------------------------- */
 

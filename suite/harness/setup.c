@@ -65,9 +65,16 @@ static const char *layer_dir(struct ovl_ctx *ctx, struct ovl_layer layer)
 	return ctx->dirs[d];
 }
 
+static const char *path_in(struct ovl_ctx *ctx, const char *dir, const char *rel);
+
 const char *ovl_layer_dir(struct ovl_ctx *ctx, struct ovl_layer layer)
 {
 	return layer_dir(ctx, layer);
+}
+
+const char *ovl_fixture_path(struct ovl_ctx *ctx, const char *rel)
+{
+	return rel[0] == '/' ? path_in(ctx, "", rel) : path_in(ctx, ctx->fixtures_dir, rel);
 }
 
 const char *ovl_merged_dir(struct ovl_ctx *ctx)

@@ -132,6 +132,15 @@ static int select_cases(struct run_state *st)
 	size_t nall = ovl_cases_all(&all);
 	char why[2048];
 
+	if (opts->nextra) {
+		/* a command's own cases (explore, replay): made by the program, not case files */
+		st->sel = calloc(opts->nextra, sizeof(*st->sel));
+		if (!st->sel)
+			return -ENOMEM;
+		for (size_t i = 0; i < opts->nextra; i++)
+			st->sel[st->nsel++] = opts->extra_cases[i];
+		return 0;
+	}
 	if (ovl_cases_validate(all, nall, opts->fixtures_dir, why, sizeof(why))) {
 		fprintf(stderr, "ovlconform: invalid case descriptor: %s\n", why);
 		return -EINVAL;

@@ -25,6 +25,9 @@ struct ovl_run_opts {
 	size_t nselectors;
 	double timeout_mult;
 	bool progress;			/* progress line on stderr */
+	/* Cases made by a command (explore, replay) run instead of a selection. */
+	const struct ovl_case *const *extra_cases;
+	size_t nextra;
 };
 
 /* Run the selection; returns an enum ovl_exit. KTAP goes to stdout. */

@@ -13,7 +13,8 @@
 
 #include <stddef.h>
 
-#define OVL_MAX_LOWERS 3
+/* Lowers a union spec holds (the explorer stacks up to five; a case's own union three). */
+#define OVL_MAX_LOWERS 8
 
 struct ovl_union_spec {
 	const char *lowers[OVL_MAX_LOWERS];	/* top to bottom */
