@@ -711,6 +711,7 @@ void explore_case_run(struct ovl_ctx *ctx)
 			shrink_lowers(ctx, &gen, kind, &runs, 900);
 			shrink_lines(ctx, &gen, false, kind, &runs, 1400);
 			shrink_lines(ctx, &gen, true, kind, &runs, 1600);
+			shrink_lowers(ctx, &gen, kind, &runs, 1700);
 			repro_run(ctx, &gen, &o, true, NULL, NULL, 0);
 			snprintf(comment, sizeof(comment),
 				 "ovlconform reproducer: explore --seed %" PRIu64 " on %s, trial %lu, shrunk from %zu operations, "

@@ -84,6 +84,20 @@ void ovl_brok_at(struct ovl_ctx *ctx, const char *file, int line, const char *fm
 	end_case(ctx, OVL_BROK, where, fmt, ap);
 }
 
+static void __attribute__((noreturn)) end_case_where(struct ovl_ctx *ctx, enum ovl_outcome o, const char *where,
+						     const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	end_case(ctx, o, where, fmt, ap);
+}
+
+void harness_end_brok(struct ovl_ctx *ctx, const char *why)
+{
+	end_case_where(ctx, OVL_BROK, NULL, "%s", why);
+}
+
 void ovl_conf(struct ovl_ctx *ctx, const char *fmt, ...)
 {
 	va_list ap;
@@ -105,6 +119,7 @@ bool harness_check_result(struct ovl_ctx *ctx, bool ok, const char *name)
 		return ok;
 	}
 	ctx->nchecks++;
+	ctx->own_checks += !ctx->auto_check;
 	ovl_log(ctx, "%s %s", ok ? "PASS" : "FAIL", name);
 	harness_record(ctx, OVL_REC_CHECK, ok ? "PASS" : "FAIL", name);
 	return ok;

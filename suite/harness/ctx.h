@@ -44,6 +44,8 @@ struct ovl_ctx {
 	FILE *log;
 	int kmsg_fd;
 	unsigned int nchecks;
+	unsigned int own_checks;	/* made by the case, not by the harness on its behalf */
+	bool auto_check;		/* the harness's own checks (options, layers) are being made */
 	bool mounted;
 	char mount_reason[2048];
 	struct ovl_model *model;	/* the mount's model under operations (from the first op) */
