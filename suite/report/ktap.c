@@ -87,8 +87,41 @@ void ovl_ktap_case(FILE *out, size_t number, const struct ovl_case_result *r)
 	fflush(out);
 }
 
+void ovl_ktap_leaves(const struct ovl_run_result *run, size_t *passed, size_t *failed, size_t *skipped)
+{
+	*passed = *failed = *skipped = 0;
+	for (size_t i = 0; i < run->ncases; i++) {
+		const struct ovl_case_result *r = &run->cases[i];
+		bool case_ok = !r->timed_out && ovl_outcome_ktap_ok(r->outcome), all_ok = true;
+
+		if (!r->nchecks) {
+			if (r->outcome == OVL_CONF)
+				++*skipped;
+			else if (case_ok)
+				++*passed;
+			else
+				++*failed;
+			continue;
+		}
+		for (size_t k = 0; k < r->nchecks; k++) {
+			bool ok = ovl_outcome_ktap_ok(r->checks[k].outcome);
+
+			all_ok &= ok;
+			if (ok)
+				++*passed;
+			else
+				++*failed;
+		}
+		/* a "not ok" over checks that all passed (a timeout, a kernel warning) is one failure more */
+		if (!case_ok && all_ok)
+			++*failed;
+	}
+}
+
 void ovl_ktap_end(FILE *out, const struct ovl_run_result *run)
 {
+	size_t lp, lf, ls;
+
 	const size_t *c = run->counts;
 	size_t passed = c[OVL_PASS] + c[OVL_XFAIL];
 	size_t failed = c[OVL_FAIL] + c[OVL_BROK] + c[OVL_XPASS];
@@ -104,6 +137,8 @@ void ovl_ktap_end(FILE *out, const struct ovl_run_result *run)
 				run->fs[k].name, run->fs[k].ncases, run->fs[k].ncases == 1 ? "" : "s",
 				run->fs[k].nops, run->fs[k].nops == 1 ? "" : "s", run->fs[k].case_seconds);
 	fprintf(out, "# results: %s\n", run->run_dir);
+	ovl_ktap_leaves(run, &lp, &lf, &ls);
+	fprintf(out, "# KTAP leaves (checks, and cases without any): %zu passed, %zu failed, %zu skipped\n", lp, lf, ls);
 	fprintf(out, "# ovlconform: %zu passed, %zu failed, %zu skipped\n", passed, failed,
 		c[OVL_CONF]);
 	fflush(out);

@@ -72,6 +72,12 @@ void ovl_run_result_count(struct ovl_run_result *r);
 void ovl_ktap_begin(FILE *out, size_t plan);
 void ovl_ktap_case(FILE *out, size_t number, const struct ovl_case_result *r);
 void ovl_ktap_end(FILE *out, const struct ovl_run_result *run);
+/*
+ * The run as a KTAP parser that counts leaves counts it (the kernel's
+ * kunit_parser.py): each check; a case without checks as itself; a "not
+ * ok" case over checks that all passed as one failure more.
+ */
+void ovl_ktap_leaves(const struct ovl_run_result *run, size_t *passed, size_t *failed, size_t *skipped);
 /* "0001-slug:ext4" */
 void ovl_result_name(const struct ovl_case_result *r, char *buf, size_t len);
 

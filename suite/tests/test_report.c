@@ -102,6 +102,7 @@ static void test_ktap_golden(void **state)
 		"# ext4: 2 case runs, 3 model-checked operations, 0.50 s in cases\n"
 		"# xfs: 1 case run, 0 model-checked operations, 0.00 s in cases\n"
 		"# results: results/20261127-000000-1\n"
+		"# KTAP leaves (checks, and cases without any): 2 passed, 1 failed, 1 skipped\n"
 		"# ovlconform: 1 passed, 1 failed, 1 skipped\n");
 	free(s);
 }
@@ -172,11 +173,12 @@ static void test_junit_structure(void **state)
  */
 struct ktap_counts {
 	size_t ok, not_ok, skip, xfail, nested_not_ok, nested_xfail;
+	size_t leaf_pass, leaf_fail, leaf_skip;	/* as the kernel's kunit_parser.py counts */
 };
 
 static void ktap_read(const char *text, struct ktap_counts *c)
 {
-	size_t plan[8] = { 0 }, seen[8] = { 0 };
+	size_t plan[8] = { 0 }, seen[8] = { 0 }, bad_below[8] = { 0 };
 	const char *p = text;
 
 	memset(c, 0, sizeof(*c));
@@ -200,7 +202,20 @@ static void ktap_read(const char *text, struct ktap_counts *c)
 			/* a result closes the level below it: its plan must have been met */
 			if (plan[depth + 1] && seen[depth + 1] != plan[depth + 1])
 				fail_msg("'%s': %zu results under a plan of %zu", line, seen[depth + 1], plan[depth + 1]);
-			plan[depth + 1] = seen[depth + 1] = 0;
+			/* leaves: a result with results under it counts them, and itself only as a failure over passes */
+			if (seen[depth + 1]) {
+				if (bad && !bad_below[depth + 1])
+					c->leaf_fail++;
+			} else if (dir && strncmp(dir, " # SKIP", 7) == 0) {
+				c->leaf_skip++;
+			} else if (ok) {
+				c->leaf_pass++;
+			} else {
+				c->leaf_fail++;
+			}
+			if (bad || bad_below[depth + 1])
+				bad_below[depth]++;
+			plan[depth + 1] = seen[depth + 1] = bad_below[depth + 1] = 0;
 			if (dir && (strncmp(dir, " # XFAIL", 8) == 0 || strncmp(dir, " # SKIP", 7) == 0) && bad)
 				fail_msg("'%s': an expected failure or a skip on a 'not ok' line reads as a failure", line);
 			if (depth == 0) {
@@ -350,11 +365,64 @@ static void test_ktap_reader_totals(void **state)
 	assert_int_equal(k.not_ok, 1);
 	assert_int_equal(k.skip, 1);
 	assert_non_null(strstr(s, "# ovlconform: 1 passed, 1 failed, 1 skipped\n"));
+	{
+		size_t lp, lf, ls;
+
+		ovl_ktap_leaves(run, &lp, &lf, &ls);
+		assert_int_equal(k.leaf_pass, lp);
+		assert_int_equal(k.leaf_fail, lf);
+		assert_int_equal(k.leaf_skip, ls);
+	}
 	free(s);
 }
 
-int main(void)
+/*
+ * test_report FILE: read a real run's KTAP (ovlconform's stdout) as the
+ * kernel's parser would: the rules hold, and its totals are the run's own
+ * summary lines (cases, and leaves). Prints one line; exit 0 or 1.
+ */
+static int check_file(const char *path)
 {
+	FILE *f = fopen(path, "re");
+	char *text = NULL, *line;
+	size_t n = 0, cp = 0, cf = 0, cs = 0, lp = 0, lf = 0, ls = 0;
+	struct ktap_counts k;
+
+	if (!f || getdelim(&text, &n, '\0', f) < 0) {
+		printf("ktap: %s: cannot read\n", path);
+		return 1;
+	}
+	fclose(f);
+	/* the reader from the first "KTAP version" on, as the kernel's does */
+	line = strstr(text, "KTAP version 1\n");
+	if (!line) {
+		printf("ktap: %s: no KTAP\n", path);
+		return 1;
+	}
+	ktap_read(line, &k);
+	if (!strstr(text, "\n# ovlconform: ") ||
+	    sscanf(strstr(text, "\n# ovlconform: ") + 1, "# ovlconform: %zu passed, %zu failed, %zu skipped", &cp, &cf, &cs) != 3 ||
+	    !strstr(text, "\n# KTAP leaves") ||
+	    sscanf(strchr(strstr(text, "\n# KTAP leaves") + 1, ':') + 1, " %zu passed, %zu failed, %zu skipped", &lp, &lf, &ls) != 3) {
+		printf("ktap: %s: no summary lines\n", path);
+		return 1;
+	}
+	printf("ktap: cases %zu ok (%zu skipped, %zu xfail), %zu not ok; leaves %zu passed, %zu failed, %zu skipped\n",
+	       k.ok, k.skip, k.xfail, k.not_ok, k.leaf_pass, k.leaf_fail, k.leaf_skip);
+	if (k.ok - k.skip != cp || k.not_ok != cf || k.skip != cs || k.leaf_pass != lp || k.leaf_fail != lf ||
+	    k.leaf_skip != ls) {
+		printf("ktap: the totals read differ from the run's summary (%zu/%zu/%zu cases, %zu/%zu/%zu leaves)\n", cp,
+		       cf, cs, lp, lf, ls);
+		return 1;
+	}
+	printf("ktap: %s reads as the run's own totals; %s\n", path, k.not_ok || k.leaf_fail ? "a failure" : "a pass");
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	if (argc > 1)
+		return check_file(argv[1]);
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_ktap_golden),
 		cmocka_unit_test(test_deviations_per_check),
