@@ -331,8 +331,8 @@ int ovl_model_apply(struct ovl_model *m, const struct ovl_op *op, int *want_errn
 					pre = ENOENT;
 				else if (ovl_path_is_below(op->path2, op->path))
 					pre = EINVAL;
-				else if (have_to && !(op->flags & RENAME_EXCHANGE) && ovl_path_is_below(op->path, op->path2))
-					pre = ENOTEMPTY;
+				else if (have_to && ovl_path_is_below(op->path, op->path2))
+					pre = (op->flags & RENAME_EXCHANGE) ? EINVAL : ENOTEMPTY;
 				/* vfs_rename(): one inode under both names does nothing, asking nothing */
 				else if (strcmp(op->path, op->path2) == 0 ||
 					 (have_to && model_same_inode(m, view, op->path, op->path2)))
