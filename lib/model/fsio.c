@@ -356,6 +356,7 @@ static int scan_entry(struct scan *s, int dfd, const char *name, const char *pat
 	e.dev = st.st_dev;
 	e.ino = st.st_ino;
 	e.nlink = st.st_nlink;
+	e.mtime = st.st_mtim;
 	switch (st.st_mode & S_IFMT) {
 	case S_IFDIR: e.type = OVL_FT_DIR; break;
 	case S_IFREG: e.type = OVL_FT_REG; break;

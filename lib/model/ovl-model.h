@@ -16,6 +16,7 @@
 #define OVL_MODEL_H
 
 #include <stdbool.h>
+#include <time.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -158,6 +159,7 @@ struct ovl_entry {
 	struct ovl_layer layer;		/* model: the layer it came from, or OVL_LAYER_NONE */
 	uint64_t dev, ino;		/* scanned: st_dev, st_ino (not dumped) */
 	unsigned long nlink;		/* scanned: st_nlink (not dumped) */
+	struct timespec mtime;		/* scanned: st_mtim (not dumped; zero in fixtures) */
 	char *layer_path;		/* model view: the path in its layer when a redirect
 					   or a link put it elsewhere (NULL: path; not dumped) */
 };

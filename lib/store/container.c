@@ -320,7 +320,20 @@ int ovl_store_container_commit(struct ovl_store *s, const char *id, const struct
 	fd = mkstemp(tmp);
 	if (fd < 0)
 		return ovl_err_set(err, errno, "%s: %m", tmp);
-	r = ovl_layer_commit(c.upper, fd, &d, NULL, err);
+	if (ovl_store_naive_diff(NULL, 0)) {
+		/* as Docker on this kernel: the changes against the image's view (over its init layer) */
+		struct ovl_container_dirs cd = { 0 };
+		char stage[PATH_MAX + 64];
+
+		snprintf(stage, sizeof(stage), "%s.stage", tmp);
+		r = ovl_store_container_dirs(s, id, &cd, err);
+		if (!r)
+			r = ovl_layer_commit_naive(cd.upper, (const char *const *)cd.lowers, cd.nlowers, stage, fd, &d, NULL,
+						   err);
+		ovl_container_dirs_free(&cd);
+	} else {
+		r = ovl_layer_commit(c.upper, fd, &d, NULL, err);
+	}
 	if (!r && lseek(fd, 0, SEEK_SET) < 0)
 		r = ovl_err_set(err, errno, "%s: %m", tmp);
 	if (!r)

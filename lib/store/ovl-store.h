@@ -153,6 +153,25 @@ int ovl_layer_commit_union(const char *upper, const char *merged, int outfd, str
 			   uint64_t *bytes, struct ovl_err *err);
 
 /*
+ * Docker's naive diff, which overlay2 uses instead of tarring the upper dir
+ * when the kernel's overlay would put redirects or metacopy marks there:
+ * true (and why) when the overlay module's defaults make Docker choose it
+ * (redirect_dir or metacopy on; Docker mounts with index=off only).
+ */
+bool ovl_store_naive_diff(char *why, size_t len);
+/*
+ * Commit as the naive diff does: the changes between the view of upper
+ * over lowers (top first) and the view of the lowers alone, as moby's
+ * ChangesDirs finds them (mode, owner, rdev, and for non-dirs size and
+ * mtime; a dir holding changes too; a gone subtree by its top), staged in
+ * stage_dir (made, then removed) and written to outfd (may be -1) as
+ * ExportChanges writes them. *changes_size (may be NULL): ChangesSize,
+ * the apparent size of each changed non-dir, each inode once.
+ */
+int ovl_layer_commit_naive(const char *upper, const char *const *lowers, size_t nlowers, const char *stage_dir,
+			   int outfd, struct ovl_digest *diff_id, uint64_t *changes_size, struct ovl_err *err);
+
+/*
  * Docker's size of a layer: the apparent size of every non-directory of
  * diffdir with a size above zero, each inode once; a symlink counts the
  * length of its target, a whiteout nothing.
