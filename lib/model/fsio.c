@@ -325,9 +325,10 @@ static int entry_cmp(const void *a, const void *b)
 }
 
 /* Stat, classify and add one entry: dfd/name is tree path `path`. */
-static int scan_entry(struct scan *s, int dfd, const char *name, const char *path, bool parent_xwh)
+static int scan_entry(struct scan *s, int dfd, const char *name, const char *path, bool parent_xwh,
+		      unsigned char d_type)
 {
-	struct ovl_entry e = { .layer = { -1 } };
+	struct ovl_entry e = { .layer = { -1 }, .d_type = d_type };
 	char proc[64 + NAME_MAX];
 	struct stat st;
 	int fd = -1, r;
@@ -479,7 +480,7 @@ static int scan_dir(struct scan *s, int dfd, const char *path, bool xwh)
 					de->d_name);
 			break;
 		}
-		r = scan_entry(s, dirfd(d), de->d_name, child, xwh);
+		r = scan_entry(s, dirfd(d), de->d_name, child, xwh, de->d_type);
 	}
 	closedir(d);
 	return r;
@@ -569,7 +570,7 @@ int ovl_tree_scan(const char *dir, unsigned int flags, struct ovl_tree **out, st
 		r = ovl_err_set(err, errno, "%s: cannot open dir: %m", dir);
 		goto fail;
 	}
-	r = scan_entry(&s, dfd, ".", "/", false);
+	r = scan_entry(&s, dfd, ".", "/", false, 0);
 	close(dfd);
 	if (!r)
 		qsort(s.t->v, s.t->n, sizeof(*s.t->v), entry_cmp);

@@ -160,6 +160,7 @@ struct ovl_entry {
 	uint64_t dev, ino;		/* scanned: st_dev, st_ino (not dumped) */
 	unsigned long nlink;		/* scanned: st_nlink (not dumped) */
 	struct timespec mtime;		/* scanned: st_mtim (not dumped; zero in fixtures) */
+	unsigned char d_type;		/* scanned: what readdir said (DT_*; 0 for the root) */
 	char *layer_path;		/* model view: the path in its layer when a redirect
 					   or a link put it elsewhere (NULL: path; not dumped) */
 };
