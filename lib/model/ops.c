@@ -379,8 +379,15 @@ int ovl_model_apply(struct ovl_model *m, const struct ovl_op *op, int *want_errn
 			const char *s1 = strrchr(op->path, '/'), *s2 = strrchr(op->path2, '/');
 			bool moves = s1 - op->path != s2 - op->path2 || strncmp(op->path, op->path2, (size_t)(s1 - op->path));
 			const struct ovl_entry *to = NULL;
+			bool have_to = model_resolve(view, op->path2, &to) == 0 && to;
+			/* may_delete() of the target finds a type mismatch (ENOTDIR, EISDIR) before ".." is asked for */
+			bool mismatch = have_to && !(op->flags & RENAME_EXCHANGE) &&
+					((e->type == OVL_FT_DIR) != (to->type == OVL_FT_DIR));
 
-			if (moves && e->type == OVL_FT_DIR && !model_may(op, e, 2))
+			to = NULL;
+			if (mismatch)
+				;
+			else if (moves && e->type == OVL_FT_DIR && !model_may(op, e, 2))
 				rc = EACCES;
 			else if (moves && (op->flags & RENAME_EXCHANGE) && model_resolve(view, op->path2, &to) == 0 && to &&
 				 to->type == OVL_FT_DIR && !model_may(op, to, 2))
