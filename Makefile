@@ -110,24 +110,27 @@ endef
 $(BUILD)/ovlconform: $(RUNNER_OBJ) $(LIBS)
 	$(CC) $(OVL_LDFLAGS) -o $@ $(RUNNER_OBJ) $(LIBS) $(OVL_LDLIBS) $(LDLIBS)
 
-# Harness-test builds with a deliberately wrong model, each one lib/model
-# source built with a -D that breaks one rule: the bottom layer wins
-# (flipped), parents come up with default metadata (wrong-copy-up), only
-# the topmost lower's names get whiteouts (wrong-whiteout). The harness
-# tests prove the cases fail against each. ovlconform-selftest adds cases
-# that hang, crash or check nothing.
+# Wrong-model builds: each is one lib/model source built with a -D that
+# breaks one rule of the model, linked into $(BUILD)/ovlconform-<name>.
+# suite/tests/mutants.tsv lists them (name, source, define, the cases that
+# catch it, the rule broken); suite/tests/harness.sh proves the cases FAIL
+# against flipped, wrong-copy-up and wrong-whiteout. ovlconform-selftest adds
+# cases that hang, crash or check nothing.
+MUTANTS_TSV := suite/tests/mutants.tsv
+# name:source:define of each line (comment lines start with #)
+MUTANT_ROWS := $(shell awk -F'\t' '/^[^\#]/ && NF >= 3 { print $$1 ":" $$2 ":" $$3 }' $(MUTANTS_TSV))
+MUTANTS     := $(foreach r,$(MUTANT_ROWS),$(word 1,$(subst :, ,$(r))))
+MUTANT_BINS := $(addprefix $(BUILD)/ovlconform-,$(MUTANTS))
 # $(call wrong_model,name,lib source,define)
 define wrong_model
-$(BUILD)/obj/$(1)/$(notdir $(2:.c=.o)): $(2) Makefile | pkg-check
+$(BUILD)/obj/$(1)/$(notdir $(2:.c=.o)): $(2) Makefile $(MUTANTS_TSV) | pkg-check
 	@mkdir -p $$(dir $$@)
 	$$(CC) $$(OVL_CPPFLAGS) $$(CPPFLAGS) $$(OVL_CFLAGS) $$(CFLAGS) $$(EXTRA_CFLAGS) -D$(3) -c $$< -o $$@
 
 $(BUILD)/ovlconform-$(1): $(RUNNER_OBJ) $(call obj,$(COMMON_SRC) $(STORE_SRC) $(HOST_SRC) $(filter-out $(2),$(MODEL_SRC))) $(BUILD)/obj/$(1)/$(notdir $(2:.c=.o))
 	$$(CC) $$(OVL_LDFLAGS) -o $$@ $$^ $$(OVL_LDLIBS) $$(LDLIBS)
 endef
-$(eval $(call wrong_model,flipped,lib/model/view.c,OVL_MODEL_FLIP_PRECEDENCE))
-$(eval $(call wrong_model,wrong-copy-up,lib/model/copyup.c,OVL_MODEL_WRONG_COPY_UP))
-$(eval $(call wrong_model,wrong-whiteout,lib/model/names.c,OVL_MODEL_WRONG_WHITEOUT))
+$(foreach r,$(MUTANT_ROWS),$(eval $(call wrong_model,$(word 1,$(subst :, ,$(r))),$(word 2,$(subst :, ,$(r))),$(word 3,$(subst :, ,$(r))))))
 
 $(BUILD)/ovlconform-selftest: $(RUNNER_OBJ) $(call obj,$(SELFTEST_CASES)) $(LIBS)
 	$(CC) $(OVL_LDFLAGS) -o $@ $^ $(OVL_LDLIBS) $(LDLIBS)
@@ -144,8 +147,7 @@ $(BUILD)/tests/test_%: $(call obj,suite/tests/test_%.c) $(call obj,$(SUITE_SRC))
 	@mkdir -p $(dir $@)
 	$(CC) $(OVL_LDFLAGS) -o $@ $^ -lcmocka $(OVL_LDLIBS) $(LDLIBS)
 
-tests: $(UNIT_TESTS) $(BUILD)/ovlconform $(BUILD)/ovlconform-flipped $(BUILD)/ovlconform-wrong-copy-up \
-	$(BUILD)/ovlconform-wrong-whiteout $(BUILD)/ovlconform-selftest libs
+tests: $(UNIT_TESTS) $(BUILD)/ovlconform $(MUTANT_BINS) $(BUILD)/ovlconform-selftest libs
 
 unit-tests: $(UNIT_TESTS)
 	@for t in $(UNIT_TESTS); do $$t || exit 1; done
