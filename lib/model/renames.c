@@ -3,6 +3,13 @@
  * lib/model/renames.c - rename, RENAME_EXCHANGE and RENAME_NOREPLACE: files
  * and dirs, redirect_dir's redirects as the kernel builds them, opaque
  * marks that move with a dir, EXDEV without redirect_dir.
+ *
+ * Deliberately wrong builds, each breaking one rule, for the wrong-model
+ * tests (suite/tests/mutants.tsv, scripts/mutants.sh):
+ *  -DOVL_MODEL_WRONG_RENAME_WHITEOUT  the old name of a renamed lower file or dir gets no whiteout
+ *  -DOVL_MODEL_WRONG_REDIRECT         a dir moved within its parent gets an absolute redirect
+ *  -DOVL_MODEL_WRONG_EXDEV            with redirect_dir=off a dir with lower layers moves (no EXDEV)
+ *  -DOVL_MODEL_WRONG_RENAME_ORDER     a file onto its ancestor dir is EISDIR, not ENOTEMPTY
  */
 #define _GNU_SOURCE
 #include "ovl-model.h"
@@ -48,6 +55,10 @@ static int make_redirect(const struct ovl_model *m, const char *path, bool samed
 	*keep = rd && (samedir || rd[0] == '/');
 	if (*keep)
 		return 0;
+#ifdef OVL_MODEL_WRONG_REDIRECT
+	/* Deliberately wrong: a move within the dir also takes the absolute path. */
+	samedir = false;
+#endif
 	if (samedir) {
 		snprintf(out, outlen, "%s", ovl_path_basename(path));
 		return 0;
@@ -341,6 +352,13 @@ int model_rename(struct ovl_model *m, const struct ovl_tree *view, const struct 
 		*want_errno = EINVAL;
 		return 0;
 	}
+#ifdef OVL_MODEL_WRONG_RENAME_ORDER
+	/* Deliberately wrong: the types are compared before the ancestor test. */
+	if (to && e->type != OVL_FT_DIR && to->type == OVL_FT_DIR) {
+		*want_errno = EISDIR;
+		return 0;
+	}
+#endif
 	if (to && ovl_path_is_below(op->path, op->path2)) {
 		*want_errno = ENOTEMPTY; /* over an ancestor: not empty, as it holds the source */
 		return 0;
@@ -354,10 +372,12 @@ int model_rename(struct ovl_model *m, const struct ovl_tree *view, const struct 
 		return 0;
 	}
 	/* A dir a lower layer has (merged or lower only) needs redirect_dir to move. */
+#ifndef OVL_MODEL_WRONG_EXDEV	/* (deliberately wrong without it: the dir moves anyway) */
 	if (e->type == OVL_FT_DIR && model_merge_or_lower(view, op->path) && !m->opt.redirect_dir) {
 		*want_errno = EXDEV;
 		return 0;
 	}
+#endif
 	/* A target dir with lower layers must be empty: found out before anything comes up. */
 	if (to && to->type == OVL_FT_DIR && model_merge_or_lower(view, op->path2) && !view_dir_empty(view, op->path2)) {
 		*want_errno = ENOTEMPTY;
@@ -401,6 +421,10 @@ int model_rename(struct ovl_model *m, const struct ovl_tree *view, const struct 
 	if (!r)
 		r = apply_marks(m, op->path2, &dm);
 	/* The old name: whited out where a lower layer has it. */
+#ifdef OVL_MODEL_WRONG_RENAME_WHITEOUT
+	/* Deliberately wrong: the old name is simply gone from the upper layer. */
+	lower_positive = false;
+#endif
 	if (!r && lower_positive) {
 		struct ovl_entry wh = { .type = OVL_FT_WHITEOUT, .path = (char *)op->path, .layer = { -1 } };
 
