@@ -4,9 +4,13 @@
  * (their own metadata), index=on's one inode for every name of a lower hard
  * link, and changes of data and metadata made on the upper copy.
  *
- * Built with -DOVL_MODEL_WRONG_COPY_UP it is deliberately wrong (parents come
- * up with default metadata), for the harness test that proves a wrong model
- * makes the copy-up cases fail readably.
+ * Deliberately wrong builds, each breaking one rule, for the wrong-model
+ * tests (suite/tests/mutants.tsv, scripts/mutants.sh; the first one for
+ * suite/tests/harness.sh too):
+ *  -DOVL_MODEL_WRONG_COPY_UP          parents come up with default metadata, not their own
+ *  -DOVL_MODEL_WRONG_COPY_UP_XATTRS   a copied-up name loses its xattrs
+ *  -DOVL_MODEL_WRONG_INDEX            with index=on a lower hard link still breaks on copy-up
+ *  -DOVL_MODEL_WRONG_KILLPRIV         a write or truncate keeps security.capability
  */
 #define _GNU_SOURCE
 #include "ovl-model.h"
@@ -276,6 +280,10 @@ int model_index_id_for(struct ovl_model *m, const struct ovl_tree *view, const c
 	int layer;
 
 	*id = e ? model_view_id(m, view, e) : 0;
+#ifdef OVL_MODEL_WRONG_INDEX
+	/* Deliberately wrong: nothing goes to the index, as with index=off. */
+	make = false;
+#endif
 	if (*id || !make || !m->opt.index || !e || !model_lower_key(m, view, e, &layer, &l) || l->nlink < 2)
 		return 0;
 	{
@@ -335,6 +343,11 @@ int model_copy_up(struct ovl_model *m, const struct ovl_tree *view, const char *
 			return r ? r : copy_up_indexed(m, path, id, err);
 		v = *src;
 		v.data = NULL;
+#ifdef OVL_MODEL_WRONG_COPY_UP_XATTRS
+		/* Deliberately wrong: the copy gets data and metadata, not the xattrs. */
+		v.xattrs = NULL;
+		v.nxattrs = 0;
+#endif
 		if (src->type == OVL_FT_REG) {
 			r = model_view_bytes(m, src, &bytes, &len, err);
 			if (!r)
@@ -487,8 +500,12 @@ int model_copyup_change(struct ovl_model *m, const struct ovl_tree *view, const 
 		/* A write or truncate drops file capabilities (the kernel's killpriv), a user's the set-id bits. */
 		unsigned char *olddata = v.data;
 
+#ifdef OVL_MODEL_WRONG_KILLPRIV
+		r = 0; /* Deliberately wrong: the capability and the set-id bits stay. */
+#else
 		kill_priv_bits(op, &v);
 		r = model_set_xattr(&v, "security.capability", NULL, 0, true);
+#endif
 		if (!r)
 			r = model_set_data(&v, (unsigned char *)bytes, len);
 		free(bytes);
