@@ -2,6 +2,10 @@
 /*
  * lib/model/links.c - hard links: link(), the names of one upper inode
  * after a name goes, and the union's link counts.
+ *
+ * Deliberately wrong build, for the wrong-model tests (suite/tests/mutants.tsv,
+ * scripts/mutants.sh):
+ *  -DOVL_MODEL_WRONG_NLINK   an upper file's link count is 1, whatever names it has
  */
 #define _GNU_SOURCE
 #include "ovl-model.h"
@@ -184,6 +188,9 @@ int ovl_model_nlink(const struct ovl_model *m, const char *path, unsigned long *
 
 			*nlink += h->type == OVL_FT_HARDLINK && strcmp(h->target, first) == 0;
 		}
+#ifdef OVL_MODEL_WRONG_NLINK
+		*nlink = 1; /* Deliberately wrong: the names made by link() are not counted. */
+#endif
 	} else if (model_lower_key(m, view, e, &layer, &l)) {
 		/* a lower inode: the lower file's count, names hidden or copied away included */
 		*nlink = l->nlink;

@@ -3,9 +3,13 @@
  * lib/model/names.c - names made and removed: new files, dirs, symlinks and
  * special files; unlink and rmdir with their whiteouts and opaque marks.
  *
- * Built with -DOVL_MODEL_WRONG_WHITEOUT it leaves a whiteout only for a name
- * the topmost lower has (forgetting the layers below), for the harness test
- * of the whiteout cases.
+ * Deliberately wrong builds, each breaking one rule, for the wrong-model
+ * tests (suite/tests/mutants.tsv, scripts/mutants.sh; the first one for
+ * suite/tests/harness.sh too):
+ *  -DOVL_MODEL_WRONG_WHITEOUT       only a name the topmost lower has gets a whiteout
+ *  -DOVL_MODEL_WRONG_OPAQUE         a dir made over a whiteout is not opaque
+ *  -DOVL_MODEL_WRONG_MERGE_OPAQUE   without offline changes a new dir in a merge dir is not opaque
+ *  -DOVL_MODEL_WRONG_RMDIR          the upper dir's whiteouts make a merge dir ENOTEMPTY
  */
 #define _GNU_SOURCE
 #include "ovl-model.h"
@@ -240,7 +244,15 @@ int model_names_mkdir(struct ovl_model *m, const struct ovl_tree *view, const st
 		 * where the kernel marks every new dir opaque to spare later
 		 * lookups the lower layers (ovl_create_upper()).
 		 */
+#ifdef OVL_MODEL_WRONG_OPAQUE
+		has = false; /* Deliberately wrong: the lower dir would show through. */
+#endif
+#ifdef OVL_MODEL_WRONG_MERGE_OPAQUE
+		/* Deliberately wrong: only a whiteout makes the new dir opaque. */
+		if (has)
+#else
 		if (has || (m->opt.no_offline_changes && model_merge_or_lower(view, *parent ? parent : "/")))
+#endif
 			nd.flags = OVL_ENTRY_OPAQUE;
 		if (!r)
 			r = put_new_name(m, view, "", op->path, &nd, err);
@@ -268,5 +280,13 @@ int model_names_rmdir(struct ovl_model *m, const struct ovl_tree *view, const st
 		*want_errno = ENOTEMPTY;
 		return 0;
 	}
+#ifdef OVL_MODEL_WRONG_RMDIR
+	/* Deliberately wrong: whiteouts in the upper dir count as names. */
+	if (ovl_tree_find_index(m->upper, op->path, &i) == 0 && i + 1 < ovl_tree_count(m->upper) &&
+	    ovl_path_is_below(ovl_tree_entry_at(m->upper, i + 1)->path, op->path)) {
+		*want_errno = ENOTEMPTY;
+		return 0;
+	}
+#endif
 	return model_remove_name(m, view, op->path, err);
 }

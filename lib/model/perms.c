@@ -2,6 +2,10 @@
 /*
  * lib/model/perms.c - permission checks of a caller without capabilities:
  * the mode bits of the name and of the dirs on its path.
+ *
+ * Deliberately wrong build, for the wrong-model tests (suite/tests/mutants.tsv,
+ * scripts/mutants.sh):
+ *  -DOVL_MODEL_WRONG_PERM   every caller gets the owner's mode bits
  */
 #define _GNU_SOURCE
 #include "ovl-model.h"
@@ -20,8 +24,15 @@
 /* May uid:gid (no capabilities) have access want (4 read, 2 write, 1 search) to e? */
 bool model_may(const struct ovl_op *op, const struct ovl_entry *e, unsigned int want)
 {
+#ifdef OVL_MODEL_WRONG_PERM
+	/* Deliberately wrong: every caller is taken for the owner. */
+	unsigned int bits = (e->mode >> 6) & 7;
+
+	(void)op;
+#else
 	unsigned int bits = op->as_uid == e->uid ? (e->mode >> 6) & 7
 			    : op->as_gid == e->gid ? (e->mode >> 3) & 7 : e->mode & 7;
+#endif
 
 	return (bits & want) == want;
 }
