@@ -3,6 +3,10 @@
  * lib/model/ops.c - the model of a mount under operations: its life, the
  * dispatch of one operation by family, and describing an operation. See
  * ovl-model.h; README.md says how to add an operation.
+ *
+ * Deliberately wrong build, for the wrong-model tests (suite/tests/mutants.tsv,
+ * scripts/mutants.sh):
+ *  -DOVL_MODEL_WRONG_FOLLOW        chmod changes a final symlink itself, not what it points to
  */
 #define _GNU_SOURCE
 #include "ovl-model.h"
@@ -514,8 +518,13 @@ static int follow_link(const struct ovl_op *op, const struct ovl_entry *e, int *
 
 static bool follows_last_link(enum ovl_op_kind kind)
 {
+#ifdef OVL_MODEL_WRONG_FOLLOW
+	/* Deliberately wrong: chmod is taken for an lchmod. */
+	return kind == OVL_OP_READ || kind == OVL_OP_WRITE || kind == OVL_OP_TRUNCATE || kind == OVL_OP_ACCESS;
+#else
 	return kind == OVL_OP_READ || kind == OVL_OP_WRITE || kind == OVL_OP_TRUNCATE || kind == OVL_OP_CHMOD ||
 	       kind == OVL_OP_ACCESS;
+#endif
 }
 
 /* A call on a name that exists (after symlinks), by family. */

@@ -3,9 +3,13 @@
  * lib/model/view.c - the union view overlayfs must present, computed from layer
  * trees. See ovl-model.h for the rules.
  *
- * Built with -DOVL_MODEL_FLIP_PRECEDENCE it is deliberately wrong (the
- * lowest layer wins), for the harness test that proves a wrong model makes
- * cases fail with a readable difference. Never ship that build.
+ * Deliberately wrong builds, each breaking one rule, for the wrong-model
+ * tests (suite/tests/mutants.tsv, scripts/mutants.sh; the first one for
+ * suite/tests/harness.sh too). Never ship them.
+ *  -DOVL_MODEL_FLIP_PRECEDENCE      the lowest layer wins
+ *  -DOVL_MODEL_WRONG_MERGE          a dir below the root shows only its topmost layer's names
+ *  -DOVL_MODEL_WRONG_XATTR_WHITEOUT a whiteout in the xattr form hides nothing
+ *  -DOVL_MODEL_WRONG_LOWER_REDIRECT a redirect is followed only from the upper layer
  */
 #define _GNU_SOURCE
 #include "ovl-model.h"
@@ -101,6 +105,10 @@ static int emit(struct merge *m, const struct ovl_entry *e, size_t layer, const 
 /* Does e, in layer, hide its name? (The xattr form counts in lower layers only.) */
 static bool hides(const struct ovl_entry *e, size_t layer)
 {
+#ifdef OVL_MODEL_WRONG_XATTR_WHITEOUT
+	/* Deliberately wrong: only a 0/0 char device whites out. */
+	return e->type == OVL_FT_WHITEOUT && !(e->flags & OVL_ENTRY_XATTR_FORM);
+#endif
 	return e->type == OVL_FT_WHITEOUT &&
 	       !((e->flags & OVL_ENTRY_XATTR_FORM) && layer == (size_t)OVL_LAYER_UPPER.n);
 }
@@ -184,6 +192,13 @@ static int dir_stack(struct merge *m, const struct lay *list, size_t n, size_t r
 		}
 		if ((e->flags & OVL_ENTRY_OPAQUE) || nsub == m->nlayers)
 			break;
+#ifdef OVL_MODEL_WRONG_MERGE
+		break; /* Deliberately wrong: the layers below are not looked at. */
+#endif
+#ifdef OVL_MODEL_WRONG_LOWER_REDIRECT
+		/* Deliberately wrong: a lower layer's own redirect is not followed. */
+		if (last == (size_t)OVL_LAYER_UPPER.n)
+#endif
 		follow_redirect(e, look, sizeof(look), &absolute);
 		if (absolute) {
 			/* every lower layer below the last one, from its root */
