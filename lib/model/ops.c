@@ -4,9 +4,10 @@
  * dispatch of one operation by family, and describing an operation. See
  * ovl-model.h; README.md says how to add an operation.
  *
- * Deliberately wrong build, for the wrong-model tests (suite/tests/mutants.tsv,
- * scripts/mutants.sh):
+ * Deliberately wrong builds, each breaking one rule, for the wrong-model
+ * tests (suite/tests/mutants.tsv, scripts/mutants.sh):
  *  -DOVL_MODEL_WRONG_FOLLOW        chmod changes a final symlink itself, not what it points to
+ *  -DOVL_MODEL_WRONG_ERROR_ORDER   a user's EACCES comes before the ENOENT of a missing name
  */
 #define _GNU_SOURCE
 #include "ovl-model.h"
@@ -401,7 +402,12 @@ int ovl_model_apply(struct ovl_model *m, const struct ovl_op *op, int *want_errn
 		if (!rc && !e && op->kind == OVL_OP_MKNOD && (S_ISCHR(op->mode) || S_ISBLK(op->mode)))
 			rc = EPERM;
 		ovl_tree_unref(view);
+#ifdef OVL_MODEL_WRONG_ERROR_ORDER
+		/* Deliberately wrong: the permission answers before the lookup does. */
+		if (rc) {
+#else
 		if (rc && (e || makes || (op->flags & O_CREAT))) {
+#endif
 			*want_errno = rc;
 			return 0;
 		}
