@@ -1,7 +1,8 @@
 # ovlconform - an overlayfs conformance suite.
 #
 #   make run      (root) install what is missing, build, run the suite on the default matrix
-#   make check    (root) unit tests (plain and ASan+UBSan), harness tests, then the suite
+#   make check    (root) unit tests (plain and ASan+UBSan), harness tests, wrong models, then the suite
+#   make mutants  (root) build the wrong models of suite/tests/mutants.tsv; each must make its cases FAIL
 #   make          build $(BUILD)/ovlconform and the three libraries
 #   make install  PREFIX=/usr/local DESTDIR=: runner, fixtures, man page, libraries, headers, .pc files
 #   make bench    print the suite's speed figures over a few runs
@@ -65,7 +66,7 @@ RUNNER_OBJ = $(call obj,$(CLI_SRC) $(SUITE_SRC) $(CASE_SRC))
 .SECONDARY: $(call obj,$(wildcard lib/tests/*.c suite/tests/*.c))
 
 .PHONY: all libs run check deps tests unit-tests asan-tests harness-tests suite bench fuzz fuzz-build \
-	install uninstall clean pkg-check readme-cases
+	install uninstall clean pkg-check readme-cases mutants
 all: $(BUILD)/ovlconform libs
 libs: $(LIBS)
 
@@ -113,8 +114,9 @@ $(BUILD)/ovlconform: $(RUNNER_OBJ) $(LIBS)
 # Wrong-model builds: each is one lib/model source built with a -D that
 # breaks one rule of the model, linked into $(BUILD)/ovlconform-<name>.
 # suite/tests/mutants.tsv lists them (name, source, define, the cases that
-# catch it, the rule broken); suite/tests/harness.sh proves the cases FAIL
-# against flipped, wrong-copy-up and wrong-whiteout. ovlconform-selftest adds
+# catch it, the rule broken); scripts/mutants.sh proves those cases FAIL
+# against each on tmpfs and ext4, and suite/tests/harness.sh looks closely
+# at flipped, wrong-copy-up and wrong-whiteout. ovlconform-selftest adds
 # cases that hang, crash or check nothing.
 MUTANTS_TSV := suite/tests/mutants.tsv
 # name:source:define of each line (comment lines start with #)
@@ -196,6 +198,11 @@ bench: deps
 # The README's case table, made from the descriptors (make check fails when it differs).
 readme-cases: $(BUILD)/ovlconform
 	@BUILD=$(BUILD) scripts/readme-cases.sh --update
+
+# Each wrong model on tmpfs and ext4 over the cases its line names (root); scripts/mutants.sh
+# --update writes what they found into the README's table, which make check compares.
+mutants: $(BUILD)/ovlconform $(MUTANT_BINS)
+	@BUILD=$(BUILD) scripts/mutants.sh
 
 # make install: the runner finds its fixtures in $(DATADIR)/fixtures without a checkout.
 install: all

@@ -1,6 +1,7 @@
 #!/bin/bash
 # make check: build warning-free (-Werror), run the unit tests plain and under
-# ASan+UBSan, the harness's own tests, then the suite on the default matrix.
+# ASan+UBSan, the harness's own tests, the wrong models (each must make its
+# cases FAIL on tmpfs and ext4), then the suite on the default matrix.
 # Ends with one line: "N passed, N failed, N skipped".
 set -u
 cd "$(dirname "$0")/.." || exit 1
@@ -74,6 +75,11 @@ stage "harness tests"
 out=$(BUILD=$BUILD bash suite/tests/harness.sh 2>&1); rc=$?
 printf '%s\n' "$out"
 take_summary "harness: " "the harness tests" "$rc" "$out"
+
+stage "wrong models: each caught on tmpfs and ext4"
+out=$(BUILD=$BUILD scripts/mutants.sh 2>&1); rc=$?
+printf '%s\n' "$out"
+take_summary "mutants: " "the wrong-model tests" "$rc" "$out"
 
 stage "the explorer: fixed seeds on tmpfs and ext4 (make explore runs it for longer)"
 for seed in 1 2 3; do
