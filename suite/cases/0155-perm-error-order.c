@@ -8,8 +8,13 @@
  * exists the permission comes before its type: rmdir of a file and unlink of
  * a dir there are EACCES, not ENOTDIR or EISDIR; in the user's own dir rmdir
  * of a file is ENOTDIR. Search permission on a parent comes before all (mkdir
- * over a name in a dir the user may not search is EACCES). Each call is
- * checked against the model (result, merged view, upper dir).
+ * over a name in a dir the user may not search is EACCES, and so is lstat or
+ * unlink of a missing name there); O_CREAT|O_EXCL and link over a name are
+ * EEXIST before any permission; fs.protected_hardlinks (as the host has
+ * it) refuses a link to root's file the user may not write (EPERM) before
+ * the dir's EACCES; a dir renamed over a file is ENOTDIR before the write
+ * permission its ".." needs. Each call is checked against the model
+ * (result, merged view, upper dir, times, link counts).
  */
 #include <fcntl.h>
 #include <sys/stat.h>
@@ -37,8 +42,19 @@ static void run(struct ovl_ctx *ctx)
 		{ .kind = OVL_OP_RMDIR, .path = "/locked/f", USER },
 		{ .kind = OVL_OP_UNLINK, .path = "/locked", USER },
 		{ .kind = OVL_OP_RMDIR, .path = "/home/note", USER },
-		/* search permission on /secret (uid 7, 0700) before EEXIST */
+		/* search permission on /secret (uid 7, 0700) before EEXIST, and before ENOENT */
 		{ .kind = OVL_OP_MKDIR, .path = "/secret/f", .mode = 0755, USER },
+		{ .kind = OVL_OP_STAT, .path = "/secret/missing", USER },
+		{ .kind = OVL_OP_UNLINK, .path = "/secret/missing", USER },
+		/* O_CREAT|O_EXCL over a file the user may not write: EEXIST, not EACCES */
+		{ .kind = OVL_OP_WRITE, .path = "/readonly", .flags = O_WRONLY | O_CREAT | O_EXCL, .mode = 0644,
+		  .data = "x", .len = 1, USER },
+		/* link onto a name in a dir the user may not write: EEXIST before EACCES */
+		{ .kind = OVL_OP_LINK, .path = "/home/note", .path2 = "/locked/f", USER },
+		/* fs.protected_hardlinks, as the host has it: root's file the user may not write */
+		{ .kind = OVL_OP_LINK, .path = "/readonly", .path2 = "/home/ln", USER },
+		/* a rename that the target's type refuses, before the moved dir's ".." permission */
+		{ .kind = OVL_OP_RENAME, .path = "/shared", .path2 = "/home/note", USER },
 	};
 
 	SAFE_MOUNT_UNION(ctx, NULL);
