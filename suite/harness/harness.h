@@ -99,6 +99,12 @@ struct ovl_case {
 	const char *needs_features;	/* overlay options tried by a test mount first */
 	const char *needs_kconfig;	/* comma-separated CONFIG_X or CONFIG_X=y|m */
 	/*
+	 * Kernel releases the kernel target must be in ("6.7-"), for a
+	 * feature a config option does not show: a gate on the release, never
+	 * on watching the feature.
+	 */
+	const char *needs_kernel;
+	/*
 	 * Programs the case runs, comma-separated names ("btrfs,mkfs.ext4"):
 	 * CONF when one is not installed; ovl_program() gives the path.
 	 */

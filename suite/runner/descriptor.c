@@ -328,6 +328,8 @@ int ovl_case_validate(const struct ovl_case *c, const char *fixtures_dir, char *
 		return -EINVAL;
 	if (c->needs_programs && each_item(c->needs_programs, check_program, &v))
 		return -EINVAL;
+	if (c->needs_kernel && !ovl_kernel_range_valid(c->needs_kernel))
+		return WHY("%s: needs_kernel \"%s\" is no release range (\"6.7-\", \"6.1-6.12\")", file, c->needs_kernel);
 	for (const struct ovl_deviation *d = c->deviations; d && d->target; d++) {
 		if (!d->reason || !*d->reason)
 			return WHY("%s: the deviation for target '%s' gives no reason", file, d->target);

@@ -97,6 +97,14 @@ bool runner_needs_met(const struct ovl_case *c, const struct ovl_target *target,
 			return false;
 		}
 	}
+	if (c->needs_kernel && strcmp(target->name, "kernel") == 0) {
+		struct utsname u;
+
+		if (uname(&u) == 0 && !ovl_kernel_in_range(c->needs_kernel, u.release)) {
+			snprintf(why, len, "needs Linux %s, this is %s", c->needs_kernel, u.release);
+			return false;
+		}
+	}
 	for (const char *p = c->needs_programs; p && *p;) {
 		const char *e = strchrnul(p, ',');
 		char name[256], path[PATH_MAX];

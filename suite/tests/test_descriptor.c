@@ -131,6 +131,7 @@ static void test_contradictions(void **state)
 	    "kernels \"6.x\" is no range");
 	BAD(c.needs_programs = "btrfs,/sbin/mkfs.ext4", "needs_programs item '/sbin/mkfs.ext4' is not a program name");
 	BAD(c.needs_programs = "mkfs ext4", "is not a program name");
+	BAD(c.needs_kernel = "6.7+", "needs_kernel \"6.7+\" is no release range");
 #undef BAD
 }
 
