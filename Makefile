@@ -65,7 +65,7 @@ RUNNER_OBJ = $(call obj,$(CLI_SRC) $(SUITE_SRC) $(CASE_SRC))
 # Objects of the unit tests and benchmarks are kept (make would delete them as intermediates).
 .SECONDARY: $(call obj,$(wildcard lib/tests/*.c suite/tests/*.c))
 
-.PHONY: all libs run check deps tests unit-tests asan-tests harness-tests suite bench fuzz fuzz-build \
+.PHONY: all libs run check explore mutants deps tests unit-tests asan-tests harness-tests suite bench fuzz fuzz-build \
 	install uninstall clean pkg-check readme-cases mutants
 all: $(BUILD)/ovlconform libs
 libs: $(LIBS)
@@ -187,6 +187,13 @@ deps:
 run: deps
 	$(MAKE) --no-print-directory all
 	$(BUILD)/ovlconform run --results results
+
+# make explore SECONDS=600 FS=tmpfs,ext4: random trials against the model, a divergence shrunk to results/explore/.
+SECONDS ?= 600
+FS ?= tmpfs,ext4,xfs,btrfs
+explore: deps
+	$(MAKE) --no-print-directory all
+	$(BUILD)/ovlconform explore --seconds $(SECONDS) --fs $(FS) --results results
 
 check: deps
 	@BUILD=$(BUILD)/check scripts/check.sh
