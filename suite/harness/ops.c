@@ -331,7 +331,7 @@ static bool check_times_links(struct ovl_ctx *ctx, const struct ovl_op *op, bool
 	char target[PATH_MAX] = "", p1[PATH_MAX] = "", p2[PATH_MAX] = "", name[640];
 	const struct ovl_entry *te = NULL;
 	struct timespec now;
-	bool new_data = false, set_times = false, ok = true;
+	bool new_data = false, set_times = false, same_size = false, ok = true;
 	struct timespec link_time = { 0 };
 	char link_name[PATH_MAX] = "";
 
@@ -357,7 +357,9 @@ static bool check_times_links(struct ovl_ctx *ctx, const struct ovl_op *op, bool
 			new_data = is_file(te) && (op->len || (op->flags & O_TRUNC) || !ovl_tree_lookup(before, target));
 			break;
 		case OVL_OP_TRUNCATE:
-			new_data = te != NULL;
+			/* truncate(2) renews the times when the size changes (POSIX); at the same size either is right */
+			new_data = te && (!ovl_tree_lookup(before, target) || ovl_tree_lookup(before, target)->size != op->size);
+			same_size = te && !new_data;
 			break;
 		case OVL_OP_UTIMES:
 			set_times = te != NULL;
@@ -418,7 +420,7 @@ static bool check_times_links(struct ovl_ctx *ctx, const struct ovl_op *op, bool
 				fresh = true;
 		}
 		if (te && (strcmp(a->path, te->path) == 0 || (is_file(a) && is_file(te) && a->dev == te->dev && a->ino == te->ino))) {
-			fresh |= new_data;
+			fresh |= new_data || (same_size && b && !ts_eq(a->mtime, b->mtime));
 			exact = set_times; /* every name of the inode */
 		}
 		if (!b && moved)
