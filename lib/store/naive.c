@@ -85,6 +85,9 @@ static bool differs(const struct ovl_entry *o, const struct ovl_entry *n)
 
 		if (os != ns || !ts_equal(o, n))
 			return true;
+		/* what a model knows in place of a new mtime: the bytes changed */
+		if (o->type == OVL_FT_REG && o->has_digest && n->has_digest && memcmp(o->sha256, n->sha256, 32))
+			return true;
 	}
 	for (size_t i = 0; i < o->nxattrs; i++)
 		if (strcmp(o->xattrs[i].name, "security.capability") == 0)
@@ -390,5 +393,66 @@ out:
 	free(nv.kinds);
 	ovl_tree_unref(nv.new);
 	ovl_tree_unref(nv.old);
+	return r;
+}
+
+int ovl_naive_changes(const struct ovl_tree *new_view, const struct ovl_tree *old_view, struct ovl_tree **out,
+		      struct ovl_err *err)
+{
+	struct naive nv = { .new = (struct ovl_tree *)new_view, .old = (struct ovl_tree *)old_view, .err = err };
+	struct ovl_tree *t = ovl_tree_new();
+	int r = t ? find_changes(&nv) : ovl_err_set(err, ENOMEM, "out of memory");
+
+	for (size_t i = 0; i < nv.n && !r; i++) {
+		const struct ovl_entry *e = ovl_tree_lookup(new_view, nv.paths[i]);
+		struct ovl_entry c;
+
+		if (nv.kinds[i] == CH_DELETE) {
+			c = (struct ovl_entry){ .path = nv.paths[i], .type = OVL_FT_WHITEOUT, .layer = { -1 } };
+		} else if (e->type == OVL_FT_HARDLINK && e->target && ovl_tree_lookup(t, e->target)) {
+			c = *e; /* its first name is in the layer too: a hard link there */
+		} else {
+			c = *resolved(new_view, e);
+			c.path = nv.paths[i];
+		}
+		c.layer_path = NULL;
+		r = ovl_tree_add(t, &c, err);
+	}
+	for (size_t i = 0; i < nv.n; i++)
+		free(nv.paths[i]);
+	free(nv.paths);
+	free(nv.kinds);
+	if (r) {
+		ovl_tree_unref(t);
+		return r;
+	}
+	*out = t;
+	return 0;
+}
+
+int ovl_naive_size(const char *upper, const char *const *lowers, size_t nlowers, uint64_t *size, struct ovl_err *err)
+{
+	struct ovl_tree *nw = NULL, *old = NULL, *ch = NULL;
+	struct ovl_strset *counted = ovl_strset_new();
+	int r = counted ? 0 : ovl_err_set(err, ENOMEM, "out of memory");
+
+	*size = 0;
+	if (!r && !(r = ovl_model_merge_dirs(upper, lowers, nlowers, &nw, err)) &&
+	    !(r = ovl_model_merge_dirs(NULL, lowers, nlowers, &old, err)))
+		r = ovl_naive_changes(nw, old, &ch, err);
+	for (size_t i = 0; !r && i < ovl_tree_count(ch); i++) {
+		const struct ovl_entry *e = ovl_tree_entry_at(ch, i), *m = resolved(nw, ovl_tree_lookup(nw, e->path));
+		char key[64];
+
+		if (!m || m->type == OVL_FT_DIR || e->type == OVL_FT_WHITEOUT)
+			continue;
+		snprintf(key, sizeof(key), "%llu:%llu", (unsigned long long)m->dev, (unsigned long long)m->ino);
+		if (ovl_strset_add(counted, key, 0, NULL) == 0)
+			*size += m->type == OVL_FT_LNK ? target_len(m) : m->size;
+	}
+	ovl_strset_free(counted);
+	ovl_tree_unref(nw);
+	ovl_tree_unref(old);
+	ovl_tree_unref(ch);
 	return r;
 }

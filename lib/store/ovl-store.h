@@ -168,6 +168,17 @@ bool ovl_store_naive_diff(char *why, size_t len);
  * ExportChanges writes them. *changes_size (may be NULL): ChangesSize,
  * the apparent size of each changed non-dir, each inode once.
  */
+/*
+ * The same changes as a tree (a layer's content: the changed entries of
+ * new_view, a whiteout for each name gone), for a prediction of what a
+ * naive commit holds (ovl_commit_predict() of it). Views as ovl_model_merge()
+ * makes them; where a view knows the bytes (sha256) a change of bytes counts
+ * as a change, as a new mtime would.
+ */
+int ovl_naive_changes(const struct ovl_tree *new_view, const struct ovl_tree *old_view, struct ovl_tree **out,
+		      struct ovl_err *err);
+/* ChangesSize of upper over lowers against the lowers alone (Docker's DiffSize with the naive diff). */
+int ovl_naive_size(const char *upper, const char *const *lowers, size_t nlowers, uint64_t *size, struct ovl_err *err);
 int ovl_layer_commit_naive(const char *upper, const char *const *lowers, size_t nlowers, const char *stage_dir,
 			   int outfd, struct ovl_digest *diff_id, uint64_t *changes_size, struct ovl_err *err);
 

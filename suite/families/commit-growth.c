@@ -144,8 +144,22 @@ uint64_t growth_commit(struct ovl_ctx *ctx, struct growth *g, const char *what,
 	bool same;
 	int fd;
 
-	/* the model's upper layer is what the commit must hold */
-	predicted_upper = ovl_model_upper_now(ctx);
+	/*
+	 * The model's upper layer is what the commit must hold; where Docker
+	 * (and so the library) commits with its naive diff, the changes of the
+	 * model's view against the image's.
+	 */
+	if (ovl_store_naive_diff(NULL, 0)) {
+		struct ovl_tree *now = ovl_model_now(ctx), *image = NULL;
+
+		if (ovl_model_merge_dirs(NULL, (const char *const *)g->dirs.lowers, g->dirs.nlowers, &image, &err) ||
+		    ovl_naive_changes(now, image, &predicted_upper, &err))
+			ovl_brok(ctx, "predict a naive commit: %s", err.msg);
+		ovl_tree_unref(now);
+		ovl_tree_unref(image);
+	} else {
+		predicted_upper = ovl_model_upper_now(ctx);
+	}
 	if (ovl_commit_predict(predicted_upper, &want, &nw, &want_size, &err))
 		ovl_brok(ctx, "predict: %s", err.msg);
 	ovl_tree_unref(predicted_upper);
