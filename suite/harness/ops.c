@@ -342,6 +342,13 @@ static bool check_times_links(struct ovl_ctx *ctx, const struct ovl_op *op, bool
 		t0.tv_nsec += 1000000000;
 		t0.tv_sec--;
 	}
+	/* a rename of a name onto itself, or onto another name of its inode, does nothing */
+	if (done && op->kind == OVL_OP_RENAME && op->path2) {
+		const struct ovl_entry *x = ovl_tree_lookup(before, op->path), *y = ovl_tree_lookup(before, op->path2);
+
+		if (strcmp(op->path, op->path2) == 0 || (x && y && x->dev == y->dev && x->ino == y->ino))
+			done = false;
+	}
 	if (done) {
 		char rp[PATH_MAX], rp2[PATH_MAX];
 		bool follows = op->kind == OVL_OP_WRITE || op->kind == OVL_OP_TRUNCATE;
