@@ -353,6 +353,11 @@ int model_copy_up(struct ovl_model *m, const struct ovl_tree *view, const char *
 			if (!r)
 				r = model_set_data(&v, (unsigned char *)bytes, len);
 			free(bytes);
+#ifndef OVL_MODEL_WRONG_COPY_UP_HOLES
+			/* copy-up skips holes (SEEK_DATA): a file that is all hole comes up as one */
+			if (src->fill == OVL_FILL_HOLE)
+				v.fill = OVL_FILL_HOLE;
+#endif
 		}
 		if (!r)
 			r = model_upper_put(m, path, &v, err);
@@ -508,6 +513,9 @@ int model_copyup_change(struct ovl_model *m, const struct ovl_tree *view, const 
 #endif
 		if (!r)
 			r = model_set_data(&v, (unsigned char *)bytes, len);
+		/* truncate(2) grows a file that has no data (empty, or all hole) by a hole */
+		if (!r && op->kind == OVL_OP_TRUNCATE && len && (!old || u->fill == OVL_FILL_HOLE))
+			v.fill = OVL_FILL_HOLE;
 		free(bytes);
 		if (!r)
 			r = ovl_tree_replace(m->upper, op->path, &v);

@@ -59,6 +59,9 @@ static void format_into(struct ovl_buf *b, const struct ovl_entry *e, unsigned i
 			for (int i = 0; i < 32; i++)
 				ovl_buf_printf(b, "%02x", e->sha256[i]);
 		}
+		/* a file that is all hole (no data extent: SEEK_DATA finds none) */
+		if (e->fill == OVL_FILL_HOLE && e->size)
+			ovl_buf_puts(b, " fill=hole");
 		break;
 	case OVL_FT_LNK:
 		ovl_buf_puts(b, " target=");

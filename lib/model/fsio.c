@@ -401,6 +401,9 @@ static int scan_entry(struct scan *s, int dfd, const char *name, const char *pat
 			goto out;
 		}
 		e.has_digest = true;
+		/* all hole: no data extent at all (a filesystem without SEEK_DATA says data at 0) */
+		if (e.size && lseek(fd, 0, SEEK_DATA) < 0 && errno == ENXIO)
+			e.fill = OVL_FILL_HOLE;
 	}
 	r = read_xattrs(fd, strcmp(path, "/") == 0 ? s->root : proc, &e);
 	if (r) {

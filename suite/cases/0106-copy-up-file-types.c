@@ -19,6 +19,8 @@ static void run(struct ovl_ctx *ctx)
 		{ .kind = OVL_OP_CHOWN, .path = "/null", .uid = 1, .gid = 1 },
 		{ .kind = OVL_OP_CHMOD, .path = "/loop", .mode = 0600 },
 		{ .kind = OVL_OP_CHOWN, .path = "/to-big", .uid = 2, .gid = 2 },
+		/* a metadata change copies the 10 MiB hole up as a hole (SEEK_DATA finds no data) */
+		{ .kind = OVL_OP_CHMOD, .path = "/sparse", .mode = 0640 },
 		{ .kind = OVL_OP_WRITE, .path = "/sparse", .flags = O_WRONLY | O_APPEND, .data = "end\n", .len = 4 },
 		{ .kind = OVL_OP_WRITE, .path = "/big", .flags = O_WRONLY, .data = "HEAD", .len = 4 },
 		{ .kind = OVL_OP_SETXATTR, .path = "/d", .name = "user.k2", .data = "w", .len = 1 },
