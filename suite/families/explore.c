@@ -188,7 +188,8 @@ static const char *owner(struct ovl_rnd *r)
  * whiteouts in merged dirs only (overlayfs.rst), and an orphan one in a dir
  * no layer beneath has is listed by readdir.
  */
-static void gen_layer(struct ovl_rnd *r, struct repro *rp, size_t i, size_t n, bool below[3], bool redirects)
+static void gen_layer(struct ovl_rnd *r, struct repro *rp, size_t i, size_t n, bool below[3], bool redirects,
+		      bool *redirected)
 {
 	bool upper = i == n, bottom = i + 1 == n;
 	bool files[4] = { false };
@@ -207,12 +208,16 @@ static void gen_layer(struct ovl_rnd *r, struct repro *rp, size_t i, size_t n, b
 			 * this layer whites out (the same dir reachable by two names
 			 * is no layer overlayfs makes; the kernel says ESTALE).
 			 */
-			bool redirect = redirects && d > 0 && d0 != 1 && !bottom && !upper && ovl_rnd_below(r, 6) == 0;
+			/* one redirect to /d0 in a trial: two names for one lower dir is no layer overlayfs makes */
+			bool redirect = redirects && !*redirected && d > 0 && d0 != 1 && !bottom && !upper &&
+					ovl_rnd_below(r, 6) == 0;
 			/* what this dir merges with beneath: /d0's layers for a redirect */
 			bool merged_below = redirect ? below[0] : below[d];
 			/* whiteouts of the xattr form (a lower only; their dir marked opaque=x) */
 			bool xwh = !upper && merged_below && !opaque && ovl_rnd_below(r, 3) == 0;
 
+			if (redirect)
+				*redirected = true;
 			if (redirect && d0 == 0) {
 				fx(rp, "whiteout /d0");
 				d0 = 2;
@@ -306,9 +311,11 @@ static void gen_trial(uint64_t seed, unsigned long trial, struct repro *rp)
 		bool below[3] = { false };
 
 		memset(layers, 0, sizeof(layers));
+		bool redirected = false;
+
 		for (size_t i = n; i-- > 0;)
-			gen_layer(&r, &layers[i], i, n, below, redirects);
-		gen_layer(&r, &layers[n], n, n, below, redirects);
+			gen_layer(&r, &layers[i], i, n, below, redirects, &redirected);
+		gen_layer(&r, &layers[n], n, n, below, redirects, &redirected);
 		for (size_t i = 0; i <= n; i++) {
 			for (size_t k = 0; k < layers[i].nfix; k++)
 				if (ovl_strv_push(&rp->fix, &rp->nfix, layers[i].fix[k]))
