@@ -107,6 +107,18 @@ int ovl_fmt(char *buf, size_t len, const char *fmt, ...)
 	return n < 0 || (size_t)n >= len ? -ENAMETOOLONG : 0;
 }
 
+int ovl_read_yes(const char *path)
+{
+	char *s = NULL;
+	int r = ovl_read_file(path, &s, NULL, 64);
+
+	if (r)
+		return r;
+	r = s[0] == 'Y' || s[0] == 'y' || s[0] == '1';
+	free(s);
+	return r;
+}
+
 int ovl_read_file(const char *path, char **out, size_t *len, size_t max)
 {
 	int fd = open(path, O_RDONLY | O_CLOEXEC);

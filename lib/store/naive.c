@@ -32,16 +32,10 @@
 /* A Y/N parameter of the overlay module: 1, 0, or -errno. */
 static int module_yes(const char *name)
 {
-	char path[128], *s = NULL;
-	int r;
+	char path[128];
 
 	snprintf(path, sizeof(path), "/sys/module/overlay/parameters/%s", name);
-	r = ovl_read_file(path, &s, NULL, 64);
-	if (r)
-		return r;
-	r = s[0] == 'Y' || s[0] == 'y' || s[0] == '1';
-	free(s);
-	return r;
+	return ovl_read_yes(path);
 }
 
 bool ovl_store_naive_diff(char *why, size_t len)

@@ -294,16 +294,10 @@ int ovl_mount_is_readonly(struct ovl_ctx *ctx)
 /* A Y/N module parameter of overlay: 1, 0, or -errno. */
 static int module_param(const char *name)
 {
-	char path[128], *s = NULL;
-	int r;
+	char path[128];
 
 	snprintf(path, sizeof(path), "/sys/module/overlay/parameters/%s", name);
-	r = ovl_read_file(path, &s, NULL, 64);
-	if (r)
-		return r;
-	r = s[0] == 'Y' || s[0] == 'y' || s[0] == '1';
-	free(s);
-	return r;
+	return ovl_read_yes(path);
 }
 
 /*
