@@ -88,6 +88,11 @@ for seed in 1 2 3; do
 	take_summary "# ovlconform: " "explore --seed $seed" "$rc" "$out"
 done
 
+stage "verdicts whatever the overlay module's defaults: each writable parameter flipped, tmpfs"
+out=$(BUILD=$BUILD bash suite/tests/module-defaults.sh 2>&1); rc=$?
+printf '%s\n' "$out"
+take_summary "module-defaults: " "the module-defaults test" "$rc" "$out"
+
 stage "the suite on the default matrix"
 ktap=$(mktemp)
 $BUILD/ovlconform run --no-progress --results results >"$ktap" 2>&1; rc=$?

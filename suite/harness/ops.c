@@ -310,6 +310,21 @@ static void resolve_in(const struct ovl_tree *t, const char *path, bool last, ch
 	snprintf(out, len, "%s", cur[0] ? cur : "/");
 }
 
+/* path is the dir of a name the call names (either of them) */
+static bool named_dir(const struct ovl_op *op, const char *path)
+{
+	char d[PATH_MAX];
+
+	parent_of(op->path, d, sizeof(d));
+	if (strcmp(d, path) == 0)
+		return true;
+	if (op->path2) {
+		parent_of(op->path2, d, sizeof(d));
+		return strcmp(d, path) == 0;
+	}
+	return false;
+}
+
 static bool is_file(const struct ovl_entry *e)
 {
 	return e && (e->type == OVL_FT_REG || e->type == OVL_FT_HARDLINK);
@@ -412,6 +427,12 @@ static bool check_times_links(struct ovl_ctx *ctx, const struct ovl_op *op, bool
 		}
 		b = ovl_tree_lookup(before, from);
 		if (done && (strcmp(a->path, p1) == 0 || strcmp(a->path, p2) == 0))
+			fresh = true;
+		/*
+		 * A call that failed after its copy-ups (a rename the upper fs
+		 * refuses) may have touched the dirs it names: kept or new.
+		 */
+		if (!done && a->type == OVL_FT_DIR && b && !ts_eq(a->mtime, b->mtime) && named_dir(op, a->path))
 			fresh = true;
 		/*
 		 * A dir moved to another parent has its ".." rewritten: some
