@@ -320,7 +320,7 @@ int ovl_store_container_commit(struct ovl_store *s, const char *id, const struct
 	fd = mkstemp(tmp);
 	if (fd < 0)
 		return ovl_err_set(err, errno, "%s: %m", tmp);
-	if (ovl_store_naive_diff(NULL, 0)) {
+	if (ovl_store_commits_naive(s)) {
 		/* as Docker on this kernel: the changes against the image's view (over its init layer) */
 		struct ovl_container_dirs cd = { 0 };
 		char stage[PATH_MAX + 64];
@@ -345,4 +345,14 @@ int ovl_store_container_commit(struct ovl_store *s, const char *id, const struct
 	if (!r && ref)
 		r = ovl_store_tag(s, ref, image_id, err);
 	return r;
+}
+
+void ovl_store_set_diff_mode(struct ovl_store *s, enum ovl_diff_mode mode)
+{
+	s->diff_mode = mode;
+}
+
+bool ovl_store_commits_naive(const struct ovl_store *s)
+{
+	return s->diff_mode == OVL_DIFF_NAIVE || (s->diff_mode == OVL_DIFF_AUTO && ovl_store_naive_diff(NULL, 0));
 }

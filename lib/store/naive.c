@@ -258,7 +258,7 @@ static int stage_one(struct naive *nv, const char *stage, size_t i, struct ovl_s
 {
 	const char *path = nv->paths[i];
 	const struct ovl_entry *e = ovl_tree_lookup(nv->new, path), *m;
-	char to[PATH_MAX * 2], from[PATH_MAX * 2];
+	char to[PATH_MAX * 2], from[PATH_MAX * 2], data_from[PATH_MAX * 2] = "";
 	struct timespec ts[2];
 	int r = 0;
 
@@ -269,6 +269,15 @@ static int stage_one(struct naive *nv, const char *stage, size_t i, struct ovl_s
 	if (!m)
 		return ovl_err_set(nv->err, EINVAL, "%s: a link to nothing", path);
 	source_of(nv, m, from, sizeof(from));
+	/* metacopy: the upper file holds metadata only; its bytes are the lower file's */
+	if (m->type == OVL_FT_REG && lgetxattr(from, "trusted.overlay.metacopy", NULL, 0) >= 0) {
+		{
+			const struct ovl_entry *o = resolved(nv->old, ovl_tree_lookup(nv->old, path));
+
+			if (o && o->type == OVL_FT_REG)
+				source_of(nv, o, data_from, sizeof(data_from));
+		}
+	}
 	switch (m->type) {
 	case OVL_FT_DIR:
 		if (mkdir(to, m->mode & 07777))
@@ -289,7 +298,7 @@ static int stage_one(struct naive *nv, const char *stage, size_t i, struct ovl_s
 		}
 		if (r)
 			return ovl_err_set(nv->err, ENOMEM, "out of memory");
-		r = copy_file(from, to, m->mode & 07777);
+		r = copy_file(data_from[0] ? data_from : from, to, m->mode & 07777);
 		if (r)
 			return ovl_err_set(nv->err, -r, "copying %s: %s", from, strerror(-r));
 		break;

@@ -368,6 +368,15 @@ int ovl_store_container_umount(struct ovl_store *s, const char *id, struct ovl_e
 int ovl_store_container_commit(struct ovl_store *s, const char *id, const struct ovl_image_opts *opts,
 			       const char *ref, struct ovl_digest *image_id, struct ovl_layer_info *layer,
 			       struct ovl_err *err);
+/*
+ * How a store's commits find a container's changes: as Docker would on
+ * this kernel (AUTO, the default), or pinned to one way, as a caller that
+ * checks one of them pins a mount option.
+ */
+enum ovl_diff_mode { OVL_DIFF_AUTO, OVL_DIFF_NATIVE, OVL_DIFF_NAIVE };
+void ovl_store_set_diff_mode(struct ovl_store *s, enum ovl_diff_mode mode);
+/* Whether the store's next commit takes the naive diff. */
+bool ovl_store_commits_naive(const struct ovl_store *s);
 
 
 /*

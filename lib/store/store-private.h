@@ -18,6 +18,7 @@ struct ovl_store {
 	char root[PATH_MAX];
 	char overlay[PATH_MAX];		/* <root>/overlay2 */
 	char layerdb[PATH_MAX];		/* <root>/image/overlay2/layerdb */
+	enum ovl_diff_mode diff_mode;	/* how commits find a container's changes */
 };
 
 /* A store value file (no newline), into buf. */

@@ -83,16 +83,29 @@ void growth_open(struct ovl_ctx *ctx, struct growth *g,
 	snprintf(g->root, sizeof(g->root), "%s/docker", ovl_case_dir(ctx));
 	if (ovl_store_open(g->root, OVL_STORE_CREATE, &g->s, &err))
 		ovl_brok(ctx, "store %s: %s", g->root, err.msg);
+	/*
+	 * The growth these cases measure is the native diff's (the upper dir
+	 * as it is): pinned, as a mount option is, whatever the module's
+	 * defaults make Docker choose (0303 checks the naive diff).
+	 */
+	ovl_store_set_diff_mode(g->s, OVL_DIFF_NATIVE);
 	snprintf(base, sizeof(base), "%s/base", ovl_case_dir(ctx));
 	growth_dir(ctx, base, "");
 	fill(ctx, base);
 	growth_import(ctx, g, base, true);
 }
 
-/* A container on the current image, mounted (options NULL: as Docker does), and the model on it. */
+/*
+ * A container on the current image, mounted (options NULL: as Docker does,
+ * index=off, with metacopy pinned off: the model does not follow it), and
+ * the model on it.
+ */
 void growth_container(struct ovl_ctx *ctx, struct growth *g, const char *options)
 {
 	struct ovl_err err = { "" };
+
+	if (!options)
+		options = "index=off,metacopy=off";
 
 	if (ovl_store_container_create(g->s, &g->image, &g->ci, &err))
 		ovl_brok(ctx, "container: %s", err.msg);
@@ -112,7 +125,7 @@ void growth_container(struct ovl_ctx *ctx, struct growth *g, const char *options
 	}
 	/* the store mounts as Docker's overlay2 does: index=off, the rest the module's defaults */
 	ovl_use_union(ctx, g->ci.merged, g->dirs.upper, (const char *const *)g->dirs.lowers, g->dirs.nlowers,
-		      options ? options : "index=off");
+		      options);
 }
 
 static char *growth_join(char **v, size_t n)
@@ -149,7 +162,7 @@ uint64_t growth_commit(struct ovl_ctx *ctx, struct growth *g, const char *what,
 	 * (and so the library) commits with its naive diff, the changes of the
 	 * model's view against the image's.
 	 */
-	if (ovl_store_naive_diff(NULL, 0)) {
+	if (ovl_store_commits_naive(g->s)) {
 		struct ovl_tree *now = ovl_model_now(ctx), *image = NULL;
 
 		if (ovl_model_merge_dirs(NULL, (const char *const *)g->dirs.lowers, g->dirs.nlowers, &image, &err) ||

@@ -378,11 +378,71 @@ bool ovl_check_nlink(struct ovl_ctx *ctx, const char *rel)
 			 want, got ? -1L : (long)st.st_nlink, got ? ": " : "", got ? strerror(-got) : "");
 }
 
+/*
+ * What trusted.overlay.origin must hold for rel: the file handle of the
+ * lower file it came up from (the topmost lower that has rel), in
+ * overlayfs' format (struct ovl_fb: version 0, magic 0xfb, length, flags,
+ * handle type, the lower fs's uuid, the handle's bytes). Empty when no
+ * lower has rel or its fs gives no handle. why says what differs.
+ */
+static bool origin_is(struct ovl_ctx *ctx, const char *rel, const unsigned char *v, size_t n, char *why, size_t len)
+{
+	struct {
+		struct file_handle h;
+		unsigned char bytes[MAX_HANDLE_SZ];
+	} fh;
+	const char *lower = NULL;
+	int mnt = 0;
+
+	for (unsigned int i = 0; i < harness_nlowers(ctx) && !lower; i++) {
+		struct stat st;
+		const char *p = ovl_path(ctx, OVL_LAYER_LOWER(i), rel);
+
+		if (lstat(p, &st) == 0)
+			lower = p;
+	}
+	if (!lower) {
+		snprintf(why, len, "no lower layer has %s", rel);
+		return false;
+	}
+	fh.h.handle_bytes = MAX_HANDLE_SZ;
+	if (name_to_handle_at(AT_FDCWD, lower, &fh.h, &mnt, 0)) {
+		snprintf(why, len, "the lower fs gives %s no handle: %s", lower, strerror(errno));
+		return false;
+	}
+	/* 21 bytes of header before the handle */
+	if (n < 21 || v[0] != 0 || v[1] != 0xfb || v[2] != n) {
+		snprintf(why, len, "%zu bytes, version %u, magic 0x%02x, length %u: no overlay file handle", n,
+			 n ? v[0] : 0, n > 1 ? v[1] : 0, n > 2 ? v[2] : 0);
+		return false;
+	}
+	if (v[4] != (unsigned char)fh.h.handle_type || n - 21 != fh.h.handle_bytes ||
+	    memcmp(v + 21, fh.h.f_handle, fh.h.handle_bytes) != 0) {
+		snprintf(why, len, "handle type %u of %zu bytes, the lower file %s has type %d of %u bytes%s", v[4], n - 21,
+			 lower, fh.h.handle_type, fh.h.handle_bytes,
+			 v[4] == (unsigned char)fh.h.handle_type && n - 21 == fh.h.handle_bytes ? " (other bytes)" : "");
+		return false;
+	}
+	return true;
+}
+
 bool ovl_check_upper_xattr(struct ovl_ctx *ctx, const char *rel, const char *name)
 {
-	ssize_t n = lgetxattr(ovl_path(ctx, OVL_LAYER_UPPER, rel), name, NULL, 0);
+	unsigned char v[512];
+	ssize_t n = lgetxattr(ovl_path(ctx, OVL_LAYER_UPPER, rel), name, v, sizeof(v));
+	char why[512] = "";
+	bool ok = n >= 0;
 
-	return ovl_check(ctx, n >= 0, "the upper %s carries %s", rel, name);
+	/* the values overlayfs gives them, where the suite knows them */
+	if (ok && strcmp(name, "trusted.overlay.origin") == 0)
+		ok = origin_is(ctx, rel, v, (size_t)n, why, sizeof(why));
+	else if (ok && strcmp(name, "trusted.overlay.impure") == 0 && !(n == 1 && v[0] == 'y'))
+		ok = false, snprintf(why, sizeof(why), "the value is %zd bytes, not \"y\"", n);
+	else if (!ok)
+		snprintf(why, sizeof(why), "%s", strerror(errno));
+	if (!ovl_check(ctx, ok, "the upper %s carries %s as overlayfs writes it", rel, name))
+		ovl_diag(ctx, "%s", why);
+	return ok;
 }
 
 void ovl_quiet(struct ovl_ctx *ctx)

@@ -13,8 +13,8 @@
 
 #include <stddef.h>
 
-/* Lowers a union spec holds (the explorer stacks up to five; a case's own union three). */
-#define OVL_MAX_LOWERS 8
+/* Lowers a union spec holds (a case's own union three, the explorer five, a commit cycle many). */
+#define OVL_MAX_LOWERS 128
 
 struct ovl_union_spec {
 	const char *lowers[OVL_MAX_LOWERS];	/* top to bottom */
