@@ -271,6 +271,51 @@ int ovl_model_apply(struct ovl_model *m, const struct ovl_op *op, int *want_errn
 	}
 	const struct ovl_op *orig = op;
 
+	/*
+	 * O_CREAT of a name that exists, in a sticky dir: the VFS's
+	 * may_create_in_sticky() refuses (EACCES, root too) one that neither
+	 * the caller nor the dir's owner owns, in a world-writable dir (or a
+	 * group-writable one, as fs.protected_* >= 2 say), unless it is a
+	 * regular file or fifo the host's fs.protected_regular/_fifos leave
+	 * alone; after EEXIST and EISDIR, before any permission on the name.
+	 */
+	if (op->kind == OVL_OP_WRITE && (op->flags & O_CREAT) && !(op->flags & O_EXCL)) {
+		struct ovl_tree *view = NULL;
+		const struct ovl_entry *e = NULL, *d = NULL;
+		char cur[PATH_MAX], dir[PATH_MAX];
+		int r = ovl_model_view(m, &view, err), rc = 0;
+
+		if (r)
+			return r;
+		snprintf(cur, sizeof(cur), "%s", op->path);
+		for (int k = 0; k < 40 && model_resolve(view, cur, &e) == 0 && e && e->type == OVL_FT_LNK; k++) {
+			char to[PATH_MAX];
+
+			if (link_target(cur, e->target, to, sizeof(to), err))
+				break;
+			snprintf(cur, sizeof(cur), "%s", to);
+			e = NULL;
+		}
+		for (int k = 0; k < 8 && e && e->type == OVL_FT_HARDLINK && e->target; k++)
+			e = ovl_tree_lookup(view, e->target);
+		snprintf(dir, sizeof(dir), "%.*s", (int)(strrchr(cur, '/') - cur), cur);
+		d = ovl_tree_lookup(view, *dir ? dir : "/");
+		if (e && e->type != OVL_FT_DIR && e->type != OVL_FT_LNK && d && d->type == OVL_FT_DIR && (d->mode & S_ISVTX)) {
+			uid_t caller = op->as_user ? op->as_uid : 0;
+			bool reg = e->type == OVL_FT_REG, fifo = e->type == OVL_FT_FIFO;
+
+			if (!(reg && !m->opt.protected_regular) && !(fifo && !m->opt.protected_fifos) && d->uid != e->uid &&
+			    e->uid != caller &&
+			    ((d->mode & 0002) || ((d->mode & 0020) && ((m->opt.protected_fifos >= 2 && fifo) ||
+								       (m->opt.protected_regular >= 2 && reg)))))
+				rc = EACCES;
+		}
+		ovl_tree_unref(view);
+		if (rc) {
+			*want_errno = rc;
+			return 0;
+		}
+	}
 	if (op->as_user) {
 		struct ovl_tree *view = NULL;
 		const struct ovl_entry *e = NULL;

@@ -446,6 +446,8 @@ struct ovl_model_options {
 				   ENOTEMPTY, or EEXIST (xfs; POSIX allows both); 0: ENOTEMPTY */
 	bool protected_hardlinks; /* the host's fs.protected_hardlinks: a user links only a file
 				     they own, or a plain one they may read and write (EPERM) */
+	int protected_regular, protected_fifos; /* the host's fs.protected_*: O_CREAT of a name
+				     another owns in a sticky dir (may_create_in_sticky, EACCES) */
 };
 void ovl_model_set_options(struct ovl_model *m, const struct ovl_model_options *opt);
 /* The upper layer as the model predicts it (borrowed). */

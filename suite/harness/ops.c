@@ -236,6 +236,12 @@ static void model_options(struct ovl_ctx *ctx)
 		opt.protected_hardlinks = ovl_read_file("/proc/sys/fs/protected_hardlinks", &v, NULL, 64) == 0 &&
 					  v[0] != '0';
 		free(v);
+		v = NULL;
+		opt.protected_regular = ovl_read_file("/proc/sys/fs/protected_regular", &v, NULL, 64) == 0 ? atoi(v) : 0;
+		free(v);
+		v = NULL;
+		opt.protected_fifos = ovl_read_file("/proc/sys/fs/protected_fifos", &v, NULL, 64) == 0 ? atoi(v) : 0;
+		free(v);
 	}
 	ovl_log(ctx, "model: redirect_dir %s, index %s, offline changes %s, a rename over a full upper dir: %s",
 		opt.redirect_dir ? "on" : "off", opt.index ? "on" : "off",
