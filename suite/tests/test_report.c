@@ -70,19 +70,27 @@ static struct ovl_run_result *fake_run(void)
 	return &run;
 }
 
-static void test_ktap_golden(void **state)
+/* The whole run as KTAP (caller frees). */
+static char *render(const struct ovl_run_result *run)
 {
-	struct ovl_run_result *run = fake_run();
 	char *s = NULL;
 	size_t n = 0;
 	FILE *f = open_memstream(&s, &n);
 
-	(void)state;
-	ovl_ktap_begin(f, 3);
+	assert_non_null(f);
+	ovl_ktap_begin(f, run->ncases);
 	for (size_t i = 0; i < run->ncases; i++)
 		ovl_ktap_case(f, i + 1, &run->cases[i]);
 	ovl_ktap_end(f, run);
 	fclose(f);
+	return s;
+}
+
+static void test_ktap_golden(void **state)
+{
+	char *s = render(fake_run());
+
+	(void)state;
 	assert_string_equal(s,
 		"KTAP version 1\n"
 		"1..3\n"
@@ -349,16 +357,9 @@ static void test_ktap_reader_totals(void **state)
 {
 	struct ovl_run_result *run = fake_run();
 	struct ktap_counts k;
-	char *s = NULL;
-	size_t n = 0;
-	FILE *f = open_memstream(&s, &n);
+	char *s = render(run);
 
 	(void)state;
-	ovl_ktap_begin(f, 3);
-	for (size_t i = 0; i < run->ncases; i++)
-		ovl_ktap_case(f, i + 1, &run->cases[i]);
-	ovl_ktap_end(f, run);
-	fclose(f);
 	ktap_read(s, &k);
 	/* "# ovlconform: 1 passed, 1 failed, 1 skipped" */
 	assert_int_equal(k.ok - k.skip, 1);
