@@ -384,11 +384,17 @@ static bool check_times_links(struct ovl_ctx *ctx, const struct ovl_op *op, bool
 			/* a write of bytes, or a truncation, to a regular file */
 			new_data = is_file(te) && (op->len || (op->flags & O_TRUNC) || !ovl_tree_lookup(before, target));
 			break;
-		case OVL_OP_TRUNCATE:
+		case OVL_OP_TRUNCATE: {
 			/* truncate(2) renews the times when the size changes (POSIX); at the same size either is right */
-			new_data = te && (!ovl_tree_lookup(before, target) || ovl_tree_lookup(before, target)->size != op->size);
+			const struct ovl_entry *was = ovl_tree_lookup(before, target);
+
+			/* a second name of an inode: the size is its first name's */
+			for (int k = 0; k < 8 && was && was->type == OVL_FT_HARDLINK && was->target; k++)
+				was = ovl_tree_lookup(before, was->target);
+			new_data = te && (!was || was->size != op->size);
 			same_size = te && !new_data;
 			break;
+		}
 		case OVL_OP_UTIMES:
 			set_times = te != NULL;
 			break;
