@@ -287,17 +287,9 @@ int ovl_model_apply(struct ovl_model *m, const struct ovl_op *op, int *want_errn
 
 		if (r)
 			return r;
-		snprintf(cur, sizeof(cur), "%s", op->path);
-		for (int k = 0; k < 40 && model_resolve(view, cur, &e) == 0 && e && e->type == OVL_FT_LNK; k++) {
-			char to[PATH_MAX];
-
-			if (link_target(cur, e->target, to, sizeof(to), err))
-				break;
-			snprintf(cur, sizeof(cur), "%s", to);
-			e = NULL;
-		}
-		for (int k = 0; k < 8 && e && e->type == OVL_FT_HARDLINK && e->target; k++)
-			e = ovl_tree_lookup(view, e->target);
+		/* O_CREAT follows a final symlink: the name it lands on, and that inode's owner */
+		ovl_tree_resolve(view, op->path, true, cur, sizeof(cur));
+		e = ovl_tree_inode_entry(view, ovl_tree_lookup(view, cur));
 		snprintf(dir, sizeof(dir), "%.*s", (int)(strrchr(cur, '/') - cur), cur);
 		d = ovl_tree_lookup(view, *dir ? dir : "/");
 		if (e && e->type != OVL_FT_DIR && e->type != OVL_FT_LNK && d && d->type == OVL_FT_DIR && (d->mode & S_ISVTX)) {
@@ -338,17 +330,8 @@ int ovl_model_apply(struct ovl_model *m, const struct ovl_op *op, int *want_errn
 
 		if (model_resolve(view, op->path, &e) == 0 && e && e->type == OVL_FT_LNK && follows_last_link(op->kind)) {
 			/* a call that follows the link asks for permission on what it leads to, and on the way there */
-			for (int k = 0; k < 40 && e && e->type == OVL_FT_LNK; k++) {
-				char to[PATH_MAX];
-
-				if (link_target(pop.path, e->target, to, sizeof(to), err))
-					break;
-				snprintf(tp, sizeof(tp), "%s", to);
-				pop.path = tp;
-				e = NULL;
-				if (model_resolve(view, tp, &e))
-					break;
-			}
+			ovl_tree_resolve(view, op->path, true, tp, sizeof(tp));
+			pop.path = tp;
 			/* the way to the target: search permission whether it is there or not */
 			rc = model_permission(view, &pop, NULL);
 			if (rc) {

@@ -186,6 +186,17 @@ int ovl_tree_find_index(const struct ovl_tree *t, const char *path, size_t *idx)
 bool ovl_path_is_below(const char *path, const char *dir);
 /* The last component of path ("" for "/"). */
 const char *ovl_path_basename(const char *path);
+/*
+ * The entry that holds e's inode: e, or for a second name of an inode
+ * (OVL_FT_HARDLINK) the first name it names; NULL when that is missing.
+ */
+const struct ovl_entry *ovl_tree_inode_entry(const struct ovl_tree *t, const struct ovl_entry *e);
+/*
+ * Where path leads in t: every symlink on the way followed (relative
+ * targets; "." and ".." folded), the last one too when follow_last; at
+ * most 40 links. The result need not exist in t.
+ */
+void ovl_tree_resolve(const struct ovl_tree *t, const char *path, bool follow_last, char *out, size_t len);
 
 /*
  * Add a copy of e (path, type, metadata, xattrs, data). Missing parent

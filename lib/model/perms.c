@@ -112,10 +112,8 @@ int model_dir_permission(const struct ovl_tree *view, const struct ovl_op *op, c
 		return 0;
 	if (!model_may(op, d, 3))
 		return EACCES;
-	victim = ovl_tree_lookup(view, path);
 	/* a second name of an inode has the inode's owner */
-	for (int k = 0; k < 8 && victim && victim->type == OVL_FT_HARDLINK && victim->target; k++)
-		victim = ovl_tree_lookup(view, victim->target);
+	victim = ovl_tree_inode_entry(view, ovl_tree_lookup(view, path));
 	if ((d->mode & S_ISVTX) && victim && op->kind != OVL_OP_LINK && op->kind != OVL_OP_MKDIR &&
 	    op->kind != OVL_OP_SYMLINK && op->kind != OVL_OP_MKNOD && op->kind != OVL_OP_WRITE &&
 	    victim->uid != op->as_uid && d->uid != op->as_uid)

@@ -543,3 +543,51 @@ ssize_t tree_token_read(const char **pp, unsigned char *out, size_t cap, bool st
 	*pp = p;
 	return (ssize_t)n;
 }
+
+const struct ovl_entry *ovl_tree_inode_entry(const struct ovl_tree *t, const struct ovl_entry *e)
+{
+	return e && e->type == OVL_FT_HARDLINK && e->target ? ovl_tree_lookup(t, e->target) : e;
+}
+
+void ovl_tree_resolve(const struct ovl_tree *t, const char *path, bool follow_last, char *out, size_t len)
+{
+	char cur[PATH_MAX * 2], rest[PATH_MAX * 2];
+	int links = 0;
+
+	snprintf(cur, sizeof(cur), "%s", "");
+	snprintf(rest, sizeof(rest), "%s", path);
+	while (rest[0]) {
+		char comp[NAME_MAX + 1], next[PATH_MAX * 3];
+		char *r = rest;
+		size_t n;
+		const struct ovl_entry *e;
+
+		while (*r == '/')
+			r++;
+		n = strcspn(r, "/");
+		if (!n)
+			break;
+		snprintf(comp, sizeof(comp), "%.*s", (int)n, r);
+		memmove(rest, r + n, strlen(r + n) + 1);
+		if (strcmp(comp, ".") == 0)
+			continue;
+		if (strcmp(comp, "..") == 0) {
+			char *sl = strrchr(cur, '/');
+
+			if (sl)
+				*sl = 0;
+			continue;
+		}
+		snprintf(next, sizeof(next), "%s/%s", cur, comp);
+		e = ovl_tree_lookup(t, next);
+		if (e && e->type == OVL_FT_LNK && e->target && e->target[0] != '/' && (rest[0] || follow_last) && links++ < 40) {
+			char again[PATH_MAX * 3];
+
+			snprintf(again, sizeof(again), "%s%s", e->target, rest);
+			snprintf(rest, sizeof(rest), "%s", again);
+			continue;
+		}
+		snprintf(cur, sizeof(cur), "%s", next);
+	}
+	snprintf(out, len, "%s", cur[0] ? cur : "/");
+}

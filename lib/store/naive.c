@@ -48,14 +48,6 @@ bool ovl_store_naive_diff(char *why, size_t len)
 	return redirect || metacopy;
 }
 
-/* The entry as stat(2) would show it: a second name of an inode has its first name's metadata. */
-static const struct ovl_entry *resolved(const struct ovl_tree *t, const struct ovl_entry *e)
-{
-	for (int k = 0; k < 8 && e && e->type == OVL_FT_HARDLINK && e->target; k++)
-		e = ovl_tree_lookup(t, e->target);
-	return e;
-}
-
 static bool ts_equal(const struct ovl_entry *a, const struct ovl_entry *b)
 {
 	return a->mtime.tv_sec == b->mtime.tv_sec && a->mtime.tv_nsec == b->mtime.tv_nsec;
@@ -144,7 +136,7 @@ static int find_changes(struct naive *nv)
 			continue;
 		if (!o)
 			k[i] = CH_ADD;
-		else if (differs(resolved(nv->old, o), resolved(nv->new, n)))
+		else if (differs(ovl_tree_inode_entry(nv->old, o), ovl_tree_inode_entry(nv->new, n)))
 			k[i] = CH_MODIFY;
 	}
 	/* a dir holding changes is listed as modified (not the root) */
@@ -265,14 +257,14 @@ static int stage_one(struct naive *nv, const char *stage, size_t i, struct ovl_s
 	snprintf(to, sizeof(to), "%s%s", stage, path);
 	if (nv->kinds[i] == CH_DELETE)
 		return mknod(to, S_IFCHR | 0600, makedev(0, 0)) ? ovl_err_set(nv->err, errno, "%s: %m", to) : 0;
-	m = resolved(nv->new, e);
+	m = ovl_tree_inode_entry(nv->new, e);
 	if (!m)
 		return ovl_err_set(nv->err, EINVAL, "%s: a link to nothing", path);
 	source_of(nv, m, from, sizeof(from));
 	/* metacopy: the upper file holds metadata only; its bytes are the lower file's */
 	if (m->type == OVL_FT_REG && lgetxattr(from, "trusted.overlay.metacopy", NULL, 0) >= 0) {
 		{
-			const struct ovl_entry *o = resolved(nv->old, ovl_tree_lookup(nv->old, path));
+			const struct ovl_entry *o = ovl_tree_inode_entry(nv->old, ovl_tree_lookup(nv->old, path));
 
 			if (o && o->type == OVL_FT_REG)
 				source_of(nv, o, data_from, sizeof(data_from));
@@ -361,7 +353,7 @@ int ovl_layer_commit_naive(const char *upper, const char *const *lowers, size_t 
 		r = stage_one(&nv, stage_dir, i, seen);
 		/* ChangesSize: each changed non-dir's apparent size, each inode once */
 		if (!r && nv.kinds[i] != CH_DELETE) {
-			const struct ovl_entry *m = resolved(nv.new, ovl_tree_lookup(nv.new, nv.paths[i]));
+			const struct ovl_entry *m = ovl_tree_inode_entry(nv.new, ovl_tree_lookup(nv.new, nv.paths[i]));
 			char key[64];
 
 			snprintf(key, sizeof(key), "%llu:%llu", (unsigned long long)m->dev, (unsigned long long)m->ino);
@@ -371,7 +363,7 @@ int ovl_layer_commit_naive(const char *upper, const char *const *lowers, size_t 
 	}
 	/* the dirs' times last, deepest first, as their names changed them */
 	for (size_t i = nv.n; !r && i-- > 0;) {
-		const struct ovl_entry *m = nv.kinds[i] == CH_DELETE ? NULL : resolved(nv.new, ovl_tree_lookup(nv.new, nv.paths[i]));
+		const struct ovl_entry *m = nv.kinds[i] == CH_DELETE ? NULL : ovl_tree_inode_entry(nv.new, ovl_tree_lookup(nv.new, nv.paths[i]));
 		char to[PATH_MAX * 2];
 		struct timespec ts[2];
 
@@ -415,7 +407,7 @@ int ovl_naive_changes(const struct ovl_tree *new_view, const struct ovl_tree *ol
 		} else if (e->type == OVL_FT_HARDLINK && e->target && ovl_tree_lookup(t, e->target)) {
 			c = *e; /* its first name is in the layer too: a hard link there */
 		} else {
-			c = *resolved(new_view, e);
+			c = *ovl_tree_inode_entry(new_view, e);
 			c.path = nv.paths[i];
 		}
 		c.layer_path = NULL;
@@ -444,7 +436,7 @@ int ovl_naive_size(const char *upper, const char *const *lowers, size_t nlowers,
 	    !(r = ovl_model_merge_dirs(NULL, lowers, nlowers, &old, err)))
 		r = ovl_naive_changes(nw, old, &ch, err);
 	for (size_t i = 0; !r && i < ovl_tree_count(ch); i++) {
-		const struct ovl_entry *e = ovl_tree_entry_at(ch, i), *m = resolved(nw, ovl_tree_lookup(nw, e->path));
+		const struct ovl_entry *e = ovl_tree_entry_at(ch, i), *m = ovl_tree_inode_entry(nw, ovl_tree_lookup(nw, e->path));
 		char key[64];
 
 		if (!m || m->type == OVL_FT_DIR || e->type == OVL_FT_WHITEOUT)

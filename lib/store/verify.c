@@ -46,39 +46,6 @@ struct v {
 	struct ovl_strset *referenced;	/* overlay2 dirs some layer or mount uses */
 };
 
-/*
- * A layer Docker sized with its naive diff (a kernel with redirect_dir or
- * metacopy on by default): ChangesSize of its diff dir over its parents'
- * against the parents alone. True when that is the size recorded.
- */
-static bool naive_size_matches(struct v *v, const struct vlayer *l, const char *diff)
-{
-	char **lowers = NULL;
-	size_t n = 0;
-	uint64_t size = 0;
-	struct ovl_err e = { "" };
-	const struct vlayer *cur = l;
-	bool ok = false;
-
-	for (int depth = 0; cur && cur->has_parent && depth < 256; depth++) {
-		const struct vlayer *p = NULL;
-		char d[PATH_MAX + 100];
-
-		for (size_t i = 0; i < v->nlayers && !p; i++)
-			if (memcmp(&v->layers[i].chain, &cur->parent, sizeof(cur->parent)) == 0)
-				p = &v->layers[i];
-		if (!p || !p->ok)
-			goto out;
-		snprintf(d, sizeof(d), "%s/%s/diff", v->overlay, p->cache_id);
-		if (ovl_strv_push(&lowers, &n, d))
-			goto out;
-		cur = p;
-	}
-	ok = ovl_naive_size(diff, (const char *const *)lowers, n, &size, &e) == 0 && size == l->size;
-out:
-	ovl_strv_free(lowers, n);
-	return ok;
-}
 
 static void __attribute__((format(printf, 3, 4)))
 problem(struct v *v, const char *path, const char *fmt, ...)
@@ -182,6 +149,37 @@ static struct vlayer *find_layer(struct v *v, const struct ovl_digest *chain)
 		if (v->layers[i].ok && ovl_digest_equal(&v->layers[i].chain, chain))
 			return &v->layers[i];
 	return NULL;
+}
+
+/*
+ * A layer Docker sized with its naive diff (a kernel with redirect_dir or
+ * metacopy on by default): ChangesSize of its diff dir over its parents'
+ * against the parents alone. True when that is the size recorded.
+ */
+static bool naive_size_matches(struct v *v, const struct vlayer *l, const char *diff)
+{
+	char **lowers = NULL;
+	size_t n = 0;
+	uint64_t size = 0;
+	struct ovl_err e = { "" };
+	const struct vlayer *cur = l;
+	bool ok = false;
+
+	for (int depth = 0; cur && cur->has_parent && depth < 256; depth++) {
+		const struct vlayer *p = find_layer(v, &cur->parent);
+		char d[PATH_MAX + 100];
+
+		if (!p)
+			goto out;
+		snprintf(d, sizeof(d), "%s/%s/diff", v->overlay, p->cache_id);
+		if (ovl_strv_push(&lowers, &n, d))
+			goto out;
+		cur = p;
+	}
+	ok = ovl_naive_size(diff, (const char *const *)lowers, n, &size, &e) == 0 && size == l->size;
+out:
+	ovl_strv_free(lowers, n);
+	return ok;
 }
 
 /* First pass: each layerdb entry on its own. */

@@ -52,6 +52,34 @@ static struct ovl_fixture *parse_ok(const char *text)
 	return f;
 }
 
+/* A path through symlinks lands where the links lead; a second name of an inode has its first's entry. */
+static void test_resolve_and_inode_entry(void **state)
+{
+	struct ovl_fixture *f = parse_ok("dir /d\nfile /d/f data=x uid=7\nhardlink /h target=\"/d/f\"\n"
+					 "symlink /ld target=\"d\"\nsymlink /lf target=\"ld/f\"\n"
+					 "symlink /up target=\"d/../d/./f\"\nsymlink /loop target=\"loop\"\n");
+	const struct ovl_tree *t = ovl_fixture_tree(f, "");
+	char out[256];
+
+	(void)state;
+	ovl_tree_resolve(t, "/ld/f", false, out, sizeof(out));
+	assert_string_equal(out, "/d/f");
+	ovl_tree_resolve(t, "/lf", false, out, sizeof(out));
+	assert_string_equal(out, "/lf");
+	ovl_tree_resolve(t, "/lf", true, out, sizeof(out));
+	assert_string_equal(out, "/d/f");
+	ovl_tree_resolve(t, "/up", true, out, sizeof(out));
+	assert_string_equal(out, "/d/f");
+	ovl_tree_resolve(t, "/ld/missing", true, out, sizeof(out));
+	assert_string_equal(out, "/d/missing");
+	ovl_tree_resolve(t, "/loop", true, out, sizeof(out)); /* 40 links, then it stops */
+	assert_string_equal(out, "/loop");
+	assert_int_equal(ovl_tree_inode_entry(t, ovl_tree_lookup(t, "/h"))->uid, 7);
+	assert_ptr_equal(ovl_tree_inode_entry(t, ovl_tree_lookup(t, "/d")), ovl_tree_lookup(t, "/d"));
+	assert_null(ovl_tree_inode_entry(t, NULL));
+	ovl_fixture_free(f);
+}
+
 static void test_parse_defaults_and_parents(void **state)
 {
 	(void)state;
@@ -435,6 +463,7 @@ int main(void)
 		cmocka_unit_test(test_scan_missing_dir),
 		cmocka_unit_test_setup_teardown(test_materialize_scan_unprivileged, make_tmpdir, remove_tmpdir),
 		cmocka_unit_test_setup_teardown(test_materialize_scan_privileged, make_tmpdir, remove_tmpdir),
+		cmocka_unit_test(test_resolve_and_inode_entry),
 		cmocka_unit_test_setup_teardown(test_materialize_stays_beneath, make_tmpdir, remove_tmpdir),
 		cmocka_unit_test_setup_teardown(test_digest_only_is_not_materialized, make_tmpdir, remove_tmpdir),
 		cmocka_unit_test_setup_teardown(test_scan_upper_keeps_xattr_whiteouts_as_files, make_tmpdir,

@@ -268,54 +268,6 @@ static void parent_of(const char *path, char *out, size_t len)
 		snprintf(out, len, "/");
 }
 
-/*
- * path with every symlink on it followed through the tree (relative
- * targets; "." and ".." folded), the last one too when last: where a call
- * really lands. At most 40 links.
- */
-static void resolve_in(const struct ovl_tree *t, const char *path, bool last, char *out, size_t len)
-{
-	char cur[PATH_MAX * 2], rest[PATH_MAX * 2];
-	int links = 0;
-
-	snprintf(cur, sizeof(cur), "%s", "");
-	snprintf(rest, sizeof(rest), "%s", path);
-	while (rest[0]) {
-		char comp[NAME_MAX + 1], next[PATH_MAX * 3];
-		char *r = rest;
-		size_t n;
-		const struct ovl_entry *e;
-
-		while (*r == '/')
-			r++;
-		n = strcspn(r, "/");
-		if (!n)
-			break;
-		snprintf(comp, sizeof(comp), "%.*s", (int)n, r);
-		memmove(rest, r + n, strlen(r + n) + 1);
-		if (strcmp(comp, ".") == 0)
-			continue;
-		if (strcmp(comp, "..") == 0) {
-			char *sl = strrchr(cur, '/');
-
-			if (sl)
-				*sl = 0;
-			continue;
-		}
-		snprintf(next, sizeof(next), "%s/%s", cur, comp);
-		e = ovl_tree_lookup(t, next);
-		if (e && e->type == OVL_FT_LNK && e->target && e->target[0] != '/' && (rest[0] || last) && links++ < 40) {
-			char again[PATH_MAX * 3];
-
-			snprintf(again, sizeof(again), "%s%s", e->target, rest);
-			snprintf(rest, sizeof(rest), "%s", again);
-			continue;
-		}
-		snprintf(cur, sizeof(cur), "%s", next);
-	}
-	snprintf(out, len, "%s", cur[0] ? cur : "/");
-}
-
 /* path is the dir of a name the call names (either of them) */
 static bool named_dir(const struct ovl_op *op, const char *path)
 {
@@ -375,8 +327,8 @@ static bool check_times_links(struct ovl_ctx *ctx, const struct ovl_op *op, bool
 		bool follows = op->kind == OVL_OP_WRITE || op->kind == OVL_OP_TRUNCATE;
 
 		/* where the call lands: through symlinks on the way, and at the end for the calls that follow */
-		resolve_in(after, op->path, follows, rp, sizeof(rp));
-		resolve_in(after, op->path2 ? op->path2 : "/", false, rp2, sizeof(rp2));
+		ovl_tree_resolve(after, op->path, follows, rp, sizeof(rp));
+		ovl_tree_resolve(after, op->path2 ? op->path2 : "/", false, rp2, sizeof(rp2));
 		snprintf(target, sizeof(target), "%s", rp);
 		te = ovl_tree_lookup(after, target);
 		switch (op->kind) {
@@ -386,11 +338,9 @@ static bool check_times_links(struct ovl_ctx *ctx, const struct ovl_op *op, bool
 			break;
 		case OVL_OP_TRUNCATE: {
 			/* truncate(2) renews the times when the size changes (POSIX); at the same size either is right */
-			const struct ovl_entry *was = ovl_tree_lookup(before, target);
-
 			/* a second name of an inode: the size is its first name's */
-			for (int k = 0; k < 8 && was && was->type == OVL_FT_HARDLINK && was->target; k++)
-				was = ovl_tree_lookup(before, was->target);
+			const struct ovl_entry *was = ovl_tree_inode_entry(before, ovl_tree_lookup(before, target));
+
 			new_data = te && (!was || was->size != op->size);
 			same_size = te && !new_data;
 			break;
