@@ -123,14 +123,25 @@ int ovl_read_file(const char *path, char **out, size_t *len, size_t max)
 {
 	int fd = open(path, O_RDONLY | O_CLOEXEC);
 	struct ovl_buf b = OVL_BUF_INIT;
-	char chunk[65536];
+	struct stat st;
 	int r = 0;
 
 	if (fd < 0)
 		return -errno;
+	/* read straight into a buffer of the file's size (and a chunk more, to see the end) */
+	if (!fstat(fd, &st) && S_ISREG(st.st_mode) && st.st_size > 0 && (uint64_t)st.st_size <= max &&
+	    !buf_grow(&b, (size_t)st.st_size + 1)) {
+		close(fd);
+		return -ENOMEM;
+	}
 	for (;;) {
-		ssize_t n = read(fd, chunk, sizeof(chunk));
+		ssize_t n;
 
+		if (b.len + 1 >= b.cap && !buf_grow(&b, 65536)) {
+			r = -ENOMEM;
+			break;
+		}
+		n = read(fd, b.data + b.len, b.cap - b.len - 1);
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n < 0) {
@@ -143,11 +154,6 @@ int ovl_read_file(const char *path, char **out, size_t *len, size_t max)
 			r = -EFBIG;
 			break;
 		}
-		if (!buf_grow(&b, (size_t)n)) {
-			r = -ENOMEM;
-			break;
-		}
-		memcpy(b.data + b.len, chunk, (size_t)n);
 		b.len += (size_t)n;
 		b.data[b.len] = 0;
 	}

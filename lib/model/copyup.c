@@ -120,6 +120,7 @@ static int idx_get(struct ovl_model *m, int layer, const struct ovl_entry *l, st
 	v.xattrs = keep;
 	v.nxattrs = nkeep;
 	v.data = NULL;
+	v.data_ref = NULL;
 	v.target = NULL;
 	v.layer_path = NULL;
 	v.layer = OVL_LAYER_NONE;
@@ -130,7 +131,7 @@ static int idx_get(struct ovl_model *m, int layer, const struct ovl_entry *l, st
 	r = keep ? model_set_data(&v, (unsigned char *)bytes, len) : -ENOMEM;
 	if (!r)
 		r = ovl_tree_add(m->states, &v, err);
-	free(v.data);
+	tree_data_drop(&v);
 	free(keep);
 	free(bytes);
 	if (r) {
@@ -343,6 +344,7 @@ int model_copy_up(struct ovl_model *m, const struct ovl_tree *view, const char *
 			return r ? r : copy_up_indexed(m, path, id, err);
 		v = *src;
 		v.data = NULL;
+		v.data_ref = NULL;
 #ifdef OVL_MODEL_WRONG_COPY_UP_XATTRS
 		/* Deliberately wrong: the copy gets data and metadata, not the xattrs. */
 		v.xattrs = NULL;
@@ -351,8 +353,9 @@ int model_copy_up(struct ovl_model *m, const struct ovl_tree *view, const char *
 		if (src->type == OVL_FT_REG) {
 			r = model_view_bytes(m, src, &bytes, &len, err);
 			if (!r)
-				r = model_set_data(&v, (unsigned char *)bytes, len);
-			free(bytes);
+				r = model_adopt_data(&v, (unsigned char *)bytes, len);
+			else
+				free(bytes);
 #ifndef OVL_MODEL_WRONG_COPY_UP_HOLES
 			/* copy-up skips holes (SEEK_DATA): a file that is all hole comes up as one */
 			if (src->fill == OVL_FILL_HOLE)
@@ -361,7 +364,7 @@ int model_copy_up(struct ovl_model *m, const struct ovl_tree *view, const char *
 		}
 		if (!r)
 			r = model_upper_put(m, path, &v, err);
-		free(v.data);
+		tree_data_drop(&v);
 	}
 	return r;
 }
@@ -503,7 +506,7 @@ int model_copyup_change(struct ovl_model *m, const struct ovl_tree *view, const 
 			memcpy(bytes + at, op->data, op->len);
 		len = end;
 		/* A write or truncate drops file capabilities (the kernel's killpriv), a user's the set-id bits. */
-		unsigned char *olddata = v.data;
+		void *olddata = v.data_ref;
 
 #ifdef OVL_MODEL_WRONG_KILLPRIV
 		r = 0; /* Deliberately wrong: the capability and the set-id bits stay. */
@@ -511,17 +514,19 @@ int model_copyup_change(struct ovl_model *m, const struct ovl_tree *view, const 
 		kill_priv_bits(op, &v);
 		r = model_set_xattr(&v, "security.capability", NULL, 0, true);
 #endif
-		if (!r)
-			r = model_set_data(&v, (unsigned char *)bytes, len);
+		if (!r) {
+			r = model_adopt_data(&v, (unsigned char *)bytes, len);
+			bytes = NULL;
+		}
 		/* truncate(2) grows a file that has no data (empty, or all hole) by a hole */
 		if (!r && op->kind == OVL_OP_TRUNCATE && len && (!old || u->fill == OVL_FILL_HOLE))
 			v.fill = OVL_FILL_HOLE;
 		free(bytes);
 		if (!r)
 			r = ovl_tree_replace(m->upper, op->path, &v);
-		/* v.data is the new copy, or still the tree's own buffer when a step failed */
-		if (v.data != olddata)
-			free(v.data);
+		/* v's data is the new copy, or still the tree's own buffer when a step failed */
+		if (v.data_ref != olddata)
+			tree_data_drop(&v);
 		if (v.xattrs != oldx)
 			free(v.xattrs);
 		return r;

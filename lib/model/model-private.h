@@ -17,6 +17,7 @@
 #include <sys/stat.h>
 #include <openssl/evp.h>
 #include "ovl-common.h"
+#include "tree-private.h"
 
 struct ovl_model {
 	char upper_dir[PATH_MAX];
@@ -40,12 +41,21 @@ struct ovl_model {
 	} *idx;
 	size_t nidx;
 	struct ovl_tree *states;
+	/*
+	 * The last merged view, kept while the trees it was made from are
+	 * unchanged (their gens, the index's size) and nobody changed it.
+	 */
+	struct ovl_tree *view;
+	uint64_t view_gen, view_upper, view_states, *view_lowers;
+	size_t view_nidx;
 };
 
 #define IDX_BASE (1ull << 62)
 
 /* Shared by the files of this folder only (not part of the interface). */
 int model_set_data(struct ovl_entry *e, const unsigned char *data, size_t len);
+/* model_set_data() taking bytes (malloc'd, len of them) over instead of copying; freed on failure. */
+int model_adopt_data(struct ovl_entry *e, unsigned char *bytes, size_t len);
 int model_upper_put(struct ovl_model *m, const char *path, const struct ovl_entry *e, struct ovl_err *err);
 int model_view_bytes(const struct ovl_model *m, const struct ovl_entry *e, char **out, size_t *len,
 		      struct ovl_err *err);

@@ -196,7 +196,7 @@ int model_names_create_file(struct ovl_model *m, const struct ovl_tree *view, co
 		r = model_set_data(&nf, op->data, op->len);
 	if (!r)
 		r = model_upper_put(m, op->path, &nf, err);
-	free(nf.data);
+	tree_data_drop(&nf);
 	return r;
 }
 

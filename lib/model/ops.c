@@ -38,6 +38,8 @@ void ovl_model_free(struct ovl_model *m)
 		free(m->idx[i].lpath);
 	free(m->idx);
 	ovl_tree_unref(m->states);
+	ovl_tree_unref(m->view);
+	free(m->view_lowers);
 	free(m);
 }
 
@@ -52,10 +54,33 @@ const struct ovl_tree *ovl_model_upper(const struct ovl_model *m)
 }
 
 
+/* The cached view is the view of the model as it is now. */
+static bool view_current(const struct ovl_model *m)
+{
+	if (!m->view || tree_gen(m->view) != m->view_gen || tree_gen(m->upper) != m->view_upper ||
+	    tree_gen(m->states) != m->view_states || m->nidx != m->view_nidx || !m->view_lowers)
+		return false;
+	for (size_t i = 0; i < m->nlowers; i++)
+		if (tree_gen(m->lowers[i]) != m->view_lowers[i])
+			return false;
+	return true;
+}
+
+/*
+ * The merged view of the model now. Made once per state of the model and
+ * shared (a check asks for it per name): callers get a reference and must
+ * not change it (when one does, the next call makes a new one).
+ */
 int ovl_model_view(const struct ovl_model *m, struct ovl_tree **out, struct ovl_err *err)
 {
-	int r = ovl_model_merge(m->upper, (const struct ovl_tree *const *)m->lowers, m->nlowers, out, err);
+	struct ovl_model *mm = (struct ovl_model *)m; /* the cache only: the model itself stays as it is */
+	int r;
 
+	if (view_current(m)) {
+		*out = ovl_tree_ref(m->view);
+		return 0;
+	}
+	r = ovl_model_merge(m->upper, (const struct ovl_tree *const *)m->lowers, m->nlowers, out, err);
 	if (!r && m->nidx) {
 		r = model_index_view(m, *out);
 		if (r) {
@@ -64,23 +89,42 @@ int ovl_model_view(const struct ovl_model *m, struct ovl_tree **out, struct ovl_
 			ovl_err_set(err, r, "model: index view: %s", strerror(-r));
 		}
 	}
-	return r;
+	if (r)
+		return r;
+	ovl_tree_unref(mm->view);
+	mm->view = NULL;
+	if (!mm->view_lowers)
+		mm->view_lowers = calloc(m->nlowers ? m->nlowers : 1, sizeof(*mm->view_lowers));
+	if (mm->view_lowers) {
+		mm->view = ovl_tree_ref(*out);
+		mm->view_gen = tree_gen(*out);
+		mm->view_upper = tree_gen(m->upper);
+		mm->view_states = tree_gen(m->states);
+		mm->view_nidx = m->nidx;
+		for (size_t i = 0; i < m->nlowers; i++)
+			mm->view_lowers[i] = tree_gen(m->lowers[i]);
+	}
+	return 0;
 }
 
 /* Give e (a shallow copy the caller owns the new buffer of) these bytes as content. */
-int model_set_data(struct ovl_entry *e, const unsigned char *data, size_t len)
+/* e has len bytes of data: its size and digest follow. */
+static int data_taken(struct ovl_entry *e, size_t len)
 {
-	unsigned char *copy = malloc(len ? len : 1);
-
-	if (!copy)
-		return -ENOMEM;
-	memcpy(copy, data, len);
-	e->data = copy;
-	e->data_len = len;
 	e->size = len;
 	e->fill = OVL_FILL_NONE;
-	e->has_digest = EVP_Digest(data, len, e->sha256, NULL, EVP_sha256(), NULL) == 1;
+	e->has_digest = EVP_Digest(e->data, len, e->sha256, NULL, EVP_sha256(), NULL) == 1;
 	return e->has_digest ? 0 : -EIO;
+}
+
+int model_set_data(struct ovl_entry *e, const unsigned char *data, size_t len)
+{
+	return tree_data_set(e, data, len) ? -ENOMEM : data_taken(e, len);
+}
+
+int model_adopt_data(struct ovl_entry *e, unsigned char *bytes, size_t len)
+{
+	return tree_data_adopt(e, bytes, len) ? -ENOMEM : data_taken(e, len);
 }
 
 /* Replace path in the upper tree with e (added when absent). */
@@ -99,6 +143,12 @@ int model_upper_put(struct ovl_model *m, const char *path, const struct ovl_entr
 int ovl_model_open(const char *upper, const char *const *lowers, size_t nlowers,
 		   struct ovl_model **out, struct ovl_err *err)
 {
+	return ovl_model_open_cached(upper, lowers, nlowers, NULL, out, err);
+}
+
+int ovl_model_open_cached(const char *upper, const char *const *lowers, size_t nlowers,
+			  struct ovl_scan_cache *cache, struct ovl_model **out, struct ovl_err *err)
+{
 	struct ovl_model *m = calloc(1, sizeof(*m));
 	int r = 0;
 
@@ -114,11 +164,11 @@ int ovl_model_open(const char *upper, const char *const *lowers, size_t nlowers,
 	m->nlowers = nlowers;
 	for (size_t i = 0; i < nlowers && !r; i++) {
 		m->lower_dirs[i] = strdup(lowers[i]);
-		r = m->lower_dirs[i] ? ovl_tree_scan(lowers[i], 0, &m->lowers[i], err)
+		r = m->lower_dirs[i] ? ovl_tree_scan_cached(lowers[i], 0, cache, &m->lowers[i], err)
 				     : ovl_err_set(err, ENOMEM, "out of memory");
 	}
 	if (!r)
-		r = ovl_tree_scan(upper, OVL_SCAN_UPPER, &m->upper, err);
+		r = ovl_tree_scan_cached(upper, OVL_SCAN_UPPER, cache, &m->upper, err);
 	/* The model changes upper files' bytes itself: load what is there now. */
 	for (size_t i = 0; !r && i < ovl_tree_count(m->upper); i++) {
 		const struct ovl_entry *e = ovl_tree_entry_at(m->upper, i);
@@ -136,10 +186,11 @@ int ovl_model_open(const char *upper, const char *const *lowers, size_t nlowers,
 		}
 		v = *e;
 		v.data = NULL;
+		v.data_ref = NULL;
 		r = model_set_data(&v, (unsigned char *)bytes, len);
 		if (!r)
 			r = ovl_tree_replace(m->upper, e->path, &v);
-		free(v.data);
+		tree_data_drop(&v);
 		free(bytes);
 	}
 	if (r) {

@@ -41,6 +41,7 @@ struct ovl_tree {
 	int refcount;
 	struct ovl_entry *v;
 	size_t n, cap;
+	uint64_t gen;			/* new from a run-wide counter at each change: equal gens, same tree */
 };
 
 #define FILL_CHUNK (251 * 256)
@@ -48,6 +49,15 @@ struct ovl_tree {
 /* Shared by the files of this folder only (not part of the interface). */
 int tree_ftype_from_name(const char *s, enum ovl_ftype *out);
 void tree_entry_clear(struct ovl_entry *e);
+/* The tree changed (every change in place must say so: the model's view cache goes by it). */
+void tree_touch(struct ovl_tree *t);
+uint64_t tree_gen(const struct ovl_tree *t);
+/* Give e its own shared copy of these bytes as data (data_ref set); -ENOMEM. */
+int tree_data_set(struct ovl_entry *e, const void *bytes, size_t len);
+/* The same with bytes (malloc'd) taken over, not copied; freed on failure. */
+int tree_data_adopt(struct ovl_entry *e, void *bytes, size_t len);
+/* Let go of e's data: the shared buffer's reference, or the caller's malloc'd bytes. */
+void tree_data_drop(struct ovl_entry *e);
 bool tree_path_valid(const char *p);
 int tree_insert(struct ovl_tree *t, size_t at, const struct ovl_entry *e, const char *path);
 int tree_add_parents(struct ovl_tree *t, const char *path, struct ovl_err *err);

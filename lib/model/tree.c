@@ -9,6 +9,7 @@
 #include <ctype.h>
 #include <dirent.h>
 #include <errno.h>
+#include <pthread.h>
 #include <fcntl.h>
 #include <limits.h>
 #include <stdarg.h>
@@ -57,10 +58,76 @@ int tree_ftype_from_name(const char *s, enum ovl_ftype *out)
 	return -EINVAL;
 }
 
+/*
+ * File data in trees is shared, not copied: a model's view, its upper
+ * tree and every copy of an entry point into one buffer with a count
+ * (a 64 MiB fixture file used to be copied at each view of the model).
+ * Nothing writes into data once it is in a tree.
+ */
+struct tree_blob {
+	size_t refs;
+	unsigned char *bytes;		/* malloc'd */
+};
+
+int tree_data_adopt(struct ovl_entry *e, void *bytes, size_t len)
+{
+	struct tree_blob *b = malloc(sizeof(*b));
+
+	if (!b) {
+		free(bytes);
+		return -ENOMEM;
+	}
+	b->refs = 1;
+	b->bytes = bytes;
+	e->data = b->bytes;
+	e->data_len = len;
+	e->data_ref = b;
+	return 0;
+}
+
+int tree_data_set(struct ovl_entry *e, const void *bytes, size_t len)
+{
+	unsigned char *copy = malloc(len ? len : 1);
+
+	if (!copy)
+		return -ENOMEM;
+	if (len)
+		memcpy(copy, bytes, len);
+	return tree_data_adopt(e, copy, len);
+}
+
+void tree_data_drop(struct ovl_entry *e)
+{
+	struct tree_blob *b = e->data_ref;
+
+	if (b) {
+		if (--b->refs == 0) {
+			free(b->bytes);
+			free(b);
+		}
+	} else {
+		free(e->data);
+	}
+	e->data = NULL;
+	e->data_ref = NULL;
+}
+
+static uint64_t tree_counter;
+
+void tree_touch(struct ovl_tree *t)
+{
+	t->gen = __atomic_add_fetch(&tree_counter, 1, __ATOMIC_RELAXED);
+}
+
+uint64_t tree_gen(const struct ovl_tree *t)
+{
+	return t ? t->gen : 0;
+}
+
 void tree_entry_clear(struct ovl_entry *e)
 {
 	free(e->path);
-	free(e->data);
+	tree_data_drop(e);
 	free(e->target);
 	free(e->layer_path);
 	for (size_t i = 0; i < e->nxattrs; i++) {
@@ -76,6 +143,7 @@ static int entry_copy(struct ovl_entry *dst, const struct ovl_entry *src, const 
 	*dst = *src;
 	dst->path = NULL;
 	dst->data = NULL;
+	dst->data_ref = NULL;
 	dst->target = NULL;
 	dst->layer_path = NULL;
 	dst->xattrs = NULL;
@@ -83,11 +151,12 @@ static int entry_copy(struct ovl_entry *dst, const struct ovl_entry *src, const 
 	dst->path = strdup(path);
 	if (!dst->path)
 		goto nomem;
-	if (src->data) {
-		dst->data = malloc(src->data_len ? src->data_len : 1);
-		if (!dst->data)
-			goto nomem;
-		memcpy(dst->data, src->data, src->data_len);
+	if (src->data && src->data_ref && src->data == ((struct tree_blob *)src->data_ref)->bytes) {
+		((struct tree_blob *)src->data_ref)->refs++;
+		dst->data = src->data;
+		dst->data_ref = src->data_ref;
+	} else if (src->data && tree_data_set(dst, src->data, src->data_len)) {
+		goto nomem;
 	}
 	if (src->target && !(dst->target = strdup(src->target)))
 		goto nomem;
@@ -119,8 +188,10 @@ struct ovl_tree *ovl_tree_new(void)
 {
 	struct ovl_tree *t = calloc(1, sizeof(*t));
 
-	if (t)
+	if (t) {
 		t->refcount = 1;
+		tree_touch(t);
+	}
 	return t;
 }
 
@@ -265,6 +336,7 @@ int tree_insert(struct ovl_tree *t, size_t at, const struct ovl_entry *e, const 
 	memmove(&t->v[at + 1], &t->v[at], (t->n - at) * sizeof(*t->v));
 	t->v[at] = copy;
 	t->n++;
+	tree_touch(t);
 	return 0;
 }
 
@@ -346,6 +418,7 @@ int ovl_tree_replace(struct ovl_tree *t, const char *path, const struct ovl_entr
 		return r;
 	tree_entry_clear(&t->v[i]);
 	t->v[i] = copy;
+	tree_touch(t);
 	return 0;
 }
 
@@ -362,6 +435,7 @@ int ovl_tree_remove(struct ovl_tree *t, const char *path)
 		tree_entry_clear(&t->v[k]);
 	memmove(&t->v[i], &t->v[j], (t->n - j) * sizeof(*t->v));
 	t->n -= j - i;
+	tree_touch(t);
 	return 0;
 }
 
@@ -385,13 +459,58 @@ void tree_fill_chunk(enum ovl_fill fill, unsigned char buf[FILL_CHUNK])
 }
 
 /* Digest of a fixture regular file's content (data, or size bytes of fill). */
+/*
+ * The digest of generated content depends on its fill and size only: kept
+ * for the process (and the processes it forks), as a 64 MiB fill costs
+ * 40 ms of hashing at each load of its fixture.
+ */
+static struct fill_digest {
+	enum ovl_fill fill;
+	uint64_t size;
+	unsigned char sha256[32];
+} fill_digests[32];
+static size_t nfill_digests;
+static pthread_mutex_t fill_lock = PTHREAD_MUTEX_INITIALIZER;
+
+static bool fill_digest_known(struct ovl_entry *e)
+{
+	bool found = false;
+
+	pthread_mutex_lock(&fill_lock);
+	for (size_t i = 0; i < nfill_digests && !found; i++)
+		if (fill_digests[i].fill == e->fill && fill_digests[i].size == e->size) {
+			memcpy(e->sha256, fill_digests[i].sha256, sizeof(e->sha256));
+			found = true;
+		}
+	pthread_mutex_unlock(&fill_lock);
+	return found;
+}
+
+static void fill_digest_keep(const struct ovl_entry *e)
+{
+	/* small fills cost nothing to hash again */
+	if (e->size < (1u << 20))
+		return;
+	pthread_mutex_lock(&fill_lock);
+	if (nfill_digests < sizeof(fill_digests) / sizeof(fill_digests[0])) {
+		fill_digests[nfill_digests] = (struct fill_digest){ .fill = e->fill, .size = e->size };
+		memcpy(fill_digests[nfill_digests++].sha256, e->sha256, sizeof(e->sha256));
+	}
+	pthread_mutex_unlock(&fill_lock);
+}
+
 int tree_entry_digest_fixture(struct ovl_entry *e)
 {
-	EVP_MD_CTX *ctx = EVP_MD_CTX_new();
+	EVP_MD_CTX *ctx;
 	static unsigned char empty;
 	unsigned char buf[FILL_CHUNK];
 	int ok;
 
+	if (e->fill != OVL_FILL_NONE && fill_digest_known(e)) {
+		e->has_digest = true;
+		return 0;
+	}
+	ctx = EVP_MD_CTX_new();
 	if (!ctx)
 		return -ENOMEM;
 	ok = EVP_DigestInit_ex(ctx, EVP_sha256(), NULL);
@@ -411,6 +530,8 @@ int tree_entry_digest_fixture(struct ovl_entry *e)
 	if (!ok)
 		return -EIO;
 	e->has_digest = true;
+	if (e->fill != OVL_FILL_NONE)
+		fill_digest_keep(e);
 	return 0;
 }
 

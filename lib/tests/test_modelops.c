@@ -246,10 +246,54 @@ static void test_symlinks_among_parents(void **state)
 	world_close(&w);
 }
 
+/*
+ * The merged view is made once per state of the model: asked twice, the
+ * same tree; after any operation that changes the upper layer or the index,
+ * a new one that shows the change; a failed operation keeps it.
+ */
+static void test_view_follows_every_change(void **state)
+{
+	struct world w;
+	struct ovl_tree *v1 = NULL, *v2 = NULL, *v3 = NULL;
+	struct ovl_err err = { "" };
+	const struct ovl_model_options opt = { .index = true };
+
+	(void)state;
+	world_open(&w, "[A]\nfile /f data=\"a\"\nhardlink /g target=/f\n", &opt);
+	assert_int_equal(ovl_model_view(w.m, &v1, &err), 0);
+	assert_int_equal(ovl_model_view(w.m, &v2, &err), 0);
+	assert_ptr_equal(v1, v2);
+	ovl_tree_unref(v2);
+	assert_int_equal(apply(&w, (struct ovl_op){ .kind = OVL_OP_UNLINK, .path = "/nothing" }), ENOENT);
+	assert_int_equal(ovl_model_view(w.m, &v2, &err), 0);
+	assert_ptr_equal(v1, v2);
+	ovl_tree_unref(v2);
+	/* a copy-up through the index: the new view shows the upper file under both names */
+	assert_int_equal(apply(&w, (struct ovl_op){ .kind = OVL_OP_WRITE, .path = "/f", .flags = O_WRONLY | O_APPEND,
+						 .data = "b", .len = 1 }), 0);
+	assert_int_equal(ovl_model_view(w.m, &v2, &err), 0);
+	assert_ptr_not_equal(v1, v2);
+	assert_int_equal(ovl_tree_lookup(v1, "/f")->size, 1);
+	assert_int_equal(ovl_tree_lookup(v2, "/f")->size, 2);
+	/* and a rename after it */
+	assert_int_equal(apply(&w, (struct ovl_op){ .kind = OVL_OP_RENAME, .path = "/g", .path2 = "/h" }), 0);
+	assert_int_equal(ovl_model_view(w.m, &v3, &err), 0);
+	assert_ptr_not_equal(v2, v3);
+	assert_null(ovl_tree_lookup(v3, "/g"));
+	assert_non_null(ovl_tree_lookup(v3, "/h"));
+	/* the views handed out before stay as they were */
+	assert_non_null(ovl_tree_lookup(v2, "/g"));
+	ovl_tree_unref(v1);
+	ovl_tree_unref(v2);
+	ovl_tree_unref(v3);
+	world_close(&w);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_dir_rename_needs_redirect_dir),
+		cmocka_unit_test(test_view_follows_every_change),
 		cmocka_unit_test(test_dir_rename_redirects),
 		cmocka_unit_test(test_new_dirs_opaque_without_offline_changes),
 		cmocka_unit_test(test_index_joins_lower_hard_links),
