@@ -17,6 +17,7 @@
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
 #include <sys/xattr.h>
+#include <time.h>
 #include <unistd.h>
 #include <openssl/evp.h>
 #include "tree-private.h"
@@ -305,11 +306,136 @@ static ssize_t xattr_find(const struct ovl_entry *e, const char *name)
 	return -1;
 }
 
+/* ---- the content cache ----------------------------------------------------- */
+
+struct cache_ent {
+	uint64_t dev, ino;		/* ino 0: a free slot */
+	uint64_t size;
+	struct timespec mtime, ctime;
+	unsigned char sha256[32];
+	bool hole;
+};
+
+struct ovl_scan_cache {
+	struct cache_ent *v;		/* open addressing, cap a power of two */
+	size_t n, cap;
+	unsigned long hits;
+};
+
+struct ovl_scan_cache *ovl_scan_cache_new(void)
+{
+	return calloc(1, sizeof(struct ovl_scan_cache));
+}
+
+void ovl_scan_cache_free(struct ovl_scan_cache *c)
+{
+	if (c)
+		free(c->v);
+	free(c);
+}
+
+void ovl_scan_cache_clear(struct ovl_scan_cache *c)
+{
+	if (!c)
+		return;
+	if (c->v)
+		memset(c->v, 0, c->cap * sizeof(*c->v));
+	c->n = 0;
+	c->hits = 0;
+}
+
+unsigned long ovl_scan_cache_hits(const struct ovl_scan_cache *c)
+{
+	return c ? c->hits : 0;
+}
+
+static size_t cache_slot(const struct ovl_scan_cache *c, uint64_t dev, uint64_t ino)
+{
+	uint64_t h = (dev * 0x9e3779b97f4a7c15ull) ^ (ino * 0xc2b2ae3d27d4eb4full);
+	size_t i = (size_t)(h ^ (h >> 29)) & (c->cap - 1);
+
+	while (c->v[i].ino && (c->v[i].dev != dev || c->v[i].ino != ino))
+		i = (i + 1) & (c->cap - 1);
+	return i;
+}
+
+static struct cache_ent *cache_find(const struct ovl_scan_cache *c, uint64_t dev, uint64_t ino)
+{
+	size_t i;
+
+	if (!c || !c->cap || !ino)
+		return NULL;
+	i = cache_slot(c, dev, ino);
+	return c->v[i].ino ? &c->v[i] : NULL;
+}
+
+static bool ts_same(struct timespec a, struct timespec b)
+{
+	return a.tv_sec == b.tv_sec && a.tv_nsec == b.tv_nsec;
+}
+
+/*
+ * t lies well before stamp: a change from stamp on gets a later timestamp.
+ * Timestamps come from the kernel's coarse clock (one tick, up to 10 ms at
+ * HZ=100) cut to the filesystem's granularity; a whole second may be all a
+ * filesystem keeps.
+ */
+static bool ts_well_before(struct timespec t, struct timespec stamp)
+{
+	long long slack_ns = t.tv_nsec ? 20000000LL : 1000000000LL;
+	long long d = ((long long)stamp.tv_sec - (long long)t.tv_sec) * 1000000000LL +
+		      (stamp.tv_nsec - t.tv_nsec);
+
+	return d > slack_ns;
+}
+
+static void cache_put(struct ovl_scan_cache *c, const struct stat *st, const struct ovl_entry *e,
+		      struct timespec stamp)
+{
+	struct cache_ent *x;
+
+	if (!c || !st->st_ino || !ts_well_before(st->st_ctim, stamp) || !ts_well_before(st->st_mtim, stamp))
+		return;
+	if ((c->n + 1) * 2 > c->cap) {
+		struct ovl_scan_cache bigger = { .cap = c->cap ? c->cap * 2 : 256 };
+
+		bigger.v = calloc(bigger.cap, sizeof(*bigger.v));
+		if (!bigger.v)
+			return; /* not cached: only slower */
+		for (size_t i = 0; i < c->cap; i++)
+			if (c->v[i].ino)
+				bigger.v[cache_slot(&bigger, c->v[i].dev, c->v[i].ino)] = c->v[i];
+		free(c->v);
+		c->v = bigger.v;
+		c->cap = bigger.cap;
+	}
+	x = &c->v[cache_slot(c, st->st_dev, st->st_ino)];
+	if (!x->ino)
+		c->n++;
+	*x = (struct cache_ent){ .dev = st->st_dev, .ino = st->st_ino, .size = e->size, .mtime = st->st_mtim,
+				 .ctime = st->st_ctim, .hole = e->fill == OVL_FILL_HOLE };
+	memcpy(x->sha256, e->sha256, sizeof(x->sha256));
+}
+
+/* What the cache holds for this file as it is now, or NULL. */
+static const struct cache_ent *cache_get(struct ovl_scan_cache *c, const struct stat *st)
+{
+	const struct cache_ent *x = cache_find(c, st->st_dev, st->st_ino);
+
+	if (!x || x->size != (uint64_t)st->st_size || !ts_same(x->mtime, st->st_mtim) ||
+	    !ts_same(x->ctime, st->st_ctim))
+		return NULL;
+	return x;
+}
+
+/* ---- scan ------------------------------------------------------------------ */
+
 struct scan {
 	struct ovl_tree *t;
 	unsigned int flags;
 	const char *root;
 	struct ovl_err *err;
+	struct ovl_scan_cache *cache;
 };
 
 static int scan_dir(struct scan *s, int dfd, const char *path, bool parent_xwh);
@@ -395,15 +521,30 @@ static int scan_entry(struct scan *s, int dfd, const char *name, const char *pat
 		}
 	}
 	if (e.type == OVL_FT_REG) {
-		r = tree_digest_fd(fd, e.sha256, &e.size);
-		if (r) {
-			ovl_err_set(s->err, r, "%s%s: read: %s", s->root, path, strerror(-r));
-			goto out;
+		const struct cache_ent *x = s->flags & OVL_SCAN_FRESH ? NULL : cache_get(s->cache, &st);
+		struct timespec stamp;
+
+		if (x) {
+			s->cache->hits++;
+			memcpy(e.sha256, x->sha256, sizeof(e.sha256));
+			e.size = x->size;
+			e.fill = x->hole ? OVL_FILL_HOLE : OVL_FILL_NONE;
+			e.has_digest = true;
+		} else {
+			clock_gettime(CLOCK_REALTIME_COARSE, &stamp);
+			r = tree_digest_fd(fd, e.sha256, &e.size);
+			if (r) {
+				ovl_err_set(s->err, r, "%s%s: read: %s", s->root, path, strerror(-r));
+				goto out;
+			}
+			e.has_digest = true;
+			/* all hole: no data extent at all (a filesystem without SEEK_DATA says data at 0) */
+			if (e.size && lseek(fd, 0, SEEK_DATA) < 0 && errno == ENXIO)
+				e.fill = OVL_FILL_HOLE;
+			/* what was read is what the size said: else it changed while read */
+			if (e.size == (uint64_t)st.st_size)
+				cache_put(s->cache, &st, &e, stamp);
 		}
-		e.has_digest = true;
-		/* all hole: no data extent at all (a filesystem without SEEK_DATA says data at 0) */
-		if (e.size && lseek(fd, 0, SEEK_DATA) < 0 && errno == ENXIO)
-			e.fill = OVL_FILL_HOLE;
 	}
 	r = read_xattrs(fd, strcmp(path, "/") == 0 ? s->root : proc, &e);
 	if (r) {
@@ -562,7 +703,13 @@ static int fold_hardlinks(struct ovl_tree *t)
 
 int ovl_tree_scan(const char *dir, unsigned int flags, struct ovl_tree **out, struct ovl_err *err)
 {
-	struct scan s = { .flags = flags, .root = dir, .err = err };
+	return ovl_tree_scan_cached(dir, flags, NULL, out, err);
+}
+
+int ovl_tree_scan_cached(const char *dir, unsigned int flags, struct ovl_scan_cache *c,
+			 struct ovl_tree **out, struct ovl_err *err)
+{
+	struct scan s = { .flags = flags, .root = dir, .err = err, .cache = c };
 	int dfd, r;
 
 	s.t = ovl_tree_new();
@@ -575,8 +722,10 @@ int ovl_tree_scan(const char *dir, unsigned int flags, struct ovl_tree **out, st
 	}
 	r = scan_entry(&s, dfd, ".", "/", false, 0);
 	close(dfd);
-	if (!r)
+	if (!r) {
 		qsort(s.t->v, s.t->n, sizeof(*s.t->v), entry_cmp);
+		tree_touch(s.t);
+	}
 	if (!r && (r = fold_hardlinks(s.t)))
 		ovl_err_set(err, r, "%s: out of memory", dir);
 	if (r)
@@ -586,4 +735,55 @@ int ovl_tree_scan(const char *dir, unsigned int flags, struct ovl_tree **out, st
 fail:
 	ovl_tree_unref(s.t);
 	return r;
+}
+
+int ovl_scan_cache_verify(struct ovl_scan_cache *c, const char *dir, unsigned int flags, unsigned long *n_checked,
+			  char *why, size_t len, struct ovl_err *err)
+{
+	struct ovl_tree *t = NULL;
+	int r = ovl_tree_scan(dir, flags, &t, err);
+
+	*n_checked = 0;
+	if (len)
+		*why = 0;
+	if (r)
+		return r;
+	r = ovl_scan_cache_compare(c, dir, t, n_checked, why, len);
+	ovl_tree_unref(t);
+	return r;
+}
+
+int ovl_scan_cache_compare(const struct ovl_scan_cache *c, const char *dir, const struct ovl_tree *t,
+			   unsigned long *n_checked, char *why, size_t len)
+{
+	size_t used = 0;
+	int bad = 0;
+
+	*n_checked = 0;
+	if (len)
+		*why = 0;
+	for (size_t i = 0; i < t->n; i++) {
+		const struct ovl_entry *e = &t->v[i];
+		const struct cache_ent *x;
+
+		if (e->type != OVL_FT_REG || !(x = cache_find(c, e->dev, e->ino)))
+			continue;
+		(*n_checked)++;
+		/* the entry is what the file is now: the cached one is stale when it still claims this state */
+		if (x->size == e->size && memcmp(x->sha256, e->sha256, sizeof(x->sha256)) == 0)
+			continue;
+		{
+			char p[PATH_MAX + 8];
+			struct stat st;
+
+			snprintf(p, sizeof(p), "%s%s", dir, e->path);
+			if (lstat(p, &st) || (uint64_t)st.st_size != x->size || !ts_same(st.st_mtim, x->mtime) ||
+			    !ts_same(st.st_ctim, x->ctime))
+				continue; /* its stat changed: the cache would not have been used */
+		}
+		bad++;
+		if (used < len)
+			used += (size_t)snprintf(why + used, len - used, "%s%s", used ? ", " : "", e->path);
+	}
+	return bad;
 }

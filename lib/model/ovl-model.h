@@ -163,6 +163,9 @@ struct ovl_entry {
 	unsigned char d_type;		/* scanned: what readdir said (DT_*; 0 for the root) */
 	char *layer_path;		/* model view: the path in its layer when a redirect
 					   or a link put it elsewhere (NULL: path; not dumped) */
+	void *data_ref;			/* the library's: the shared buffer data lies in, once the
+					   entry is in a tree (copies share it); NULL: data is
+					   the caller's own */
 };
 
 struct ovl_tree;
@@ -243,6 +246,8 @@ int ovl_tree_materialize(const struct ovl_tree *t, const char *dir, unsigned int
 #define OVL_SCAN_MERGED		0x1u	/* dir is an overlay mount: no whiteout/opaque decoding */
 #define OVL_SCAN_UPPER		0x2u	/* dir is an upper layer: opaque=x and xattr whiteouts
 					   mean nothing there (the kernel honours them in lowers) */
+#define OVL_SCAN_FRESH		0x4u	/* with a content cache: read every file in full all the
+					   same, and keep what was read for the scans after */
 
 /*
  * Read directory dir into a new tree (content hashed with sha256, xattrs
@@ -251,6 +256,38 @@ int ovl_tree_materialize(const struct ovl_tree *t, const char *dir, unsigned int
  */
 int ovl_tree_scan(const char *dir, unsigned int flags, struct ovl_tree **out,
 		  struct ovl_err *err);
+
+/*
+ * A content cache for repeated scans: a regular file's sha256 (and whether
+ * it is all hole) is kept by (st_dev, st_ino) and used again while its
+ * size, mtime and ctime are what they were when it was read, and only when
+ * that ctime lay well before the read began (racily clean files are read
+ * again: a change in the same clock tick keeps the timestamps). Everything
+ * else (type, mode, owner, xattrs, targets) is read at each scan.
+ * The cache trusts the scanned filesystem to renew ctime when content
+ * changes (POSIX); ovl_scan_cache_verify() checks that it did.
+ */
+struct ovl_scan_cache;
+struct ovl_scan_cache *ovl_scan_cache_new(void);
+void ovl_scan_cache_free(struct ovl_scan_cache *c);
+/* Forget every file (a filesystem unmounted: its device number may come back). */
+void ovl_scan_cache_clear(struct ovl_scan_cache *c);
+/* Files whose digest came from the cache since the last clear. */
+unsigned long ovl_scan_cache_hits(const struct ovl_scan_cache *c);
+/* ovl_tree_scan with a cache (NULL: none). */
+int ovl_tree_scan_cached(const char *dir, unsigned int flags, struct ovl_scan_cache *c,
+			 struct ovl_tree **out, struct ovl_err *err);
+/*
+ * Read every regular file under dir (scan flags) again in full and compare with what the
+ * cache holds for it. 0 when all agree (n_checked set), >0: the number of
+ * files whose content changed under unchanged size, mtime and ctime (each
+ * named in why), <0 -errno.
+ */
+int ovl_scan_cache_verify(struct ovl_scan_cache *c, const char *dir, unsigned int flags, unsigned long *n_checked,
+			  char *why, size_t len, struct ovl_err *err);
+/* The comparison of ovl_scan_cache_verify(), with t a fresh scan of dir. */
+int ovl_scan_cache_compare(const struct ovl_scan_cache *c, const char *dir, const struct ovl_tree *t,
+			   unsigned long *n_checked, char *why, size_t len);
 
 /* Dump flags. */
 #define OVL_DUMP_NO_OWNER	0x1u	/* omit uid/gid */
@@ -446,6 +483,9 @@ int ovl_op_parse(const char *line, struct ovl_op_text *t, struct ovl_err *err);
  */
 int ovl_model_open(const char *upper, const char *const *lowers, size_t nlowers,
 		   struct ovl_model **out, struct ovl_err *err);
+/* ovl_model_open, its scans of the layers with a content cache (NULL: none). */
+int ovl_model_open_cached(const char *upper, const char *const *lowers, size_t nlowers,
+			  struct ovl_scan_cache *cache, struct ovl_model **out, struct ovl_err *err);
 void ovl_model_free(struct ovl_model *m);
 /* The mount options that change what operations do (all off unless set). */
 struct ovl_model_options {

@@ -2,6 +2,7 @@
 /* Unit tests for lib/tree: fixture parsing, dump, diff, materialize, scan. */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <fcntl.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -449,6 +450,130 @@ static void test_scan_missing_dir(void **state)
 	assert_null(t);
 }
 
+
+/* Write text as path's whole content (mtime and ctime now). */
+static void write_at(const char *path, const char *text)
+{
+	FILE *f = fopen(path, "w");
+
+	assert_non_null(f);
+	fputs(text, f);
+	fclose(f);
+}
+
+static const struct ovl_entry *entry(const struct ovl_tree *t, const char *path)
+{
+	const struct ovl_entry *e = ovl_tree_lookup(t, path);
+
+	assert_non_null(e);
+	return e;
+}
+
+/*
+ * The content cache: a file read while racily clean is read again; one
+ * whose ctime lay well before the read is taken from the cache while size,
+ * mtime and ctime stay; any change of them reads it again; FRESH always
+ * reads; verify finds content that changed under the same size and times.
+ */
+static void test_scan_cache(void **state)
+{
+	struct ovl_scan_cache *c = ovl_scan_cache_new();
+	struct ovl_err err = { "" };
+	struct ovl_tree *t = NULL;
+	char dir[256], f1[300], f2[300], why[256];
+	unsigned char d1[32];
+	unsigned long n = 0;
+	snprintf(dir, sizeof(dir), "%s/c", (char *)*state);
+	assert_int_equal(mkdir(dir, 0755), 0);
+	snprintf(f1, sizeof(f1), "%s/one", dir);
+	snprintf(f2, sizeof(f2), "%s/two", dir);
+	write_at(f1, "first");
+	write_at(f2, "other");
+	/* just written: racily clean, never cached */
+	assert_int_equal(ovl_tree_scan_cached(dir, 0, c, &t, &err), 0);
+	memcpy(d1, entry(t, "/one")->sha256, 32);
+	ovl_tree_unref(t);
+	assert_int_equal(ovl_tree_scan_cached(dir, 0, c, &t, &err), 0);
+	ovl_tree_unref(t);
+	assert_int_equal(ovl_scan_cache_hits(c), 0);
+	/* 50 ms later: cached at the next read, used at the one after */
+	usleep(50000);
+	assert_int_equal(ovl_tree_scan_cached(dir, 0, c, &t, &err), 0);
+	ovl_tree_unref(t);
+	assert_int_equal(ovl_scan_cache_hits(c), 0);
+	assert_int_equal(ovl_tree_scan_cached(dir, 0, c, &t, &err), 0);
+	assert_int_equal(ovl_scan_cache_hits(c), 2);
+	assert_memory_equal(entry(t, "/one")->sha256, d1, 32);
+	ovl_tree_unref(t);
+	/* FRESH reads all the same */
+	assert_int_equal(ovl_tree_scan_cached(dir, OVL_SCAN_FRESH, c, &t, &err), 0);
+	ovl_tree_unref(t);
+	assert_int_equal(ovl_scan_cache_hits(c), 2);
+	/* a write of the same size renews ctime: read again, the new digest */
+	write_at(f1, "FIRST");
+	assert_int_equal(ovl_tree_scan_cached(dir, 0, c, &t, &err), 0);
+	assert_memory_not_equal(entry(t, "/one")->sha256, d1, 32);
+	ovl_tree_unref(t);
+	assert_int_equal(ovl_scan_cache_hits(c), 3); /* only /two */
+	/* nothing is stale: verify agrees */
+	usleep(50000);
+	assert_int_equal(ovl_tree_scan_cached(dir, 0, c, &t, &err), 0);
+	ovl_tree_unref(t);
+	assert_int_equal(ovl_scan_cache_verify(c, dir, 0, &n, why, sizeof(why), &err), 0);
+	assert_int_equal(n, 2);
+	/*
+	 * A file whose content changes while size, mtime and ctime do not
+	 * (which POSIX rules out, and an offline change of a filesystem image
+	 * does) is what verify is for: a fresh scan that differs from the
+	 * cache for a file whose stat did not move is counted and named.
+	 */
+	assert_int_equal(ovl_tree_scan(dir, 0, &t, &err), 0);
+	{
+		struct ovl_tree *fresh = ovl_tree_new();
+		struct ovl_entry changed = *entry(t, "/two");
+
+		changed.data_ref = NULL;
+		changed.sha256[0] ^= 0xff;
+		assert_int_equal(ovl_tree_add(fresh, entry(t, "/one"), &err), 0);
+		assert_int_equal(ovl_tree_add(fresh, &changed, &err), 0);
+		assert_int_equal(ovl_scan_cache_compare(c, dir, fresh, &n, why, sizeof(why)), 1);
+		assert_int_equal(n, 2);
+		assert_string_equal(why, "/two");
+		/* once its stat moved, the cache would not have been used: no complaint */
+		write_at(f2, "other");
+		assert_int_equal(ovl_scan_cache_compare(c, dir, fresh, &n, why, sizeof(why)), 0);
+		ovl_tree_unref(fresh);
+	}
+	ovl_tree_unref(t);
+	ovl_scan_cache_clear(c);
+	assert_int_equal(ovl_scan_cache_hits(c), 0);
+	ovl_scan_cache_free(c);
+}
+
+/* Copies of an entry share its data; a tree keeps it when the caller's copy goes. */
+static void test_tree_data_shared(void **state)
+{
+	struct ovl_tree *a = ovl_tree_new(), *b = ovl_tree_new();
+	struct ovl_err err = { "" };
+	char *bytes = strdup("content");
+	struct ovl_entry e = { .path = "/f", .type = OVL_FT_REG, .mode = 0644, .layer = { -1 }, .size = 7 };
+	const struct ovl_entry *x, *y;
+
+	(void)state;
+	e.data = (unsigned char *)bytes;
+	e.data_len = 7;
+	assert_int_equal(ovl_tree_add(a, &e, &err), 0);
+	free(bytes); /* the caller's: the tree has its own */
+	x = entry(a, "/f");
+	assert_non_null(x->data_ref);
+	assert_int_equal(ovl_tree_add(b, x, &err), 0);
+	y = entry(b, "/f");
+	assert_ptr_equal(x->data, y->data);
+	ovl_tree_unref(a);
+	assert_memory_equal(y->data, "content", 7);
+	ovl_tree_unref(b);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -461,6 +586,8 @@ int main(void)
 		cmocka_unit_test(test_diff_shows_only_differences),
 		cmocka_unit_test(test_tree_remove),
 		cmocka_unit_test(test_scan_missing_dir),
+		cmocka_unit_test(test_tree_data_shared),
+		cmocka_unit_test_setup_teardown(test_scan_cache, make_tmpdir, remove_tmpdir),
 		cmocka_unit_test_setup_teardown(test_materialize_scan_unprivileged, make_tmpdir, remove_tmpdir),
 		cmocka_unit_test_setup_teardown(test_materialize_scan_privileged, make_tmpdir, remove_tmpdir),
 		cmocka_unit_test(test_resolve_and_inode_entry),
