@@ -33,6 +33,7 @@ OVL_CASE(
 	.purpose = "an upper on ext4 without filetype: mounts with a warning, whiteouts list, Docker refuses it",
 	.tags = "backing,whiteout",
 	.needs_root = true,
+	.alone = true,		/* reads the kernel log of its mounts */
 	.needs_kconfig = "EXT4_FS",
 	.timeout = 60,
 	.needs_programs = "mkfs.ext4",

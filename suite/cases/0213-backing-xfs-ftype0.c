@@ -30,6 +30,7 @@ OVL_CASE(
 	.purpose = "an upper on xfs ftype=0: Docker's refusal, or CONF where the kernel cannot mount xfs V4",
 	.tags = "backing",
 	.needs_root = true,
+	.alone = true,		/* reads the kernel log of its mounts */
 	.needs_kconfig = "XFS_FS",
 	.timeout = 60,
 	.needs_programs = "mkfs.xfs",

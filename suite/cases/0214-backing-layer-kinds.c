@@ -133,5 +133,6 @@ OVL_CASE(
 	.purpose = "overlay as upper refused, as lower works; a read-only upper refused; an upper without xattrs",
 	.tags = "backing,mount-errors",
 	.needs_root = true,
+	.alone = true,		/* reads the kernel log of its mounts */
 	.run = run,
 );

@@ -38,11 +38,14 @@ static const struct hardlink_step {
 /* Each step checked against the model, then the link counts it names. */
 void hardlink_run(struct ovl_ctx *ctx)
 {
+	struct ovl_tree *carry = NULL; /* only lstat comes between two steps */
+
 	for (size_t i = 0; i < sizeof(hardlink_steps) / sizeof(hardlink_steps[0]); i++) {
 		const struct hardlink_step *s = &hardlink_steps[i];
 
-		ovl_check_op(ctx, &s->op);
+		ovl_check_op_after(ctx, &s->op, &carry);
 		for (size_t k = 0; k < 3 && s->nlink_of[k]; k++)
 			ovl_check_nlink(ctx, s->nlink_of[k]);
 	}
+	ovl_tree_unref(carry);
 }

@@ -202,6 +202,8 @@ static void random_ops_run(struct ovl_ctx *ctx, unsigned int nsteps)
 	ovl_rnd_seed(&r, seed, fs);
 	ovl_log(ctx, "random operations: seed %" PRIu64 " on %s (OVLCONFORM_SEED=%" PRIu64 " to repeat)", seed,
 		fs, seed);
+	struct ovl_tree *carry = NULL; /* only the model and reads come between two operations */
+
 	for (unsigned int step = 0; step < nsteps; step++) {
 		struct ovl_tree *view = ovl_model_now(ctx);
 		bool have = random_op_pick(&r, view, step, 0, t);
@@ -209,7 +211,7 @@ static void random_ops_run(struct ovl_ctx *ctx, unsigned int nsteps)
 		ovl_tree_unref(view);
 		if (!have)
 			continue;
-		ovl_check_op(ctx, &t->op);
+		ovl_check_op_after(ctx, &t->op, &carry);
 		if (step % 25 == 24) {
 			/* now and then, a readdir of some dir the view has (or of the root) */
 			struct ovl_tree *now = ovl_model_now(ctx);
@@ -221,6 +223,7 @@ static void random_ops_run(struct ovl_ctx *ctx, unsigned int nsteps)
 			ovl_check_readdir(ctx, dir);
 		}
 	}
+	ovl_tree_unref(carry);
 	free(t);
 }
 

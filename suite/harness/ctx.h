@@ -49,6 +49,8 @@ struct ovl_ctx {
 	bool mounted;
 	char mount_reason[2048];
 	struct ovl_model *model;	/* the mount's model under operations (from the first op) */
+	struct ovl_scan_cache *scan_cache; /* content digests between scans of one mount */
+	bool scan_cache_used;		/* a scan used it since the mount: checked before unmounting */
 	char **paths;			/* what ovl_path() returned */
 	size_t npaths;
 	char optval[4096];

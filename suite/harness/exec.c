@@ -40,7 +40,7 @@ int ovl_run_program(const char *const argv[], const char *const env[], unsigned 
 		    char **out, int *status)
 {
 	struct ovl_buf b = OVL_BUF_INIT;
-	double end = now() + timeout;
+	double t0 = now(), end = t0 + timeout;
 	int pfd[2], r = 0;
 	pid_t pid;
 
@@ -98,7 +98,7 @@ int ovl_run_program(const char *const argv[], const char *const env[], unsigned 
 		fprintf(log, "$");
 		for (const char *const *a = argv; *a; a++)
 			fprintf(log, " %s", *a);
-		fprintf(log, "\n%.*s%s", (int)(b.len > 4096 ? 4096 : b.len), b.data ? b.data : "",
+		fprintf(log, "   [%.3f s]\n%.*s%s", now() - t0, (int)(b.len > 4096 ? 4096 : b.len), b.data ? b.data : "",
 			b.len > 4096 ? "\n[... cut]\n" : "");
 		fflush(log);
 	}

@@ -36,6 +36,8 @@
 /* Shared by the files of this folder only (not part of the interface). */
 void harness_record(struct ovl_ctx *ctx, enum ovl_rec_kind kind, const char *word, const char *text);
 bool harness_check_result(struct ovl_ctx *ctx, bool ok, const char *name);
+/* Scan dir (scan flags) with the mount's content cache; BROK when it cannot. */
+struct ovl_tree *harness_scan(struct ovl_ctx *ctx, const char *dir, unsigned int flags, const char *what);
 /* End the case as BROK with why, no file and line (the harness's own verdict on the case). */
 void harness_end_brok(struct ovl_ctx *ctx, const char *why) __attribute__((noreturn));
 void harness_diag(struct ovl_ctx *ctx, const char *text);

@@ -110,6 +110,12 @@ struct ovl_case {
 	 */
 	const char *needs_programs;
 	unsigned int timeout;		/* seconds; 0 means 30 */
+	/*
+	 * Runs with no other case at once (ovlconform run -j): the case reads
+	 * the kernel log of its own mounts (ovl_last_mount_klog()), which other
+	 * cases' mounts would add to.
+	 */
+	bool alone;
 	const struct ovl_deviation *deviations; /* NULL-terminated by .target */
 	/*
 	 * Variants, ended by one with number 0: the case then names its file
@@ -276,6 +282,13 @@ bool ovl_check_readdir_across(struct ovl_ctx *ctx, const char *rel, const struct
  * at the first operation, so mount first.
  */
 bool ovl_check_op(struct ovl_ctx *ctx, const struct ovl_op *op);
+/*
+ * ovl_check_op() in a sequence: *carry is the merged view the last call
+ * left (NULL at first), taken as the view before this call, and becomes the
+ * view after it (the caller unrefs the last). Only when nothing touched
+ * the union between the two calls (reads and checks may come between).
+ */
+bool ovl_check_op_after(struct ovl_ctx *ctx, const struct ovl_op *op, struct ovl_tree **carry);
 /*
  * Point ovl_check_op() and the model at another union, mounted by other
  * means (a container of the reference store): its merged dir, upper dir,

@@ -481,6 +481,11 @@ static bool check_times_links(struct ovl_ctx *ctx, const struct ovl_op *op, bool
 
 bool ovl_check_op(struct ovl_ctx *ctx, const struct ovl_op *op)
 {
+	return ovl_check_op_after(ctx, op, NULL);
+}
+
+bool ovl_check_op_after(struct ovl_ctx *ctx, const struct ovl_op *op, struct ovl_tree **carry)
+{
 	struct ovl_err err = { "" };
 	struct ovl_tree *view = NULL, *merged, *upper = NULL, *before;
 	struct timespec t0;
@@ -498,9 +503,13 @@ bool ovl_check_op(struct ovl_ctx *ctx, const struct ovl_op *op)
 		/* the model starts from the layers as they were before mounting: so must the disk */
 		if (!ctx->alt_n)
 			harness_check_layers_as_before(ctx, true, "at the first operation");
-		if (ovl_model_open(ctx->dirs[CTX_DIR_UPPER],
-				   ctx->alt_n ? (const char *const *)ctx->alt_lowers : lowers,
-				   ctx->alt_n ? ctx->alt_n : harness_nlowers(ctx), &ctx->model, &err))
+		/* the layers were just read in full (as before): their digests are the cache's */
+		if (!ctx->scan_cache && !(ctx->scan_cache = ovl_scan_cache_new()))
+			ovl_brok(ctx, "out of memory");
+		if (ovl_model_open_cached(ctx->dirs[CTX_DIR_UPPER],
+					  ctx->alt_n ? (const char *const *)ctx->alt_lowers : lowers,
+					  ctx->alt_n ? ctx->alt_n : harness_nlowers(ctx), ctx->scan_cache, &ctx->model,
+					  &err))
 			ovl_brok(ctx, "model: %s", err.msg);
 		model_options(ctx);
 	}
@@ -508,7 +517,10 @@ bool ovl_check_op(struct ovl_ctx *ctx, const struct ovl_op *op)
 	harness_record(ctx, OVL_REC_OP, "op", what);
 	if (ovl_model_apply(ctx->model, op, &want, &err))
 		ovl_brok(ctx, "the model cannot predict %s: %s", what, err.msg);
-	before = ovl_merged_now(ctx);
+	/* the merged view before the call: as the last call left it, when nothing came between */
+	before = carry && *carry ? *carry : ovl_merged_now(ctx);
+	if (carry)
+		*carry = NULL;
 	clock_gettime(CLOCK_REALTIME_COARSE, &t0);
 	got = do_op(ctx, op);
 	ovl_log(ctx, "op: %s -> %s (model: %s)", what, got ? strerrorname_np(got) : "success",
@@ -519,24 +531,28 @@ bool ovl_check_op(struct ovl_ctx *ctx, const struct ovl_op *op)
 	merged = ovl_merged_now(ctx);
 	snprintf(name, sizeof(name), "after %s: merged view matches the model", what);
 	ok &= harness_compare(ctx, view, merged, 0, name);
-	if (ovl_tree_scan(ctx->dirs[CTX_DIR_UPPER], OVL_SCAN_UPPER, &upper, &err))
-		ovl_brok(ctx, "scanning the upper dir: %s", err.msg);
+	upper = harness_scan(ctx, ctx->dirs[CTX_DIR_UPPER], OVL_SCAN_UPPER, "the upper dir");
 	snprintf(name, sizeof(name), "after %s: upper dir matches the model", what);
 	ok &= harness_compare(ctx, ovl_model_upper(ctx->model), upper, OVL_DUMP_NO_OVL_XATTRS, name);
 	ok &= check_times_links(ctx, op, got == 0 && want == 0, before, merged, t0, what);
 	ovl_tree_unref(before);
 	ovl_tree_unref(view);
-	ovl_tree_unref(merged);
+	if (carry)
+		*carry = merged;
+	else
+		ovl_tree_unref(merged);
 	ovl_tree_unref(upper);
 	return ok;
 }
 
 bool ovl_check_ops(struct ovl_ctx *ctx, const struct ovl_op *ops, size_t n)
 {
+	struct ovl_tree *carry = NULL;
 	bool ok = true;
 
 	for (size_t i = 0; i < n; i++)
-		ok = ovl_check_op(ctx, &ops[i]) && ok;
+		ok = ovl_check_op_after(ctx, &ops[i], &carry) && ok;
+	ovl_tree_unref(carry);
 	return ok;
 }
 
@@ -583,7 +599,11 @@ static struct ovl_tree *scan_layer(struct ovl_ctx *ctx, int d)
 	struct ovl_err err = { "" };
 	struct ovl_tree *t = NULL;
 
-	if (ovl_tree_scan(ctx->dirs[d], d == CTX_DIR_UPPER ? OVL_SCAN_UPPER : 0, &t, &err))
+	/* read in full (the layers' own check), and kept for the model's scans */
+	if (!ctx->scan_cache && !(ctx->scan_cache = ovl_scan_cache_new()))
+		ovl_brok(ctx, "out of memory");
+	if (ovl_tree_scan_cached(ctx->dirs[d], OVL_SCAN_FRESH | (d == CTX_DIR_UPPER ? OVL_SCAN_UPPER : 0U),
+				 ctx->scan_cache, &t, &err))
 		ovl_brok(ctx, "scanning %s: %s", layer_label[d], err.msg);
 	return t;
 }
