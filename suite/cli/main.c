@@ -5,6 +5,7 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <getopt.h>
+#include <sched.h>
 #include <libgen.h>
 #include <limits.h>
 #include <stdio.h>
@@ -49,6 +50,8 @@ static void usage(FILE *out)
 		"  --kconfig FILE     judge cases' kernel needs by this config (default: the running\n"
 		"                     kernel's: $KCONFIG_PATH, /proc/config.gz, /boot/config-...)\n"
 		"  --timeout-mult N   multiply every case timeout by N (slow VMs)\n"
+		"  -j, --jobs N       run N cases at once (default: the CPUs this process may use);\n"
+		"                     the output is a serial run's, in case order\n"
 		"  --no-progress      no progress line on a terminal\n"
 		"\n"
 		"explore options (and the run options):\n"
@@ -362,6 +365,15 @@ static int explore_cmd(const char *cmd, struct ovl_run_opts *o, const char *out_
 	return ovl_run(o);
 }
 
+/* The CPUs this process may run on (its affinity mask), at most OVL_MAX_JOBS. */
+static unsigned int default_jobs(void)
+{
+	cpu_set_t set;
+	int n = sched_getaffinity(0, sizeof(set), &set) == 0 ? CPU_COUNT(&set) : (int)sysconf(_SC_NPROCESSORS_ONLN);
+
+	return n < 1 ? 1 : n > OVL_MAX_JOBS ? OVL_MAX_JOBS : (unsigned int)n;
+}
+
 int main(int argc, char **argv)
 {
 	static const struct option longopts[] = {
@@ -373,6 +385,7 @@ int main(int argc, char **argv)
 		{ "kconfig", required_argument, NULL, 'k' },
 		{ "timeout-mult", required_argument, NULL, 'm' },
 		{ "no-progress", no_argument, NULL, 'P' },
+		{ "jobs", required_argument, NULL, 'j' },
 		{ "seconds", required_argument, NULL, 1000 },
 		{ "trials", required_argument, NULL, 1001 },
 		{ "seed", required_argument, NULL, 1002 },
@@ -417,7 +430,8 @@ int main(int argc, char **argv)
 	default_fixtures(fixtures, sizeof(fixtures));
 	o.fixtures_dir = fixtures;
 	optind = 2;
-	while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
+	o.jobs = default_jobs();
+	while ((c = getopt_long(argc, argv, "hj:", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'f':
 			if (ovl_backing_parse(optarg, &o.fs_mask, why, sizeof(why))) {
@@ -445,6 +459,17 @@ int main(int argc, char **argv)
 			}
 			break;
 		case 'P': o.progress = false; break;
+		case 'j': {
+			char *end;
+			unsigned long v = strtoul(optarg, &end, 10);
+
+			if (!*optarg || *end || v < 1 || v > OVL_MAX_JOBS) {
+				fprintf(stderr, "ovlconform: --jobs wants a number from 1 to %d\n", OVL_MAX_JOBS);
+				return OVL_EXIT_USAGE;
+			}
+			o.jobs = (unsigned int)v;
+			break;
+		}
 		case 1000: case 1001: case 1002: case 1005: {
 			char *end;
 			unsigned long long v = strtoull(optarg, &end, 0);

@@ -35,6 +35,7 @@ struct ovl_case_result {
 	char **diag;			/* case-level diagnostics (kernel log lines...) */
 	size_t ndiag;
 	char log[4096];			/* the case's log file, relative to the run dir */
+	long max_rss_kb;		/* peak resident memory of its largest process, KiB */
 };
 
 struct ovl_fs_result {

@@ -22,6 +22,7 @@
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/utsname.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -53,6 +54,14 @@ struct case_watch {
 	size_t linelen;
 	char **left_in_ns;		/* L records */
 	size_t nleft_in_ns;
+	bool open_pipe, exited;
+	struct rusage ru;		/* of the case's processes, once it exited */
+	/* The kernel's health while it ran (read by the runner for the cases running then). */
+	struct ovl_buf klog;		/* kernel log lines */
+	char klog_others[512];		/* other cases running when a WARN/BUG line came */
+	long taint_to;			/* the taint it changed to, or taint0 */
+	unsigned int fs_bit;		/* its backing filesystem's OVL_FS_* bit */
+	size_t job;			/* its place in the run (the KTAP number - 1) */
 };
 
 /* Shared by the files of this folder only (not part of the interface). */
@@ -60,7 +69,18 @@ struct case_watch {
 unsigned long long runner_ns_inode(pid_t pid, const char *ns);
 int runner_spawn_case(struct run_state *st, const struct ovl_case *c, const struct ovl_backing *b,
 		      struct ovl_case_result *r, struct case_watch *w);
-void runner_watch_case(struct case_watch *w, struct ovl_case_result *r);
+/* The fds to poll for w (at most 2) into p; their count. */
+int runner_watch_pollfds(const struct case_watch *w, struct pollfd *p);
+/*
+ * Take what w's pipe has, see whether it exited, enforce its timeout and a
+ * stop signal. true when the case is over (its fds closed, its process
+ * group killed).
+ */
+bool runner_watch_step(struct case_watch *w, struct ovl_case_result *r);
+/* Spawn c on b (NULL: the result says why not); runner_case_finish() when runner_watch_step() says done. */
+struct case_watch *runner_case_start(struct run_state *st, const struct ovl_case *c, const struct ovl_backing *b,
+				     struct ovl_case_result *r);
+void runner_case_finish(struct run_state *st, struct case_watch *w, struct ovl_case_result *r);
 void runner_check_kernel_health(struct run_state *st, struct case_watch *w, struct ovl_case_result *r);
 void runner_check_leftovers(struct case_watch *w, struct ovl_case_result *r);
 void runner_verdict_from_records(struct case_watch *w, struct ovl_case_result *r);

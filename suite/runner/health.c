@@ -68,18 +68,62 @@ static int kill_ns_holders(int nsfd, char *what, size_t len)
 	return n;
 }
 
+/*
+ * Read the kernel log and taint now, for every case running: with -j N a
+ * line cannot be put down to one of them, and so counts against each (and
+ * says who else ran). Lines while no case runs are nobody's (run.log).
+ */
+void runner_read_kernel(struct run_state *st)
+{
+	struct ovl_buf kbuf = OVL_BUF_INIT;
+	long taint = ovl_kernel_taint();
+	char others[512];
+	size_t used = 0;
+
+	ovl_kmsg_read(st->kmsg_fd, &kbuf);
+	if (kbuf.data && *kbuf.data && st->nrunning == 0)
+		fprintf(st->runlog, "kernel log between cases:\n%s", kbuf.data);
+	*others = 0;
+	for (size_t i = 0; i < st->nrunning && used < sizeof(others); i++)
+		used += (size_t)snprintf(others + used, sizeof(others) - used, "%s%s:%s", i ? ", " : "",
+					 st->running[i]->ctx.c->slug, st->running[i]->ctx.fs);
+	for (size_t i = 0; i < st->nrunning; i++) {
+		struct case_watch *w = st->running[i];
+
+		if (kbuf.data && *kbuf.data) {
+			ovl_buf_puts(&w->klog, kbuf.data);
+			if (st->nrunning > 1 && !*w->klog_others &&
+			    runner_klog_has_bad(kbuf.data))
+				snprintf(w->klog_others, sizeof(w->klog_others), "%s", others);
+		}
+		if (taint != st->taint)
+			w->taint_to = taint;
+	}
+	st->taint = taint;
+	ovl_buf_free(&kbuf);
+}
+
+bool runner_klog_has_bad(const char *lines)
+{
+	char *copy = strdup(lines), *save = NULL;
+	bool bad = false;
+
+	for (char *l = copy ? strtok_r(copy, "\n", &save) : NULL; l && !bad; l = strtok_r(NULL, "\n", &save))
+		bad = ovl_kmsg_is_bad(l);
+	free(copy);
+	return bad;
+}
+
 /* The kernel's health: a WARN/BUG or a new taint fails the case, whatever its checks said. */
 void runner_check_kernel_health(struct run_state *st, struct case_watch *w, struct ovl_case_result *r)
 {
-	struct ovl_buf kbuf = OVL_BUF_INIT;
-
-	ovl_kmsg_read(st->kmsg_fd, &kbuf);
-	if (kbuf.data && *kbuf.data) {
+	(void)st;
+	if (w->klog.data && *w->klog.data) {
 		char *save = NULL;
 		bool bad = false;
 
-		fprintf(w->log, "--- kernel log during the case\n%s", kbuf.data);
-		for (char *l = strtok_r(kbuf.data, "\n", &save); l; l = strtok_r(NULL, "\n", &save)) {
+		fprintf(w->log, "--- kernel log during the case\n%s", w->klog.data);
+		for (char *l = strtok_r(w->klog.data, "\n", &save); l; l = strtok_r(NULL, "\n", &save)) {
 			if (!ovl_kmsg_is_bad(l))
 				continue;
 			ovl_strv_push(&r->diag, &r->ndiag, l);
@@ -88,12 +132,18 @@ void runner_check_kernel_health(struct run_state *st, struct case_watch *w, stru
 			}
 			bad = true;
 		}
+		if (bad && *w->klog_others) {
+			char d[640];
+
+			snprintf(d, sizeof(d), "logged while these cases ran at once (-j), any of which may be its cause: %s",
+				 w->klog_others);
+			ovl_strv_push(&r->diag, &r->ndiag, d);
+		}
 	}
-	ovl_buf_free(&kbuf);
-	if (w->taint0 >= 0 && ovl_kernel_taint() != w->taint0) {
+	if (w->taint0 >= 0 && w->taint_to != w->taint0) {
 		char d[128];
 
-		snprintf(d, sizeof(d), "kernel taint changed from %ld to %ld", w->taint0, ovl_kernel_taint());
+		snprintf(d, sizeof(d), "kernel taint changed from %ld to %ld", w->taint0, w->taint_to);
 		ovl_strv_push(&r->diag, &r->ndiag, d);
 		runner_set_outcome(r, OVL_FAIL, "%s", d);
 	}

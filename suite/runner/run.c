@@ -37,6 +37,7 @@
 #include "result.h"
 #include "ovl-common.h"
 #include "runner-private.h"
+#include "case-private.h"
 
 volatile sig_atomic_t runner_stop_signal;
 
@@ -263,66 +264,191 @@ static void prepare_environment(struct run_state *st)
 	}
 }
 
-/* Make backing filesystem k (or say why not) and run the selection on it. */
-static void run_on_fs(struct run_state *st, int k)
+/*
+ * ---- the schedule ---------------------------------------------------------
+ *
+ * Jobs are (filesystem, case) in KTAP order: each filesystem's cases in
+ * case order, the filesystems in turn. Up to opts->jobs run at once, each in
+ * its own namespaces and its own dir on its filesystem; a case that says
+ * .alone runs with no other. Results are printed in job order whatever
+ * order they end in, so the KTAP is a serial run's. A filesystem is made
+ * before its first job starts and torn down once its last job is printed.
+ */
+struct fs_slot {
+	struct ovl_backing b;
+	struct ovl_fs_result *fr;
+	size_t first, end;		/* its jobs */
+	bool made;
+};
+
+struct job {
+	const struct ovl_case *c;
+	struct fs_slot *fs;
+	struct case_watch *w;		/* while it runs */
+	bool done;
+};
+
+static void make_fs(struct run_state *st, struct fs_slot *f)
 {
-	struct ovl_run_result *res = st->res;
-	struct ovl_backing b = { 0 };
-	struct ovl_fs_result *fr = &res->fs[res->nfs++];
+	struct ovl_backing *b = &f->b;
 
-	fr->name = ovl_backing_name(k);
-	b.name = fr->name;
-	b.bit = 1u << k;
+	f->made = true;
 	if (runner_stop_signal) {
-		b.outcome = OVL_CONF;
-		snprintf(b.reason, sizeof(b.reason), "not made: the run was interrupted");
+		b->outcome = OVL_CONF;
+		snprintf(b->reason, sizeof(b->reason), "not made: the run was interrupted");
 	} else if (!st->privileged) {
-		b.outcome = OVL_CONF;
-		snprintf(b.reason, sizeof(b.reason), "%s", st->priv_why);
-	} else if (st->nsel) {
-		ovl_backing_setup(&b, (enum ovl_backing_kind)k, st->scratch, st->runlog);
+		b->outcome = OVL_CONF;
+		snprintf(b->reason, sizeof(b->reason), "%s", st->priv_why);
 	} else {
-		b.outcome = OVL_CONF;
+		ovl_backing_setup(b, (enum ovl_backing_kind)(__builtin_ctz(b->bit)), st->scratch, st->runlog);
 	}
-	fr->outcome = b.outcome;
-	snprintf(fr->reason, sizeof(fr->reason), "%s", b.reason);
-	fr->setup_seconds = b.setup_seconds;
-	if (b.outcome == OVL_PASS)
-		fprintf(stdout, "# %s: made in %.2f s on %s\n", b.name, b.setup_seconds, *b.source ? b.source : "?");
+	f->fr->outcome = b->outcome;
+	snprintf(f->fr->reason, sizeof(f->fr->reason), "%s", b->reason);
+	f->fr->setup_seconds = b->setup_seconds;
+}
+
+static void fs_header(struct fs_slot *f)
+{
+	const struct ovl_backing *b = &f->b;
+
+	if (b->outcome == OVL_PASS)
+		fprintf(stdout, "# %s: made in %.2f s on %s\n", b->name, b->setup_seconds, *b->source ? b->source : "?");
 	else
-		fprintf(stdout, "# %s: %s: %s\n", b.name, b.outcome == OVL_CONF ? "cannot be made here" : "broke",
-			b.reason);
+		fprintf(stdout, "# %s: %s: %s\n", b->name, b->outcome == OVL_CONF ? "cannot be made here" : "broke",
+			b->reason);
 	fflush(stdout);
-	for (size_t i = 0; i < st->nsel; i++) {
-		const struct ovl_case *c = st->sel[i];
-		struct ovl_case_result *r = &res->cases[res->ncases++];
-		enum ovl_outcome unmet;
-		char cwhy[1024];
+}
 
-		r->c = c;
-		r->fs = fr->name;
-		progress(st, fr->name, c);
-		if (runner_stop_signal)
-			runner_set_outcome(r, OVL_CONF, "not run: the run was interrupted by signal %d", (int)runner_stop_signal);
-		else if (!runner_needs_met(c, st->opts->target, &b, st->privileged, st->priv_why, st->kc, st->kc_why, &unmet,
-				    cwhy, sizeof(cwhy)))
-			runner_set_outcome(r, unmet, "%s", cwhy);
-		else
-			runner_run_case(st, c, &b, r);
-		st->done++;
-		progress(st, NULL, NULL);
-		ovl_ktap_case(stdout, res->ncases, r);
-		fprintf(st->runlog, "%s %s:%s%s%s\n", ovl_outcome_name(r->outcome), fr->name, c->slug,
-			r->reason[0] ? " - " : "", r->reason);
+static void fs_teardown(struct run_state *st, struct fs_slot *f)
+{
+	char twhy[1024];
+
+	if (!f->b.mounted && !*f->b.image)
+		return;
+	if (ovl_backing_teardown(&f->b, st->runlog, twhy, sizeof(twhy))) {
+		snprintf(f->fr->teardown_problem, sizeof(f->fr->teardown_problem), "%s", twhy);
+		fprintf(stdout, "# %s: teardown: %s\n", f->fr->name, twhy);
 	}
-	if (b.mounted || *b.image) {
-		char twhy[1024];
+}
 
-		if (ovl_backing_teardown(&b, st->runlog, twhy, sizeof(twhy))) {
-			snprintf(fr->teardown_problem, sizeof(fr->teardown_problem), "%s", twhy);
-			fprintf(stdout, "# %s: teardown: %s\n", fr->name, twhy);
+/* Start job n: its filesystem first if need be; a case whose needs are unmet ends at once. */
+static void start_job(struct run_state *st, struct job *j, size_t n)
+{
+	struct ovl_case_result *r = &st->res->cases[n];
+	enum ovl_outcome unmet;
+	char cwhy[1024];
+
+	if (!j->fs->made && !runner_stop_signal)
+		make_fs(st, j->fs);
+	progress(st, j->fs->b.name, j->c);
+	if (runner_stop_signal)
+		runner_set_outcome(r, OVL_CONF, "not run: the run was interrupted by signal %d", (int)runner_stop_signal);
+	else if (!runner_needs_met(j->c, st->opts->target, &j->fs->b, st->privileged, st->priv_why, st->kc, st->kc_why,
+				   &unmet, cwhy, sizeof(cwhy)))
+		runner_set_outcome(r, unmet, "%s", cwhy);
+	else if ((j->w = runner_case_start(st, j->c, &j->fs->b, r)))
+		st->running[st->nrunning++] = j->w;
+	j->done = j->w == NULL;
+}
+
+/* Print the jobs that ended, in order, from *emitted on; tear a filesystem down after its last. */
+static void emit_done(struct run_state *st, struct job *jobs, size_t *emitted)
+{
+	while (*emitted < st->total && jobs[*emitted].done) {
+		size_t n = (*emitted)++;
+		struct fs_slot *f = jobs[n].fs;
+		struct ovl_case_result *r = &st->res->cases[n];
+
+		if (n == f->first) {
+			if (!f->made)
+				make_fs(st, f); /* interrupted before it was needed: say so */
+			fs_header(f);
 		}
+		st->done++;
+		ovl_ktap_case(stdout, n + 1, r);
+		fprintf(st->runlog, "%s %s:%s%s%s\n", ovl_outcome_name(r->outcome), f->fr->name, r->c->slug,
+			r->reason[0] ? " - " : "", r->reason);
+		if (n + 1 == f->end)
+			fs_teardown(st, f);
 	}
+}
+
+/* Wait for what the running cases do (at most 200 ms); finish those that ended. */
+static void watch_running(struct run_state *st, struct job *jobs)
+{
+	struct pollfd p[2 * OVL_MAX_JOBS];
+	nfds_t n = 0;
+
+	for (size_t i = 0; i < st->nrunning; i++)
+		n += (nfds_t)runner_watch_pollfds(st->running[i], &p[n]);
+	if (poll(p, n, 200) < 0 && errno != EINTR)
+		usleep(10000);
+	runner_read_kernel(st);
+	for (size_t i = 0; i < st->nrunning;) {
+		struct case_watch *w = st->running[i];
+		struct job *j = &jobs[w->job];
+
+		if (!runner_watch_step(w, &st->res->cases[w->job])) {
+			i++;
+			continue;
+		}
+		runner_read_kernel(st); /* its last lines are its own too */
+		st->running[i] = st->running[--st->nrunning];
+		runner_case_finish(st, w, &st->res->cases[w->job]);
+		j->w = NULL;
+		j->done = true;
+	}
+}
+
+static bool running_alone(const struct run_state *st)
+{
+	for (size_t i = 0; i < st->nrunning; i++)
+		if (st->running[i]->ctx.c->alone)
+			return true;
+	return false;
+}
+
+static void run_jobs(struct run_state *st, struct fs_slot *fs, size_t nfs)
+{
+	struct job *jobs = calloc(st->total ? st->total : 1, sizeof(*jobs));
+	size_t next = 0, emitted = 0;
+
+	st->running = calloc(st->jobs, sizeof(*st->running));
+	if (!jobs || !st->running) {
+		fprintf(stderr, "ovlconform: out of memory\n");
+		runner_stop_signal = SIGTERM;
+		free(jobs);
+		free(st->running);
+		st->running = NULL;
+		return;
+	}
+	for (size_t k = 0, n = 0; k < nfs; k++) {
+		fs[k].first = n;
+		for (size_t i = 0; i < st->nsel; i++, n++) {
+			jobs[n] = (struct job){ .c = st->sel[i], .fs = &fs[k] };
+			st->res->cases[n] = (struct ovl_case_result){ .c = st->sel[i], .fs = fs[k].fr->name };
+		}
+		fs[k].end = n;
+	}
+	st->res->ncases = st->total;
+	st->taint = ovl_kernel_taint();
+	while (emitted < st->total) {
+		/* as many as -j allows; an .alone case waits for the others and holds them back */
+		while (next < st->total && st->nrunning < st->jobs && !running_alone(st) &&
+		       !(jobs[next].c->alone && st->nrunning && !runner_stop_signal)) {
+			start_job(st, &jobs[next], next);
+			if (jobs[next].w)
+				jobs[next].w->job = next;
+			next++;
+		}
+		if (st->nrunning)
+			watch_running(st, jobs);
+		emit_done(st, jobs, &emitted);
+		progress(st, NULL, NULL);
+	}
+	free(jobs);
+	free(st->running);
+	st->running = NULL;
 }
 
 /* The closing KTAP lines, summary.json, junit.xml and the tables; the exit code. */
@@ -371,7 +497,8 @@ static void run_state_free(struct run_state *st)
 int ovl_run(const struct ovl_run_opts *opts)
 {
 	struct ovl_run_result res = { 0 };
-	struct run_state st = { .opts = opts, .res = &res, .kmsg_fd = -1, .lock_fd = -1, .t0 = runner_now() };
+	struct run_state st = { .opts = opts, .res = &res, .kmsg_fd = -1, .lock_fd = -1, .t0 = runner_now(),
+				.jobs = opts->jobs ? opts->jobs : 1 };
 	size_t nfs = 0;
 	int exit_code = OVL_EXIT_USAGE;
 
@@ -395,9 +522,25 @@ int ovl_run(const struct ovl_run_opts *opts)
 		fprintf(stdout, "# %s\n", st.kmsg_why);
 		fprintf(st.runlog, "%s\n", st.kmsg_why);
 	}
-	for (int k = 0; k < OVL_NR_BACKING; k++)
-		if (opts->fs_mask & (1u << k))
-			run_on_fs(&st, k);
+	{
+		struct fs_slot fs[OVL_NR_BACKING] = { 0 };
+		size_t n = 0;
+
+		for (int k = 0; k < OVL_NR_BACKING; k++)
+			if (opts->fs_mask & (1u << k)) {
+				fs[n].fr = &res.fs[res.nfs++];
+				fs[n].fr->name = fs[n].b.name = ovl_backing_name(k);
+				fs[n].b.bit = 1u << k;
+				fs[n].fr->outcome = OVL_CONF;
+				snprintf(fs[n].fr->reason, sizeof(fs[n].fr->reason), "no case ran on it");
+				n++;
+			}
+		if (st.total)
+			run_jobs(&st, fs, n);
+		else
+			for (size_t k = 0; k < n; k++)
+				fprintf(stdout, "# %s: not made: no case selected\n", fs[k].fr->name);
+	}
 	exit_code = report_run(&st);
 out:
 	run_state_free(&st);

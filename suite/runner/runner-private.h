@@ -58,12 +58,19 @@ struct run_state {
 	char kmsg_why[256];
 	char release[256];		/* uname -r */
 	double t0;
+	unsigned int jobs;		/* cases at once (-j) */
+	struct case_watch **running;	/* the cases running now */
+	size_t nrunning;
+	long taint;			/* the kernel's taint as last read */
 };
+
+struct case_watch;
+/* Read the kernel log and taint for the cases running now (health.c). */
+void runner_read_kernel(struct run_state *st);
+bool runner_klog_has_bad(const char *lines);
 
 /* Shared by the files of this folder only (not part of the interface). */
 double runner_now(void);
-void runner_run_case(struct run_state *st, const struct ovl_case *c, const struct ovl_backing *b,
-		     struct ovl_case_result *r);
 bool runner_have_caps(char *why, size_t len);
 bool runner_needs_met(const struct ovl_case *c, const struct ovl_target *target, const struct ovl_backing *b,
 		      bool privileged,

@@ -14,6 +14,9 @@
 #include "harness.h"
 #include "target.h"
 
+/* The most cases a run runs at once (-j). */
+#define OVL_MAX_JOBS 64
+
 struct ovl_run_opts {
 	unsigned int fs_mask;		/* 1 << enum ovl_backing_kind */
 	const struct ovl_target *target;
@@ -25,6 +28,7 @@ struct ovl_run_opts {
 	size_t nselectors;
 	double timeout_mult;
 	bool progress;			/* progress line on stderr */
+	unsigned int jobs;		/* cases at once, 1..OVL_MAX_JOBS (0: 1) */
 	/* Cases made by a command (explore, replay) run instead of a selection. */
 	const struct ovl_case *const *extra_cases;
 	size_t nextra;

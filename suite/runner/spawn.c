@@ -204,7 +204,6 @@ int runner_spawn_case(struct run_state *st, const struct ovl_case *c, const stru
 		      struct ovl_case_result *r, struct case_watch *w)
 {
 	char id[256], logpath[PATH_MAX];
-	struct ovl_buf kbuf = OVL_BUF_INIT;
 	int pfd[2];
 	pid_t runner = getpid();
 
@@ -227,9 +226,10 @@ int runner_spawn_case(struct run_state *st, const struct ovl_case *c, const stru
 		runner_set_outcome(r, OVL_BROK, "pipe: %s", strerror(errno));
 		return -1;
 	}
-	ovl_kmsg_read(st->kmsg_fd, &kbuf); /* what came before the case is not its doing */
-	ovl_buf_free(&kbuf);
-	w->taint0 = ovl_kernel_taint();
+	/* what came before the case is the doing of those running then (runner_read_kernel) */
+	runner_read_kernel(st);
+	w->taint0 = w->taint_to = st->taint;
+	w->fs_bit = b->bit;
 	fflush(stdout);
 	fflush(stderr);
 	w->pid = fork();
@@ -253,18 +253,26 @@ int runner_spawn_case(struct run_state *st, const struct ovl_case *c, const stru
 	setpgid(w->pid, w->pid);
 	close(pfd[1]);
 	w->pfd = pfd[0];
+	/* the runner reads several cases' pipes in turn: never wait on one */
+	fcntl(w->pfd, F_SETFL, fcntl(w->pfd, F_GETFL) | O_NONBLOCK);
+	w->open_pipe = true;
 	w->pidfd = (int)syscall(SYS_pidfd_open, w->pid, 0);
 	return 0;
 }
 
-/* Take what the pipe has: whole lines as records (record.h). false at its end. */
+/* Take what the pipe has now: whole lines as records (record.h). false at its end. */
 static bool read_records(struct case_watch *w, struct ovl_case_result *r)
 {
-	ssize_t n = read(w->pfd, w->linebuf + w->linelen, sizeof(w->linebuf) - 1 - w->linelen);
-	char *s = w->linebuf, *nl;
+	for (;;) {
+		ssize_t n = read(w->pfd, w->linebuf + w->linelen, sizeof(w->linebuf) - 1 - w->linelen);
+		char *s = w->linebuf, *nl;
 
-	if (n <= 0)
-		return false;
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0 && errno == EAGAIN)
+			return true;
+		if (n <= 0)
+			return false;
 	w->linelen += (size_t)n;
 	w->linebuf[w->linelen] = 0;
 	while ((nl = strchr(s, '\n'))) {
@@ -285,56 +293,57 @@ static bool read_records(struct case_watch *w, struct ovl_case_result *r)
 	memmove(w->linebuf, s, w->linelen + 1);
 	if (w->linelen == sizeof(w->linebuf) - 1)
 		w->linelen = 0; /* an overlong record: drop it */
-	return true;
+	}
+}
+
+int runner_watch_pollfds(const struct case_watch *w, struct pollfd *p)
+{
+	int n = 0;
+
+	if (w->open_pipe)
+		p[n++] = (struct pollfd){ w->pfd, POLLIN, 0 };
+	if (w->pidfd >= 0 && !w->exited)
+		p[n++] = (struct pollfd){ w->pidfd, POLLIN, 0 };
+	return n;
 }
 
 /*
- * Collect the case's records until it has exited and closed the pipe; kill
- * its process group on a timeout or a stop signal, and give up on it when
- * it does not die within KILL_GRACE_S of that.
+ * One step of watching a case: its records, its exit; kill its process
+ * group on a timeout or a stop signal, and give up on it when it does not
+ * die within KILL_GRACE_S of that.
  */
-void runner_watch_case(struct case_watch *w, struct ovl_case_result *r)
+bool runner_watch_step(struct case_watch *w, struct ovl_case_result *r)
 {
-	double deadline = w->t0 + w->timeout;
+	double now = runner_now();
 
-	for (bool open_pipe = true, exited = false; open_pipe || !exited;) {
-		struct pollfd p[2] = { { w->pfd, POLLIN, 0 }, { w->pidfd, POLLIN, 0 } };
-		int left_ms = (int)((deadline - runner_now()) * 1000);
-
-		if (!open_pipe)
-			p[0].fd = -1;
-		if (runner_stop_signal && !w->killed_at) {
-			kill(-w->pid, SIGKILL);
-			w->killed_at = runner_now();
-			runner_set_outcome(r, OVL_BROK, "the run was interrupted by signal %d", (int)runner_stop_signal);
-		}
-		if (left_ms <= 0 && !w->killed_at && !exited) {
-			kill(-w->pid, SIGKILL);
-			w->killed_at = runner_now();
-			r->timed_out = true;
-			runner_set_outcome(r, OVL_FAIL, "timed out after %u s; its process group was killed", w->timeout);
-		}
-		if (w->killed_at && runner_now() - w->killed_at > KILL_GRACE_S) {
-			/* Unkillable: stuck in the kernel. Say so and go on; teardown will tell the rest. */
-			runner_set_outcome(r, OVL_FAIL, "%s; the case did not die within %d s of SIGKILL (stuck "
-				    "in the kernel?)", r->timed_out ? "timed out" : "killed", KILL_GRACE_S);
-			ovl_strv_push(&r->diag, &r->ndiag, r->reason);
-			break;
-		}
-		if (poll(p, w->pidfd >= 0 ? 2 : 1, left_ms > 0 && left_ms < 200 ? left_ms : 200) < 0 &&
-		    errno != EINTR) {
-			runner_set_outcome(r, OVL_BROK, "poll: %s", strerror(errno));
-			kill(-w->pid, SIGKILL);
-			if (!w->killed_at)
-				w->killed_at = runner_now();
-		}
-		if (open_pipe && p[0].revents)
-			open_pipe = read_records(w, r);
-		if (!exited && waitpid(w->pid, &w->status, WNOHANG) == w->pid)
-			exited = true;
+	if (runner_stop_signal && !w->killed_at && !w->exited) {
+		kill(-w->pid, SIGKILL);
+		w->killed_at = now;
+		runner_set_outcome(r, OVL_BROK, "the run was interrupted by signal %d", (int)runner_stop_signal);
+	}
+	if (now >= w->t0 + w->timeout && !w->killed_at && !w->exited) {
+		kill(-w->pid, SIGKILL);
+		w->killed_at = now;
+		r->timed_out = true;
+		runner_set_outcome(r, OVL_FAIL, "timed out after %u s; its process group was killed", w->timeout);
+	}
+	if (w->killed_at && now - w->killed_at > KILL_GRACE_S) {
+		/* Unkillable: stuck in the kernel. Say so and go on; teardown will tell the rest. */
+		runner_set_outcome(r, OVL_FAIL, "%s; the case did not die within %d s of SIGKILL (stuck "
+			    "in the kernel?)", r->timed_out ? "timed out" : "killed", KILL_GRACE_S);
+		ovl_strv_push(&r->diag, &r->ndiag, r->reason);
+	} else {
+		if (w->open_pipe)
+			w->open_pipe = read_records(w, r);
+		if (!w->exited && wait4(w->pid, &w->status, WNOHANG, &w->ru) == w->pid)
+			w->exited = true;
+		if (w->open_pipe || !w->exited)
+			return false;
 	}
 	if (w->pidfd >= 0)
 		close(w->pidfd);
+	w->pidfd = -1;
 	close(w->pfd);
 	kill(-w->pid, SIGKILL); /* nothing of the case's group may outlive it */
+	return true;
 }
