@@ -100,18 +100,37 @@ static void run(struct ovl_ctx *ctx)
 	close(fd);
 	ovl_store_free(s);
 
-	/* Docker's containers and commits */
+	/*
+	 * Docker's containers and commits: the containers are independent of
+	 * each other (each from the growth image), so all run at once, then all
+	 * are committed at once.
+	 */
 	ovl_dockerd_start(ctx, &d);
+	{
+		char names[NSTEPS][32], refs[NSTEPS][64];
+		const char *runs[NSTEPS][10], *commits[NSTEPS][4];
+		const char *const *run_cmds[NSTEPS], *const *commit_cmds[NSTEPS];
+
+		for (size_t i = 0; i < NSTEPS; i++) {
+			snprintf(names[i], sizeof(names[i]), "ovlconform-g%zu", i);
+			snprintf(refs[i], sizeof(refs[i]), "ovlconform/g%zu:1", i);
+			memcpy(runs[i], (const char *[10]){ "run", "--network", "none", "--name", names[i], "ovlconform/growth:1",
+							    "/bin/sh", "-c", steps[i].script, NULL }, sizeof(runs[i]));
+			memcpy(commits[i], (const char *[4]){ "commit", names[i], refs[i], NULL }, sizeof(commits[i]));
+			run_cmds[i] = runs[i];
+			commit_cmds[i] = commits[i];
+		}
+		if (ovl_docker_parallel(ctx, &d, NSTEPS, run_cmds) || ovl_docker_parallel(ctx, &d, NSTEPS, commit_cmds)) {
+			ovl_dockerd_stop(ctx, &d);
+			ovl_brok(ctx, "Docker's side of the steps did not complete (see the case log)");
+		}
+	}
 	for (size_t i = 0; i < NSTEPS; i++) {
-		char name[32], ref[64], *ids = NULL, *last = NULL;
+		char ref[64], *ids = NULL, *last = NULL;
 		size_t nids = 0;
 
-		snprintf(name, sizeof(name), "ovlconform-g%zu", i);
 		snprintf(ref, sizeof(ref), "ovlconform/g%zu:1", i);
-		if (ovl_docker(ctx, &d, NULL, "run", "--network", "none", "--name", name, "ovlconform/growth:1", "/bin/sh",
-			       "-c", steps[i].script, NULL) ||
-		    ovl_docker(ctx, &d, NULL, "commit", name, ref, NULL) ||
-		    ovl_docker(ctx, &d, &ids, "image", "inspect", "--format", "{{range .RootFS.Layers}}{{println .}}{{end}}",
+		if (ovl_docker(ctx, &d, &ids, "image", "inspect", "--format", "{{range .RootFS.Layers}}{{println .}}{{end}}",
 			       ref, NULL)) {
 			ovl_dockerd_stop(ctx, &d);
 			ovl_brok(ctx, "Docker's side of '%s' did not complete (see the case log)", steps[i].what);

@@ -4,6 +4,11 @@
 #include "ovl-store.h"
 
 #include <errno.h>
+#include <stdbool.h>
+#include <sys/un.h>
+#include <sys/socket.h>
+#include <poll.h>
+#include <dirent.h>
 #include <fcntl.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -19,20 +24,18 @@
 
 #include "ovl-common.h"
 
-#define DOCKER_HOST "unix:///run/ovlconform-docker/docker.sock"
+#define DOCKER_SOCK "/run/ovlconform-docker/docker.sock"
+#define DOCKER_HOST "unix://" DOCKER_SOCK
 
-int ovl_docker(struct ovl_ctx *ctx, struct ovl_dockerd *d, char **out, ...)
+int ovl_docker_argv(struct ovl_ctx *ctx, struct ovl_dockerd *d, char **out, const char *const *args)
 {
 	const char *argv[64], *env[3];
 	char cfg[PATH_MAX + 32];
 	size_t n = 0;
-	va_list ap;
 
 	argv[n++] = d->docker;
-	va_start(ap, out);
-	for (const char *a; n < 63 && (a = va_arg(ap, const char *));)
-		argv[n++] = a;
-	va_end(ap);
+	for (; n < 63 && args[n - 1]; n++)
+		argv[n] = args[n - 1];
 	argv[n] = NULL;
 	snprintf(cfg, sizeof(cfg), "DOCKER_CONFIG=%s/docker-cli", ovl_case_dir(ctx));
 	env[0] = "DOCKER_HOST=" DOCKER_HOST;
@@ -41,8 +44,86 @@ int ovl_docker(struct ovl_ctx *ctx, struct ovl_dockerd *d, char **out, ...)
 	return ovl_exec(ctx, argv, env, 120, out);
 }
 
+int ovl_docker(struct ovl_ctx *ctx, struct ovl_dockerd *d, char **out, ...)
+{
+	const char *args[64];
+	size_t n = 0;
+	va_list ap;
+
+	va_start(ap, out);
+	for (const char *a; n < 63 && (a = va_arg(ap, const char *));)
+		args[n++] = a;
+	va_end(ap);
+	args[n] = NULL;
+	return ovl_docker_argv(ctx, d, out, args);
+}
+
+int ovl_docker_parallel(struct ovl_ctx *ctx, struct ovl_dockerd *d, size_t n, const char *const *const *cmds)
+{
+	pid_t pids[64];
+	int first = 0;
+
+	if (n > 64)
+		ovl_brok(ctx, "ovl_docker_parallel: %zu commands, at most 64", n);
+	fflush(NULL); /* nothing buffered twice */
+	for (size_t i = 0; i < n; i++) {
+		pids[i] = fork();
+		if (pids[i] < 0)
+			ovl_brok(ctx, "fork: %s", strerror(errno));
+		if (pids[i] == 0) {
+			prctl(PR_SET_PDEATHSIG, SIGKILL);
+			_exit(ovl_docker_argv(ctx, d, NULL, cmds[i]) & 0xff);
+		}
+	}
+	for (size_t i = 0; i < n; i++) {
+		int status = 0;
+
+		while (waitpid(pids[i], &status, 0) < 0 && errno == EINTR)
+			;
+		if (!first)
+			first = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+	}
+	return first;
+}
+
+/* The daemon answers GET /_ping on its socket (a bare HTTP/1.0 exchange: cheaper than the client). */
+static bool dockerd_answers(char *server, size_t len)
+{
+	struct sockaddr_un a = { .sun_family = AF_UNIX };
+	static const char req[] = "GET /_ping HTTP/1.0\r\nHost: docker\r\n\r\n";
+	char buf[2048];
+	size_t got = 0;
+	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	bool ok = false;
+
+	snprintf(a.sun_path, sizeof(a.sun_path), "%s", DOCKER_SOCK);
+	if (fd < 0)
+		return false;
+	if (connect(fd, (struct sockaddr *)&a, sizeof(a)) == 0 && ovl_write_all(fd, req, sizeof(req) - 1) == 0) {
+		struct pollfd p = { fd, POLLIN, 0 };
+
+		while (got < sizeof(buf) - 1 && poll(&p, 1, 1000) > 0) {
+			ssize_t n = read(fd, buf + got, sizeof(buf) - 1 - got);
+
+			if (n <= 0)
+				break;
+			got += (size_t)n;
+		}
+		buf[got] = 0;
+		ok = strncmp(buf, "HTTP/1.", 7) == 0 && strstr(buf, " 200 ") && strstr(buf, "\r\n\r\nOK");
+		if (ok) {
+			const char *v = strstr(buf, "\r\nServer: ");
+
+			snprintf(server, len, "%.*s", v ? (int)strcspn(v + 10, "\r") : 1, v ? v + 10 : "?");
+		}
+	}
+	close(fd);
+	return ok;
+}
+
 void ovl_dockerd_start(struct ovl_ctx *ctx, struct ovl_dockerd *d)
 {
+	char server[128] = "";
 	char up[PATH_MAX + 32], work[PATH_MAX + 32], opts[3 * PATH_MAX];
 	struct timespec t0, now;
 	int fd;
@@ -100,17 +181,88 @@ void ovl_dockerd_start(struct ovl_ctx *ctx, struct ovl_dockerd *d)
 			ovl_brok(ctx, "dockerd exited with status 0x%x before it came up (its log is in the case log)",
 				 status);
 		}
-		if (access("/run/ovlconform-docker/docker.sock", F_OK) == 0 &&
-		    ovl_docker(ctx, d, NULL, "version", "--format", "{{.Server.Version}}", NULL) == 0)
+		if (dockerd_answers(server, sizeof(server)))
 			break;
 		clock_gettime(CLOCK_MONOTONIC, &now);
 		if (now.tv_sec - t0.tv_sec > 60) {
 			ovl_dockerd_stop(ctx, d);
 			ovl_brok(ctx, "dockerd did not answer within 60 s (log: %s)", d->log);
 		}
-		usleep(100000);
+		usleep(20000);
 	}
-	ovl_log(ctx, "dockerd %d up on %s, data root %s", (int)d->pid, DOCKER_HOST, d->root);
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	ovl_log(ctx, "dockerd %d (%s) up on %s after %.2f s, data root %s", (int)d->pid, server, DOCKER_HOST,
+		(double)(now.tv_sec - t0.tv_sec) + (double)(now.tv_nsec - t0.tv_nsec) / 1e9, d->root);
+}
+
+/* The containerd dockerd started (its child of that name), or 0. */
+static pid_t containerd_of(pid_t dockerd)
+{
+	char path[64], *s = NULL;
+	pid_t found = 0;
+	DIR *dir;
+	struct dirent *de;
+
+	snprintf(path, sizeof(path), "/proc/%d/task/%d/children", (int)dockerd, (int)dockerd);
+	if (ovl_read_file(path, &s, NULL, 1 << 16) == 0) {
+		for (char *t = strtok(s, " \n"); t && !found; t = strtok(NULL, " \n")) {
+			char comm[64] = "", *c = NULL;
+
+			snprintf(path, sizeof(path), "/proc/%s/comm", t);
+			if (ovl_read_file(path, &c, NULL, 64) == 0) {
+				snprintf(comm, sizeof(comm), "%.*s", (int)strcspn(c, "\n"), c);
+				free(c);
+			}
+			if (strcmp(comm, "containerd") == 0)
+				found = (pid_t)atoi(t);
+		}
+		free(s);
+		return found;
+	}
+	/* no children file (CONFIG_PROC_CHILDREN): look through /proc */
+	dir = opendir("/proc");
+	while (dir && !found && (de = readdir(dir))) {
+		char *st = NULL, *p;
+
+		snprintf(path, sizeof(path), "/proc/%s/stat", de->d_name);
+		if (atoi(de->d_name) <= 0 || ovl_read_file(path, &st, NULL, 4096))
+			continue;
+		/* pid (comm) state ppid ... */
+		p = strrchr(st, ')');
+		if (p && strstr(st, "(containerd)") && atoi(p + 3) == (int)dockerd)
+			found = (pid_t)atoi(de->d_name);
+		free(st);
+	}
+	if (dir)
+		closedir(dir);
+	return found;
+}
+
+/* pid is running (not gone, not a zombie). */
+static bool pid_alive(pid_t pid)
+{
+	char path[64], *st = NULL, *p;
+	bool alive;
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+	if (ovl_read_file(path, &st, NULL, 4096))
+		return false;
+	p = strrchr(st, ')');
+	alive = p && p[1] == ' ' && p[2] != 'Z' && p[2] != 'X';
+	free(st);
+	return alive;
+}
+
+static bool shutdown_logged(const struct ovl_dockerd *d)
+{
+	char *log = NULL;
+	bool done;
+
+	if (ovl_read_file(d->log, &log, NULL, 64u << 20))
+		return false;
+	done = strstr(log, "Daemon shutdown complete") != NULL;
+	free(log);
+	return done;
 }
 
 void ovl_dockerd_stop(struct ovl_ctx *ctx, struct ovl_dockerd *d)
@@ -118,13 +270,27 @@ void ovl_dockerd_stop(struct ovl_ctx *ctx, struct ovl_dockerd *d)
 	struct timespec t0, now;
 	int status;
 
+	pid_t ctrd;
+
 	if (d->pid <= 0)
 		return;
+	ctrd = containerd_of(d->pid);
 	kill(d->pid, SIGTERM);
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	for (;;) {
 		if (waitpid(d->pid, &status, WNOHANG) == d->pid)
 			break;
+		/*
+		 * Once its own shutdown is complete and its containerd has
+		 * exited, dockerd only retries the containerd socket for a
+		 * second before it exits: nothing is left to write.
+		 */
+		if (ctrd > 0 && !pid_alive(ctrd) && shutdown_logged(d)) {
+			ovl_log(ctx, "dockerd %d: shutdown complete, containerd %d gone: SIGKILL", (int)d->pid, (int)ctrd);
+			kill(d->pid, SIGKILL);
+			waitpid(d->pid, &status, 0);
+			break;
+		}
 		clock_gettime(CLOCK_MONOTONIC, &now);
 		if (now.tv_sec - t0.tv_sec > 30) {
 			ovl_log(ctx, "dockerd %d ignored SIGTERM for 30 s: SIGKILL", (int)d->pid);
@@ -132,9 +298,11 @@ void ovl_dockerd_stop(struct ovl_ctx *ctx, struct ovl_dockerd *d)
 			waitpid(d->pid, &status, 0);
 			break;
 		}
-		usleep(50000);
+		usleep(10000);
 	}
-	ovl_log(ctx, "dockerd %d stopped (status 0x%x)", (int)d->pid, status);
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	ovl_log(ctx, "dockerd %d stopped (status 0x%x) after %.2f s", (int)d->pid, status,
+		(double)(now.tv_sec - t0.tv_sec) + (double)(now.tv_nsec - t0.tv_nsec) / 1e9);
 	d->pid = 0;
 }
 

@@ -31,10 +31,18 @@ struct ovl_dockerd {
 
 /* Start it: CONF when dockerd, the docker client or busybox-static is missing; BROK when it does not come up. */
 void ovl_dockerd_start(struct ovl_ctx *ctx, struct ovl_dockerd *d);
-/* SIGTERM by pid, wait up to 30 s, then SIGKILL. */
+/*
+ * SIGTERM by pid, wait up to 30 s, then SIGKILL; once it logged its
+ * shutdown complete and its containerd is gone, SIGKILL at once (it would
+ * only retry containerd's socket for a second).
+ */
 void ovl_dockerd_stop(struct ovl_ctx *ctx, struct ovl_dockerd *d);
 /* Run the docker client with args (NULL-terminated): its exit status; output in *out if non-NULL. */
 int ovl_docker(struct ovl_ctx *ctx, struct ovl_dockerd *d, char **out, ...) __attribute__((sentinel));
+/* The same with args as an array (NULL-terminated). */
+int ovl_docker_argv(struct ovl_ctx *ctx, struct ovl_dockerd *d, char **out, const char *const *args);
+/* n docker commands (each args as for ovl_docker_argv) at once: 0 when all exit 0, else the first status. */
+int ovl_docker_parallel(struct ovl_ctx *ctx, struct ovl_dockerd *d, size_t n, const char *const *const *cmds);
 
 /*
  * The base image the docker cases start from, as a layer tar in the case
