@@ -43,7 +43,9 @@ WARNINGS := -Wall -Wextra -Wmissing-prototypes -Wshadow -Wformat=2 -Werror \
 # dependency files.
 OVL_CFLAGS := -std=gnu11 $(WARNINGS) -MMD -MP
 OVL_LDLIBS := $(PKG_LIBS) -pthread
-OVL_LDFLAGS = $(LDFLAGS) $(EXTRA_LDFLAGS)
+# Symbols bound at start: a forked case then finds them bound instead of resolving (and
+# copying the GOT pages of) each on first use.
+OVL_LDFLAGS = -Wl,-z,now $(LDFLAGS) $(EXTRA_LDFLAGS)
 
 COMMON_SRC := $(wildcard lib/common/*.c)
 MODEL_SRC  := $(wildcard lib/model/*.c)

@@ -352,10 +352,19 @@ int model_copy_up(struct ovl_model *m, const struct ovl_tree *view, const char *
 #endif
 		if (src->type == OVL_FT_REG) {
 			r = model_view_bytes(m, src, &bytes, &len, err);
-			if (!r)
-				r = model_adopt_data(&v, (unsigned char *)bytes, len);
-			else
+			if (r) {
 				free(bytes);
+			} else if (src->has_digest && src->size == len && !ovl_layer_is(src->layer, OVL_LAYER_UPPER)) {
+				/*
+				 * A lower file's bytes: its digest is the scan's (the lower
+				 * layers' own checks say they did not change since).
+				 */
+				r = tree_data_adopt(&v, bytes, len) ? -ENOMEM : 0;
+				v.size = len;
+				v.fill = OVL_FILL_NONE;
+			} else {
+				r = model_adopt_data(&v, (unsigned char *)bytes, len);
+			}
 #ifndef OVL_MODEL_WRONG_COPY_UP_HOLES
 			/* copy-up skips holes (SEEK_DATA): a file that is all hole comes up as one */
 			if (src->fill == OVL_FILL_HOLE)

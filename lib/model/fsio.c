@@ -314,6 +314,7 @@ struct cache_ent {
 	struct timespec mtime, ctime;
 	unsigned char sha256[32];
 	bool hole;
+	bool used;			/* a scan took its digest from here: verify reads it again */
 };
 
 struct ovl_scan_cache {
@@ -420,12 +421,24 @@ static void cache_put(struct ovl_scan_cache *c, const struct stat *st, const str
 /* What the cache holds for this file as it is now, or NULL. */
 static const struct cache_ent *cache_get(struct ovl_scan_cache *c, const struct stat *st)
 {
-	const struct cache_ent *x = cache_find(c, st->st_dev, st->st_ino);
+	struct cache_ent *x = cache_find(c, st->st_dev, st->st_ino);
 
 	if (!x || x->size != (uint64_t)st->st_size || !ts_same(x->mtime, st->st_mtim) ||
 	    !ts_same(x->ctime, st->st_ctim))
 		return NULL;
+	x->used = true;
 	return x;
+}
+
+/*
+ * What the cache says of a file (x) is not what a full read gives (size,
+ * sha256), though the file's stat (st) is what it was: a scan would have
+ * taken the stale answer.
+ */
+static bool cache_stale(const struct cache_ent *x, const struct stat *st, uint64_t size, const unsigned char sha256[32])
+{
+	return (x->size != size || memcmp(x->sha256, sha256, sizeof(x->sha256)) != 0) &&
+	       x->size == (uint64_t)st->st_size && ts_same(x->mtime, st->st_mtim) && ts_same(x->ctime, st->st_ctim);
 }
 
 /* ---- scan ------------------------------------------------------------------ */
@@ -436,6 +449,12 @@ struct scan {
 	const char *root;
 	struct ovl_err *err;
 	struct ovl_scan_cache *cache;
+	/* verify: read only the files whose cached digest a scan used, and count those that differ */
+	bool verify;
+	unsigned long checked;
+	int bad;
+	char *why;
+	size_t why_len, why_used;
 };
 
 static int scan_dir(struct scan *s, int dfd, const char *path, bool parent_xwh);
@@ -524,7 +543,25 @@ static int scan_entry(struct scan *s, int dfd, const char *name, const char *pat
 		const struct cache_ent *x = s->flags & OVL_SCAN_FRESH ? NULL : cache_get(s->cache, &st);
 		struct timespec stamp;
 
-		if (x) {
+		if (s->verify) {
+			const struct cache_ent *v = cache_find(s->cache, st.st_dev, st.st_ino);
+
+			/* the cache's answers, checked by a full read; nothing else is read */
+			if (v && v->used) {
+				r = tree_digest_fd(fd, e.sha256, &e.size);
+				if (r) {
+					ovl_err_set(s->err, r, "%s%s: read: %s", s->root, path, strerror(-r));
+					goto out;
+				}
+				s->checked++;
+				if (cache_stale(v, &st, e.size, e.sha256)) {
+					s->bad++;
+					if (s->why_used < s->why_len)
+						s->why_used += (size_t)snprintf(s->why + s->why_used, s->why_len - s->why_used,
+										"%s%s", s->why_used ? ", " : "", path);
+				}
+			}
+		} else if (x) {
 			s->cache->hits++;
 			memcpy(e.sha256, x->sha256, sizeof(e.sha256));
 			e.size = x->size;
@@ -740,17 +777,28 @@ fail:
 int ovl_scan_cache_verify(struct ovl_scan_cache *c, const char *dir, unsigned int flags, unsigned long *n_checked,
 			  char *why, size_t len, struct ovl_err *err)
 {
-	struct ovl_tree *t = NULL;
-	int r = ovl_tree_scan(dir, flags, &t, err);
+	struct scan s = { .flags = flags & ~OVL_SCAN_FRESH, .root = dir, .err = err, .cache = c, .verify = true,
+			  .why = why, .why_len = len };
+	int dfd, r;
 
 	*n_checked = 0;
 	if (len)
 		*why = 0;
-	if (r)
-		return r;
-	r = ovl_scan_cache_compare(c, dir, t, n_checked, why, len);
-	ovl_tree_unref(t);
-	return r;
+	if (!c || !c->n)
+		return 0;
+	s.t = ovl_tree_new();
+	if (!s.t)
+		return -ENOMEM;
+	dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (dfd < 0) {
+		ovl_tree_unref(s.t);
+		return ovl_err_set(err, errno, "%s: cannot open dir: %m", dir);
+	}
+	r = scan_entry(&s, dfd, ".", "/", false, 0);
+	close(dfd);
+	ovl_tree_unref(s.t);
+	*n_checked = s.checked;
+	return r ? r : s.bad;
 }
 
 int ovl_scan_cache_compare(const struct ovl_scan_cache *c, const char *dir, const struct ovl_tree *t,
@@ -765,22 +813,15 @@ int ovl_scan_cache_compare(const struct ovl_scan_cache *c, const char *dir, cons
 	for (size_t i = 0; i < t->n; i++) {
 		const struct ovl_entry *e = &t->v[i];
 		const struct cache_ent *x;
+		char p[PATH_MAX + 8];
+		struct stat st;
 
 		if (e->type != OVL_FT_REG || !(x = cache_find(c, e->dev, e->ino)))
 			continue;
 		(*n_checked)++;
-		/* the entry is what the file is now: the cached one is stale when it still claims this state */
-		if (x->size == e->size && memcmp(x->sha256, e->sha256, sizeof(x->sha256)) == 0)
+		snprintf(p, sizeof(p), "%s%s", dir, e->path);
+		if (lstat(p, &st) || !cache_stale(x, &st, e->size, e->sha256))
 			continue;
-		{
-			char p[PATH_MAX + 8];
-			struct stat st;
-
-			snprintf(p, sizeof(p), "%s%s", dir, e->path);
-			if (lstat(p, &st) || (uint64_t)st.st_size != x->size || !ts_same(st.st_mtim, x->mtime) ||
-			    !ts_same(st.st_ctim, x->ctime))
-				continue; /* its stat changed: the cache would not have been used */
-		}
 		bad++;
 		if (used < len)
 			used += (size_t)snprintf(why + used, len - used, "%s%s", used ? ", " : "", e->path);

@@ -278,14 +278,15 @@ unsigned long ovl_scan_cache_hits(const struct ovl_scan_cache *c);
 int ovl_tree_scan_cached(const char *dir, unsigned int flags, struct ovl_scan_cache *c,
 			 struct ovl_tree **out, struct ovl_err *err);
 /*
- * Read every regular file under dir (scan flags) again in full and compare with what the
- * cache holds for it. 0 when all agree (n_checked set), >0: the number of
- * files whose content changed under unchanged size, mtime and ctime (each
- * named in why), <0 -errno.
+ * Read every regular file under dir (scan flags) whose cached digest a scan
+ * used again in full, and compare with what the cache holds for it. 0 when
+ * all agree (n_checked: how many were read), >0: the number of files whose
+ * content changed under unchanged size, mtime and ctime (each named in
+ * why), <0 -errno.
  */
 int ovl_scan_cache_verify(struct ovl_scan_cache *c, const char *dir, unsigned int flags, unsigned long *n_checked,
 			  char *why, size_t len, struct ovl_err *err);
-/* The comparison of ovl_scan_cache_verify(), with t a fresh scan of dir. */
+/* The same judgement over t, a fresh scan of dir (every cached file in it). */
 int ovl_scan_cache_compare(const struct ovl_scan_cache *c, const char *dir, const struct ovl_tree *t,
 			   unsigned long *n_checked, char *why, size_t len);
 

@@ -138,41 +138,36 @@ static void __attribute__((noreturn)) child_fail(int fd, const char *what)
 }
 
 /*
- * The child side. It enters new mount and PID namespaces; an init process
- * (PID 1 there) only reaps, and the case body runs as PID 2, so the case
- * sees ordinary signal semantics (PID 1 ignores signals it has no handler
- * for). When the body ends, init reports how and exits, and the kernel
- * kills whatever else the case left in its PID namespace.
+ * The child side, made by clone() in new mount and PID namespaces: it is
+ * PID 1 there, an init that only reaps; the case body runs as PID 2, so the
+ * case sees ordinary signal semantics (PID 1 ignores signals it has no
+ * handler for). When the body ends, init reports how and exits, and the
+ * kernel kills whatever else the case left in its PID namespace.
  */
 static void __attribute__((noreturn)) case_child(struct ovl_ctx *ctx, pid_t runner)
 {
-	pid_t init, body, w;
+	pid_t body, w;
 	int status = 0;
 	char rec[256];
 
 	setpgid(0, 0);
 	prctl(PR_SET_PDEATHSIG, SIGKILL);
-	if (getppid() != runner)
+	if (getppid() != 0 && getppid() != runner)
 		_exit(1);
 	signal(SIGINT, SIG_DFL);
 	signal(SIGTERM, SIG_DFL);
 	signal(SIGPIPE, SIG_DFL);
-	if (unshare(CLONE_NEWNS | CLONE_NEWPID))
-		child_fail(ctx->rec_fd, "unshare(CLONE_NEWNS|CLONE_NEWPID)");
 	if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL))
 		child_fail(ctx->rec_fd, "making / private in the case's mount namespace");
-	snprintf(rec, sizeof(rec), "%llu", runner_ns_inode(getpid(), "mnt"));
-	ovl_rec_write(ctx->rec_fd, OVL_REC_NS, NULL, rec);
-	init = fork();
-	if (init < 0)
-		child_fail(ctx->rec_fd, "fork");
-	if (init > 0) {
-		while (waitpid(init, &status, 0) < 0 && errno == EINTR)
-			;
-		_exit(WIFEXITED(status) ? WEXITSTATUS(status) : 1);
+	{
+		struct stat ns;
+
+		/* /proc is still the runner's until ours is mounted: self, not a pid */
+		snprintf(rec, sizeof(rec), "%llu",
+			 stat("/proc/self/ns/mnt", &ns) ? 0ULL : (unsigned long long)ns.st_ino);
 	}
-	/* PID 1 of the case's namespace, with a /proc that shows this namespace's pids. */
-	prctl(PR_SET_PDEATHSIG, SIGKILL);
+	ovl_rec_write(ctx->rec_fd, OVL_REC_NS, NULL, rec);
+	/* a /proc that shows this namespace's pids */
 	if (mount("proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL))
 		child_fail(ctx->rec_fd, "mounting /proc for the case's PID namespace");
 	body = fork();
@@ -232,9 +227,10 @@ int runner_spawn_case(struct run_state *st, const struct ovl_case *c, const stru
 	w->fs_bit = b->bit;
 	fflush(stdout);
 	fflush(stderr);
-	w->pid = fork();
+	/* fork(), straight into the case's own mount and PID namespaces */
+	w->pid = (pid_t)syscall(SYS_clone, (unsigned long)(CLONE_NEWNS | CLONE_NEWPID | SIGCHLD), NULL, NULL, NULL, 0UL);
 	if (w->pid < 0) {
-		runner_set_outcome(r, OVL_BROK, "fork: %s", strerror(errno));
+		runner_set_outcome(r, OVL_BROK, "clone(CLONE_NEWNS|CLONE_NEWPID): %s", strerror(errno));
 		close(pfd[0]);
 		close(pfd[1]);
 		return -1;
