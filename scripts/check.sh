@@ -102,6 +102,19 @@ if take_summary "# ovlconform: " "ovlconform" "$rc" "$out"; then
 	[ "$rc" -eq 0 ] || [ "$summary_failed" -gt 0 ] || { echo "!! ovlconform exited $rc"; add 0 1 0; }
 fi
 
+stage "-j 1 and -j 2 print the same KTAP (scripts/ktap-stable.sh: all but timings and run ids)"
+j1=$(mktemp) j2=$(mktemp)
+sel="precedence whiteout rename hardlink dir 0106 0202"
+$BUILD/ovlconform run --no-progress -j 1 --fs tmpfs,ext4 --results results $sel >"$j1" 2>&1
+$BUILD/ovlconform run --no-progress -j 2 --fs tmpfs,ext4 --results results $sel >"$j2" 2>&1
+if n=$(grep -c "^ok\|^not ok" "$j1") && [ "$n" -gt 0 ] &&
+   diff <(scripts/ktap-stable.sh "$j1") <(scripts/ktap-stable.sh "$j2") >/dev/null; then
+	echo "the same $n case runs, line for line"; add 1 0 0
+else
+	echo "!! they differ:"; diff <(scripts/ktap-stable.sh "$j1") <(scripts/ktap-stable.sh "$j2") | head -20; add 0 1 0
+fi
+rm -f "$j1" "$j2"
+
 stage "the run's KTAP read as kselftest and the kernel's parser read it (XFAIL is ok at every level)"
 if $BUILD/tests/test_report "$ktap"; then add 1 0 0; else add 0 1 0; fi
 rm -f "$ktap"

@@ -51,6 +51,7 @@ int ovl_report_json(const struct ovl_run_result *run, const char *path)
 			      c->reason, "timed_out", c->timed_out, "seconds", c->seconds, "log",
 			      c->log, "checks", checks, "diagnostics", strv(c->diag, c->ndiag));
 		json_object_set_new(o, "operations", json_integer((json_int_t)c->nops));
+		json_object_set_new(o, "max_rss_kb", json_integer((json_int_t)c->max_rss_kb));
 		json_array_append_new(cases, o);
 	}
 	totals = json_object();
@@ -68,6 +69,23 @@ int ovl_report_json(const struct ovl_run_result *run, const char *path)
 	json_object_set_new(root, "checks_per_second",
 			    json_real(run->wall_seconds > 0 ? (double)run->nchecks / run->wall_seconds : 0));
 	json_object_set_new(root, "interrupted", json_boolean(run->interrupted));
+	json_object_set_new(root, "jobs", json_integer((json_int_t)run->jobs));
+	json_object_set_new(root, "runner_max_rss_kb", json_integer((json_int_t)run->runner_max_rss_kb));
+	{
+		json_t *fams = json_object();
+
+		for (size_t k = 0; k < run->nfamilies; k++) {
+			const struct ovl_family_time *f = &run->families[k];
+			json_t *per = json_object();
+
+			for (size_t i = 0; i < run->nfs && i < sizeof(f->fs_seconds) / sizeof(f->fs_seconds[0]); i++)
+				if (run->fs[i].ncases)
+					json_object_set_new(per, run->fs[i].name, json_real(f->fs_seconds[i]));
+			json_object_set_new(fams, f->name, json_pack("{s:I, s:f, s:o}", "runs", (json_int_t)f->runs,
+								      "seconds_in_cases", f->seconds, "by_fs", per));
+		}
+		json_object_set_new(root, "families", fams);
+	}
 	json_object_set_new(root, "totals", totals);
 	json_object_set_new(root, "filesystems", fss);
 	json_object_set_new(root, "cases", cases);

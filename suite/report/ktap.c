@@ -136,6 +136,26 @@ void ovl_ktap_end(FILE *out, const struct ovl_run_result *run)
 			fprintf(out, "# %s: %zu case run%s, %zu model-checked operation%s, %.2f s in cases\n",
 				run->fs[k].name, run->fs[k].ncases, run->fs[k].ncases == 1 ? "" : "s",
 				run->fs[k].nops, run->fs[k].nops == 1 ? "" : "s", run->fs[k].case_seconds);
+	/* time in cases by family and filesystem (with -j N they overlap: the wall time is less) */
+	for (size_t k = 0; k < run->nfamilies; k++) {
+		const struct ovl_family_time *f = &run->families[k];
+		char per[256] = "";
+		size_t used = 0;
+
+		for (size_t i = 0; i < run->nfs && i < sizeof(f->fs_seconds) / sizeof(f->fs_seconds[0]); i++)
+			if (run->fs[i].ncases && used < sizeof(per))
+				used += (size_t)snprintf(per + used, sizeof(per) - used, "%s%s %.2f", used ? ", " : "",
+							 run->fs[i].name, f->fs_seconds[i]);
+		fprintf(out, "# family %s: %zu case run%s, %.2f s in cases (%s)\n", f->name, f->runs,
+			f->runs == 1 ? "" : "s", f->seconds, per);
+	}
+	if (run->ncases) {
+		const struct ovl_case_result *big = &run->cases[run->largest_case];
+
+		fprintf(out, "# peak memory: runner %.1f MiB, largest case %.1f MiB (%s:%s); %u case%s at once\n",
+			(double)run->runner_max_rss_kb / 1024, (double)big->max_rss_kb / 1024,
+			big->c ? big->c->slug : "?", big->fs ? big->fs : "?", run->jobs, run->jobs == 1 ? "" : "s");
+	}
 	fprintf(out, "# results: %s\n", run->run_dir);
 	ovl_ktap_leaves(run, &lp, &lf, &ls);
 	fprintf(out, "# KTAP leaves (checks, and cases without any): %zu passed, %zu failed, %zu skipped\n", lp, lf, ls);

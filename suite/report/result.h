@@ -64,7 +64,21 @@ struct ovl_run_result {
 	size_t counts[OVL_NR_OUTCOMES];
 	size_t nchecks;
 	size_t nops;
+	unsigned int jobs;		/* cases at once (-j) */
+	long runner_max_rss_kb;		/* peak resident memory of the runner itself */
+	/* Time in cases by family (a case's first tag) and filesystem (ovl_run_result_count). */
+	struct ovl_family_time {
+		char name[32];
+		size_t runs;
+		double seconds;
+		double fs_seconds[8];	/* by the index in fs[] */
+	} families[32];
+	size_t nfamilies;
+	size_t largest_case;		/* the case run with the largest max_rss_kb */
 };
+
+/* A case's family: its first tag (into buf). */
+const char *ovl_case_family(const struct ovl_case_result *r, char *buf, size_t len);
 
 void ovl_case_result_free(struct ovl_case_result *r);
 void ovl_run_result_count(struct ovl_run_result *r);

@@ -25,6 +25,7 @@
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/utsname.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -458,8 +459,13 @@ static int report_run(struct run_state *st)
 	char path[PATH_MAX + 64];
 	int exit_code;
 
+	struct rusage ru;
+
 	res->interrupted = runner_stop_signal != 0;
 	res->wall_seconds = runner_now() - st->t0;
+	res->jobs = st->jobs;
+	if (getrusage(RUSAGE_SELF, &ru) == 0)
+		res->runner_max_rss_kb = ru.ru_maxrss;
 	ovl_run_result_count(res);
 	ovl_ktap_end(stdout, res);
 	snprintf(path, sizeof(path), "%s/summary.json", st->run_dir);
