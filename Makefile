@@ -5,7 +5,7 @@
 #   make mutants  (root) build the wrong models of suite/tests/mutants.tsv; each must make its cases FAIL
 #   make          build $(BUILD)/ovlconform and the three libraries
 #   make install  PREFIX=/usr/local DESTDIR=: runner, fixtures, man page, libraries, headers, .pc files
-#   make bench    print the suite's speed figures over a few runs
+#   make bench    (root) the speed targets: the default matrix, the semantic families at -j 1 and 2, docker
 #
 # The tree:
 #   lib/common    what the libraries share (errors, buffers, safe paths): built into each

@@ -50,10 +50,12 @@ static struct ovl_run_result *fake_run(void)
 					       .outcome = OVL_FAIL, .diag = diag, .ndiag = 2 };
 	checks[1] = (struct ovl_check_result){ .name = "read /f", .outcome = OVL_PASS };
 	cases[0] = (struct ovl_case_result){ .c = &c1, .fs = "ext4", .outcome = OVL_FAIL,
-					     .checks = checks, .nchecks = 2, .nops = 3, .seconds = 0.5 };
+					     .checks = checks, .nchecks = 2, .nops = 3, .seconds = 0.5,
+					     .max_rss_kb = 1024 };
 	snprintf(cases[0].reason, sizeof(cases[0].reason), "1 of 2 checks failed");
 	snprintf(cases[0].log, sizeof(cases[0].log), "logs/ext4/0001-same-name-a-wins.log");
-	cases[1] = (struct ovl_case_result){ .c = &c2, .fs = "ext4", .outcome = OVL_PASS };
+	cases[1] = (struct ovl_case_result){ .c = &c2, .fs = "ext4", .outcome = OVL_PASS, .seconds = 0.25,
+					     .max_rss_kb = 2048 };
 	cases[2] = (struct ovl_case_result){ .c = &c2, .fs = "xfs", .outcome = OVL_CONF };
 	snprintf(cases[2].reason, sizeof(cases[2].reason), "mkfs.xfs not found <&> # here");
 	run.cases = cases;
@@ -66,6 +68,8 @@ static struct ovl_run_result *fake_run(void)
 	snprintf(run.run_dir, sizeof(run.run_dir), "results/20261127-000000-1");
 	snprintf(run.target, sizeof(run.target), "kernel");
 	run.wall_seconds = 2.0;
+	run.jobs = 2;
+	run.runner_max_rss_kb = 3072;
 	ovl_run_result_count(&run);
 	return &run;
 }
@@ -107,8 +111,10 @@ static void test_ktap_golden(void **state)
 		"ok 3 0012-readonly:xfs # SKIP mkfs.xfs not found <&>   here\n"
 		"# Totals: pass:1 fail:1 xfail:0 xpass:0 skip:1 error:0\n"
 		"# wall time 2.00 s, 2 checks, 1.0 checks/s\n"
-		"# ext4: 2 case runs, 3 model-checked operations, 0.50 s in cases\n"
+		"# ext4: 2 case runs, 3 model-checked operations, 0.75 s in cases\n"
 		"# xfs: 1 case run, 0 model-checked operations, 0.00 s in cases\n"
+		"# family precedence: 3 case runs, 0.75 s in cases (ext4 0.75, xfs 0.00)\n"
+		"# peak memory: runner 3.0 MiB, largest case 2.0 MiB (readonly:ext4); 2 cases at once\n"
 		"# results: results/20261127-000000-1\n"
 		"# KTAP leaves (checks, and cases without any): 2 passed, 1 failed, 1 skipped\n"
 		"# ovlconform: 1 passed, 1 failed, 1 skipped\n");
@@ -147,6 +153,15 @@ static void test_json_reads_back(void **state)
 		json_t *diag = json_object_get(check0, "diagnostics");
 
 		assert_string_equal(json_string_value(json_array_get(diag, 1)), "+ file /f mode=0600");
+	}
+	{
+		json_t *prec = json_object_get(json_object_get(root, "families"), "precedence");
+
+		assert_int_equal(json_integer_value(json_object_get(prec, "runs")), 3);
+		assert_true(json_real_value(json_object_get(json_object_get(prec, "by_fs"), "ext4")) == 0.75);
+		assert_int_equal(json_integer_value(json_object_get(c0, "max_rss_kb")), 1024);
+		assert_int_equal(json_integer_value(json_object_get(root, "jobs")), 2);
+		assert_int_equal(json_integer_value(json_object_get(root, "runner_max_rss_kb")), 3072);
 	}
 	json_decref(root);
 }
