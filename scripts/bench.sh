@@ -69,6 +69,23 @@ run docker "$ncpu" $DOCKER
 row "docker families (-j $ncpu), target 25 s" 25 $BEFORE_DOCKER_S $BEFORE_DOCKER_CHECKS
 echo "   peak memory (default matrix): $all_peak"
 
+# Where the time goes, when perf is here (BENCH_PERF=0: not): one filesystem each.
+if [ "${BENCH_PERF:-1}" != 0 ] && command -v perf >/dev/null; then
+	echo "== perf, the docker families on tmpfs: CPU by command (system-wide)"
+	perf record -q -a -o "$out/docker.perf" -- "$BUILD/ovlconform" run --no-progress --fs tmpfs \
+		--results "$out/results" $DOCKER >/dev/null 2>&1
+	perf report -q -i "$out/docker.perf" --no-children --sort comm 2>/dev/null | head -10
+	echo "== perf, the semantic families on tmpfs at -j 2"
+	perf record -q -a -g -o "$out/sem.perf" -- "$BUILD/ovlconform" run --no-progress -j 2 --fs tmpfs \
+		--results "$out/results" $SEMANTIC >/dev/null 2>&1
+	echo "   by binary:"
+	perf report -q -g none -i "$out/sem.perf" --no-children --sort dso 2>/dev/null | grep % | head -6
+	echo "   the kernel's share by entry (children included):"
+	perf report -q -i "$out/sem.perf" --children --sort sym 2>/dev/null |
+		grep -E '\[k\] (asm_exc_page_fault|do_exit|kernel_clone|ksys_read|ksys_write|do_sys_openat2|__x64_sys_mount|__x64_sys_umount|__do_sys_newfstatat|__x64_sys_getdents64|default_idle)$' |
+		awk '!seen[$NF]++ { printf "   %-8s %s\n", $1, $NF }'
+fi
+
 echo "== lib/ model"
 make --no-print-directory -s BUILD="$BUILD" "$BUILD/bench_model" || exit 1
 for n in 2000 20000 100000; do "$BUILD/bench_model" "$n"; done
