@@ -384,7 +384,11 @@ static void watch_running(struct run_state *st, struct job *jobs)
 		n += (nfds_t)runner_watch_pollfds(st->running[i], &p[n]);
 	if (poll(p, n, 200) < 0 && errno != EINTR)
 		usleep(10000);
-	runner_read_kernel(st);
+	/*
+	 * The kernel log is read when a case starts or ends, not at every
+	 * wakeup: between two such events the cases running are the same, so
+	 * what was logged meanwhile goes to exactly those that ran then.
+	 */
 	for (size_t i = 0; i < st->nrunning;) {
 		struct case_watch *w = st->running[i];
 		struct job *j = &jobs[w->job];
