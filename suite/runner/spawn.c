@@ -194,6 +194,18 @@ static void __attribute__((noreturn)) case_child(struct ovl_ctx *ctx, pid_t runn
 	_exit(WIFEXITED(status) ? WEXITSTATUS(status) : 1);
 }
 
+/* Close every fd from 3 on but a and b. */
+static void close_all_but(int a, int b)
+{
+	int lo = a < b ? a : b, hi = a < b ? b : a;
+
+	if (lo > 3)
+		close_range(3, (unsigned int)lo - 1, 0);
+	if (hi > lo + 1)
+		close_range((unsigned int)lo + 1, (unsigned int)hi - 1, 0);
+	close_range((unsigned int)hi + 1, ~0U, 0);
+}
+
 /* Log, scratch dir, pipe; fork the case (case_child). 0, or the result says BROK. */
 int runner_spawn_case(struct run_state *st, const struct ovl_case *c, const struct ovl_backing *b,
 		      struct ovl_case_result *r, struct case_watch *w)
@@ -236,12 +248,13 @@ int runner_spawn_case(struct run_state *st, const struct ovl_case *c, const stru
 		return -1;
 	}
 	if (w->pid == 0) {
-		close(pfd[0]);
-		/* A child that outlives a killed runner must not keep its run looking alive. */
-		if (st->lock_fd >= 0)
-			close(st->lock_fd);
-		if (st->kmsg_fd >= 0)
-			close(st->kmsg_fd);
+		/*
+		 * Only stdio, its records pipe and its log: not the run's lock (a
+		 * child that outlives a killed runner must not keep its run looking
+		 * alive), nor what the runner holds of the other cases running (a
+		 * pinned mount namespace would keep their filesystem busy).
+		 */
+		close_all_but(pfd[1], fileno(w->log));
 		w->ctx.rec_fd = pfd[1];
 		w->ctx.log = w->log;
 		case_child(&w->ctx, runner);
