@@ -141,7 +141,7 @@ static int one_entry(struct ovl_tree *t, struct archive *a, struct archive_entry
 {
 	const char *name = archive_entry_pathname(ae), *hard = archive_entry_hardlink(ae), *base;
 	char path[4200], target[4200];
-	struct ovl_entry e = { .path = path, .mode = archive_entry_perm(ae), .uid = (uid_t)archive_entry_uid(ae),
+	struct ovl_entry e = { .path = path, .mode = archive_entry_perm(ae) & 07777, .uid = (uid_t)archive_entry_uid(ae),
 			       .gid = (gid_t)archive_entry_gid(ae), .layer = { -1 } };
 	mode_t type = archive_entry_filetype(ae);
 	int r;
