@@ -302,6 +302,8 @@ static void make_fs(struct run_state *st, struct fs_slot *f)
 		snprintf(b->reason, sizeof(b->reason), "%s", st->priv_why);
 	} else {
 		ovl_backing_setup(b, (enum ovl_backing_kind)(__builtin_ctz(b->bit)), st->scratch, st->runlog);
+		if (b->mounted)
+			st->backing_mnts[__builtin_ctz(b->bit)] = b->mnt;
 	}
 	f->fr->outcome = b->outcome;
 	snprintf(f->fr->reason, sizeof(f->fr->reason), "%s", b->reason);
@@ -326,6 +328,7 @@ static void fs_teardown(struct run_state *st, struct fs_slot *f)
 
 	if (!f->b.mounted && !*f->b.image)
 		return;
+	st->backing_mnts[__builtin_ctz(f->b.bit)] = NULL;
 	if (ovl_backing_teardown(&f->b, st->runlog, twhy, sizeof(twhy))) {
 		snprintf(f->fr->teardown_problem, sizeof(f->fr->teardown_problem), "%s", twhy);
 		fprintf(stdout, "# %s: teardown: %s\n", f->fr->name, twhy);

@@ -62,6 +62,8 @@ struct run_state {
 	struct case_watch **running;	/* the cases running now */
 	size_t nrunning;
 	long taint;			/* the kernel's taint as last read */
+	/* The backing filesystems mounted now, by kind: a case lets go of the others' (spawn.c). */
+	const char *backing_mnts[OVL_NR_BACKING];
 };
 
 struct case_watch;

@@ -144,7 +144,8 @@ static void __attribute__((noreturn)) child_fail(int fd, const char *what)
  * handler for). When the body ends, init reports how and exits, and the
  * kernel kills whatever else the case left in its PID namespace.
  */
-static void __attribute__((noreturn)) case_child(struct ovl_ctx *ctx, pid_t runner)
+static void __attribute__((noreturn)) case_child(struct ovl_ctx *ctx, pid_t runner, const char *const *others,
+						 size_t nothers)
 {
 	pid_t body, w;
 	int status = 0;
@@ -159,6 +160,14 @@ static void __attribute__((noreturn)) case_child(struct ovl_ctx *ctx, pid_t runn
 	signal(SIGPIPE, SIG_DFL);
 	if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL))
 		child_fail(ctx->rec_fd, "making / private in the case's mount namespace");
+	/*
+	 * The copy of the other backing filesystems in this namespace would keep
+	 * them mounted (and their loop devices attached) after the runner tears
+	 * one down while this case runs: let go of them here.
+	 */
+	for (size_t i = 0; i < nothers; i++)
+		if (others[i])
+			umount2(others[i], MNT_DETACH);
 	{
 		struct stat ns;
 
@@ -257,7 +266,15 @@ int runner_spawn_case(struct run_state *st, const struct ovl_case *c, const stru
 		close_all_but(pfd[1], fileno(w->log));
 		w->ctx.rec_fd = pfd[1];
 		w->ctx.log = w->log;
-		case_child(&w->ctx, runner);
+		{
+			const char *others[OVL_NR_BACKING];
+			size_t n = 0;
+
+			for (int k = 0; k < OVL_NR_BACKING; k++)
+				if (st->backing_mnts[k] && strcmp(st->backing_mnts[k], b->mnt) != 0)
+					others[n++] = st->backing_mnts[k];
+			case_child(&w->ctx, runner, others, n);
+		}
 	}
 	setpgid(w->pid, w->pid);
 	close(pfd[1]);
