@@ -24,7 +24,8 @@ make --no-print-directory -s BUILD="$BUILD" all "$BUILD/bench_gen" || exit 1
 work=$(mktemp -d /var/tmp/ovlconform-bench-store.XXXXXX)
 trap 'rm -rf "$work"' EXIT
 
-exec unshare -m -p -f --mount-proc -- bash -s "$top" "$BUILD" "$work" "$MB" "$FILES" "$RUNS" <<'INNER'
+# not exec: the trap above removes $work when the namespace's work is done
+unshare -m -p -f --mount-proc -- bash -s "$top" "$BUILD" "$work" "$MB" "$FILES" "$RUNS" <<'INNER'
 set -u
 top=$1 BUILD=$2 work=$3 MB=$4 FILES=$5 RUNS=$6
 B=$top/$BUILD/ovlconform
@@ -99,3 +100,4 @@ else
 	printf 'commit of a copy of 5,000 small files: ours %ss\n' "$ours"
 fi
 INNER
+exit $?
