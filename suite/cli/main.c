@@ -19,6 +19,7 @@
 #include "descriptor.h"
 #include "matrix.h"
 #include "runner.h"
+#include "result.h"
 #include "kconfig_cmd.h"
 #include "store_cmd.h"
 #include "target.h"
@@ -39,6 +40,9 @@ static void usage(FILE *out)
 		"       ovlconform explore [options]              random fixtures and operations against the\n"
 		"                                                 model; a divergence is shrunk to a reproducer\n"
 		"       ovlconform replay FILE [options]          run a reproducer, every check shown\n"
+		"       ovlconform diff RESULTS_A RESULTS_B       what changed from one run to another (result\n"
+		"                                                 dirs or their summary.json); exit 1 on a new\n"
+		"                                                 failure\n"
 		"\n"
 		"run options:\n"
 		"  --fs LIST          backing filesystems: tmpfs,ext4,xfs,btrfs or all (default all)\n"
@@ -365,6 +369,28 @@ static int explore_cmd(const char *cmd, struct ovl_run_opts *o, const char *out_
 	return ovl_run(o);
 }
 
+/*
+ * ovlconform diff A B: the case runs and checks whose outcome changed from
+ * run A to run B. Exit 1 when something fails in B that did not in A (a case
+ * run or a check), 0 when not, 3 when a result cannot be read.
+ */
+static int cmd_diff(int argc, char **argv)
+{
+	struct ovl_diff_counts n;
+	char why[4400];
+
+	if (argc != 3 || argv[1][0] == '-' || argv[2][0] == '-') {
+		fprintf(stderr, "usage: ovlconform diff RESULTS_A RESULTS_B\n"
+				"  RESULTS: a run's results dir (results/<run-id>, results/latest) or its summary.json\n");
+		return OVL_EXIT_USAGE;
+	}
+	if (ovl_results_diff(argv[1], argv[2], stdout, &n, why, sizeof(why))) {
+		fprintf(stderr, "ovlconform diff: %s\n", why);
+		return OVL_EXIT_USAGE;
+	}
+	return n.new_failures || n.new_failing_checks ? OVL_EXIT_FAIL : OVL_EXIT_OK;
+}
+
 /* The CPUs this process may run on (its affinity mask), at most OVL_MAX_JOBS. */
 static unsigned int default_jobs(void)
 {
@@ -412,6 +438,8 @@ int main(int argc, char **argv)
 	cmd = argv[1];
 	if (strcmp(cmd, "list") == 0)
 		return cmd_list(argc - 1, argv + 1);
+	if (strcmp(cmd, "diff") == 0)
+		return cmd_diff(argc - 1, argv + 1);
 	if (strcmp(cmd, "store") == 0)
 		return ovl_store_main(argc - 1, argv + 1);
 	if (strcmp(cmd, "kconfig") == 0) {

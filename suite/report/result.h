@@ -98,6 +98,22 @@ void ovl_result_name(const struct ovl_case_result *r, char *buf, size_t len);
 
 /* suite/report/json.c, junit.c: files under the run directory. 0 or -errno. */
 int ovl_report_json(const struct ovl_run_result *run, const char *path);
+
+/* suite/report/diff.c: what changed from one run's results to another's (ovlconform diff). */
+struct ovl_diff_counts {
+	size_t new_failures;		/* case runs FAIL/BROK/XPASS now, not before */
+	size_t new_failing_checks;	/* checks FAIL/XPASS now, not before (in any case) */
+	size_t fixed, fixed_checks;	/* FAIL/BROK/XPASS before, PASS/XFAIL now */
+	size_t newly_skipped, newly_run; /* to CONF, from CONF */
+	size_t added, gone;		/* case runs only in the second, only in the first */
+};
+/*
+ * Compare the results of two runs (a results/<run-id> dir, or its
+ * summary.json); what changed goes to out, one line each with the new
+ * failures' diagnostics. 0, or -EINVAL with why naming the path.
+ */
+int ovl_results_diff(const char *first, const char *second, FILE *out, struct ovl_diff_counts *n, char *why,
+		     size_t len);
 int ovl_report_junit(const struct ovl_run_result *run, const char *path);
 
 /* suite/report/tables.c: the tables cases filled with ovl_table_row(), under run_dir. */

@@ -253,3 +253,33 @@ for sig in INT TERM; do
 		kill -KILL "$pid" 2>/dev/null; wait "$pid" 2>/dev/null
 	fi
 done
+
+# 5. ovlconform diff: a run against itself is quiet; a copy of its results with one check turned
+#    to FAIL gives that new failure, its case, and exit 1; an unreadable result is exit 3.
+rm -f "$results/latest"
+run ovlconform --fs tmpfs 1 2 >"$work/out.diff" 2>&1
+base=$(readlink -f "$results/latest")
+if [ -f "$base/summary.json" ]; then
+	"$top/$BUILD/ovlconform" diff "$base" "$base" >"$work/diff.same" 2>&1; rc=$?
+	check "diff: a run against itself exits 0" test "$rc" -eq 0
+	check "diff: and finds nothing" grep -q ": 0 new failures, 0 newly failing checks, 0 fixed" "$work/diff.same"
+	mkdir -p "$work/changed"
+	# the first check of the first case: PASS -> FAIL (the summary is indented JSON, one key a line)
+	awk '!done && /"outcome": "PASS"/ { sub(/"PASS"/, "\"FAIL\""); done = 1 } { print }' \
+		"$base/summary.json" >"$work/changed/summary.json"
+	"$top/$BUILD/ovlconform" diff "$base" "$work/changed" >"$work/diff.changed" 2>&1; rc=$?
+	check "diff: a check turned to FAIL exits 1" test "$rc" -eq 1
+	check "diff: it names the check and its case" bash -c \
+		'grep -q "^new failing checks: 0001-same-name-a-wins:tmpfs: PASS -> PASS" "$1" && grep -q "^  check now FAIL (PASS): " "$1"' \
+		_ "$work/diff.changed"
+	check "diff: and counts one newly failing check" grep -q ", 1 newly failing check," "$work/diff.changed"
+	"$top/$BUILD/ovlconform" diff "$work/changed" "$base" >"$work/diff.back" 2>&1; rc=$?
+	check "diff: the other way round it is fixed, exit 0" test "$rc" -eq 0
+	check "diff: counted as a fixed check" grep -q ", 1 fixed check," "$work/diff.back"
+	echo '{"format": "other"}' >"$work/changed/summary.json"
+	"$top/$BUILD/ovlconform" diff "$base" "$work/changed" >"$work/diff.bad" 2>&1; rc=$?
+	check "diff: a file that is no summary exits 3, naming it" bash -c \
+		'[ "$1" -eq 3 ] && grep -q "changed/summary.json: not an ovlconform summary" "$2"' _ "$rc" "$work/diff.bad"
+else
+	not_ok "diff: a run to compare" "$(tail -5 "$work/out.diff")"
+fi

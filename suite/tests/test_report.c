@@ -10,6 +10,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdio.h>
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -435,12 +436,106 @@ static int check_file(const char *path)
 	return 0;
 }
 
+/*
+ * Two runs' results compared: the second run has 0012 on ext4 newly failing
+ * (with a failing check and its diagnostic), 0001 fixed, 0012 on xfs run
+ * where it was skipped; then the same with a check that newly fails in a
+ * case that failed in both; nothing when a run is compared with itself; a
+ * missing or foreign file is an error naming it.
+ */
+static void test_results_diff(void **state)
+{
+	char a[] = "/tmp/ovl-diff-a-XXXXXX", b[] = "/tmp/ovl-diff-b-XXXXXX", why[512];
+	struct ovl_run_result *run = fake_run();
+	struct ovl_check_result *bad_check;
+	struct ovl_diff_counts n;
+	char *text = NULL;
+	size_t len = 0;
+	FILE *f;
+	int fa = mkstemp(a), fb = mkstemp(b);
+	static char *d[] = { "the kernel said so" };
+
+	(void)state;
+	assert_true(fa >= 0 && fb >= 0);
+	close(fa);
+	close(fb);
+	assert_int_equal(ovl_report_json(run, a), 0);
+	/* the second run: 0001 passes now, 0012 on ext4 fails a check, 0012 on xfs ran */
+	run->cases[0].outcome = OVL_PASS;
+	run->cases[0].checks[0].outcome = OVL_PASS;
+	bad_check = calloc(1, sizeof(*bad_check));
+	assert_non_null(bad_check);
+	*bad_check = (struct ovl_check_result){ .name = "read /g", .outcome = OVL_FAIL, .diag = d, .ndiag = 1 };
+	run->cases[1].outcome = OVL_FAIL;
+	run->cases[1].checks = bad_check;
+	run->cases[1].nchecks = 1;
+	run->cases[2].outcome = OVL_PASS;
+	assert_int_equal(ovl_report_json(run, b), 0);
+	f = open_memstream(&text, &len);
+	assert_int_equal(ovl_results_diff(a, b, f, &n, why, sizeof(why)), 0);
+	fclose(f);
+	assert_int_equal(n.new_failures, 1);
+	assert_int_equal(n.new_failing_checks, 1);
+	assert_int_equal(n.fixed, 1);
+	assert_int_equal(n.fixed_checks, 1);
+	assert_int_equal(n.newly_run, 1);
+	assert_int_equal(n.newly_skipped + n.added + n.gone, 0);
+	assert_non_null(strstr(text, "new failure: 0012-readonly:ext4: PASS -> FAIL"));
+	assert_non_null(strstr(text, "  check now FAIL (not in the first run): read /g\n    # the kernel said so\n"));
+	assert_non_null(strstr(text, "fixed: 0001-same-name-a-wins:ext4: FAIL -> PASS"));
+	assert_non_null(strstr(text, "newly run: 0012-readonly:xfs: CONF -> PASS"));
+	free(text);
+	/* the other way round: the fixed one fails again, the newly failing one is fixed */
+	f = open_memstream(&text, &len);
+	assert_int_equal(ovl_results_diff(b, a, f, &n, why, sizeof(why)), 0);
+	fclose(f);
+	assert_int_equal(n.new_failures, 1);
+	assert_int_equal(n.fixed, 1);
+	assert_int_equal(n.newly_skipped, 1);
+	free(text);
+	/* a case failing in both runs, with one more failing check in the second: still a new failure */
+	run->cases[1].checks = NULL;
+	run->cases[1].nchecks = 0;
+	run->cases[0].outcome = OVL_FAIL;
+	run->cases[0].checks[0].outcome = OVL_FAIL;
+	run->cases[0].checks[1].outcome = OVL_PASS;
+	assert_int_equal(ovl_report_json(run, a), 0);
+	run->cases[0].checks[1].outcome = OVL_FAIL;
+	assert_int_equal(ovl_report_json(run, b), 0);
+	f = open_memstream(&text, &len);
+	assert_int_equal(ovl_results_diff(a, b, f, &n, why, sizeof(why)), 0);
+	fclose(f);
+	assert_int_equal(n.new_failures, 0);
+	assert_int_equal(n.new_failing_checks, 1);
+	assert_non_null(strstr(text, "new failing checks: 0001-same-name-a-wins:ext4: FAIL -> FAIL"));
+	free(text);
+	/* the same run twice: nothing */
+	f = open_memstream(&text, &len);
+	assert_int_equal(ovl_results_diff(a, a, f, &n, why, sizeof(why)), 0);
+	fclose(f);
+	assert_int_equal(n.new_failures + n.new_failing_checks + n.fixed + n.fixed_checks + n.newly_skipped +
+				 n.newly_run + n.added + n.gone, 0);
+	free(text);
+	/* errors name the file */
+	assert_int_equal(ovl_results_diff("/nonexistent/run", a, stdout, &n, why, sizeof(why)), -EINVAL);
+	assert_non_null(strstr(why, "/nonexistent/run"));
+	f = fopen(b, "w");
+	fputs("{\"format\": \"something else\"}", f);
+	fclose(f);
+	assert_int_equal(ovl_results_diff(a, b, stdout, &n, why, sizeof(why)), -EINVAL);
+	assert_non_null(strstr(why, "not an ovlconform summary"));
+	unlink(a);
+	unlink(b);
+	free(bad_check);
+}
+
 int main(int argc, char **argv)
 {
 	if (argc > 1)
 		return check_file(argv[1]);
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_ktap_golden),
+		cmocka_unit_test(test_results_diff),
 		cmocka_unit_test(test_deviations_per_check),
 		cmocka_unit_test(test_ktap_reader_totals),
 		cmocka_unit_test(test_json_reads_back),
