@@ -16,6 +16,7 @@
 # "mutants: N passed, N failed, N skipped".
 set -u
 cd "$(dirname "$0")/.." || exit 1
+. scripts/readme-table.sh
 
 BUILD=${BUILD:-build}
 table=suite/tests/mutants.tsv
@@ -158,15 +159,7 @@ if [ "${#only[@]}" -eq 0 ]; then
 		want=$(make_table)
 		current=$(awk -v b="$begin" -v e="$end" '$0 == e { on = 0 } on { print } $0 == b { on = 1 }' "$readme")
 		if $update; then
-			tmp=$(mktemp "$readme.XXXXXX")
-			# the table through the environment: awk -v would take its backslashes as escapes
-			if T=$want B=$begin E=$end awk '
-				$0 == ENVIRON["B"] { print; print ENVIRON["T"]; skip = 1; next }
-				$0 == ENVIRON["E"] { skip = 0 }
-				!skip { print }' "$readme" >"$tmp"; then
-				cat "$tmp" >"$readme"	# README keeps its mode
-			fi
-			rm -f "$tmp"
+			readme_table_write "$readme" "$begin" "$end" "$want"
 			ok "the wrong-model table in $readme is written (${#rows[@]} wrong models)"
 		elif [ "$current" = "$want" ]; then
 			ok "the wrong-model table in $readme matches what the runs found"

@@ -5,6 +5,7 @@
 #   scripts/readme-cases.sh --update   write the table into README.md
 set -u
 cd "$(dirname "$0")/.." || exit 1
+. scripts/readme-table.sh
 BUILD=${BUILD:-build}
 begin='<!-- cases: made by `make readme-cases` from the descriptors; do not edit by hand -->'
 end='<!-- cases: end -->'
@@ -15,15 +16,7 @@ grep -qxF "$begin" "$readme" && grep -qxF "$end" "$readme" || {
 	echo "readme-cases: $readme lacks the marker lines of the case table" >&2; exit 2; }
 current=$(sed -n "\\|^${begin//\*/\\*}\$|,\\|^${end}\$|p" "$readme" | sed '1d;$d')
 if [ "${1:-}" = --update ]; then
-	tmp=$(mktemp "$readme.XXXXXX")
-	# the table through the environment: awk -v would take its backslashes as escapes
-	if T=$table B=$begin E=$end awk '
-		$0 == ENVIRON["B"] { print; print ENVIRON["T"]; skip = 1; next }
-		$0 == ENVIRON["E"] { skip = 0 }
-		!skip { print }' "$readme" >"$tmp"; then
-		cat "$tmp" >"$readme"	# README keeps its mode
-	fi
-	rm -f "$tmp"
+	readme_table_write "$readme" "$begin" "$end" "$table"
 	echo "readme-cases: $readme has the table of $(grep -c '^| `' <<<"$table") cases"
 	exit 0
 fi

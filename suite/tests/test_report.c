@@ -436,6 +436,20 @@ static int check_file(const char *path)
 	return 0;
 }
 
+/* ovl_results_diff(a, b) must succeed: its output (caller frees), counts in n. */
+static char *diff_ok(const char *a, const char *b, struct ovl_diff_counts *n)
+{
+	char *text = NULL, why[512];
+	size_t len = 0;
+	FILE *f = open_memstream(&text, &len);
+
+	assert_non_null(f);
+	if (ovl_results_diff(a, b, f, n, why, sizeof(why)))
+		fail_msg("diff %s %s: %s", a, b, why);
+	fclose(f);
+	return text;
+}
+
 /*
  * Two runs' results compared: the second run has 0012 on ext4 newly failing
  * (with a failing check and its diagnostic), 0001 fixed, 0012 on xfs run
@@ -449,8 +463,7 @@ static void test_results_diff(void **state)
 	struct ovl_run_result *run = fake_run();
 	struct ovl_check_result *bad_check;
 	struct ovl_diff_counts n;
-	char *text = NULL;
-	size_t len = 0;
+	char *text;
 	FILE *f;
 	int fa = mkstemp(a), fb = mkstemp(b);
 	static char *d[] = { "the kernel said so" };
@@ -471,9 +484,7 @@ static void test_results_diff(void **state)
 	run->cases[1].nchecks = 1;
 	run->cases[2].outcome = OVL_PASS;
 	assert_int_equal(ovl_report_json(run, b), 0);
-	f = open_memstream(&text, &len);
-	assert_int_equal(ovl_results_diff(a, b, f, &n, why, sizeof(why)), 0);
-	fclose(f);
+	text = diff_ok(a, b, &n);
 	assert_int_equal(n.new_failures, 1);
 	assert_int_equal(n.new_failing_checks, 1);
 	assert_int_equal(n.fixed, 1);
@@ -486,9 +497,7 @@ static void test_results_diff(void **state)
 	assert_non_null(strstr(text, "newly run: 0012-readonly:xfs: CONF -> PASS"));
 	free(text);
 	/* the other way round: the fixed one fails again, the newly failing one is fixed */
-	f = open_memstream(&text, &len);
-	assert_int_equal(ovl_results_diff(b, a, f, &n, why, sizeof(why)), 0);
-	fclose(f);
+	text = diff_ok(b, a, &n);
 	assert_int_equal(n.new_failures, 1);
 	assert_int_equal(n.fixed, 1);
 	assert_int_equal(n.newly_skipped, 1);
@@ -502,17 +511,13 @@ static void test_results_diff(void **state)
 	assert_int_equal(ovl_report_json(run, a), 0);
 	run->cases[0].checks[1].outcome = OVL_FAIL;
 	assert_int_equal(ovl_report_json(run, b), 0);
-	f = open_memstream(&text, &len);
-	assert_int_equal(ovl_results_diff(a, b, f, &n, why, sizeof(why)), 0);
-	fclose(f);
+	text = diff_ok(a, b, &n);
 	assert_int_equal(n.new_failures, 0);
 	assert_int_equal(n.new_failing_checks, 1);
 	assert_non_null(strstr(text, "new failing checks: 0001-same-name-a-wins:ext4: FAIL -> FAIL"));
 	free(text);
 	/* the same run twice: nothing */
-	f = open_memstream(&text, &len);
-	assert_int_equal(ovl_results_diff(a, a, f, &n, why, sizeof(why)), 0);
-	fclose(f);
+	text = diff_ok(a, a, &n);
 	assert_int_equal(n.new_failures + n.new_failing_checks + n.fixed + n.fixed_checks + n.newly_skipped +
 				 n.newly_run + n.added + n.gone, 0);
 	free(text);
