@@ -2,14 +2,15 @@
 # Install the Debian packages ovlconform needs, only those missing.
 # Build: a C compiler, make, pkg-config and the -dev packages of the libraries.
 # Run: the mkfs tools of the backing filesystems, attr, util-linux; Debian's docker.io
-# and a static busybox for the cases that check the layer store against a real dockerd.
+# and a static busybox for the cases that check the layer store against a real dockerd;
+# fuse-overlayfs (and fusermount3) for the fuse-overlayfs target.
 # Fuzzing: clang and its libFuzzer runtime.
 set -eu
 
 PKGS="gcc make pkg-config libc6-dev
 libcmocka-dev libmount-dev libcap-dev libkmod-dev libssl-dev libarchive-dev libjansson-dev zlib1g-dev
 e2fsprogs xfsprogs btrfs-progs attr util-linux kmod man-db
-docker.io busybox-static
+docker.io busybox-static fuse-overlayfs fuse3
 clang libclang-rt-14-dev"
 
 missing=""

@@ -24,10 +24,12 @@ static const char *dir(struct ovl_ctx *ctx, const char *name)
 	return p;
 }
 
-/* The kernel's reason is in the case log (ovl_mount_custom logs it). */
-static void expect(struct ovl_ctx *ctx, int r, int want, const char *what)
+/* The kernel's reason is in the case log (ovl_mount_custom logs it). A mount that was made goes again. */
+static void expect(struct ovl_ctx *ctx, int r, int want, const char *what, const char *merged)
 {
 	ovl_check_errno(ctx, r ? -1 : 0, -r, want, "mount with %s", what);
+	if (!r)
+		ovl_umount_path(ctx, merged);
 }
 
 static void run(struct ovl_ctx *ctx)
@@ -43,14 +45,14 @@ static void run(struct ovl_ctx *ctx)
 	if (ovl_mkdir_p(ow, 0755))
 		ovl_brok(ctx, "mkdir %s: %s", ow, strerror(errno));
 	r = ovl_mount_custom(ctx, (const char *const[]){ a }, 1, u, ow, m, NULL);
-	expect(ctx, r, EINVAL, "the workdir on another filesystem");
+	expect(ctx, r, EINVAL, "the workdir on another filesystem", m);
 	ovl_umount_path(ctx, other);
 	r = ovl_mount_custom(ctx, (const char *const[]){ a }, 1, u, dir(ctx, "/u/w-inside"), m, NULL);
-	expect(ctx, r, EINVAL, "the workdir inside the upper dir");
+	expect(ctx, r, EINVAL, "the workdir inside the upper dir", m);
 	r = ovl_mount_custom(ctx, (const char *const[]){ a, a }, 2, u, w, m, NULL);
-	expect(ctx, r, ELOOP, "the same lower dir twice");
+	expect(ctx, r, ELOOP, "the same lower dir twice", m);
 	r = ovl_mount_custom(ctx, (const char *const[]){ a }, 1, NULL, NULL, m, NULL);
-	expect(ctx, r, EINVAL, "a single lower and no upper");
+	expect(ctx, r, EINVAL, "a single lower and no upper", m);
 	{
 		/* A mount point shows another device than the dir holding it. */
 		struct stat sm, sp;
@@ -64,7 +66,7 @@ static void run(struct ovl_ctx *ctx)
 		ovl_conf(ctx, "index=on was refused here, so an upper dir in use cannot be tried: %s",
 			 ovl_mount_union_reason(ctx));
 	r = ovl_mount_custom(ctx, (const char *const[]){ b }, 1, u, dir(ctx, "/w2"), dir(ctx, "/m2"), "index=on");
-	expect(ctx, r, EBUSY, "index=on and an upper dir another union uses");
+	expect(ctx, r, EBUSY, "index=on and an upper dir another union uses", dir(ctx, "/m2"));
 	ovl_umount_path(ctx, m);
 }
 

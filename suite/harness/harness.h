@@ -54,21 +54,6 @@ struct ovl_ctx;
 #define OVL_FS_ALL	0xfu
 
 /*
- * A known deviation of one target, per check: each failing check it
- * covers becomes XFAIL, each passing one XPASS (the deviation is gone
- * there: correct the data). A check it does not cover fails as ever, and
- * so does a case that ends early (BROK), times out or warns.
- */
-struct ovl_deviation {
-	const char *target;	/* target name, e.g. "kernel", "fuse-overlayfs" */
-	const char *checks;	/* fnmatch(3) pattern of the check names it covers */
-	unsigned int fs;	/* OVL_FS_* mask where it is seen; 0: every filesystem */
-	/* Kernel releases: "6.6-6.18", "6.18-" (and later), "-6.12"; NULL: any. */
-	const char *kernels;
-	const char *reason;	/* why, with a reference (bug, commit, doc) */
-};
-
-/*
  * One variant of a case: the same body under other mount options (or
  * another fixture), with a stable number and slug of its own, so one file
  * serves what would otherwise be near-identical files. Fields left NULL
@@ -116,7 +101,6 @@ struct ovl_case {
 	 * cases' mounts would add to.
 	 */
 	bool alone;
-	const struct ovl_deviation *deviations; /* NULL-terminated by .target */
 	/*
 	 * Variants, ended by one with number 0: the case then names its file
 	 * (NNNN-slug.c, NNNN the first variant's number) and runs only as its
@@ -204,6 +188,18 @@ void ovl_umount_path(struct ovl_ctx *ctx, const char *target);
  * flag), -ENOENT when absent, -ENXIO when nothing is mounted on merged.
  */
 int ovl_mount_option(struct ovl_ctx *ctx, const char *name, const char **value);
+/*
+ * Every value of a repeated option ("lowerdir+"), in order, joined with
+ * ':' into out: 0, -ENOENT when there is none, -ENXIO as above.
+ */
+int ovl_mount_option_all(struct ovl_ctx *ctx, const char *name, char *out, size_t len);
+/*
+ * The option under which the target's mounts list their lower layers in
+ * mountinfo: "lowerdir" (one, the layers joined with ':', as mount(2) was
+ * given them), "lowerdir+" (once per layer, as fsconfig(2) was), or NULL
+ * when its mountinfo shows no overlay options at all (fuse-overlayfs).
+ */
+const char *ovl_target_lowers_option(struct ovl_ctx *ctx);
 /*
  * The value an overlay option takes on the union mount. overlayfs lists in
  * mountinfo only what differs from its module defaults, so an option that

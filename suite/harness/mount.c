@@ -138,7 +138,7 @@ int ovl_mount_union(struct ovl_ctx *ctx, const char *extra)
 		spec.work = ctx->dirs[CTX_DIR_WORK];
 	}
 	join_opts(opts, sizeof(opts), ctx->c->mount_options, extra);
-	harness_expect_options(opts, spec.upper != NULL, &ctx->expect, &pins);
+	harness_expect_options(ctx->target, opts, spec.upper != NULL, &ctx->expect, &pins);
 	{
 		char asked[1024];
 
@@ -225,9 +225,17 @@ int ovl_mount_lowers_plus(struct ovl_ctx *ctx, const char *const *lowers, size_t
 
 void ovl_umount_path(struct ovl_ctx *ctx, const char *target)
 {
+	struct libmnt_table *tb = mnt_new_table_from_file("/proc/self/mountinfo");
+	struct libmnt_fs *fs = tb ? mnt_table_find_target(tb, target, MNT_ITER_BACKWARD) : NULL;
+	/* a union the target mounted goes as the target unmounts (fuse-overlayfs: its process ends too) */
+	bool ours = fs && mnt_fs_get_fstype(fs) && strcmp(mnt_fs_get_fstype(fs), ctx->target->fstype) == 0;
 	char why[2048];
+	int r;
 
-	if (ovl_libmount(NULL, target, NULL, NULL, true, why, sizeof(why)))
+	mnt_unref_table(tb);
+	r = ours ? ctx->target->umount(target, why, sizeof(why))
+		 : ovl_libmount(NULL, target, NULL, NULL, true, why, sizeof(why));
+	if (r)
 		ovl_brok(ctx, "%s", why);
 	ovl_log(ctx, "unmounted %s", target);
 }
@@ -284,6 +292,34 @@ int ovl_mount_option(struct ovl_ctx *ctx, const char *name, const char **value)
 	return r;
 }
 
+int ovl_mount_option_all(struct ovl_ctx *ctx, const char *name, char *out, size_t len)
+{
+	struct libmnt_table *tb;
+	struct libmnt_fs *fs = merged_fs(ctx, &tb);
+	char *opts, *n = NULL, *v = NULL;
+	size_t nlen = 0, vlen = 0, w = 0;
+	int r = -ENXIO;
+
+	*out = 0;
+	if (fs && mnt_fs_get_fstype(fs) && strcmp(mnt_fs_get_fstype(fs), "overlay") == 0) {
+		r = -ENOENT;
+		for (opts = (char *)mnt_fs_get_fs_options(fs); opts && mnt_optstr_next_option(&opts, &n, &nlen, &v, &vlen) == 0;)
+			if (nlen == strlen(name) && strncmp(n, name, nlen) == 0) {
+				w += (size_t)snprintf(out + w, w < len ? len - w : 0, "%s%.*s", r ? "" : ":", (int)(v ? vlen : 0),
+						      v ? v : "");
+				r = 0;
+			}
+	}
+	mnt_unref_table(tb);
+	return r;
+}
+
+const char *ovl_target_lowers_option(struct ovl_ctx *ctx)
+{
+	return ctx->target->options_in_mountinfo ? ctx->target->lowers_option ? ctx->target->lowers_option : "lowerdir"
+						 : NULL;
+}
+
 int ovl_mount_is_readonly(struct ovl_ctx *ctx)
 {
 	struct libmnt_table *tb;
@@ -297,22 +333,14 @@ int ovl_mount_is_readonly(struct ovl_ctx *ctx)
 	return r;
 }
 
-/* A Y/N module parameter of overlay: 1, 0, or -errno. */
-static int module_param(const char *name)
-{
-	char path[128];
-
-	snprintf(path, sizeof(path), "/sys/module/overlay/parameters/%s", name);
-	return ovl_read_yes(path);
-}
-
 /*
- * The module's default for an overlay option that mountinfo leaves out
- * (overlayfs lists only what differs from it): 0 and *value, -ENOENT for
- * an option without one, or -errno reading /sys/module/overlay.
+ * The target's default for an overlay option a mount was not asked for
+ * (the kernel's: its module parameters, which mountinfo leaves out): 0
+ * and *value, -ENOENT for an option without one, or -errno reading it.
  */
-int harness_option_default(const char *name, const char **value)
+int harness_option_default(const struct ovl_target *t, const char *name, const char **value)
 {
+	int (*module_param)(const char *) = t->param;
 	int p;
 
 	if (strcmp(name, "redirect_dir") == 0) {
@@ -373,15 +401,18 @@ static bool is(const struct harness_expect *e, enum harness_opt o, const char *v
  * (likewise) and no metacopy; userxattr turns redirects and metacopy off
  * unless asked for.
  */
-void harness_expect_options(const char *options, bool upper, struct harness_expect *e, struct ovl_buf *pins)
+void harness_expect_options(const struct ovl_target *t, const char *options, bool upper, struct harness_expect *e,
+			    struct ovl_buf *pins)
 {
+	int (*module_param)(const char *) = t->param;
+
 	memset(e, 0, sizeof(*e));
 	for (int o = 0; o < HOPT_NR; o++) {
 		const char *d = NULL;
 		char *v = NULL;
 		size_t vlen = 0;
 
-		if (harness_option_default(hopt_name[o], &d) == 0)
+		if (harness_option_default(t, hopt_name[o], &d) == 0)
 			snprintf(e->deflt[o], sizeof(e->deflt[o]), "%s", d);
 		if (options && mnt_optstr_get_option(options, hopt_name[o], &v, &vlen) == 0) {
 			expect_set(e, o, v ? v : "", v ? vlen : 0);
@@ -447,7 +478,8 @@ void harness_check_options(struct ovl_ctx *ctx, const char *merged, const struct
 
 	struct libmnt_table *tb = mnt_new_table_from_file("/proc/self/mountinfo");
 	struct libmnt_fs *fs = tb ? mnt_table_find_target(tb, merged, MNT_ITER_BACKWARD) : NULL;
-	const char *optstr = fs ? mnt_fs_get_fs_options(fs) : NULL;
+	const char *optstr = fs && ctx->target->options_in_mountinfo ? mnt_fs_get_fs_options(fs) : NULL;
+	const char *fstype = fs ? mnt_fs_get_fstype(fs) : NULL;
 	struct ovl_buf want = OVL_BUF_INIT, bad = OVL_BUF_INIT;
 
 	for (int o = 0; o < HOPT_NR; o++) {
@@ -464,11 +496,14 @@ void harness_check_options(struct ovl_ctx *ctx, const char *merged, const struct
 			snprintf(got, sizeof(got), "%s", e->deflt[o]);
 		if (strcmp(got, e->value[o]) != 0)
 			ovl_buf_printf(&bad, "%s%s=%s %s, but %s=%s in force (%s)", bad.len ? "; " : "", hopt_name[o],
-				       e->value[o], e->asked[o] ? "asked for" : "by the module default", hopt_name[o],
-				       *got ? got : "?", shown ? "mountinfo" : "not in mountinfo: the module default");
+				       e->value[o], e->asked[o] ? "asked for" : "by the target's default", hopt_name[o],
+				       *got ? got : "?", shown ? "mountinfo" : "not in mountinfo: the target's default");
 	}
 	if (!fs)
 		ovl_buf_printf(&bad, "nothing mounted on %s in mountinfo", merged);
+	else if (!fstype || strcmp(fstype, ctx->target->fstype) != 0)
+		ovl_buf_printf(&bad, "%s%s in mountinfo is %s, not %s", bad.len ? "; " : "", merged,
+			       fstype ? fstype : "(no type)", ctx->target->fstype);
 	ctx->auto_check = true;
 	ovl_check(ctx, bad.len == 0, "the union runs with the options the model assumes (%s)",
 		  want.data ? want.data : "");
@@ -493,6 +528,9 @@ int ovl_mount_option_effective(struct ovl_ctx *ctx, const char *name, const char
 	const struct harness_expect *e = harness_expected(ctx);
 
 	*shown = r == 0;
+	/* a target whose mountinfo shows none: what it does, by its documentation (it refuses the rest) */
+	if (!ctx->target->options_in_mountinfo)
+		return harness_option_default(ctx->target, name, value);
 	if (r != -ENOENT)
 		return r;
 	/* the default as it was when the union was mounted */
@@ -503,7 +541,7 @@ int ovl_mount_option_effective(struct ovl_ctx *ctx, const char *name, const char
 			*value = e->deflt[o];
 			return 0;
 		}
-	return harness_option_default(name, value);
+	return harness_option_default(ctx->target, name, value);
 }
 
 struct ovl_tree *ovl_model_now(struct ovl_ctx *ctx)

@@ -25,6 +25,14 @@ static int kernel_probe(char *why, size_t len)
 	return ovl_fs_available("overlay", why, len);
 }
 
+int ovl_overlay_param(const char *name)
+{
+	char path[128];
+
+	snprintf(path, sizeof(path), "/sys/module/overlay/parameters/%s", name);
+	return ovl_read_yes(path);
+}
+
 /* Append a layer path, escaping what the option parser would split on. */
 static void put_path(struct ovl_buf *b, const char *p)
 {
@@ -46,6 +54,11 @@ static int kernel_mount(const struct ovl_union_spec *s, char *why, size_t len)
 		if (i)
 			ovl_buf_putc(&opts, ':');
 		put_path(&opts, s->lowers[i]);
+	}
+	/* data-only layers: after "::", each below the last lower (overlayfs.rst, Data-only lower layers) */
+	for (size_t i = 0; i < s->ndatas; i++) {
+		ovl_buf_puts(&opts, "::");
+		put_path(&opts, s->datas[i]);
 	}
 	if (s->upper) {
 		ovl_buf_puts(&opts, ",upperdir=");
@@ -72,64 +85,19 @@ static int kernel_umount(const char *merged, char *why, size_t len)
 	return ovl_libmount(NULL, merged, NULL, NULL, true, why, len);
 }
 
-/* fsconfig(2) and friends by number: glibc's wrappers are recent. */
-static int sys_fsopen(const char *fs, unsigned int flags)
-{
-	return (int)syscall(SYS_fsopen, fs, flags);
-}
-
-static int sys_fsconfig(int fd, unsigned int cmd, const char *key, const void *value, int aux)
-{
-	return (int)syscall(SYS_fsconfig, fd, cmd, key, value, aux);
-}
-
+/* lowerdir+ needs the new mount API: the kernel-fsconfig target's way, without options. */
 static int kernel_mount_lowers_plus(const char *const *lowers, size_t nlowers, const char *upper, const char *work,
 				    const char *merged, char *why, size_t len)
 {
-	int fd = sys_fsopen("overlay", FSOPEN_CLOEXEC), mfd = -1, r = 0;
-	const char *step = "fsopen";
-
-	if (fd < 0) {
-		r = -errno;
-		snprintf(why, len, "fsopen(overlay): %s", strerror(errno));
-		return r == -ENOSYS ? -EOPNOTSUPP : r;
-	}
-	step = "lowerdir+";
-	for (size_t i = 0; i < nlowers && !r; i++)
-		if (sys_fsconfig(fd, FSCONFIG_SET_STRING, "lowerdir+", lowers[i], 0)) {
-			/* refused at the first: the key itself is unknown (a kernel before 6.8) */
-			r = i == 0 && errno == EINVAL ? -EOPNOTSUPP : -errno;
-		}
-	if (!r && upper) {
-		step = "upperdir/workdir";
-		if (sys_fsconfig(fd, FSCONFIG_SET_STRING, "upperdir", upper, 0) ||
-		    sys_fsconfig(fd, FSCONFIG_SET_STRING, "workdir", work, 0))
-			r = -errno;
-	}
-	if (!r) {
-		step = "FSCONFIG_CMD_CREATE";
-		if (sys_fsconfig(fd, FSCONFIG_CMD_CREATE, NULL, NULL, 0))
-			r = -errno;
-	}
-	if (!r) {
-		step = "fsmount";
-		mfd = (int)syscall(SYS_fsmount, fd, FSMOUNT_CLOEXEC, 0);
-		if (mfd < 0)
-			r = -errno;
-	}
-	if (!r) {
-		step = "move_mount";
-		if (syscall(SYS_move_mount, mfd, "", AT_FDCWD, merged, MOVE_MOUNT_F_EMPTY_PATH))
-			r = -errno;
-	}
-	if (r)
-		snprintf(why, len, "%s with %zu lowers: %s", step, nlowers,
-			 r == -EOPNOTSUPP ? "the kernel does not know lowerdir+" : strerror(-r));
-	if (mfd >= 0)
-		close(mfd);
-	close(fd);
-	return r;
+	return ovl_fsconfig_mount(lowers, nlowers, NULL, 0, upper, work, NULL, merged, why, len);
 }
+
+static const char *const kernel_can[] = {
+	"every overlay option the running kernel takes, as one option string to mount(2) (libmount)",
+	"lowerdir+ for many lowers (Linux 6.8 and later), data-only layers as lowerdir=A::D",
+	"its defaults: the overlay module's parameters; mountinfo shows the options in force",
+	NULL,
+};
 
 const struct ovl_target ovl_target_kernel = {
 	.name = "kernel",
@@ -139,9 +107,14 @@ const struct ovl_target ovl_target_kernel = {
 	.mount = kernel_mount,
 	.umount = kernel_umount,
 	.mount_lowers_plus = kernel_mount_lowers_plus,
+	.fstype = "overlay",
+	.options_in_mountinfo = true,
+	.param = ovl_overlay_param,
+	.capabilities = kernel_can,
 };
 
-const struct ovl_target *const ovl_targets[] = { &ovl_target_kernel, NULL };
+const struct ovl_target *const ovl_targets[] = { &ovl_target_kernel, &ovl_target_kernel_fsconfig,
+						 &ovl_target_fuse_overlayfs, NULL };
 
 /* Targets a test build adds (ovlconform-selftest's deliberately broken ones); none in ovlconform. */
 extern const struct ovl_target *const ovl_extra_targets[] __attribute__((weak));
