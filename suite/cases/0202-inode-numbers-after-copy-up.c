@@ -35,13 +35,5 @@ OVL_CASE(
 	.needs_kconfig = "INOTIFY_USER",
 	.needs_root = true,
 	.timeout = 120,
-	.deviations = (const struct ovl_deviation[]){
-		{ .target = "kernel", .checks = "two fs, xino=off, *: *_ino == *_ino after *", .kernels = "6.18",
-		  .reason = "layers on two filesystems with xino=off: readdir of a copied-up non-dir gives the "
-			    "upper inode number, lstat and inotify the origin's (overlayfs.rst, Inode properties)" },
-		{ .target = "kernel", .checks = "*, index=off (*): d_ino == i_ino after copy-up", .kernels = "6.18",
-		  .reason = "index=off: a copied-up lower hard link gets the upper inode's d_ino while the cached "
-			    "overlay inode keeps the old i_ino until evicted (overlayfs.rst, Inode properties)" },
-		{ NULL } },
 	.run = run,
 );

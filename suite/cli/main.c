@@ -47,6 +47,12 @@ static void usage(FILE *out)
 		"run options:\n"
 		"  --fs LIST          backing filesystems: tmpfs,ext4,xfs,btrfs or all (default all)\n"
 		"  --target NAME      what to test (default kernel; see ovlconform list --targets)\n"
+		"  --target-opt OPTS  the target's own options, comma-separated, for every mount\n"
+		"                     (fuse-overlayfs: squash_to_root, static_nlink, noacl...)\n"
+		"  --compare NAME     run the selection on target NAME too, then print the checks\n"
+		"                     whose outcomes differ (NAME's KTAP goes to its ktap.txt)\n"
+		"  --deviations FILE  the target's known deviations (default:\n"
+		"                     FIXTURES/deviations/TARGET.json; none when it is absent)\n"
 		"  --results DIR      results go to DIR/<run-id>/ (default ./results)\n"
 		"  --scratch DIR      scratch space (default $OVLCONFORM_SCRATCH or " DEFAULT_SCRATCH ")\n"
 		"  --fixtures DIR     layer fixtures (default: $OVLCONFORM_FIXTURES, the installed\n"
@@ -202,13 +208,6 @@ static json_t *case_json(const struct ovl_case *c)
 	json_object_set_new(o, "timeout", json_integer(c->timeout ? c->timeout : OVL_TIMEOUT_DEFAULT));
 	json_object_set_new(o, "file", json_string(c->file));
 	json_object_set_new(o, "variant_of", c->base ? json_integer(c->base->number) : json_null());
-	{
-		json_t *devs = json_array();
-
-		for (const struct ovl_deviation *d = c->deviations; d && d->target; d++)
-			json_array_append_new(devs, json_pack("{s:s, s:s}", "target", d->target, "reason", d->reason));
-		json_object_set_new(o, "deviations", devs);
-	}
 	return o;
 }
 
@@ -285,8 +284,15 @@ static int cmd_list(int argc, char **argv)
 		return OVL_EXIT_USAGE;
 	}
 	if (targets) {
-		for (const struct ovl_target *const *t = ovl_targets; *t; t++)
-			printf("%-16s %s\n", (*t)->name, (*t)->what);
+		for (const struct ovl_target *const *t = ovl_targets; *t; t++) {
+			char pwhy[512] = "";
+			int r = (*t)->probe(pwhy, sizeof(pwhy));
+
+			printf("%s: %s\n", (*t)->name, (*t)->what);
+			printf("  here: %s%s\n", r ? "not usable: " : "usable", r ? pwhy : "");
+			for (const char *const *cap = (*t)->capabilities; cap && *cap; cap++)
+				printf("  - %s\n", *cap);
+		}
 		return 0;
 	}
 	if (tags) {
@@ -391,6 +397,74 @@ static int cmd_diff(int argc, char **argv)
 	return n.new_failures || n.new_failing_checks ? OVL_EXIT_FAIL : OVL_EXIT_OK;
 }
 
+/*
+ * ovlconform run --target A --compare B: B's run first, its KTAP into its
+ * results dir (ktap.txt), then A's on stdout, then the checks whose
+ * outcomes differ, as A against B (ovl_results_diff with B as the first
+ * run): KTAP diagnostic lines after A's. The exit code is A's run's.
+ */
+static int run_compare(struct ovl_run_opts *o, const struct ovl_target *other)
+{
+	char dir_a[PATH_MAX] = "", dir_b[PATH_MAX] = "", path[PATH_MAX + 16], why[4400];
+	struct ovl_run_opts b = *o;
+	struct ovl_diff_counts n;
+	FILE *ktap, *diff;
+	char *text = NULL;
+	size_t len = 0;
+	int ra, rb;
+
+	if (other == o->target) {
+		fprintf(stderr, "ovlconform: --compare %s: that is the target under test\n", other->name);
+		return OVL_EXIT_USAGE;
+	}
+	b.target = other;
+	b.target_options = NULL;
+	b.run_suffix = other->name;
+	b.run_dir_out = dir_b;
+	b.ktap = tmpfile();
+	if (!b.ktap) {
+		fprintf(stderr, "ovlconform: --compare: tmpfile: %s\n", strerror(errno));
+		return OVL_EXIT_USAGE;
+	}
+	rb = ovl_run(&b);
+	if (*dir_b) {
+		snprintf(path, sizeof(path), "%s/ktap.txt", dir_b);
+		ktap = fopen(path, "w");
+		rewind(b.ktap);
+		for (int ch; ktap && (ch = getc(b.ktap)) != EOF;)
+			putc(ch, ktap);
+		if (ktap)
+			fclose(ktap);
+	}
+	fclose(b.ktap);
+	if (rb == OVL_EXIT_USAGE || !*dir_b) {
+		fprintf(stderr, "ovlconform: --compare: the %s run did not complete (exit %d)\n", other->name, rb);
+		return OVL_EXIT_USAGE;
+	}
+	o->run_suffix = o->target->name;
+	o->run_dir_out = dir_a;
+	ra = ovl_run(o);
+	if (ra == OVL_EXIT_USAGE || !*dir_a)
+		return ra;
+	diff = open_memstream(&text, &len);
+	if (!diff || ovl_results_compare(dir_b, dir_a, true, diff, &n, why, sizeof(why))) {
+		if (diff)
+			fclose(diff);
+		free(text);
+		fprintf(stderr, "ovlconform: --compare: %s\n", diff ? why : strerror(errno));
+		return OVL_EXIT_USAGE;
+	}
+	fclose(diff);
+	printf("# compare: %s (%s) against %s (%s, KTAP in its ktap.txt)\n", o->target->name, dir_a, other->name,
+	       dir_b);
+	for (char *line = text, *nl; line && *line; line = nl ? nl + 1 : NULL) {
+		nl = strchr(line, '\n');
+		printf("# %.*s\n", nl ? (int)(nl - line) : (int)strlen(line), line);
+	}
+	free(text);
+	return ra;
+}
+
 /* The CPUs this process may run on (its affinity mask), at most OVL_MAX_JOBS. */
 static unsigned int default_jobs(void)
 {
@@ -412,6 +486,9 @@ int main(int argc, char **argv)
 		{ "timeout-mult", required_argument, NULL, 'm' },
 		{ "no-progress", no_argument, NULL, 'P' },
 		{ "jobs", required_argument, NULL, 'j' },
+		{ "target-opt", required_argument, NULL, 'O' },
+		{ "compare", required_argument, NULL, 'C' },
+		{ "deviations", required_argument, NULL, 'D' },
 		{ "seconds", required_argument, NULL, 1000 },
 		{ "trials", required_argument, NULL, 1001 },
 		{ "seed", required_argument, NULL, 1002 },
@@ -425,8 +502,9 @@ int main(int argc, char **argv)
 	};
 	struct ovl_run_opts o = { .target = &ovl_target_kernel, .results_dir = "results",
 				  .timeout_mult = 1.0 };
-	char fixtures[PATH_MAX], why[256];
-	const char *cmd, *out_dir = NULL;
+	char fixtures[PATH_MAX], why[512];
+	const char *cmd, *out_dir = NULL, *target_opt = NULL;
+	const struct ovl_target *compare = NULL;
 	bool explore, explore_opts = false;
 	int c;
 
@@ -471,6 +549,16 @@ int main(int argc, char **argv)
 			o.target = ovl_target_find(optarg);
 			if (!o.target) {
 				fprintf(stderr, "ovlconform: unknown target '%s' (ovlconform list --targets)\n",
+					optarg);
+				return OVL_EXIT_USAGE;
+			}
+			break;
+		case 'O': target_opt = optarg; break;
+		case 'D': o.deviations_path = optarg; break;
+		case 'C':
+			compare = ovl_target_find(optarg);
+			if (!compare) {
+				fprintf(stderr, "ovlconform: --compare: unknown target '%s' (ovlconform list --targets)\n",
 					optarg);
 				return OVL_EXIT_USAGE;
 			}
@@ -553,9 +641,26 @@ int main(int argc, char **argv)
 		fprintf(stderr, "ovlconform: explore options are for ovlconform explore\n");
 		return OVL_EXIT_USAGE;
 	}
+	if (target_opt) {
+		if (!o.target->set_target_options) {
+			fprintf(stderr, "ovlconform: --target-opt: target %s takes no options of its own\n", o.target->name);
+			return OVL_EXIT_USAGE;
+		}
+		if (o.target->set_target_options(target_opt, why, sizeof(why))) {
+			fprintf(stderr, "ovlconform: --target-opt for %s: %s\n", o.target->name, why);
+			return OVL_EXIT_USAGE;
+		}
+		o.target_options = target_opt;
+	}
+	if (compare && strcmp(cmd, "run") != 0) {
+		fprintf(stderr, "ovlconform: --compare is for ovlconform run\n");
+		return OVL_EXIT_USAGE;
+	}
 	if (explore)
 		return explore_cmd(cmd, &o, out_dir, argc - optind, argv + optind);
 	o.selectors = argv + optind;
 	o.nselectors = (size_t)(argc - optind);
+	if (compare)
+		return run_compare(&o, compare);
 	return ovl_run(&o);
 }

@@ -212,6 +212,92 @@ void harness_diag_lines(struct ovl_ctx *ctx, const char *text, unsigned int max)
 		harness_diag(ctx, "... (the whole difference is in the case log)");
 }
 
+/* The kind of a check: its name after "after OP: " (an op is described without ": "). */
+static const char *check_kind(const char *what)
+{
+	const char *p = strncmp(what, "after ", 6) == 0 ? strstr(what, ": ") : NULL;
+
+	return p ? p + 2 : what;
+}
+
+static bool has_line(const char *text, const char *line, size_t n)
+{
+	for (const char *p = text; p && *p;) {
+		const char *nl = strchrnul(p, '\n');
+
+		if ((size_t)(nl - p) == n && memcmp(p, line, n) == 0)
+			return true;
+		p = *nl ? nl + 1 : nl;
+	}
+	return false;
+}
+
+/* Whether two dump lines ("- TYPE PATH ...", "+ TYPE PATH ...") are of one path. */
+static bool same_path(const char *a, const char *b)
+{
+	const char *pa = strchr(a + 2, ' '), *pb = strchr(b + 2, ' ');
+	size_t na, nb;
+
+	if (!pa || !pb)
+		return false;
+	na = strcspn(pa + 1, " \n");
+	nb = strcspn(pb + 1, " \n");
+	return na == nb && memcmp(pa + 1, pb + 1, na) == 0;
+}
+
+void harness_diag_since(struct ovl_ctx *ctx, const char *what, const char *text, bool passed)
+{
+	const char *kind = check_kind(what);
+	struct harness_last_diag *slot = NULL;
+	struct ovl_buf fresh = OVL_BUF_INIT;
+	unsigned int carried = 0;
+	size_t n = sizeof(ctx->last_diag) / sizeof(ctx->last_diag[0]);
+
+	for (size_t i = 0; i < n && !slot; i++)
+		if (ctx->last_diag[i].kind && strcmp(ctx->last_diag[i].kind, kind) == 0)
+			slot = &ctx->last_diag[i];
+	for (size_t i = 0; i < n && !slot; i++)
+		if (!ctx->last_diag[i].kind)
+			slot = &ctx->last_diag[i];
+	if (passed || !text) {
+		if (slot && slot->kind) {
+			free(slot->text);
+			slot->text = NULL;
+		}
+		return;
+	}
+	for (const char *p = text; *p;) {
+		const char *nl = strchrnul(p, '\n'), *nl2 = nl;
+		bool heading = nl > p && nl[-1] == ':' && *p != '-' && *p != '+', same;
+
+		/* an entry that differs is two lines, "- model" and "+ actual": carried as one */
+		if (strncmp(p, "- ", 2) == 0 && *nl && strncmp(nl + 1, "+ ", 2) == 0 && same_path(p, nl + 1))
+			nl2 = strchrnul(nl + 1, '\n');
+		same = !heading && slot && slot->text && has_line(slot->text, p, (size_t)(nl - p)) &&
+		       (nl2 == nl || has_line(slot->text, nl + 1, (size_t)(nl2 - nl - 1)));
+		if (same)
+			carried += 1 + (nl2 != nl);
+		else
+			ovl_buf_printf(&fresh, "%.*s\n", (int)(nl2 - p), p);
+		p = *nl2 ? nl2 + 1 : nl2;
+	}
+	harness_diag_lines(ctx, fresh.data ? fresh.data : "", OVL_DIFF_DIAG_LINES);
+	if (carried) {
+		char line[128];
+
+		snprintf(line, sizeof(line), HARNESS_AS_BEFORE "%u line%s the last failed check of this kind showed",
+			 carried, carried == 1 ? "" : "s");
+		harness_diag(ctx, line);
+	}
+	ovl_buf_free(&fresh);
+	if (slot) {
+		if (!slot->kind)
+			slot->kind = strdup(kind);
+		free(slot->text);
+		slot->text = strdup(text);
+	}
+}
+
 bool ovl_check_union(struct ovl_ctx *ctx, const char *what)
 {
 	struct ovl_tree *model = ovl_model_now(ctx), *merged = ovl_merged_now(ctx);
@@ -238,7 +324,7 @@ bool ovl_check_union(struct ovl_ctx *ctx, const char *what)
 			n == 1 ? "" : "s", d);
 		fflush(ctx->log);
 		harness_diag(ctx, "difference (- model, + merged):");
-		harness_diag_lines(ctx, d, 12);
+		harness_diag_lines(ctx, d, OVL_DIFF_DIAG_LINES);
 	}
 	free(d);
 	ovl_tree_unref(model);

@@ -74,6 +74,14 @@ struct ovl_ctx {
 	FILE *loud_log;
 	unsigned int quiet_fails;
 	struct ovl_buf quiet_first;	/* the first failed check, and its diagnostics */
+	/*
+	 * The differences the last failing check of each kind showed (the
+	 * kind: a check name after "after OP: "), so that the next one shows
+	 * only what is new (harness_diag_since()).
+	 */
+	struct harness_last_diag {
+		char *kind, *text;
+	} last_diag[8];
 	/* ovl_catch(): an early end jumps back here instead of ending the case */
 	void *catch_jmp;
 	char catch_why[2048];

@@ -41,12 +41,29 @@ struct ovl_tree *harness_scan(struct ovl_ctx *ctx, const char *dir, unsigned int
 /* End the case as BROK with why, no file and line (the harness's own verdict on the case). */
 void harness_end_brok(struct ovl_ctx *ctx, const char *why) __attribute__((noreturn));
 void harness_diag(struct ovl_ctx *ctx, const char *text);
+/*
+ * Lines of a tree difference shown under its check (the whole one is in
+ * the case log): enough for a known deviation to be told from a new one
+ * (runner/deviations.c explains every line shown, or none).
+ */
+#define OVL_DIFF_DIAG_LINES 40
 void harness_diag_lines(struct ovl_ctx *ctx, const char *text, unsigned int max);
+/*
+ * The lines of text (one difference each) under a failed check named
+ * what, but those the last failed check of the same kind showed too: one
+ * line instead, HARNESS_AS_BEFORE and their count. A difference that
+ * lasts from one operation to the next is shown once, where it began; the
+ * runner judges the line by what it judged there (runner/deviations.c).
+ * passed: the check passed (text NULL): the next failure starts afresh.
+ */
+#define HARNESS_AS_BEFORE "... as before: "
+void harness_diag_since(struct ovl_ctx *ctx, const char *what, const char *text, bool passed);
 unsigned int harness_nlowers(const struct ovl_ctx *ctx);
 int harness_target_mount(struct ovl_ctx *ctx, const struct ovl_union_spec *spec, char *why,
 			size_t len, struct ovl_buf *klog);
-int harness_option_default(const char *name, const char **value);
-void harness_expect_options(const char *options, bool upper, struct harness_expect *e, struct ovl_buf *pins);
+int harness_option_default(const struct ovl_target *t, const char *name, const char **value);
+void harness_expect_options(const struct ovl_target *t, const char *options, bool upper, struct harness_expect *e,
+			    struct ovl_buf *pins);
 void harness_check_options(struct ovl_ctx *ctx, const char *merged, const struct harness_expect *e);
 const struct harness_expect *harness_expected(const struct ovl_ctx *ctx);
 /* One check: want (the model, or a baseline) and got compared, the difference in the log and KTAP. */

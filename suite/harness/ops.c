@@ -204,8 +204,8 @@ bool harness_compare(struct ovl_ctx *ctx, const struct ovl_tree *want, const str
 		fprintf(ctx->log, "--- difference (- model, + actual): %d path%s\n%s", n, n == 1 ? "" : "s", d);
 		fflush(ctx->log);
 		harness_diag(ctx, "difference (- model, + actual):");
-		harness_diag_lines(ctx, d, 12);
 	}
+	harness_diag_since(ctx, what, d, n == 0);
 	free(d);
 	return n == 0;
 }
@@ -417,7 +417,7 @@ static bool check_times_links(struct ovl_ctx *ctx, const struct ovl_op *op, bool
 			continue;
 		if (link_name[0] && strcmp(a->path, link_name) == 0) {
 			if (!ts_eq(a->mtime, link_time))
-				ovl_buf_printf(&bad, "%s%s: mtime %lld.%09ld, a new name of an inode of %lld.%09ld", bad.len ? "; " : "",
+				ovl_buf_printf(&bad, "%s%s: mtime %lld.%09ld, a new name of an inode of %lld.%09ld", bad.len ? "\n" : "",
 					       a->path, (long long)a->mtime.tv_sec, a->mtime.tv_nsec, (long long)link_time.tv_sec,
 					       link_time.tv_nsec);
 			continue;
@@ -426,15 +426,15 @@ static bool check_times_links(struct ovl_ctx *ctx, const struct ovl_op *op, bool
 			fresh = true; /* a new name: made now */
 		if (exact) {
 			if (a->mtime.tv_sec != 1000000001 || a->mtime.tv_nsec)
-				ovl_buf_printf(&bad, "%s%s: mtime %lld.%09ld, utimensat gave 1000000001", bad.len ? "; " : "",
+				ovl_buf_printf(&bad, "%s%s: mtime %lld.%09ld, utimensat gave 1000000001", bad.len ? "\n" : "",
 					       a->path, (long long)a->mtime.tv_sec, a->mtime.tv_nsec);
 		} else if (fresh) {
 			if (ts_before(a->mtime, t0) || ts_before(now, a->mtime))
 				ovl_buf_printf(&bad, "%s%s: mtime %lld.%09ld, not made by the call (%lld.%09ld..%lld.%09ld)",
-					       bad.len ? "; " : "", a->path, (long long)a->mtime.tv_sec, a->mtime.tv_nsec,
+					       bad.len ? "\n" : "", a->path, (long long)a->mtime.tv_sec, a->mtime.tv_nsec,
 					       (long long)t0.tv_sec, t0.tv_nsec, (long long)now.tv_sec, now.tv_nsec);
 		} else if (b && b->type == a->type && !ts_eq(a->mtime, b->mtime)) {
-			ovl_buf_printf(&bad, "%s%s: mtime %lld.%09ld, was %lld.%09ld, which the call keeps", bad.len ? "; " : "",
+			ovl_buf_printf(&bad, "%s%s: mtime %lld.%09ld, was %lld.%09ld, which the call keeps", bad.len ? "\n" : "",
 				       a->path, (long long)a->mtime.tv_sec, a->mtime.tv_nsec, (long long)b->mtime.tv_sec,
 				       b->mtime.tv_nsec);
 		}
@@ -444,7 +444,7 @@ static bool check_times_links(struct ovl_ctx *ctx, const struct ovl_op *op, bool
 			struct ovl_err err = { "" };
 
 			if (ovl_model_nlink(ctx->model, a->path, &want, &err) == 0 && want != a->nlink)
-				ovl_buf_printf(&nl, "%s%s: %lu, the model says %lu", nl.len ? "; " : "", a->path, a->nlink, want);
+				ovl_buf_printf(&nl, "%s%s: %lu, the model says %lu", nl.len ? "\n" : "", a->path, a->nlink, want);
 		}
 		/* readdir's d_type is the type lstat gives */
 		if (strcmp(a->path, "/") != 0 && a->d_type != DT_UNKNOWN) {
@@ -454,22 +454,19 @@ static bool check_times_links(struct ovl_ctx *ctx, const struct ovl_op *op, bool
 							     [OVL_FT_BLK] = DT_BLK, [OVL_FT_HARDLINK] = DT_REG };
 
 			if ((size_t)a->type < sizeof(dts) && dts[a->type] != a->d_type)
-				ovl_buf_printf(&dt, "%s%s: d_type %u, lstat says a %s", dt.len ? "; " : "", a->path, a->d_type,
+				ovl_buf_printf(&dt, "%s%s: d_type %u, lstat says a %s", dt.len ? "\n" : "", a->path, a->d_type,
 					       ovl_ftype_name(a->type));
 		}
 	}
 	snprintf(name, sizeof(name), "after %s: mtimes as overlayfs keeps and sets them", what);
 	ok &= harness_check_result(ctx, bad.len == 0, name);
-	if (bad.len)
-		harness_diag_lines(ctx, bad.data, 8);
+	harness_diag_since(ctx, name, bad.data, bad.len == 0);
 	snprintf(name, sizeof(name), "after %s: st_nlink of every name as the model counts it", what);
 	ok &= harness_check_result(ctx, nl.len == 0, name);
-	if (nl.len)
-		harness_diag_lines(ctx, nl.data, 8);
+	harness_diag_since(ctx, name, nl.data, nl.len == 0);
 	snprintf(name, sizeof(name), "after %s: readdir's d_type agrees with lstat", what);
 	ok &= harness_check_result(ctx, dt.len == 0, name);
-	if (dt.len)
-		harness_diag_lines(ctx, dt.data, 8);
+	harness_diag_since(ctx, name, dt.data, dt.len == 0);
 	if (!ctx->quiet && (bad.len || nl.len || dt.len))
 		fprintf(ctx->log, "%s%s%s%s%s%s\n", bad.data ? bad.data : "", bad.len ? "\n" : "", nl.data ? nl.data : "",
 			nl.len ? "\n" : "", dt.data ? dt.data : "", "");
@@ -586,7 +583,7 @@ void ovl_use_union(struct ovl_ctx *ctx, const char *merged, const char *upper, c
 	snprintf(ctx->dirs[CTX_DIR_MERGED], sizeof(ctx->dirs[0]), "%s", merged);
 	snprintf(ctx->dirs[CTX_DIR_UPPER], sizeof(ctx->dirs[0]), "%s", upper);
 	ctx->mounted = false; /* the end of the case must not unmount another's union */
-	harness_expect_options(options, true, &ctx->alt_expect, NULL);
+	harness_expect_options(ctx->target, options, true, &ctx->alt_expect, NULL);
 	harness_check_options(ctx, merged, &ctx->alt_expect);
 }
 

@@ -111,7 +111,7 @@ static void diagnostics(FILE *out, json_t *o, const char *indent, size_t max)
 }
 
 /* The checks of case b (a: the same case in the first run, or NULL) whose outcome turned bad or good. */
-static void check_changes(FILE *out, json_t *a, json_t *b, struct ovl_diff_counts *n)
+static void check_changes(FILE *out, json_t *a, json_t *b, struct ovl_diff_counts *n, bool every)
 {
 	json_t *checks = json_object_get(b, "checks");
 
@@ -127,12 +127,17 @@ static void check_changes(FILE *out, json_t *a, json_t *b, struct ovl_diff_count
 		} else if (bad(before) && good(now)) {
 			n->fixed_checks++;
 			fprintf(out, "  check now %s (was %s): %s\n", now, before, str(k, "name"));
+		} else if (every && before && now && strcmp(before, now) != 0) {
+			n->other_checks++;
+			fprintf(out, "  check now %s (was %s): %s\n", now, before, str(k, "name"));
+			if (*str(k, "reason"))
+				fprintf(out, "    # %s\n", str(k, "reason"));
 		}
 	}
 }
 
-int ovl_results_diff(const char *first, const char *second, FILE *out, struct ovl_diff_counts *n, char *why,
-		     size_t len)
+int ovl_results_compare(const char *first, const char *second, bool every, FILE *out, struct ovl_diff_counts *n,
+			char *why, size_t len)
 {
 	json_t *ra = load(first, why, len), *rb = ra ? load(second, why, len) : NULL, *ca, *cb;
 
@@ -153,11 +158,11 @@ int ovl_results_diff(const char *first, const char *second, FILE *out, struct ov
 			fprintf(out, "new failure: %s:%s: %s -> %s: %s\n", str(b, "id"), str(b, "fs"),
 				before ? before : "(not in the first run)", now, str(b, "reason"));
 			diagnostics(out, b, "  ", 4);
-			check_changes(out, a, b, n);
+			check_changes(out, a, b, n, every);
 		} else if (bad(before) && good(now)) {
 			n->fixed++;
 			fprintf(out, "fixed: %s:%s: %s -> %s\n", str(b, "id"), str(b, "fs"), before, now);
-			check_changes(out, a, b, n);
+			check_changes(out, a, b, n, every);
 		} else if (skipped(now) && before && !skipped(before)) {
 			n->newly_skipped++;
 			fprintf(out, "newly skipped: %s:%s: %s -> CONF: %s\n", str(b, "id"), str(b, "fs"), before,
@@ -173,14 +178,14 @@ int ovl_results_diff(const char *first, const char *second, FILE *out, struct ov
 			 * The same outcome (or skipped both times): a check that newly
 			 * fails is a new failure all the same, one newly passing is fixed.
 			 */
-			size_t fixed_before = n->fixed_checks;
+			size_t fixed_before = n->fixed_checks, other_before = n->other_checks;
 			FILE *mem;
 			char *buf = NULL;
 			size_t blen = 0;
 
 			mem = open_memstream(&buf, &blen);
 			if (mem) {
-				check_changes(mem, a, b, n);
+				check_changes(mem, a, b, n, every);
 				fclose(mem);
 			}
 			if (n->new_failing_checks > checks_before)
@@ -189,6 +194,9 @@ int ovl_results_diff(const char *first, const char *second, FILE *out, struct ov
 			else if (n->fixed_checks > fixed_before)
 				fprintf(out, "fixed checks: %s:%s: %s -> %s\n%s", str(b, "id"), str(b, "fs"), before, now,
 					buf ? buf : "");
+			else if (n->other_checks > other_before || (every && before && now && strcmp(before, now)))
+				fprintf(out, "changed: %s:%s: %s -> %s: %s\n%s", str(b, "id"), str(b, "fs"), before, now,
+					str(b, "reason"), buf ? buf : "");
 			free(buf);
 		}
 	}
@@ -201,11 +209,18 @@ int ovl_results_diff(const char *first, const char *second, FILE *out, struct ov
 		}
 	}
 	fprintf(out, "# diff %s (%s) -> %s (%s): %zu new failure%s, %zu newly failing check%s, %zu fixed, %zu fixed "
-		"check%s, %zu newly skipped, %zu newly run, %zu new, %zu gone\n",
+		"check%s, %zu newly skipped, %zu newly run, %zu new, %zu gone%s\n",
 		first, str(ra, "run_id"), second, str(rb, "run_id"), n->new_failures, n->new_failures == 1 ? "" : "s",
 		n->new_failing_checks, n->new_failing_checks == 1 ? "" : "s", n->fixed, n->fixed_checks,
-		n->fixed_checks == 1 ? "" : "s", n->newly_skipped, n->newly_run, n->added, n->gone);
+		n->fixed_checks == 1 ? "" : "s", n->newly_skipped, n->newly_run, n->added, n->gone,
+		every ? (n->other_checks ? ", and the other checks whose outcome changed" : ", no other check changed") : "");
 	json_decref(ra);
 	json_decref(rb);
 	return 0;
+}
+
+int ovl_results_diff(const char *first, const char *second, FILE *out, struct ovl_diff_counts *n, char *why,
+		     size_t len)
+{
+	return ovl_results_compare(first, second, false, out, n, why, len);
 }

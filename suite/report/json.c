@@ -62,6 +62,9 @@ int ovl_report_json(const struct ovl_run_result *run, const char *path)
 	json_object_set_new(root, "run_id", json_string(run->run_id));
 	json_object_set_new(root, "started", json_string(run->started));
 	json_object_set_new(root, "target", json_string(run->target));
+	json_object_set_new(root, "target_options", json_string(run->target_options));
+	json_object_set_new(root, "target_version", json_string(run->target_version));
+	json_object_set_new(root, "deviations", json_string(run->deviations));
 	json_object_set_new(root, "kernel", json_string(run->kernel));
 	json_object_set_new(root, "wall_seconds", json_real(run->wall_seconds));
 	json_object_set_new(root, "checks", json_integer((json_int_t)run->nchecks));

@@ -53,6 +53,9 @@ struct ovl_run_result {
 	char run_id[64];
 	char run_dir[4096];
 	char target[64];
+	char target_options[512];	/* --target-opt, or "" */
+	char target_version[128];	/* as the target reports it, or "" */
+	char deviations[4096];		/* the known deviations' data file */
 	char kernel[256];		/* uname -r and -v */
 	char started[64];		/* ISO 8601 UTC */
 	double wall_seconds;
@@ -106,6 +109,7 @@ struct ovl_diff_counts {
 	size_t fixed, fixed_checks;	/* FAIL/BROK/XPASS before, PASS/XFAIL now */
 	size_t newly_skipped, newly_run; /* to CONF, from CONF */
 	size_t added, gone;		/* case runs only in the second, only in the first */
+	size_t other_checks;		/* every: checks whose outcome changed otherwise (PASS to XFAIL...) */
 };
 /*
  * Compare the results of two runs (a results/<run-id> dir, or its
@@ -114,6 +118,9 @@ struct ovl_diff_counts {
  */
 int ovl_results_diff(const char *first, const char *second, FILE *out, struct ovl_diff_counts *n, char *why,
 		     size_t len);
+/* The same; every: also each check whose outcome changed in another way (ovlconform run --compare). */
+int ovl_results_compare(const char *first, const char *second, bool every, FILE *out, struct ovl_diff_counts *n,
+			char *why, size_t len);
 int ovl_report_junit(const struct ovl_run_result *run, const char *path);
 
 /* suite/report/tables.c: the tables cases filled with ovl_table_row(), under run_dir. */

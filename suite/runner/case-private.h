@@ -84,7 +84,5 @@ void runner_case_finish(struct run_state *st, struct case_watch *w, struct ovl_c
 void runner_check_kernel_health(struct run_state *st, struct case_watch *w, struct ovl_case_result *r);
 void runner_check_leftovers(struct case_watch *w, struct ovl_case_result *r);
 void runner_verdict_from_records(struct case_watch *w, struct ovl_case_result *r);
-void runner_apply_deviations(const struct ovl_case *c, const struct ovl_target *t, unsigned int fs,
-			     struct ovl_case_result *r);
 
 #endif

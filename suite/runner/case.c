@@ -33,6 +33,7 @@
 #include "ovl-common.h"
 #include "runner-private.h"
 #include "case-private.h"
+#include "deviations.h"
 
 /* One case on one backing filesystem: spawned here, watched by the run's loop, judged in runner_case_finish(). */
 struct case_watch *runner_case_start(struct run_state *st, const struct ovl_case *c, const struct ovl_backing *b,
@@ -66,7 +67,13 @@ void runner_case_finish(struct run_state *st, struct case_watch *w, struct ovl_c
 {
 	r->seconds = runner_now() - w->t0;
 	r->max_rss_kb = w->ru.ru_maxrss;
-	runner_apply_deviations(r->c, st->opts->target, w->fs_bit, r);
+	{
+		char id[256];
+
+		ovl_case_id(r->c, id, sizeof(id));
+		ovl_deviations_apply(st->devs, id, w->fs_bit, st->release, *st->target_version ? st->target_version : NULL,
+				     r);
+	}
 	runner_verdict_from_records(w, r);
 	runner_check_kernel_health(st, w, r);
 	runner_check_leftovers(w, r);

@@ -330,18 +330,6 @@ int ovl_case_validate(const struct ovl_case *c, const char *fixtures_dir, char *
 		return -EINVAL;
 	if (c->needs_kernel && !ovl_kernel_range_valid(c->needs_kernel))
 		return WHY("%s: needs_kernel \"%s\" is no release range (\"6.7-\", \"6.1-6.12\")", file, c->needs_kernel);
-	for (const struct ovl_deviation *d = c->deviations; d && d->target; d++) {
-		if (!d->reason || !*d->reason)
-			return WHY("%s: the deviation for target '%s' gives no reason", file, d->target);
-		if (!d->checks || !*d->checks || strcmp(d->checks, "*") == 0)
-			return WHY("%s: the deviation for target '%s' names no checks (a pattern of check names, "
-				   "never all of them)", file, d->target);
-		if (d->fs & ~OVL_FS_ALL)
-			return WHY("%s: the deviation for target '%s' names an unknown filesystem", file, d->target);
-		if (d->kernels && !ovl_kernel_range_valid(d->kernels))
-			return WHY("%s: the deviation for target '%s': kernels \"%s\" is no range (\"6.6-6.18\", "
-				   "\"6.18-\", \"-6.12\", \"6.1\")", file, d->target, d->kernels);
-	}
 	if (c->fixture && fixtures_dir) {
 		char path[4096];
 		struct ovl_fixture *f = NULL;

@@ -39,6 +39,7 @@
 #include "ovl-common.h"
 #include "runner-private.h"
 #include "case-private.h"
+#include "deviations.h"
 
 volatile sig_atomic_t runner_stop_signal;
 
@@ -184,10 +185,12 @@ static int prepare_run_dirs(struct run_state *st)
 	snprintf(st->release, sizeof(st->release), "%s", u.release);
 	snprintf(res->kernel, sizeof(res->kernel), "%s %s", u.release, u.version);
 	snprintf(res->target, sizeof(res->target), "%s", opts->target->name);
+	snprintf(res->target_options, sizeof(res->target_options), "%s",
+		 opts->target_options ? opts->target_options : "");
 	strftime(res->started, sizeof(res->started), "%Y-%m-%dT%H:%M:%SZ", gmtime(&wall));
 	strftime(res->run_id, sizeof(res->run_id), "%Y%m%d-%H%M%S", gmtime(&wall));
-	snprintf(res->run_id + strlen(res->run_id), sizeof(res->run_id) - strlen(res->run_id), "-%d",
-		 (int)getpid());
+	snprintf(res->run_id + strlen(res->run_id), sizeof(res->run_id) - strlen(res->run_id), "-%d%s%s",
+		 (int)getpid(), opts->run_suffix ? "-" : "", opts->run_suffix ? opts->run_suffix : "");
 	if (ovl_mkdir_p(opts->scratch_dir, 0700)) {
 		fprintf(stderr, "ovlconform: cannot create scratch dir %s: %s\n", opts->scratch_dir,
 			strerror(errno));
@@ -202,6 +205,8 @@ static int prepare_run_dirs(struct run_state *st)
 		return -EIO;
 	}
 	snprintf(res->run_dir, sizeof(res->run_dir), "%s", st->run_dir);
+	if (opts->run_dir_out)
+		snprintf(opts->run_dir_out, PATH_MAX, "%s", st->run_dir);
 	snprintf(path, sizeof(path), "%s/lock", st->scratch);
 	st->lock_fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
 	if (st->lock_fd < 0 || flock(st->lock_fd, LOCK_EX)) {
@@ -310,16 +315,16 @@ static void make_fs(struct run_state *st, struct fs_slot *f)
 	f->fr->setup_seconds = b->setup_seconds;
 }
 
-static void fs_header(struct fs_slot *f)
+static void fs_header(struct run_state *st, struct fs_slot *f)
 {
 	const struct ovl_backing *b = &f->b;
 
 	if (b->outcome == OVL_PASS)
-		fprintf(stdout, "# %s: made in %.2f s on %s\n", b->name, b->setup_seconds, *b->source ? b->source : "?");
+		fprintf(st->ktap, "# %s: made in %.2f s on %s\n", b->name, b->setup_seconds, *b->source ? b->source : "?");
 	else
-		fprintf(stdout, "# %s: %s: %s\n", b->name, b->outcome == OVL_CONF ? "cannot be made here" : "broke",
+		fprintf(st->ktap, "# %s: %s: %s\n", b->name, b->outcome == OVL_CONF ? "cannot be made here" : "broke",
 			b->reason);
-	fflush(stdout);
+	fflush(st->ktap);
 }
 
 static void fs_teardown(struct run_state *st, struct fs_slot *f)
@@ -331,7 +336,7 @@ static void fs_teardown(struct run_state *st, struct fs_slot *f)
 	st->backing_mnts[__builtin_ctz(f->b.bit)] = NULL;
 	if (ovl_backing_teardown(&f->b, st->runlog, twhy, sizeof(twhy))) {
 		snprintf(f->fr->teardown_problem, sizeof(f->fr->teardown_problem), "%s", twhy);
-		fprintf(stdout, "# %s: teardown: %s\n", f->fr->name, twhy);
+		fprintf(st->ktap, "# %s: teardown: %s\n", f->fr->name, twhy);
 	}
 }
 
@@ -366,10 +371,10 @@ static void emit_done(struct run_state *st, struct job *jobs, size_t *emitted)
 		if (n == f->first) {
 			if (!f->made)
 				make_fs(st, f); /* interrupted before it was needed: say so */
-			fs_header(f);
+			fs_header(st, f);
 		}
 		st->done++;
-		ovl_ktap_case(stdout, n + 1, r);
+		ovl_ktap_case(st->ktap, n + 1, r);
 		fprintf(st->runlog, "%s %s:%s%s%s\n", ovl_outcome_name(r->outcome), f->fr->name, r->c->slug,
 			r->reason[0] ? " - " : "", r->reason);
 		if (n + 1 == f->end)
@@ -474,7 +479,7 @@ static int report_run(struct run_state *st)
 	if (getrusage(RUSAGE_SELF, &ru) == 0)
 		res->runner_max_rss_kb = ru.ru_maxrss;
 	ovl_run_result_count(res);
-	ovl_ktap_end(stdout, res);
+	ovl_ktap_end(st->ktap, res);
 	snprintf(path, sizeof(path), "%s/summary.json", st->run_dir);
 	if (ovl_report_json(res, path))
 		fprintf(stderr, "ovlconform: cannot write %s\n", path);
@@ -496,6 +501,7 @@ static void run_state_free(struct run_state *st)
 		ovl_case_result_free(&st->res->cases[i]);
 	free(st->res->cases);
 	free(st->sel);
+	ovl_deviations_free(st->devs);
 	ovl_kconfig_free(st->kc);
 	if (st->runlog)
 		fclose(st->runlog);
@@ -507,15 +513,43 @@ static void run_state_free(struct run_state *st)
 		close(st->lock_fd);
 }
 
+/* The target's version, and its known deviations (a data file per target); -EINVAL with the reason on stderr. */
+static int load_deviations(struct run_state *st)
+{
+	const struct ovl_run_opts *opts = st->opts;
+	const struct ovl_case *const *all;
+	size_t nall = ovl_cases_all(&all);
+	const char *impl = opts->target->implementation ? opts->target->implementation : opts->target->name;
+	char why[2048];
+
+	if (opts->target->version && opts->target->version(st->target_version, sizeof(st->target_version)))
+		st->target_version[0] = 0;
+	snprintf(st->res->target_version, sizeof(st->res->target_version), "%s", st->target_version);
+
+	if (opts->deviations_path)
+		snprintf(st->devs_path, sizeof(st->devs_path), "%s", opts->deviations_path);
+	else if (ovl_fmt(st->devs_path, sizeof(st->devs_path), "%s/deviations/%s.json", opts->fixtures_dir, impl)) {
+		fprintf(stderr, "ovlconform: %s: path too long\n", opts->fixtures_dir);
+		return -EINVAL;
+	}
+	st->devs = ovl_deviations_load(st->devs_path, impl, !opts->deviations_path, all, nall, why, sizeof(why));
+	if (!st->devs) {
+		fprintf(stderr, "ovlconform: known deviations: %s\n", why);
+		return -EINVAL;
+	}
+	snprintf(st->res->deviations, sizeof(st->res->deviations), "%s", st->devs_path);
+	return 0;
+}
+
 int ovl_run(const struct ovl_run_opts *opts)
 {
 	struct ovl_run_result res = { 0 };
 	struct run_state st = { .opts = opts, .res = &res, .kmsg_fd = -1, .lock_fd = -1, .t0 = runner_now(),
-				.jobs = opts->jobs ? opts->jobs : 1 };
+				.jobs = opts->jobs ? opts->jobs : 1, .ktap = opts->ktap ? opts->ktap : stdout };
 	size_t nfs = 0;
 	int exit_code = OVL_EXIT_USAGE;
 
-	if (select_cases(&st) || prepare_run_dirs(&st))
+	if (select_cases(&st) || load_deviations(&st) || prepare_run_dirs(&st))
 		goto out;
 	prepare_environment(&st);
 	fprintf(st.runlog, "ovlconform run %s: target %s, kernel %s, %zu cases\n", res.run_id, opts->target->name,
@@ -526,13 +560,18 @@ int ovl_run(const struct ovl_run_opts *opts)
 	res.cases = calloc(st.total ? st.total : 1, sizeof(*res.cases));
 	if (!res.cases)
 		goto out;
-	ovl_ktap_begin(stdout, st.total);
-	fprintf(stdout, "# ovlconform run %s: target %s (%s), kernel %s\n", res.run_id, opts->target->name,
+	ovl_ktap_begin(st.ktap, st.total);
+	fprintf(st.ktap, "# ovlconform run %s: target %s (%s), kernel %s\n", res.run_id, opts->target->name,
 		opts->target->what, st.release);
+	if (*st.target_version)
+		fprintf(st.ktap, "# target version: %s\n", st.target_version);
+	if (opts->target_options)
+		fprintf(st.ktap, "# target options: %s\n", opts->target_options);
+	fprintf(st.ktap, "# known deviations: %zu, from %s\n", ovl_deviations_count(st.devs), st.devs_path);
 	if (!st.privileged)
-		fprintf(stdout, "# %s\n", st.priv_why);
+		fprintf(st.ktap, "# %s\n", st.priv_why);
 	if (*st.kmsg_why) {
-		fprintf(stdout, "# %s\n", st.kmsg_why);
+		fprintf(st.ktap, "# %s\n", st.kmsg_why);
 		fprintf(st.runlog, "%s\n", st.kmsg_why);
 	}
 	{
@@ -552,7 +591,7 @@ int ovl_run(const struct ovl_run_opts *opts)
 			run_jobs(&st, fs, n);
 		else
 			for (size_t k = 0; k < n; k++)
-				fprintf(stdout, "# %s: not made: no case selected\n", fs[k].fr->name);
+				fprintf(st.ktap, "# %s: not made: no case selected\n", fs[k].fr->name);
 	}
 	exit_code = report_run(&st);
 out:

@@ -48,6 +48,10 @@ struct run_state {
 	int kmsg_fd;
 	int lock_fd;			/* held for the run; children must not keep it */
 	FILE *runlog;			/* results/<id>/run.log */
+	FILE *ktap;			/* the run's KTAP: stdout unless opts->ktap */
+	struct ovl_devset *devs;	/* the target's known deviations */
+	char devs_path[PATH_MAX];
+	char target_version[128];	/* as the target reports it, or "" */
 	char run_dir[PATH_MAX];		/* results/<id> */
 	char scratch[PATH_MAX];		/* scratch/run-<id> */
 	size_t total, done;
@@ -67,6 +71,7 @@ struct run_state {
 };
 
 struct case_watch;
+struct ovl_devset;
 /* Read the kernel log and taint for the cases running now (health.c). */
 void runner_read_kernel(struct run_state *st);
 bool runner_klog_has_bad(const char *lines);

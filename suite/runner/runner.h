@@ -29,6 +29,12 @@ struct ovl_run_opts {
 	double timeout_mult;
 	bool progress;			/* progress line on stderr */
 	unsigned int jobs;		/* cases at once, 1..OVL_MAX_JOBS (0: 1) */
+	const char *target_options;	/* --target-opt, as given (the target has it already) */
+	FILE *ktap;			/* where the KTAP goes; NULL: stdout */
+	const char *run_suffix;		/* appended to the run id (a compare's two runs), or NULL */
+	char *run_dir_out;		/* PATH_MAX bytes: gets results/<run-id>, or NULL */
+	/* The target's known deviations: NULL for <fixtures>/deviations/<target>.json (none if absent). */
+	const char *deviations_path;
 	/* Cases made by a command (explore, replay) run instead of a selection. */
 	const struct ovl_case *const *extra_cases;
 	size_t nextra;

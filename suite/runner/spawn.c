@@ -246,7 +246,7 @@ int runner_spawn_case(struct run_state *st, const struct ovl_case *c, const stru
 	runner_read_kernel(st);
 	w->taint0 = w->taint_to = st->taint;
 	w->fs_bit = b->bit;
-	fflush(stdout);
+	fflush(NULL);
 	fflush(stderr);
 	/* fork(), straight into the case's own mount and PID namespaces */
 	w->pid = (pid_t)syscall(SYS_clone, (unsigned long)(CLONE_NEWNS | CLONE_NEWPID | SIGCHLD), NULL, NULL, NULL, 0UL);

@@ -37,42 +37,6 @@
 #include "runner-private.h"
 #include "case-private.h"
 
-/* The deviation of case c on target t, fs and kernel release that covers the check name, or NULL. */
-static const struct ovl_deviation *deviation_for(const struct ovl_case *c, const struct ovl_target *t,
-						 unsigned int fs, const char *release, const char *name)
-{
-	for (const struct ovl_deviation *d = c->deviations; d && d->target; d++)
-		if (strcmp(d->target, t->name) == 0 && (!d->fs || (d->fs & fs)) &&
-		    ovl_kernel_in_range(d->kernels, release) && fnmatch(d->checks, name, 0) == 0)
-			return d;
-	return NULL;
-}
-
-/*
- * Known deviations, per check: a failing check one covers is XFAIL, a
- * passing one XPASS (the deviation is gone there), each with its reason.
- */
-void runner_apply_deviations(const struct ovl_case *c, const struct ovl_target *t, unsigned int fs,
-			     struct ovl_case_result *r)
-{
-	struct utsname u;
-
-	if (!c->deviations || uname(&u))
-		return;
-	for (size_t i = 0; i < r->nchecks; i++) {
-		struct ovl_check_result *k = &r->checks[i];
-		const struct ovl_deviation *d = deviation_for(c, t, fs, u.release, k->name);
-
-		if (!d)
-			continue;
-		if (k->outcome == OVL_FAIL)
-			k->outcome = OVL_XFAIL;
-		else if (k->outcome == OVL_PASS)
-			k->outcome = OVL_XPASS;
-		k->reason = d->reason;
-	}
-}
-
 /*
  * What the case said, folded into one outcome (a runner's verdict, if
  * any, stands): a failed check FAILs; else an early end (BROK, CONF)

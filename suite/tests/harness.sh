@@ -163,7 +163,7 @@ check "kconfig report: this machine's kernel has overlayfs (exit 0 or 1, OVERLAY
 	bash -c '[ "$2" -le 1 ] && grep -q "^ok       required OVERLAY_FS$" <<<"$1" && grep -q "running default: index=" <<<"$1"' _ "$out" "$rc"
 
 # 2. The harness's own bad cases.
-out=$(run ovlconform-selftest --fs tmpfs 9001 9002 9003 9004 9005 2>&1); rc=$?; printf "%s\n" "$out" >"$work/out"
+out=$(run ovlconform-selftest --deviations fixtures/harness/deviations-selftest.json --fs tmpfs 9001 9002 9003 9004 9005 2>&1); rc=$?; printf "%s\n" "$out" >"$work/out"
 check "selftest: the run exits 1" test "$rc" -eq 1
 check "selftest: a hang times out, and its known deviation does not hide that" grep -q "^not ok 1 9001-hangs-with-a-daemon:tmpfs # TIMEOUT timed out after 1 s" <<<"$out"
 check "selftest: the hung case's setsid daemon is gone" settles 30 pgrep -x ovlselftestd
@@ -178,9 +178,9 @@ nreal=$("$top/$BUILD/ovlconform-selftest" list | grep -cv " harness ")
 check "selftest: harness cases are not run by default" \
 	bash -c '"$1" run --no-progress --scratch "$2" --results "$3" --fs tmpfs 2>/dev/null | grep -q "^1\.\.$4$"' \
 	_ "$top/$BUILD/ovlconform-selftest" "$scratch" "$results" "$nreal"
-out=$(run ovlconform-selftest --fs tmpfs 9007 9008 9009 9010 2>&1); rc=$?; printf "%s\n" "$out" >"$work/out"
+out=$(run ovlconform-selftest --deviations fixtures/harness/deviations-selftest.json --fs tmpfs 9007 9008 9009 9010 2>&1); rc=$?; printf "%s\n" "$out" >"$work/out"
 check "selftest: a failed check under a known deviation is XFAIL, and reads as ok at its own level" \
-	grep -q "^  ok 2 the deviating behaviour # XFAIL harness test: documented deviation$" <<<"$out"
+	grep -q "^  ok 2 the deviating behaviour # XFAIL selftest-fails: harness test: documented deviation$" <<<"$out"
 check "selftest: a case whose only failures are known is XFAIL" \
 	grep -q "^ok 1 9007-known-deviation-fails:tmpfs # XFAIL 1 of 2 checks fail as a known deviation says: " <<<"$out"
 check "selftest: a pass under a known deviation is XPASS and fails the run" \
@@ -233,7 +233,7 @@ fi
 for sig in INT TERM; do
 	rm -f "$results/latest"
 	start=$(date +%s)
-	"$top/$BUILD/ovlconform-selftest" run --no-progress --scratch "$scratch" --results "$results" \
+	"$top/$BUILD/ovlconform-selftest" run --no-progress -j 1 --scratch "$scratch" --results "$results" \
 		--fs ext4,tmpfs 9006 1 >"$work/out.$sig" 2>&1 &
 	pid=$!
 	if wait_log; then

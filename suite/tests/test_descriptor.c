@@ -116,19 +116,6 @@ static void test_contradictions(void **state)
 	BAD(c.fixture = "missing.tree", "cannot read fixture");
 	BAD(c.fixture = "bad.tree", "unknown entry type 'fiel'");
 	BAD(c.fixture = "../abc.tree", "must be a relative path inside fixtures/");
-	BAD((c.deviations = (const struct ovl_deviation[]){ { .target = "fuse-overlayfs", .checks = "x*" }, { NULL } }),
-	    "gives no reason");
-	BAD((c.deviations = (const struct ovl_deviation[]){ { .target = "kernel", .reason = "r" }, { NULL } }),
-	    "names no checks");
-	BAD((c.deviations = (const struct ovl_deviation[]){ { .target = "kernel", .checks = "*", .reason = "r" },
-							    { NULL } }),
-	    "never all of them");
-	BAD((c.deviations = (const struct ovl_deviation[]){ { .target = "kernel", .checks = "a*", .fs = 0x40,
-							      .reason = "r" }, { NULL } }),
-	    "names an unknown filesystem");
-	BAD((c.deviations = (const struct ovl_deviation[]){ { .target = "kernel", .checks = "a*", .kernels = "6.x",
-							      .reason = "r" }, { NULL } }),
-	    "kernels \"6.x\" is no range");
 	BAD(c.needs_programs = "btrfs,/sbin/mkfs.ext4", "needs_programs item '/sbin/mkfs.ext4' is not a program name");
 	BAD(c.needs_programs = "mkfs ext4", "is not a program name");
 	BAD(c.needs_kernel = "6.7+", "needs_kernel \"6.7+\" is no release range");

@@ -23,6 +23,7 @@
 
 #include "descriptor.h"
 #include "result.h"
+#include "deviations.h"
 #include "ovl-common.h"
 #include "target.h"
 #include "runner-private.h"
@@ -258,11 +259,9 @@ static void ktap_read(const char *text, struct ktap_counts *c)
 		fail_msg("%zu results under the top plan of %zu", seen[0], plan[0]);
 }
 
-static const struct ovl_target fake_target = { .name = "kernel" };
-
-/* A case result with checks named and judged as given, its deviations applied, then the verdict. */
-static void judge(const struct ovl_case *c, const char *const *names, const enum ovl_outcome *o, size_t n,
-		  struct ovl_case_result *r, struct ovl_check_result *checks)
+/* A case result with checks named and judged as given, the deviations applied, then the verdict. */
+static void judge(const struct ovl_devset *devs, const struct ovl_case *c, const char *const *names,
+		  const enum ovl_outcome *o, size_t n, struct ovl_case_result *r, struct ovl_check_result *checks)
 {
 	struct case_watch w;
 
@@ -273,57 +272,58 @@ static void judge(const struct ovl_case *c, const char *const *names, const enum
 	for (size_t i = 0; i < n; i++)
 		checks[i] = (struct ovl_check_result){ .name = (char *)names[i], .outcome = o[i] };
 	*r = (struct ovl_case_result){ .c = c, .fs = "tmpfs", .outcome = OVL_PASS, .checks = checks, .nchecks = n };
-	runner_apply_deviations(c, &fake_target, OVL_FS_TMPFS, r);
+	ovl_deviations_apply(devs, "0202-inode", OVL_FS_TMPFS, "6.18.3", NULL, r);
 	runner_verdict_from_records(&w, r);
 }
 
 /*
  * Known deviations are per check: a failing check a deviation covers is
- * XFAIL, a passing one XPASS, any other failure FAILs the case; the filters
- * (target, filesystem, kernel range) hold; and KTAP shows every XFAIL as an
- * "ok ... # XFAIL" line, at both levels, so that a run whose only failures
- * are known reads as a pass with our own totals.
+ * XFAIL, one that showed nowhere in the case makes its checks XPASS, any
+ * other failure FAILs the case; the filters (filesystem, kernel range)
+ * hold; and KTAP shows every XFAIL as an "ok ... # XFAIL" line, at both
+ * levels, so that a run whose only failures are known reads as a pass
+ * with our own totals. (The data file itself: test_deviations.c.)
  */
 static void test_deviations_per_check(void **state)
 {
-	struct utsname u;
-	char here[80], elsewhere[32];
-	struct ovl_deviation devs[] = {
-		{ .target = "kernel", .checks = "two fs, *: d_ino == i_ino*", .kernels = here, .reason = "doc says so" },
-		{ .target = "kernel", .checks = "ext4 only*", .fs = OVL_FS_EXT4, .reason = "ext4" },
-		{ .target = "kernel", .checks = "old kernels*", .kernels = elsewhere, .reason = "fixed" },
-		{ .target = "fuse-overlayfs", .checks = "*after mount*", .reason = "another target" },
-		{ NULL },
-	};
-	struct ovl_case c = { .number = 202, .slug = "inode", .purpose = "p", .tags = "inode", .run = run_nothing,
-			      .deviations = devs };
+	static const char json[] =
+		"{\"target\":\"kernel\",\"deviations\":["
+		"{\"id\":\"doc\",\"cases\":[\"0202-inode\"],\"checks\":\"two fs, *: d_ino == i_ino*\","
+		"\"kernels\":\"6.18\",\"observed\":[],\"why\":\"doc says so, at length\"},"
+		"{\"id\":\"e4\",\"cases\":[\"0202-inode\"],\"checks\":\"ext4 only*\",\"fs\":[\"ext4\"],"
+		"\"observed\":[],\"why\":\"ext4 does it this way\"},"
+		"{\"id\":\"old\",\"cases\":[\"0202-inode\"],\"checks\":\"old kernels*\",\"kernels\":\"-6.1\","
+		"\"observed\":[],\"why\":\"fixed since then, long ago\"}]}";
+	struct ovl_case c = { .number = 202, .slug = "inode", .purpose = "p", .tags = "inode", .run = run_nothing };
+	const struct ovl_case *all[] = { &c };
 	const char *names[] = { "after mount: merged view matches the model", "two fs, xino=off: d_ino == i_ino after copy-up",
 				"two fs, xino=on: d_ino == i_ino after a remount", "ext4 only: a rule", "old kernels: a rule" };
 	struct ovl_check_result checks[5];
 	struct ovl_case_result r;
 	struct ktap_counts k;
-	char *s = NULL;
+	struct ovl_devset *devs;
+	char *s = NULL, path[] = "/tmp/ovl-report-devs.XXXXXX", why[512];
 	size_t n = 0;
 	FILE *f;
+	int fd = mkstemp(path);
 
 	(void)state;
-	assert_int_equal(uname(&u), 0);
-	/* this machine's release as a one-series range ("6.18"), and one it is not in */
-	{
-		unsigned int a = 0, b = 0;
-
-		assert_int_equal(sscanf(u.release, "%u.%u", &a, &b), 2);
-		snprintf(here, sizeof(here), "%u.%u", a, b);
-		snprintf(elsewhere, sizeof(elsewhere), "-%u.%u", a - 1, 99);
-	}
+	assert_true(fd >= 0);
+	assert_int_equal(write(fd, json, sizeof(json) - 1), (ssize_t)(sizeof(json) - 1));
+	close(fd);
+	devs = ovl_deviations_load(path, "kernel", false, all, 1, why, sizeof(why));
+	unlink(path);
+	if (!devs)
+		fail_msg("%s", why);
 	/* only covered checks fail: XFAIL, each check XFAIL with the reason */
-	judge(&c, names, (const enum ovl_outcome[]){ OVL_PASS, OVL_FAIL, OVL_FAIL, OVL_PASS, OVL_PASS }, 5, &r, checks);
+	judge(devs, &c, names, (const enum ovl_outcome[]){ OVL_PASS, OVL_FAIL, OVL_FAIL, OVL_PASS, OVL_PASS }, 5, &r,
+	      checks);
 	assert_int_equal(r.outcome, OVL_XFAIL);
 	assert_int_equal(checks[1].outcome, OVL_XFAIL);
 	assert_int_equal(checks[2].outcome, OVL_XFAIL);
-	assert_string_equal(checks[1].reason, "doc says so");
+	assert_string_equal(checks[1].reason, "doc: doc says so, at length");
 	assert_int_equal(checks[0].outcome, OVL_PASS);
-	/* the ext4 deviation does not cover tmpfs, the kernel range excludes this kernel, another target's never */
+	/* the ext4 deviation does not cover tmpfs, the kernel range excludes this kernel */
 	assert_int_equal(checks[3].outcome, OVL_PASS);
 	assert_int_equal(checks[4].outcome, OVL_PASS);
 	assert_null(checks[0].reason);
@@ -337,20 +337,29 @@ static void test_deviations_per_check(void **state)
 	assert_int_equal(k.ok, 1);
 	assert_int_equal(k.xfail, 1);
 	assert_int_equal(k.nested_xfail, 2);
-	assert_non_null(strstr(s, "  ok 2 two fs, xino=off: d_ino == i_ino after copy-up # XFAIL doc says so\n"));
+	assert_non_null(strstr(s, "  ok 2 two fs, xino=off: d_ino == i_ino after copy-up # XFAIL doc: doc says so, at length\n"));
 	free(s);
 
 	/* a failure no deviation covers FAILs the case, whatever else is known */
-	judge(&c, names, (const enum ovl_outcome[]){ OVL_FAIL, OVL_FAIL, OVL_PASS, OVL_PASS, OVL_PASS }, 5, &r, checks);
+	judge(devs, &c, names, (const enum ovl_outcome[]){ OVL_FAIL, OVL_FAIL, OVL_PASS, OVL_PASS, OVL_PASS }, 5, &r,
+	      checks);
 	assert_int_equal(r.outcome, OVL_FAIL);
 	assert_int_equal(checks[0].outcome, OVL_FAIL);
-	/* half fixed: the check that passes now is XPASS, and so is the case */
-	judge(&c, names, (const enum ovl_outcome[]){ OVL_PASS, OVL_FAIL, OVL_PASS, OVL_PASS, OVL_PASS }, 5, &r, checks);
+	/* shown once in the case: the check that passes beside it stays PASS */
+	judge(devs, &c, names, (const enum ovl_outcome[]){ OVL_PASS, OVL_FAIL, OVL_PASS, OVL_PASS, OVL_PASS }, 5, &r,
+	      checks);
+	assert_int_equal(r.outcome, OVL_XFAIL);
+	assert_int_equal(checks[2].outcome, OVL_PASS);
+	/* gone: every check it covers passes, XPASS, and so is the case */
+	judge(devs, &c, names, (const enum ovl_outcome[]){ OVL_PASS, OVL_PASS, OVL_PASS, OVL_PASS, OVL_PASS }, 5, &r,
+	      checks);
 	assert_int_equal(r.outcome, OVL_XPASS);
+	assert_int_equal(checks[1].outcome, OVL_XPASS);
 	assert_int_equal(checks[2].outcome, OVL_XPASS);
-	assert_non_null(strstr(r.reason, "1 check passed that a known deviation says fail"));
-	/* nothing covered fails, nothing covered passes: PASS */
-	judge(&c, names, (const enum ovl_outcome[]){ OVL_PASS, OVL_PASS, OVL_PASS, OVL_PASS, OVL_PASS }, 1, &r, checks);
+	assert_non_null(strstr(r.reason, "2 checks passed that a known deviation says fail"));
+	/* nothing covered runs: PASS */
+	judge(devs, &c, names, (const enum ovl_outcome[]){ OVL_PASS, OVL_PASS, OVL_PASS, OVL_PASS, OVL_PASS }, 1, &r,
+	      checks);
 	assert_int_equal(r.outcome, OVL_PASS);
 	/* an early end is never a known deviation */
 	{
@@ -362,10 +371,11 @@ static void test_deviations_per_check(void **state)
 		for (size_t i = 0; i < 2; i++)
 			checks[i] = (struct ovl_check_result){ .name = (char *)names[i], .outcome = i ? OVL_FAIL : OVL_PASS };
 		r = (struct ovl_case_result){ .c = &c, .fs = "tmpfs", .outcome = OVL_PASS, .checks = checks, .nchecks = 2 };
-		runner_apply_deviations(&c, &fake_target, OVL_FS_TMPFS, &r);
+		ovl_deviations_apply(devs, "0202-inode", OVL_FS_TMPFS, "6.18.3", NULL, &r);
 		runner_verdict_from_records(&w, &r);
 		assert_int_equal(r.outcome, OVL_BROK);
 	}
+	ovl_deviations_free(devs);
 }
 
 /* The golden run read back: totals as our summary line gives them. */

@@ -14,8 +14,5 @@ OVL_CASE(
 	.tags = "harness",
 	.needs_root = true,
 	.fs = OVL_FS_TMPFS,
-	.deviations = (const struct ovl_deviation[]){
-		{ .target = "kernel", .checks = "the behaviour the deviation*", .reason = "harness test: documented deviation" },
-		{ NULL } },
 	.run = run,
 );

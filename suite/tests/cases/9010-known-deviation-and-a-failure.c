@@ -18,8 +18,5 @@ OVL_CASE(
 	.tags = "harness",
 	.needs_root = true,
 	.fs = OVL_FS_TMPFS,
-	.deviations = (const struct ovl_deviation[]){
-		{ .target = "kernel", .checks = "the deviating*", .reason = "harness test: documented deviation" },
-		{ NULL } },
 	.run = run,
 );

@@ -48,6 +48,10 @@ static const struct ovl_target drops_index = {
 	.probe = drops_probe,
 	.mount = drops_mount,
 	.umount = drops_umount,
+	.implementation = "kernel",
+	.fstype = "overlay",
+	.options_in_mountinfo = true,
+	.param = ovl_overlay_param,
 };
 
 const struct ovl_target *const ovl_extra_targets[] = { &drops_index, NULL };
