@@ -201,6 +201,14 @@ int ovl_mount_option_all(struct ovl_ctx *ctx, const char *name, char *out, size_
  */
 const char *ovl_target_lowers_option(struct ovl_ctx *ctx);
 /*
+ * The implementation the harness mounts unions through: the run's target,
+ * or for a while another (a family that hands layers from one to the
+ * other, suite/families/cross.c). Set it back before the case ends.
+ */
+struct ovl_target;
+const struct ovl_target *ovl_ctx_target(struct ovl_ctx *ctx);
+void ovl_set_target(struct ovl_ctx *ctx, const struct ovl_target *t);
+/*
  * The value an overlay option takes on the union mount. overlayfs lists in
  * mountinfo only what differs from its module defaults, so an option that
  * mountinfo omits takes the default from /sys/module/overlay/parameters

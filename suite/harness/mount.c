@@ -314,6 +314,18 @@ int ovl_mount_option_all(struct ovl_ctx *ctx, const char *name, char *out, size_
 	return r;
 }
 
+const struct ovl_target *ovl_ctx_target(struct ovl_ctx *ctx)
+{
+	return ctx->target;
+}
+
+void ovl_set_target(struct ovl_ctx *ctx, const struct ovl_target *t)
+{
+	if (t != ctx->target)
+		ovl_log(ctx, "mounting through %s from now on", t->name);
+	ctx->target = t;
+}
+
 const char *ovl_target_lowers_option(struct ovl_ctx *ctx)
 {
 	return ctx->target->options_in_mountinfo ? ctx->target->lowers_option ? ctx->target->lowers_option : "lowerdir"

@@ -580,8 +580,15 @@ void ovl_use_union(struct ovl_ctx *ctx, const char *merged, const char *upper, c
 	for (size_t i = 0; i < n; i++)
 		if (!(ctx->alt_lowers[ctx->alt_n++] = strdup(lowers[i])))
 			ovl_brok(ctx, "out of memory");
-	snprintf(ctx->dirs[CTX_DIR_MERGED], sizeof(ctx->dirs[0]), "%s", merged);
-	snprintf(ctx->dirs[CTX_DIR_UPPER], sizeof(ctx->dirs[0]), "%s", upper);
+	{
+		/* merged or upper may be the case's own dirs: copy before overwriting */
+		char m[PATH_MAX], u[PATH_MAX];
+
+		snprintf(m, sizeof(m), "%s", merged);
+		snprintf(u, sizeof(u), "%s", upper);
+		snprintf(ctx->dirs[CTX_DIR_MERGED], sizeof(ctx->dirs[0]), "%s", m);
+		snprintf(ctx->dirs[CTX_DIR_UPPER], sizeof(ctx->dirs[0]), "%s", u);
+	}
 	ctx->mounted = false; /* the end of the case must not unmount another's union */
 	harness_expect_options(ctx->target, options, true, &ctx->alt_expect, NULL);
 	harness_check_options(ctx, merged, &ctx->alt_expect);

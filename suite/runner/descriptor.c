@@ -19,7 +19,7 @@
 const char *const ovl_known_tags[] = {
 	"precedence", "readdir", "symlink", "mountinfo", "readonly", "copy-up", "whiteout",
 	"opaque", "rename", "hardlink", "perm", "inode", "backing", "mount-errors", "docker",
-	"kconfig", "harness", "redirect", "index", "dir", "random", "docker-growth", NULL,
+	"kconfig", "harness", "redirect", "index", "dir", "random", "docker-growth", "cross", NULL,
 };
 
 const char *const ovl_known_features[] = {
