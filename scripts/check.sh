@@ -102,6 +102,30 @@ if take_summary "# ovlconform: " "ovlconform" "$rc" "$out"; then
 	[ "$rc" -eq 0 ] || [ "$summary_failed" -gt 0 ] || { echo "!! ovlconform exited $rc"; add 0 1 0; }
 fi
 
+kernel_run=$(readlink -f results/latest)
+
+stage "kernel-fsconfig passes what kernel passes: the default matrix through fsconfig(2), diffed against the run above"
+out=$($BUILD/ovlconform run --no-progress --target kernel-fsconfig --results results 2>&1); rc=$?
+printf '%s\n' "$out" | grep -E "^(not ok|# ovlconform:)"
+if [ "$rc" -eq 0 ] && $BUILD/ovlconform diff "$kernel_run" "$(readlink -f results/latest)"; then
+	add 1 0 0
+else
+	echo "!! kernel-fsconfig exited $rc, or fails where kernel passes"; add 0 1 0
+fi
+
+stage "fuse-overlayfs on tmpfs, ext4 and xfs: every deviation known (no FAIL, no XPASS), nothing left behind"
+if command -v fuse-overlayfs >/dev/null 2>&1; then
+	out=$($BUILD/ovlconform run --no-progress --target fuse-overlayfs --fs tmpfs,ext4,xfs --results results 2>&1); rc=$?
+	printf '%s\n' "$out" | grep -E "^(not ok|# ovlconform:|# known deviations)"
+	if [ "$rc" -eq 0 ] && [ -z "$(pgrep -x fuse-overlayfs)" ] && ! grep -q fuse-overlayfs /proc/mounts; then
+		add 1 0 0
+	else
+		echo "!! fuse-overlayfs exited $rc, or left a process or mount"; add 0 1 0
+	fi
+else
+	echo "fuse-overlayfs is not installed (scripts/install-deps.sh installs it)"; add 0 0 1
+fi
+
 stage "-j 1 and -j 2 print the same KTAP (scripts/ktap-stable.sh: all but timings and run ids)"
 j1=$(mktemp) j2=$(mktemp)
 sel="precedence whiteout rename hardlink dir 0106 0202"

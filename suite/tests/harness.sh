@@ -283,3 +283,52 @@ if [ -f "$base/summary.json" ]; then
 else
 	not_ok "diff: a run to compare" "$(tail -5 "$work/out.diff")"
 fi
+
+# 6. Targets: what list --targets says, the run's own target options, a
+#    deviations file that is wrong, --compare, and fuse-overlayfs leaving
+#    nothing mounted or running after a timeout or a SIGKILL of the runner.
+out=$("$top/$BUILD/ovlconform" list --targets 2>&1)
+check "targets: list --targets names kernel, kernel-fsconfig and fuse-overlayfs, each usable or why not" bash -c \
+	'for t in kernel kernel-fsconfig fuse-overlayfs; do grep -q "^$t: " <<<"$1" || exit 1; done; [ "$(grep -c "^  here: " <<<"$1")" -eq 3 ]' _ "$out"
+out=$(run ovlconform --target kernel --target-opt squash_to_root --fs tmpfs 1 2>&1); rc=$?
+check "targets: the kernel takes no options of its own (exit 3)" \
+	bash -c '[ "$1" -eq 3 ] && grep -q "target kernel takes no options of its own" <<<"$2"' _ "$rc" "$out"
+out=$(run ovlconform --target fuse-overlayfs --target-opt index=on --fs tmpfs 1 2>&1); rc=$?
+check "targets: an option fuse-overlayfs does not have is refused, named (exit 3)" \
+	bash -c '[ "$1" -eq 3 ] && grep -q "'"'"'index=on'"'"' is no fuse-overlayfs option" <<<"$2"' _ "$rc" "$out"
+printf '{"target": "kernel", "deviations": [{"id": "x", "cases": ["0001-same-name-a-wins"], "checks": "*", "observed": [], "why": "a reason long enough"}]}\n' >"$work/devs.json"
+out=$(run ovlconform --deviations "$work/devs.json" --fs tmpfs 1 2>&1); rc=$?
+check "targets: a deviations file that covers every check is refused, naming it (exit 3)" \
+	bash -c '[ "$1" -eq 3 ] && grep -q "devs.json: deviation x: \"checks\" must be a pattern" <<<"$2"' _ "$rc" "$out"
+if command -v fuse-overlayfs >/dev/null 2>&1 || [ -x /usr/bin/fuse-overlayfs ]; then
+	fuse_ours() { pgrep -af fuse-overlayfs | grep -F "$scratch" || true; }
+	out=$(run ovlconform --target fuse-overlayfs --compare kernel --fs tmpfs 1 12 2>&1); rc=$?
+	printf "%s\n" "$out" >"$work/out.compare"
+	check "compare: fuse-overlayfs against the kernel exits as the fuse-overlayfs run (0: its deviations are known)" test "$rc" -eq 0
+	check "compare: the kernel's KTAP is kept in its results dir" bash -c \
+		'ls "$1"/*-kernel/ktap.txt >/dev/null 2>&1 && grep -q "^ok 1 0001-same-name-a-wins:tmpfs" "$1"/*-kernel/ktap.txt' _ "$results"
+	check "compare: it prints each check whose outcome differs (PASS under the kernel, XFAIL under fuse-overlayfs)" bash -c \
+		'grep -q "^# changed: 0012-readonly-without-upper:tmpfs: PASS -> XFAIL" "$1" && grep -q "^#   check now XFAIL (was PASS): mountinfo shows no upperdir" "$1" && grep -q "^#     # mountinfo-is-fuse: " "$1"' _ "$work/out.compare"
+	check "compare: a case the same under both is not listed" bash -c '! grep -q "^# [a-z ]*: 0001-same-name-a-wins" "$1"' _ "$work/out.compare"
+	check "fuse-overlayfs: nothing left running or mounted after a run" bash -c '[ -z "$1" ] && [ -z "$(grep fuse-overlayfs /proc/mounts)" ]' _ "$(fuse_ours)"
+	out=$(run ovlconform-selftest --target fuse-overlayfs --timeout-mult 0.02 --fs tmpfs 9006 2>&1)
+	check "fuse-overlayfs: a case that times out with its union mounted is TIMEOUT" \
+		grep -q "^not ok 1 9006-sleeps-mounted:tmpfs # TIMEOUT" <<<"$out"
+	check "fuse-overlayfs: after the timeout its process is gone" settles 50 fuse_ours
+	rm -f "$results/latest"
+	"$top/$BUILD/ovlconform-selftest" run --no-progress --target fuse-overlayfs --scratch "$scratch" \
+		--results "$results" --fs tmpfs 9006 >"$work/out.fusekill" 2>&1 &
+	pid=$!
+	if wait_log; then
+		check "fuse-overlayfs: the case's union is a fuse-overlayfs process of ours" bash -c '[ -n "$1" ]' _ "$(fuse_ours)"
+		kill -KILL "$pid"; wait "$pid" 2>/dev/null
+		check "fuse-overlayfs: SIGKILL of the runner takes its process with it" settles 50 fuse_ours
+		check "fuse-overlayfs: and leaves no fuse mount" bash -c '[ -z "$(grep fuse-overlayfs /proc/mounts)" ]'
+	else
+		not_ok "fuse-overlayfs: the case got to its union" "$(tail -5 "$work/out.fusekill")"
+		kill -KILL "$pid" 2>/dev/null; wait "$pid" 2>/dev/null
+	fi
+	"$top/$BUILD/ovlconform" cleanup --scratch "$scratch" >/dev/null 2>&1
+else
+	skip "compare and fuse-overlayfs cleanup" "fuse-overlayfs is not installed"
+fi
