@@ -22,7 +22,6 @@
 #include <sys/syscall.h>
 
 #include "ovl-common.h"
-#include "sysmount.h"
 #include "target.h"
 
 /* The longest string fsconfig copies (fs/fsopen.c: strndup_user(value, 256)). */
@@ -216,17 +215,6 @@ static int fsconfig_mount(const struct ovl_union_spec *s, char *why, size_t len)
 				  s->merged, why, len);
 }
 
-static int fsconfig_umount(const char *merged, char *why, size_t len)
-{
-	return ovl_libmount(NULL, merged, NULL, NULL, true, why, len);
-}
-
-static int fsconfig_lowers_plus(const char *const *lowers, size_t nlowers, const char *upper, const char *work,
-				const char *merged, char *why, size_t len)
-{
-	return ovl_fsconfig_mount(lowers, nlowers, NULL, 0, upper, work, NULL, merged, why, len);
-}
-
 static const char *const fsconfig_can[] = {
 	"every overlay option the running kernel takes, each its own fsconfig(2) parameter",
 	"one lowerdir+ per lower and datadir+ per data-only layer (Linux 6.8 and later; earlier: CONF)",
@@ -241,8 +229,8 @@ const struct ovl_target ovl_target_kernel_fsconfig = {
 	.needs_kconfig = "OVERLAY_FS",
 	.probe = fsconfig_probe,
 	.mount = fsconfig_mount,
-	.umount = fsconfig_umount,
-	.mount_lowers_plus = fsconfig_lowers_plus,
+	.umount = ovl_kernel_umount,
+	.mount_lowers_plus = ovl_kernel_mount_lowers_plus,
 	.implementation = "kernel",
 	.fstype = "overlay",
 	.options_in_mountinfo = true,

@@ -80,14 +80,14 @@ static int kernel_mount(const struct ovl_union_spec *s, char *why, size_t len)
 	return r;
 }
 
-static int kernel_umount(const char *merged, char *why, size_t len)
+int ovl_kernel_umount(const char *merged, char *why, size_t len)
 {
 	return ovl_libmount(NULL, merged, NULL, NULL, true, why, len);
 }
 
 /* lowerdir+ needs the new mount API: the kernel-fsconfig target's way, without options. */
-static int kernel_mount_lowers_plus(const char *const *lowers, size_t nlowers, const char *upper, const char *work,
-				    const char *merged, char *why, size_t len)
+int ovl_kernel_mount_lowers_plus(const char *const *lowers, size_t nlowers, const char *upper, const char *work,
+				 const char *merged, char *why, size_t len)
 {
 	return ovl_fsconfig_mount(lowers, nlowers, NULL, 0, upper, work, NULL, merged, why, len);
 }
@@ -105,8 +105,8 @@ const struct ovl_target ovl_target_kernel = {
 	.needs_kconfig = "OVERLAY_FS",
 	.probe = kernel_probe,
 	.mount = kernel_mount,
-	.umount = kernel_umount,
-	.mount_lowers_plus = kernel_mount_lowers_plus,
+	.umount = ovl_kernel_umount,
+	.mount_lowers_plus = ovl_kernel_mount_lowers_plus,
 	.fstype = "overlay",
 	.options_in_mountinfo = true,
 	.param = ovl_overlay_param,

@@ -95,6 +95,11 @@ int ovl_fsconfig_mount(const char *const *lowers, size_t nlowers, const char *co
 		       const char *upper, const char *work, const char *options, const char *merged, char *why,
 		       size_t len);
 
+/* The kernel targets' unmount (libmount) and lowerdir+ mount (ovl_fsconfig_mount without options). */
+int ovl_kernel_umount(const char *merged, char *why, size_t len);
+int ovl_kernel_mount_lowers_plus(const char *const *lowers, size_t nlowers, const char *upper, const char *work,
+				 const char *merged, char *why, size_t len);
+
 /* Overlay's module parameter name, Y or N: 1, 0, or -errno (the kernel targets' param). */
 int ovl_overlay_param(const char *name);
 

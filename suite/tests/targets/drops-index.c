@@ -36,18 +36,13 @@ static int drops_probe(char *why, size_t len)
 	return ovl_target_kernel.probe(why, len);
 }
 
-static int drops_umount(const char *merged, char *why, size_t len)
-{
-	return ovl_target_kernel.umount(merged, why, len);
-}
-
 static const struct ovl_target drops_index = {
 	.name = "kernel-drops-index",
 	.what = "the kernel's overlayfs with index=on silently left out (a harness test)",
 	.needs_kconfig = "OVERLAY_FS",
 	.probe = drops_probe,
 	.mount = drops_mount,
-	.umount = drops_umount,
+	.umount = ovl_kernel_umount,
 	.implementation = "kernel",
 	.fstype = "overlay",
 	.options_in_mountinfo = true,
