@@ -69,6 +69,12 @@ void cross_case(struct ovl_ctx *ctx, enum cross_writer writer, enum cross_use us
 	const struct ovl_target *w = writer == CROSS_TARGET_WRITES ? target : &ovl_target_kernel;
 	const struct ovl_target *r = writer == CROSS_TARGET_WRITES ? &ovl_target_kernel : target;
 	const char *upper = ovl_layer_dir(ctx, OVL_LAYER_UPPER);
+	/*
+	 * A kernel reader follows redirects whatever the module's defaults
+	 * (redirect_always_follow=N would make it refuse the writer's): the
+	 * verdict must not change with them. A port takes its own defaults.
+	 */
+	const char *ropts = r->param == ovl_overlay_param ? "redirect_dir=follow" : NULL;
 	const char *lowers[4];
 	char merged[4200], work[4200], name[512];
 	struct ovl_tree *want, *got = NULL;
@@ -101,12 +107,12 @@ void cross_case(struct ovl_ctx *ctx, enum cross_writer writer, enum cross_use us
 		lowers[1] = ovl_layer_dir(ctx, OVL_LAYER_A);
 		lowers[2] = ovl_layer_dir(ctx, OVL_LAYER_B);
 		lowers[3] = ovl_layer_dir(ctx, OVL_LAYER_C);
-		rc = ovl_mount_custom(ctx, lowers, 4, NULL, NULL, merged, NULL);
+		rc = ovl_mount_custom(ctx, lowers, 4, NULL, NULL, merged, ropts);
 	} else {
 		lowers[0] = ovl_layer_dir(ctx, OVL_LAYER_A);
 		lowers[1] = ovl_layer_dir(ctx, OVL_LAYER_B);
 		lowers[2] = ovl_layer_dir(ctx, OVL_LAYER_C);
-		rc = ovl_mount_custom(ctx, lowers, 3, upper, work, merged, NULL);
+		rc = ovl_mount_custom(ctx, lowers, 3, upper, work, merged, ropts);
 	}
 	snprintf(name, sizeof(name), "%s mounts the upper dir %s left, as its %s", name_of(r), name_of(w),
 		 use == CROSS_AS_LOWER ? "top lower layer" : "upper dir");
@@ -128,7 +134,7 @@ void cross_case(struct ovl_ctx *ctx, enum cross_writer writer, enum cross_use us
 	ovl_tree_unref(want);
 	if (use == CROSS_AS_UPPER) {
 		/* and goes on from there: the model now reads the layers as they are */
-		ovl_use_union(ctx, merged, upper, lowers, 3, NULL);
+		ovl_use_union(ctx, merged, upper, lowers, 3, ropts);
 		OVL_CHECK_OPS(ctx, reader_ops);
 		ovl_use_union(ctx, NULL, NULL, NULL, 0, NULL);
 	}
