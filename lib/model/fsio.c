@@ -239,6 +239,46 @@ int ovl_tree_materialize(const struct ovl_tree *t, const char *dir, unsigned int
 
 /* ---- scan ------------------------------------------------------------------ */
 
+/*
+ * A userxattr union's layer: its user.overlay.X marks are overlay's own,
+ * renamed trusted.overlay.X, the form the rest of the model reads; a
+ * trusted.overlay.X there (plain to such a union) goes, as the name is
+ * taken. 0 or -ENOMEM.
+ */
+static int xattr_name_cmp(const void *a, const void *b)
+{
+	return strcmp(((const struct ovl_xattr *)a)->name, ((const struct ovl_xattr *)b)->name);
+}
+
+static int userxattr_marks(struct ovl_entry *e)
+{
+	static const char user[] = "user.overlay.";
+	bool renamed = false;
+
+	for (size_t i = 0; i < e->nxattrs; i++) {
+		char *n;
+
+		if (strncmp(e->xattrs[i].name, user, strlen(user)) != 0)
+			continue;
+		if (asprintf(&n, "%s%s", OVL_XATTR_PREFIX, e->xattrs[i].name + strlen(user)) < 0)
+			return -ENOMEM;
+		for (size_t k = 0; k < e->nxattrs; k++)
+			if (k != i && strcmp(e->xattrs[k].name, n) == 0) {
+				tree_xattr_del(e, k);
+				if (k < i)
+					i--;
+				break;
+			}
+		free(e->xattrs[i].name);
+		e->xattrs[i].name = n;
+		renamed = true;
+	}
+	/* the list stays sorted by name */
+	if (renamed)
+		qsort(e->xattrs, e->nxattrs, sizeof(*e->xattrs), xattr_name_cmp);
+	return 0;
+}
+
 static int read_xattrs(int fd, const char *path, struct ovl_entry *e)
 {
 	char *names = NULL;
@@ -586,6 +626,10 @@ static int scan_entry(struct scan *s, int dfd, const char *name, const char *pat
 	r = read_xattrs(fd, strcmp(path, "/") == 0 ? s->root : proc, &e);
 	if (r) {
 		ovl_err_set(s->err, r, "%s%s: xattrs: %s", s->root, path, strerror(-r));
+		goto out;
+	}
+	if (layer && (s->flags & OVL_SCAN_USERXATTR) && (r = userxattr_marks(&e))) {
+		ovl_err_set(s->err, r, "%s%s: out of memory", s->root, path);
 		goto out;
 	}
 	if (layer) {

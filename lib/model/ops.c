@@ -149,6 +149,13 @@ int ovl_model_open(const char *upper, const char *const *lowers, size_t nlowers,
 int ovl_model_open_cached(const char *upper, const char *const *lowers, size_t nlowers,
 			  struct ovl_scan_cache *cache, struct ovl_model **out, struct ovl_err *err)
 {
+	return ovl_model_open_flags(upper, lowers, nlowers, cache, 0, out, err);
+}
+
+int ovl_model_open_flags(const char *upper, const char *const *lowers, size_t nlowers,
+			 struct ovl_scan_cache *cache, unsigned int scan_flags, struct ovl_model **out,
+			 struct ovl_err *err)
+{
 	struct ovl_model *m = calloc(1, sizeof(*m));
 	int r = 0;
 
@@ -164,11 +171,11 @@ int ovl_model_open_cached(const char *upper, const char *const *lowers, size_t n
 	m->nlowers = nlowers;
 	for (size_t i = 0; i < nlowers && !r; i++) {
 		m->lower_dirs[i] = strdup(lowers[i]);
-		r = m->lower_dirs[i] ? ovl_tree_scan_cached(lowers[i], 0, cache, &m->lowers[i], err)
+		r = m->lower_dirs[i] ? ovl_tree_scan_cached(lowers[i], scan_flags, cache, &m->lowers[i], err)
 				     : ovl_err_set(err, ENOMEM, "out of memory");
 	}
 	if (!r)
-		r = ovl_tree_scan_cached(upper, OVL_SCAN_UPPER, cache, &m->upper, err);
+		r = ovl_tree_scan_cached(upper, OVL_SCAN_UPPER | scan_flags, cache, &m->upper, err);
 	/* The model changes upper files' bytes itself: load what is there now. */
 	for (size_t i = 0; !r && i < ovl_tree_count(m->upper); i++) {
 		const struct ovl_entry *e = ovl_tree_entry_at(m->upper, i);

@@ -248,6 +248,9 @@ int ovl_tree_materialize(const struct ovl_tree *t, const char *dir, unsigned int
 					   mean nothing there (the kernel honours them in lowers) */
 #define OVL_SCAN_FRESH		0x4u	/* with a content cache: read every file in full all the
 					   same, and keep what was read for the scans after */
+#define OVL_SCAN_USERXATTR	0x8u	/* a layer of a userxattr union: its user.overlay.* marks
+					   are overlay's, read as the trusted.overlay.* ones
+					   (the one form the model knows) */
 
 /*
  * Read directory dir into a new tree (content hashed with sha256, xattrs
@@ -487,6 +490,10 @@ int ovl_model_open(const char *upper, const char *const *lowers, size_t nlowers,
 /* ovl_model_open, its scans of the layers with a content cache (NULL: none). */
 int ovl_model_open_cached(const char *upper, const char *const *lowers, size_t nlowers,
 			  struct ovl_scan_cache *cache, struct ovl_model **out, struct ovl_err *err);
+/* The same, the layers scanned with scan_flags too (OVL_SCAN_USERXATTR). */
+int ovl_model_open_flags(const char *upper, const char *const *lowers, size_t nlowers,
+			 struct ovl_scan_cache *cache, unsigned int scan_flags, struct ovl_model **out,
+			 struct ovl_err *err);
 void ovl_model_free(struct ovl_model *m);
 /* The mount options that change what operations do (all off unless set). */
 struct ovl_model_options {

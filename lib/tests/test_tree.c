@@ -439,6 +439,43 @@ static void test_scan_upper_keeps_xattr_whiteouts_as_files(void **state)
 	ovl_fixture_free(f);
 }
 
+/*
+ * A userxattr union's layer: with OVL_SCAN_USERXATTR its user.overlay.*
+ * marks read as overlay's (an opaque dir, the bookkeeping xattrs under the
+ * trusted.overlay. names the rest of the model knows, sorted); without, they
+ * are ordinary xattrs.
+ */
+static void test_scan_userxattr_marks(void **state)
+{
+	struct ovl_tree *t = NULL;
+	struct ovl_err err = { "" };
+	const struct ovl_entry *e;
+	char d[256];
+
+	snprintf(d, sizeof(d), "%s/d", (char *)*state);
+	assert_int_equal(mkdir(d, 0755), 0);
+	if (setxattr(d, "user.overlay.opaque", "y", 1, 0)) {
+		if (errno == ENOTSUP)
+			skip();
+		fail_msg("setxattr %s: %s", d, strerror(errno));
+	}
+	assert_int_equal(setxattr(d, "user.overlay.origin", "o", 1, 0), 0);
+	assert_int_equal(setxattr(d, "user.a", "1", 1, 0), 0);
+	assert_int_equal(ovl_tree_scan((char *)*state, OVL_SCAN_UPPER | OVL_SCAN_USERXATTR, &t, &err), 0);
+	e = ovl_tree_lookup(t, "/d");
+	assert_non_null(e);
+	assert_true(e->flags & OVL_ENTRY_OPAQUE);
+	assert_int_equal(e->nxattrs, 2);
+	assert_string_equal(e->xattrs[0].name, "trusted.overlay.origin");
+	assert_string_equal(e->xattrs[1].name, "user.a");
+	ovl_tree_unref(t);
+	assert_int_equal(ovl_tree_scan((char *)*state, OVL_SCAN_UPPER, &t, &err), 0);
+	e = ovl_tree_lookup(t, "/d");
+	assert_false(e->flags & OVL_ENTRY_OPAQUE);
+	assert_int_equal(e->nxattrs, 3);
+	ovl_tree_unref(t);
+}
+
 static void test_scan_missing_dir(void **state)
 {
 	(void)state;
@@ -588,6 +625,7 @@ int main(void)
 		cmocka_unit_test(test_scan_missing_dir),
 		cmocka_unit_test(test_tree_data_shared),
 		cmocka_unit_test_setup_teardown(test_scan_cache, make_tmpdir, remove_tmpdir),
+		cmocka_unit_test_setup_teardown(test_scan_userxattr_marks, make_tmpdir, remove_tmpdir),
 		cmocka_unit_test_setup_teardown(test_materialize_scan_unprivileged, make_tmpdir, remove_tmpdir),
 		cmocka_unit_test_setup_teardown(test_materialize_scan_privileged, make_tmpdir, remove_tmpdir),
 		cmocka_unit_test(test_resolve_and_inode_entry),

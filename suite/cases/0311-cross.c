@@ -8,8 +8,9 @@
  * as the model has it; 0313 and 0314 the other way round (the kernel's
  * trusted.overlay.* marks and char-device whiteouts read by the target);
  * 0315 with the kernel writing redirect_dir=on, so that a moved merged dir
- * carries a redirect. With the kernel as the target, the kernel reads back
- * its own layers. (Metacopy copies, which the model does not follow yet,
+ * carries a redirect; 0316 and 0317 with the kernel mounted userxattr, as
+ * rootless engines mount it, so that its marks are user.overlay.* xattrs.
+ * With the kernel as the target, the kernel reads back its own layers. (Metacopy copies, which the model does not follow yet,
  * come with the metacopy cases.)
  */
 #include "cross.h"
@@ -24,6 +25,8 @@ static const struct {
 	{ CROSS_KERNEL_WRITES, CROSS_AS_LOWER, NULL },
 	{ CROSS_KERNEL_WRITES, CROSS_AS_UPPER, NULL },
 	{ CROSS_KERNEL_WRITES, CROSS_AS_LOWER, "redirect_dir=on" },
+	{ CROSS_KERNEL_WRITES, CROSS_AS_LOWER, "userxattr" },
+	{ CROSS_KERNEL_WRITES, CROSS_AS_UPPER, "userxattr" },
 };
 
 static void run(struct ovl_ctx *ctx)
@@ -58,6 +61,12 @@ OVL_CASE(
 		{ .number = 315, .slug = "cross-kernel-redirects-as-target-lower", .arg = 4,
 		  .purpose = "what the kernel writes with redirect_dir=on (a redirected dir) reads as the union it "
 			     "made" },
+		{ .number = 316, .slug = "cross-kernel-userxattr-as-target-lower", .arg = 5,
+		  .purpose = "what the kernel writes with userxattr (user.overlay.* marks) reads, as the target's top "
+			     "lower layer, as the union it made" },
+		{ .number = 317, .slug = "cross-kernel-userxattr-as-target-upper", .arg = 6,
+		  .purpose = "the target under test takes over the upper dir the kernel wrote with userxattr, and "
+			     "goes on" },
 		{ 0 },
 	},
 	.run = run,

@@ -72,9 +72,11 @@ void cross_case(struct ovl_ctx *ctx, enum cross_writer writer, enum cross_use us
 	/*
 	 * A kernel reader follows redirects whatever the module's defaults
 	 * (redirect_always_follow=N would make it refuse the writer's): the
-	 * verdict must not change with them. A port takes its own defaults.
+	 * verdict must not change with them. Layers a userxattr union wrote it
+	 * reads as one (which follows no redirect). A port takes its defaults.
 	 */
-	const char *ropts = r->param == ovl_overlay_param ? "redirect_dir=follow" : NULL;
+	bool userxattr = options && strstr(options, "userxattr");
+	const char *ropts = r->param != ovl_overlay_param ? NULL : userxattr ? "userxattr" : "redirect_dir=follow";
 	const char *lowers[4];
 	char merged[4200], work[4200], name[512];
 	struct ovl_tree *want, *got = NULL;
@@ -134,7 +136,8 @@ void cross_case(struct ovl_ctx *ctx, enum cross_writer writer, enum cross_use us
 	ovl_tree_unref(want);
 	if (use == CROSS_AS_UPPER) {
 		/* and goes on from there: the model now reads the layers as they are */
-		ovl_use_union(ctx, merged, upper, lowers, 3, ropts);
+		/* the model reads the layers in the form they were written (userxattr: user.overlay.*) */
+		ovl_use_union(ctx, merged, upper, lowers, 3, userxattr ? "userxattr" : ropts);
 		OVL_CHECK_OPS(ctx, reader_ops);
 		ovl_use_union(ctx, NULL, NULL, NULL, 0, NULL);
 	}

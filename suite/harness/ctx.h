@@ -31,6 +31,7 @@ struct harness_expect {
 	char value[HOPT_NR][16];	/* expected in force */
 	char deflt[HOPT_NR][16];	/* the module's default before mounting ("" unknown) */
 	bool asked[HOPT_NR];		/* by the case (or pinned by the harness) */
+	bool userxattr;			/* the layers' marks are user.overlay.* (OVL_SCAN_USERXATTR) */
 };
 
 struct ovl_ctx {

@@ -62,6 +62,8 @@ unsigned int harness_nlowers(const struct ovl_ctx *ctx);
 int harness_target_mount(struct ovl_ctx *ctx, const struct ovl_union_spec *spec, char *why,
 			size_t len, struct ovl_buf *klog);
 int harness_option_default(const struct ovl_target *t, const char *name, const char **value);
+/* Scan flags for the layers of the union the model follows now: OVL_SCAN_USERXATTR for userxattr. */
+unsigned int harness_layer_scan_flags(struct ovl_ctx *ctx);
 void harness_expect_options(const struct ovl_target *t, const char *options, bool upper, struct harness_expect *e,
 			    struct ovl_buf *pins);
 void harness_check_options(struct ovl_ctx *ctx, const char *merged, const struct harness_expect *e);

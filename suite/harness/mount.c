@@ -475,6 +475,7 @@ void harness_expect_options(const struct ovl_target *t, const char *options, boo
 		if (!e->asked[HOPT_METACOPY])
 			expect_set(e, HOPT_METACOPY, "off", 3);
 	}
+	e->userxattr = options && mnt_optstr_get_option(options, "userxattr", NULL, NULL) == 0;
 	e->valid = true;
 }
 
@@ -525,6 +526,11 @@ void harness_check_options(struct ovl_ctx *ctx, const char *merged, const struct
 	ovl_buf_free(&want);
 	ovl_buf_free(&bad);
 	mnt_unref_table(tb);
+}
+
+unsigned int harness_layer_scan_flags(struct ovl_ctx *ctx)
+{
+	return harness_expected(ctx)->userxattr ? OVL_SCAN_USERXATTR : 0U;
 }
 
 /* The options of the union ovl_check_op() and the model use now. */

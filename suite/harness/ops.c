@@ -503,10 +503,10 @@ bool ovl_check_op_after(struct ovl_ctx *ctx, const struct ovl_op *op, struct ovl
 		/* the layers were just read in full (as before): their digests are the cache's */
 		if (!ctx->scan_cache && !(ctx->scan_cache = ovl_scan_cache_new()))
 			ovl_brok(ctx, "out of memory");
-		if (ovl_model_open_cached(ctx->dirs[CTX_DIR_UPPER],
-					  ctx->alt_n ? (const char *const *)ctx->alt_lowers : lowers,
-					  ctx->alt_n ? ctx->alt_n : harness_nlowers(ctx), ctx->scan_cache, &ctx->model,
-					  &err))
+		if (ovl_model_open_flags(ctx->dirs[CTX_DIR_UPPER],
+					 ctx->alt_n ? (const char *const *)ctx->alt_lowers : lowers,
+					 ctx->alt_n ? ctx->alt_n : harness_nlowers(ctx), ctx->scan_cache,
+					 harness_layer_scan_flags(ctx), &ctx->model, &err))
 			ovl_brok(ctx, "model: %s", err.msg);
 		model_options(ctx);
 	}
@@ -528,7 +528,8 @@ bool ovl_check_op_after(struct ovl_ctx *ctx, const struct ovl_op *op, struct ovl
 	merged = ovl_merged_now(ctx);
 	snprintf(name, sizeof(name), "after %s: merged view matches the model", what);
 	ok &= harness_compare(ctx, view, merged, 0, name);
-	upper = harness_scan(ctx, ctx->dirs[CTX_DIR_UPPER], OVL_SCAN_UPPER, "the upper dir");
+	upper = harness_scan(ctx, ctx->dirs[CTX_DIR_UPPER], OVL_SCAN_UPPER | harness_layer_scan_flags(ctx),
+			     "the upper dir");
 	snprintf(name, sizeof(name), "after %s: upper dir matches the model", what);
 	ok &= harness_compare(ctx, ovl_model_upper(ctx->model), upper, OVL_DUMP_NO_OVL_XATTRS, name);
 	ok &= check_times_links(ctx, op, got == 0 && want == 0, before, merged, t0, what);
@@ -606,7 +607,8 @@ static struct ovl_tree *scan_layer(struct ovl_ctx *ctx, int d)
 	/* read in full (the layers' own check), and kept for the model's scans */
 	if (!ctx->scan_cache && !(ctx->scan_cache = ovl_scan_cache_new()))
 		ovl_brok(ctx, "out of memory");
-	if (ovl_tree_scan_cached(ctx->dirs[d], OVL_SCAN_FRESH | (d == CTX_DIR_UPPER ? OVL_SCAN_UPPER : 0U),
+	if (ovl_tree_scan_cached(ctx->dirs[d], OVL_SCAN_FRESH | harness_layer_scan_flags(ctx) |
+						       (d == CTX_DIR_UPPER ? OVL_SCAN_UPPER : 0U),
 				 ctx->scan_cache, &t, &err))
 		ovl_brok(ctx, "scanning %s: %s", layer_label[d], err.msg);
 	return t;
