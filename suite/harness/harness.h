@@ -213,8 +213,9 @@ void ovl_set_target(struct ovl_ctx *ctx, const struct ovl_target *t);
  * mountinfo only what differs from its module defaults, so an option that
  * mountinfo omits takes the default from /sys/module/overlay/parameters
  * (index, xino via xino_auto, metacopy, nfs_export, redirect_dir via
- * redirect_dir and redirect_always_follow). *shown says which it was.
- * 0, or -errno (-ENOENT: neither shown nor known).
+ * redirect_dir and redirect_always_follow); a target whose mountinfo shows
+ * no overlay options (fuse-overlayfs) gives the value it documents.
+ * *shown says which it was. 0, or -errno (-ENOENT: neither shown nor known).
  */
 int ovl_mount_option_effective(struct ovl_ctx *ctx, const char *name, const char **value,
 			       bool *shown);
