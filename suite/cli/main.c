@@ -214,11 +214,18 @@ static json_t *case_json(const struct ovl_case *c)
 static int list_cases(const struct ovl_case *const *all, size_t n, const char *format)
 {
 	if (strcmp(format, "text") == 0) {
-		for (size_t i = 0; i < n; i++) {
-			char id[256];
+		int wid = 0, wtag = 0;
+		char id[256];
 
+		/* columns as wide as their widest entry */
+		for (size_t i = 0; i < n; i++) {
 			ovl_case_id(all[i], id, sizeof(id));
-			printf("%-36s %-22s %s\n", id, all[i]->tags, all[i]->purpose);
+			wid = (int)strlen(id) > wid ? (int)strlen(id) : wid;
+			wtag = (int)strlen(all[i]->tags) > wtag ? (int)strlen(all[i]->tags) : wtag;
+		}
+		for (size_t i = 0; i < n; i++) {
+			ovl_case_id(all[i], id, sizeof(id));
+			printf("%-*s %-*s %s\n", wid, id, wtag, all[i]->tags, all[i]->purpose);
 		}
 	} else if (strcmp(format, "markdown") == 0) {
 		/* The README's case table (make check compares the two). */
