@@ -153,6 +153,36 @@ static void read_log(int fd, char *out, size_t len)
 		out[--n] = 0;
 }
 
+/*
+ * Out of log, the "unknown argument ignored: X" lines for options we did not
+ * pass (fuse-overlayfs adds lazytime to its own FUSE options, then says it
+ * ignores it), so that a refusal reads as fuse-overlayfs's own words.
+ */
+static void drop_own_noise(char *log, const char *passed)
+{
+	static const char said[] = "unknown argument ignored: ";
+	char *line = log;
+
+	while (line && *line) {
+		char *nl = strchr(line, '\n');
+		size_t n = nl ? (size_t)(nl - line) : strlen(line);
+		bool ours = false;
+
+		if (strncmp(line, said, strlen(said)) == 0 && passed) {
+			const char *opt = line + strlen(said);
+			size_t k = n - strlen(said);
+
+			for (const char *p = passed; *p && !ours; p += strcspn(p, ",") + (p[strcspn(p, ",")] ? 1 : 0))
+				ours = strcspn(p, ",") == k && strncmp(p, opt, k) == 0;
+		}
+		if (strncmp(line, said, strlen(said)) == 0 && !ours) {
+			memmove(line, nl ? nl + 1 : line + n, strlen(nl ? nl + 1 : line + n) + 1);
+			continue;
+		}
+		line = nl ? nl + 1 : NULL;
+	}
+}
+
 static long now_ms(void)
 {
 	struct timespec t;
@@ -310,6 +340,7 @@ static int fuse_mount(const struct ovl_union_spec *s, char *why, size_t len)
 
 			describe_status(status, how, sizeof(how));
 			read_log(logfd, log, sizeof(log));
+			drop_own_noise(log, passed.data);
 			snprintf(why, len, "%s %s before the union was mounted: %s", FUSE_PROGRAM, how,
 				 *log ? log : "(it printed nothing)");
 			r = -EINVAL;
@@ -370,6 +401,7 @@ static int fuse_umount(const char *merged, char *why, size_t len)
 		return 0; /* mounted by another process: it waits for its own */
 	w = wait_exit(mounts[i].pid, FUSE_EXIT_WAIT_MS, &status);
 	read_log(mounts[i].log_fd, log, sizeof(log));
+	drop_own_noise(log, NULL);
 	if (w == -ETIMEDOUT) {
 		kill(mounts[i].pid, SIGKILL);
 		waitpid(mounts[i].pid, &status, 0);
