@@ -23,26 +23,12 @@ static void merged_is_model(struct ovl_ctx *ctx, const char *up, const char *con
 {
 	struct ovl_tree *model = NULL, *seen = NULL;
 	struct ovl_err err = { "" };
-	char *d = NULL;
-	size_t dl = 0;
-	FILE *f;
-	int k;
 
 	if (ovl_model_merge_dirs(up, lowers, n, &model, &err))
 		ovl_brok(ctx, "model: %s", err.msg);
 	if (ovl_tree_scan(merged, OVL_SCAN_MERGED, &seen, &err))
 		ovl_brok(ctx, "scan %s: %s", merged, err.msg);
-	f = open_memstream(&d, &dl);
-	if (!f)
-		ovl_brok(ctx, "open_memstream: %s", strerror(errno));
-	k = ovl_tree_diff(model, seen, 0, f);
-	fclose(f);
-	ovl_check(ctx, k == 0, "%s: the merged view is the model's merge of the long-named layers", when);
-	for (char *line = k ? d : NULL, *nl; line && *line; line = nl ? nl + 1 : NULL) {
-		nl = strchr(line, '\n');
-		ovl_diag(ctx, "%.*s", nl ? (int)(nl - line) : (int)strlen(line), line);
-	}
-	free(d);
+	ovl_check_tree(ctx, model, seen, 0, when);
 	ovl_tree_unref(model);
 	ovl_tree_unref(seen);
 }
@@ -79,12 +65,14 @@ static void run(struct ovl_ctx *ctx)
 		  r ? ovl_mount_union_reason(ctx) : "");
 	if (r)
 		return;
-	merged_is_model(ctx, dirs[3], lowers, 3, merged, "after mount");
+	merged_is_model(ctx, dirs[3], lowers, 3, merged,
+			"after mount: the merged view is the model's merge of the long-named layers");
 	snprintf(p, sizeof(p), "%s/only-C", merged);
 	SAFE_WRITE_FILE(ctx, p, "changed\n", 8);
 	snprintf(p, sizeof(p), "%s/only-C", dirs[3]);
 	ovl_check(ctx, access(p, F_OK) == 0, "a write copies up into the long-named upper dir");
-	merged_is_model(ctx, dirs[3], lowers, 3, merged, "after a copy-up");
+	merged_is_model(ctx, dirs[3], lowers, 3, merged,
+			"after a copy-up: the merged view is the model's merge of the long-named layers");
 	ovl_umount_path(ctx, merged);
 	snprintf(p, sizeof(p), "%s/only-C", dirs[2]);
 	{

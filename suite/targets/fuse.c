@@ -421,21 +421,18 @@ static int fuse_umount(const char *merged, char *why, size_t len)
 /* "fuse-overlayfs: version 1.10" from fuse-overlayfs --version: "1.10". */
 static int fuse_version(char *out, size_t len)
 {
-	char prog[4096], line[256];
-	FILE *p;
-	int r = -ENOENT;
+	char prog[4096], *text = NULL;
+	const char *v;
+	int status, r;
 
 	if (ovl_find_program(FUSE_PROGRAM, prog, sizeof(prog)))
 		return -ENOENT;
-	snprintf(line, sizeof(line), "'%s' --version 2>&1", prog);
-	p = popen(line, "r");
-	if (!p)
-		return -errno;
-	while (fgets(line, sizeof(line), p))
-		if (sscanf(line, "fuse-overlayfs: version %63s", out) == 1 && len > 64)
-			r = 0;
-	pclose(p);
-	return r;
+	r = ovl_run_program((const char *const[]){ prog, "--version", NULL }, NULL, 10, NULL, &text, &status);
+	v = r == 0 && text ? strstr(text, "fuse-overlayfs: version ") : NULL;
+	if (v)
+		snprintf(out, len, "%.*s", (int)strcspn(v + 24, " \n"), v + 24);
+	free(text);
+	return v ? 0 : r ? r : -ENOENT;
 }
 
 static const char *const fuse_can[] = {
