@@ -3,10 +3,11 @@
  * Whiteouts in the xattr form sitting in a lower layer (B: an empty file
  * with trusted.overlay.whiteout in a directory marked opaque=x) hide the
  * name in the layers below (C) and never show themselves; the directory is
- * not opaque, so C's other names still show. The form came with Linux
- * 6.7: the case needs that release (a gate on the version, never on how
- * the feature behaves), and on a kernel that has it, an empty file where
- * the whiteout is is a FAIL.
+ * not opaque, so C's other names still show. This form came with Linux
+ * 6.8 (6.7 marked the dir differently): the case needs that release (a
+ * gate on the version, never on how the feature behaves:
+ * suite/harness/features.c), and on a kernel that has it, an empty file
+ * where the whiteout is is a FAIL.
  */
 #include "harness.h"
 
@@ -27,6 +28,6 @@ OVL_CASE(
 	.tags = "whiteout,opaque",
 	.needs_root = true,
 	.fixture = "copy-up/xwhiteout.tree",
-	.needs_kernel = "6.7-",
+	.needs_kernel_features = "overlay-xattr-whiteouts",
 	.run = run,
 );

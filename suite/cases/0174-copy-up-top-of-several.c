@@ -34,6 +34,7 @@ OVL_CASE(
 	.purpose = "a name that several lowers have copies up from the topmost one; deleting it hides all",
 	.tags = "copy-up,whiteout,precedence",
 	.needs_root = true,
+	.needs_user_xattrs = true,	/* sets user.* xattrs in its operations */
 	.fixture = "whiteout/layers.tree",
 	.run = run,
 );

@@ -47,6 +47,7 @@ OVL_CASE(
 	.purpose = "chmod, chown, touch and setxattr of a large lower file each commit the whole file again",
 	.tags = "docker-growth",
 	.needs_root = true,
+	.needs_user_xattrs = true,	/* sets user.* xattrs in its operations */
 	.timeout = 120,
 	.run = run,
 );

@@ -330,6 +330,16 @@ int ovl_case_validate(const struct ovl_case *c, const char *fixtures_dir, char *
 		return -EINVAL;
 	if (c->needs_kernel && !ovl_kernel_range_valid(c->needs_kernel))
 		return WHY("%s: needs_kernel \"%s\" is no release range (\"6.7-\", \"6.1-6.12\")", file, c->needs_kernel);
+	for (const char *p = c->needs_kernel_features; p && *p;) {
+		size_t n = strcspn(p, ",");
+		char name[64];
+
+		snprintf(name, sizeof(name), "%.*s", (int)n, p);
+		if (!ovl_kernel_feature(name))
+			return WHY("%s: needs_kernel_features names '%s', which suite/harness/features.c does not know",
+				   file, name);
+		p += n + (p[n] == ',');
+	}
 	if (c->fixture && fixtures_dir) {
 		char path[4096];
 		struct ovl_fixture *f = NULL;
@@ -432,4 +442,31 @@ bool ovl_selector_valid(const char *sel, const struct ovl_case *const *cases, si
 		if (ovl_case_selected(cases[i], sel))
 			return true;
 	return false;
+}
+
+int ovl_case_user_xattrs(const struct ovl_case *c, const char *fixtures_dir, bool *uses, char *why, size_t len)
+{
+	char path[4096];
+	struct ovl_fixture *f = NULL;
+	struct ovl_err err = { "" };
+
+	*uses = c->needs_user_xattrs;
+	if (*uses || !c->fixture || !fixtures_dir)
+		return 0;
+	if (ovl_fmt(path, sizeof(path), "%s/%s", fixtures_dir, c->fixture) || ovl_fixture_load(path, &f, &err)) {
+		snprintf(why, len, "fixture %s: %s", c->fixture, *err.msg ? err.msg : "path too long");
+		return -EINVAL;
+	}
+	for (size_t i = 0; i < ovl_fixture_count(f) && !*uses; i++) {
+		const struct ovl_tree *t = ovl_fixture_tree(f, ovl_fixture_name_at(f, i));
+
+		for (size_t k = 0; t && k < ovl_tree_count(t) && !*uses; k++) {
+			const struct ovl_entry *e = ovl_tree_entry_at(t, k);
+
+			for (size_t x = 0; x < e->nxattrs && !*uses; x++)
+				*uses = strncmp(e->xattrs[x].name, "user.", 5) == 0;
+		}
+	}
+	ovl_fixture_free(f);
+	return 0;
 }

@@ -52,6 +52,13 @@ bool ovl_case_selected(const struct ovl_case *c, const char *sel);
 bool ovl_selector_valid(const char *sel, const struct ovl_case *const *cases, size_t n);
 
 /*
+ * Does case c set user.* xattrs: its needs_user_xattrs, or any entry of
+ * its fixture (under fixtures_dir) with one. 0, or -EINVAL with why when
+ * the fixture cannot be read.
+ */
+int ovl_case_user_xattrs(const struct ovl_case *c, const char *fixtures_dir, bool *uses, char *why, size_t len);
+
+/*
  * Kernel release ranges of deviations: "6.6-6.18" (both ends included,
  * "6.18" meaning every 6.18.x), "6.18-" (and later), "-6.12", "6.1".
  */

@@ -63,7 +63,7 @@ bool runner_have_caps(char *why, size_t len)
 
 /* Needs that the runner checks before it forks: CONF with the reason. */
 bool runner_needs_met(const struct ovl_case *c, const struct ovl_target *target, const struct ovl_backing *b,
-		      bool privileged,
+		      const char *fixtures_dir, bool privileged,
 		      const char *priv_why, const struct ovl_kconfig *kc, const char *kc_why,
 		      enum ovl_outcome *unmet, char *why, size_t len)
 {
@@ -97,12 +97,35 @@ bool runner_needs_met(const struct ovl_case *c, const struct ovl_target *target,
 			return false;
 		}
 	}
-	if (c->needs_kernel && strcmp(target->name, "kernel") == 0) {
+	/* The release gates: on every target that is the kernel's overlayfs, and on the backing fs */
+	{
+		bool kernel = target->implementation && strcmp(target->implementation, "kernel") == 0;
 		struct utsname u;
 
-		if (uname(&u) == 0 && !ovl_kernel_in_range(c->needs_kernel, u.release)) {
+		if (uname(&u)) {
+			snprintf(why, len, "uname: %s", strerror(errno));
+			*unmet = OVL_BROK;
+			return false;
+		}
+		if (kernel && c->needs_kernel && !ovl_kernel_in_range(c->needs_kernel, u.release)) {
 			snprintf(why, len, "needs Linux %s, this is %s", c->needs_kernel, u.release);
 			return false;
+		}
+		if (kernel && !ovl_kernel_features_met(c->needs_kernel_features, u.release, why, len))
+			return false;
+		if (b->kind == OVL_BACKING_TMPFS) {
+			bool uses = false;
+			char fwhy[512];
+
+			if (ovl_case_user_xattrs(c, fixtures_dir, &uses, why, len)) {
+				*unmet = OVL_BROK;
+				return false;
+			}
+			if (uses && !ovl_kernel_has_feature("tmpfs-user-xattrs", u.release, fwhy, sizeof(fwhy))) {
+				snprintf(why, len, "the case sets user.* xattrs (%s): it %s",
+					 c->needs_user_xattrs ? "in its operations" : c->fixture, fwhy);
+				return false;
+			}
 		}
 	}
 	for (const char *p = c->needs_programs; p && *p;) {

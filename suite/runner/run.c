@@ -352,7 +352,8 @@ static void start_job(struct run_state *st, struct job *j, size_t n)
 	progress(st, j->fs->b.name, j->c);
 	if (runner_stop_signal)
 		runner_set_outcome(r, OVL_CONF, "not run: the run was interrupted by signal %d", (int)runner_stop_signal);
-	else if (!runner_needs_met(j->c, st->opts->target, &j->fs->b, st->privileged, st->priv_why, st->kc, st->kc_why,
+	else if (!runner_needs_met(j->c, st->opts->target, &j->fs->b, st->opts->fixtures_dir, st->privileged,
+					   st->priv_why, st->kc, st->kc_why,
 				   &unmet, cwhy, sizeof(cwhy)))
 		runner_set_outcome(r, unmet, "%s", cwhy);
 	else if ((j->w = runner_case_start(st, j->c, &j->fs->b, r)))

@@ -80,6 +80,7 @@ bool runner_klog_has_bad(const char *lines);
 double runner_now(void);
 bool runner_have_caps(char *why, size_t len);
 bool runner_needs_met(const struct ovl_case *c, const struct ovl_target *target, const struct ovl_backing *b,
+		      const char *fixtures_dir,
 		      bool privileged,
 		      const char *priv_why, const struct ovl_kconfig *kc, const char *kc_why,
 		      enum ovl_outcome *unmet, char *why, size_t len);

@@ -23,6 +23,7 @@
 
 #include "ovl-common.h"
 #include "target.h"
+#include "harness.h"
 
 /* The longest string fsconfig copies (fs/fsopen.c: strndup_user(value, 256)). */
 #define FSCONFIG_MAX_STRING 255
@@ -158,10 +159,10 @@ int ovl_fsconfig_mount(const char *const *lowers, size_t nlowers, const char *co
 	}
 	for (size_t i = 0; i < nlowers && !r; i++) {
 		r = set_layer(fd, "lowerdir+", lowers[i], why, len);
-		/* refused at the first: the key itself is unknown (a kernel before 6.8) */
+		/* refused at the first: the key itself is unknown (a kernel before 6.7) */
 		if (r == -EINVAL && i == 0) {
 			r = -EOPNOTSUPP;
-			snprintf(why, len, "the kernel does not know lowerdir+ (Linux 6.8 added it)");
+			snprintf(why, len, "the kernel does not know lowerdir+ (Linux 6.7 added it)");
 		}
 	}
 	for (size_t i = 0; i < ndatas && !r; i++)
@@ -197,8 +198,12 @@ int ovl_fsconfig_mount(const char *const *lowers, size_t nlowers, const char *co
 
 static int fsconfig_probe(char *why, size_t len)
 {
-	int fd = (int)syscall(SYS_fsopen, "overlay", FSOPEN_CLOEXEC);
+	int fd;
 
+	/* it gives layers as lowerdir+ (6.7): an older kernel is told by its release, not by a refusal */
+	if (!ovl_kernel_has_feature("overlay-lowerdir-plus", NULL, why, len))
+		return -EOPNOTSUPP;
+	fd = (int)syscall(SYS_fsopen, "overlay", FSOPEN_CLOEXEC);
 	if (fd < 0) {
 		int r = -errno;
 
@@ -217,7 +222,7 @@ static int fsconfig_mount(const struct ovl_union_spec *s, char *why, size_t len)
 
 static const char *const fsconfig_can[] = {
 	"every overlay option the running kernel takes, each its own fsconfig(2) parameter",
-	"one lowerdir+ per lower and datadir+ per data-only layer (Linux 6.8 and later; earlier: CONF)",
+	"one lowerdir+ per lower and datadir+ per data-only layer (Linux 6.7 and later: older kernels are not usable)",
 	"layer paths over fsconfig's 255-byte string limit: as O_PATH descriptors (6.13+) or /proc/self/fd names",
 	"its defaults: the overlay module's parameters; mountinfo shows the options in force",
 	NULL,

@@ -51,6 +51,10 @@ static int make_fixtures(void **state)
 	f = fopen(path, "w");
 	fputs("[A]\nfiel /a\n", f);
 	fclose(f);
+	snprintf(path, sizeof(path), "%s/userx.tree", fixtures);
+	f = fopen(path, "w");
+	fputs("[A]\nfile /a xattr.trusted.t=\"1\"\n[B]\n[C]\ndir /d xattr.user.k=\"v\"\n", f);
+	fclose(f);
 	return 0;
 }
 
@@ -119,6 +123,7 @@ static void test_contradictions(void **state)
 	BAD(c.needs_programs = "btrfs,/sbin/mkfs.ext4", "needs_programs item '/sbin/mkfs.ext4' is not a program name");
 	BAD(c.needs_programs = "mkfs ext4", "is not a program name");
 	BAD(c.needs_kernel = "6.7+", "needs_kernel \"6.7+\" is no release range");
+	BAD(c.needs_kernel_features = "overlay-lowerdir-plus,lowerdir-minus", "names 'lowerdir-minus', which");
 #undef BAD
 }
 
@@ -148,6 +153,69 @@ static void test_kernel_ranges(void **state)
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
 		if (ovl_kernel_range_valid(bad[i]))
 			fail_msg("'%s' taken for a kernel range", bad[i]);
+}
+
+/*
+ * Features by release: each in the table has a release and a commit; the
+ * gate says no before that release, yes from it on, and names both.
+ */
+static void test_kernel_features(void **state)
+{
+	const struct ovl_kernel_feature *all;
+	char why[512];
+	size_t n;
+
+	(void)state;
+	all = ovl_kernel_features(&n);
+	assert_true(n >= 6);
+	for (size_t i = 0; i < n; i++) {
+		char range[32];
+
+		snprintf(range, sizeof(range), "%s-", all[i].since);
+		assert_true(ovl_kernel_range_valid(range));
+		assert_true(strlen(all[i].commit) > 14 && strchr(all[i].commit, '"'));
+		assert_ptr_equal(ovl_kernel_feature(all[i].name), &all[i]);
+		if (i)
+			assert_true(strcmp(all[i - 1].name, all[i].name) < 0);
+	}
+	assert_false(ovl_kernel_has_feature("overlay-lowerdir-plus", "6.1.0-57-amd64", why, sizeof(why)));
+	assert_non_null(strstr(why, "came in Linux 6.7 (commit "));
+	assert_non_null(strstr(why, "this is 6.1.0-57-amd64"));
+	assert_false(ovl_kernel_has_feature("overlay-lowerdir-plus", "6.6.12", why, sizeof(why)));
+	assert_true(ovl_kernel_has_feature("overlay-lowerdir-plus", "6.7.0", why, sizeof(why)));
+	assert_true(ovl_kernel_has_feature("tmpfs-user-xattrs", "6.12.118+deb12-amd64", why, sizeof(why)));
+	assert_false(ovl_kernel_has_feature("tmpfs-user-xattrs", "6.5.9", why, sizeof(why)));
+	assert_false(ovl_kernel_has_feature("no-such-feature", "9.9", why, sizeof(why)));
+	assert_non_null(strstr(why, "unknown kernel feature 'no-such-feature'"));
+	assert_true(ovl_kernel_features_met("overlay-data-only-layers,overlay-xattr-whiteouts", "6.8.1", why, sizeof(why)));
+	assert_false(ovl_kernel_features_met("overlay-data-only-layers,overlay-xattr-whiteouts", "6.7.9", why,
+					     sizeof(why)));
+	assert_non_null(strstr(why, "Linux 6.8"));
+	assert_true(ovl_kernel_features_met(NULL, "6.1", why, sizeof(why)));
+}
+
+/* A case sets user.* xattrs when it says so, or when an entry of any tree of its fixture has one. */
+static void test_user_xattrs(void **state)
+{
+	struct ovl_case c = good;
+	char why[512] = "";
+	bool uses = true;
+
+	(void)state;
+	c.fixture = "abc.tree";
+	assert_int_equal(ovl_case_user_xattrs(&c, fixtures, &uses, why, sizeof(why)), 0);
+	assert_false(uses);
+	c.fixture = "userx.tree";
+	assert_int_equal(ovl_case_user_xattrs(&c, fixtures, &uses, why, sizeof(why)), 0);
+	assert_true(uses);
+	c.fixture = NULL;
+	c.needs_user_xattrs = true;
+	assert_int_equal(ovl_case_user_xattrs(&c, fixtures, &uses, why, sizeof(why)), 0);
+	assert_true(uses);
+	c.needs_user_xattrs = false;
+	c.fixture = "missing.tree";
+	assert_int_equal(ovl_case_user_xattrs(&c, fixtures, &uses, why, sizeof(why)), -EINVAL);
+	assert_non_null(strstr(why, "missing.tree"));
 }
 
 /* A variant is checked as a case: the file is named after the case, which takes its first variant's number. */
@@ -217,6 +285,8 @@ int main(void)
 		cmocka_unit_test(test_contradictions),
 		cmocka_unit_test(test_variants),
 		cmocka_unit_test(test_kernel_ranges),
+		cmocka_unit_test(test_kernel_features),
+		cmocka_unit_test(test_user_xattrs),
 		cmocka_unit_test(test_set_duplicates),
 		cmocka_unit_test(test_selection),
 		cmocka_unit_test(test_has_tag),

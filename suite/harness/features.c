@@ -1,0 +1,87 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * suite/harness/features.c - kernel features that no config option shows,
+ * by the release that brought them. A case or target that needs one is CONF
+ * on an older kernel, with the release and the commit, decided before it
+ * runs: never by watching the feature fail (which would make a broken
+ * feature look like a missing one).
+ */
+#include <stdio.h>
+#include <string.h>
+#include <sys/utsname.h>
+
+#include "harness.h"
+#include "descriptor.h"
+
+/* Sorted by name; "since" is the first mainline release that has it. */
+static const struct ovl_kernel_feature features[] = {
+	{ "overlay-data-only-layers", "6.5", "data-only lower layers (lowerdir=A::B)",
+	  "37ebf056d6cf \"ovl: introduce data-only lower layers\"" },
+	{ "overlay-fsconfig", "6.5", "overlayfs mounted through fsopen/fsconfig, each option its own parameter",
+	  "1784fbc2ed9c \"ovl: port to new mount api\"" },
+	{ "overlay-layer-fd", "6.13", "layers given as file descriptors (fsconfig FSCONFIG_SET_FD)",
+	  "a08557d19ef4 \"ovl: specify layers via file descriptors\"" },
+	{ "overlay-lowerdir-plus", "6.7", "lowerdir+ and datadir+ (one fsconfig parameter per layer)",
+	  "24e16e385f22 \"ovl: add support for appending lowerdirs one by one\"" },
+	{ "overlay-uuid-null", "6.6", "uuid=null and uuid=auto (an upper without xattrs falls back to uuid=null)",
+	  "b0504bfe1b8a \"ovl: add support for unique fsid per instance\"" },
+	{ "overlay-verity", "6.6", "the verity= option (fs-verity digests in metacopy xattrs)",
+	  "ae8cba4033bc \"ovl: Add framework for verity support\"" },
+	/* 6.7 had the form with a dir marked overlay.whiteouts (bc8df7a3dc03); 6.8 made it opaque="x" */
+	{ "overlay-xattr-whiteouts", "6.8",
+	  "whiteouts in the xattr form in lower layers, in a dir marked overlay.opaque=\"x\"",
+	  "420332b94119 \"ovl: mark xwhiteouts directory with overlay.opaque='x'\"" },
+	{ "tmpfs-user-xattrs", "6.6", "user.* extended attributes on tmpfs",
+	  "2daf18a7884d \"tmpfs,xattr: enable limited user extended attributes\"" },
+};
+
+const struct ovl_kernel_feature *ovl_kernel_feature(const char *name)
+{
+	for (size_t i = 0; i < sizeof(features) / sizeof(features[0]); i++)
+		if (strcmp(features[i].name, name) == 0)
+			return &features[i];
+	return NULL;
+}
+
+const struct ovl_kernel_feature *ovl_kernel_features(size_t *n)
+{
+	*n = sizeof(features) / sizeof(features[0]);
+	return features;
+}
+
+bool ovl_kernel_has_feature(const char *name, const char *release, char *why, size_t len)
+{
+	const struct ovl_kernel_feature *f = ovl_kernel_feature(name);
+	struct utsname u;
+	char range[32];
+
+	if (!release) {
+		if (uname(&u))
+			return snprintf(why, len, "uname: cannot read the kernel release"), false;
+		release = u.release;
+	}
+	if (!f) {
+		snprintf(why, len, "unknown kernel feature '%s'", name);
+		return false;
+	}
+	snprintf(range, sizeof(range), "%s-", f->since);
+	if (ovl_kernel_in_range(range, release))
+		return true;
+	snprintf(why, len, "needs %s, which came in Linux %s (commit %s); this is %s", f->what, f->since, f->commit,
+		 release);
+	return false;
+}
+
+bool ovl_kernel_features_met(const char *names, const char *release, char *why, size_t len)
+{
+	for (const char *p = names; p && *p;) {
+		size_t n = strcspn(p, ",");
+		char name[64];
+
+		snprintf(name, sizeof(name), "%.*s", (int)n, p);
+		if (!ovl_kernel_has_feature(name, release, why, len))
+			return false;
+		p += n + (p[n] == ',');
+	}
+	return true;
+}
