@@ -40,6 +40,8 @@ static void usage(FILE *out)
 		"       ovlconform explore [options]              random fixtures and operations against the\n"
 		"                                                 model; a divergence is shrunk to a reproducer\n"
 		"       ovlconform replay FILE [options]          run a reproducer, every check shown\n"
+		"       ovlconform kernels RESULTS...            runs on several kernels side by side (Markdown);\n"
+		"                                                 exit 1 on a difference no deviation explains\n"
 		"       ovlconform diff RESULTS_A RESULTS_B       what changed from one run to another (result\n"
 		"                                                 dirs or their summary.json); exit 1 on a new\n"
 		"                                                 failure\n"
@@ -405,6 +407,31 @@ static int cmd_diff(int argc, char **argv)
 }
 
 /*
+ * ovlconform kernels RUN...: the runs of one selection on several kernels
+ * (scripts/vm matrix makes them) side by side, in Markdown. Exit 1 when a
+ * row differs and one of its cells is a FAIL no known deviation explains,
+ * or a BROK; 3 when a result cannot be read.
+ */
+static int cmd_kernels(int argc, char **argv)
+{
+	struct ovl_kernels_counts n;
+	char why[4400];
+
+	if (argc < 2 || argv[1][0] == '-') {
+		fprintf(stderr, "usage: ovlconform kernels RESULTS...\n"
+				"  RESULTS: a run's results dir (results/<run-id>) or its summary.json, one per kernel\n");
+		return OVL_EXIT_USAGE;
+	}
+	if (ovl_results_kernels((const char *const *)argv + 1, (size_t)argc - 1, stdout, &n, why, sizeof(why))) {
+		fprintf(stderr, "ovlconform kernels: %s\n", why);
+		return OVL_EXIT_USAGE;
+	}
+	fprintf(stderr, "ovlconform kernels: %zu case runs, %zu differ, %zu differing cells unexplained\n", n.rows,
+		n.differing, n.unexplained);
+	return n.unexplained ? OVL_EXIT_FAIL : OVL_EXIT_OK;
+}
+
+/*
  * ovlconform run --target A --compare B: B's run first, its KTAP into its
  * results dir (ktap.txt), then A's on stdout, then the checks whose
  * outcomes differ, as A against B (ovl_results_diff with B as the first
@@ -523,6 +550,8 @@ int main(int argc, char **argv)
 	cmd = argv[1];
 	if (strcmp(cmd, "list") == 0)
 		return cmd_list(argc - 1, argv + 1);
+	if (strcmp(cmd, "kernels") == 0)
+		return cmd_kernels(argc - 1, argv + 1);
 	if (strcmp(cmd, "diff") == 0)
 		return cmd_diff(argc - 1, argv + 1);
 	if (strcmp(cmd, "store") == 0)

@@ -40,7 +40,7 @@ static const char *str(json_t *o, const char *key)
 }
 
 /* A run's summary.json (path: the file or its run dir); NULL with why. */
-static json_t *load(const char *path, char *why, size_t len)
+json_t *ovl_results_load(const char *path, char *why, size_t len)
 {
 	char file[4200];
 	struct stat st;
@@ -139,7 +139,7 @@ static void check_changes(FILE *out, json_t *a, json_t *b, struct ovl_diff_count
 int ovl_results_compare(const char *first, const char *second, bool every, FILE *out, struct ovl_diff_counts *n,
 			char *why, size_t len)
 {
-	json_t *ra = load(first, why, len), *rb = ra ? load(second, why, len) : NULL, *ca, *cb;
+	json_t *ra = ovl_results_load(first, why, len), *rb = ra ? ovl_results_load(second, why, len) : NULL, *ca, *cb;
 
 	memset(n, 0, sizeof(*n));
 	if (!ra || !rb) {

@@ -123,6 +123,24 @@ int ovl_results_compare(const char *first, const char *second, bool every, FILE 
 			char *why, size_t len);
 int ovl_report_junit(const struct ovl_run_result *run, const char *path);
 
+/* A run's summary.json (path: the file or its run dir), checked for its format; NULL with why. */
+#include <jansson.h>
+json_t *ovl_results_load(const char *path, char *why, size_t len);
+
+/* suite/report/kernels.c: the same selection's runs on several kernels, side by side. */
+struct ovl_kernels_counts {
+	size_t rows;		/* case runs (case x filesystem) in any run */
+	size_t differing;	/* rows whose outcome is not the same on every kernel */
+	size_t unexplained;	/* cells of those that are a FAIL without a known deviation, or BROK */
+};
+/*
+ * The table of runs paths[0..n) (results dirs or summary.json files), in
+ * Markdown: one line per run, then the rows that differ with why for each
+ * cell, then every row. 0, or -EINVAL with why naming the path.
+ */
+int ovl_results_kernels(const char *const *paths, size_t n, FILE *out, struct ovl_kernels_counts *counts, char *why,
+			size_t len);
+
 /* suite/report/tables.c: the tables cases filled with ovl_table_row(), under run_dir. */
 void ovl_report_tables(const struct ovl_run_result *run, const char *run_dir);
 

@@ -544,6 +544,80 @@ static void test_results_diff(void **state)
 	free(bad_check);
 }
 
+/*
+ * Three kernels side by side: the rows that differ come with why for each
+ * cell (a CONF's reason, an XFAIL check's deviation, a FAIL's first check and
+ * what it printed); a FAIL without a deviation counts as unexplained, a
+ * difference explained by reasons and deviations does not.
+ */
+static void test_results_kernels(void **state)
+{
+	char p[3][32] = { "/tmp/ovl-k1-XXXXXX", "/tmp/ovl-k2-XXXXXX", "/tmp/ovl-k3-XXXXXX" }, why[512];
+	const char *paths[3] = { p[0], p[1], p[2] };
+	struct ovl_run_result *run = fake_run();
+	struct ovl_kernels_counts n;
+	char *text = NULL;
+	size_t len = 0;
+	FILE *f;
+
+	(void)state;
+	for (int i = 0; i < 3; i++) {
+		int fd = mkstemp(p[i]);
+
+		assert_true(fd >= 0);
+		close(fd);
+	}
+	/* 6.1: 0001 CONF by the release; 6.12: 0001 XFAIL by a deviation; 6.18: 0001 PASS */
+	run->cases[0].outcome = OVL_CONF;
+	run->cases[0].nchecks = 0;
+	snprintf(run->cases[0].reason, sizeof(run->cases[0].reason), "needs X, which came in Linux 6.7");
+	snprintf(run->kernel, sizeof(run->kernel), "6.1.0-57-amd64 #1 SMP");
+	assert_int_equal(ovl_report_json(run, p[0]), 0);
+	run->cases[0].outcome = OVL_XFAIL;
+	run->cases[0].nchecks = 2;
+	run->cases[0].checks[0].outcome = OVL_XFAIL;
+	run->cases[0].checks[0].reason = "some-finding: fixed by 0123456789ab (6.13)";
+	snprintf(run->kernel, sizeof(run->kernel), "6.12.118+deb12-amd64 #1 SMP");
+	assert_int_equal(ovl_report_json(run, p[1]), 0);
+	run->cases[0].outcome = OVL_PASS;
+	run->cases[0].checks[0].outcome = OVL_PASS;
+	run->cases[0].checks[0].reason = NULL;
+	snprintf(run->kernel, sizeof(run->kernel), "6.18.44");
+	assert_int_equal(ovl_report_json(run, p[2]), 0);
+
+	f = open_memstream(&text, &len);
+	assert_int_equal(ovl_results_kernels(paths, 3, f, &n, why, sizeof(why)), 0);
+	fclose(f);
+	assert_int_equal(n.rows, 3);
+	assert_int_equal(n.differing, 1);
+	assert_int_equal(n.unexplained, 0);
+	assert_non_null(strstr(text, "| case | fs | 6.1.0-57-amd64 | 6.12.118+deb12-amd64 | 6.18.44 |"));
+	assert_non_null(strstr(text, "| 0001-same-name-a-wins | ext4 | **CONF**: needs X, which came in Linux 6.7 | "
+				     "**XFAIL**: after mount: merged view matches the model: some-finding: fixed by "
+				     "0123456789ab (6.13) | **PASS** |"));
+	assert_non_null(strstr(text, "| 0012-readonly | xfs | CONF | CONF | CONF |"));
+	free(text);
+
+	/* the same FAIL without a deviation on 6.12: unexplained, with what it printed */
+	run->cases[0].outcome = OVL_FAIL;
+	run->cases[0].checks[0].outcome = OVL_FAIL;
+	assert_int_equal(ovl_report_json(run, p[1]), 0);
+	text = NULL;
+	f = open_memstream(&text, &len);
+	assert_int_equal(ovl_results_kernels(paths, 3, f, &n, why, sizeof(why)), 0);
+	fclose(f);
+	assert_int_equal(n.unexplained, 1);
+	assert_non_null(strstr(text, "**FAIL**: unexplained: after mount: merged view matches the model: - file /f "
+				     "mode=0644 |"));
+	free(text);
+	assert_int_equal(ovl_results_kernels((const char *[]){ p[0], "/nonexistent/run" }, 2, stdout, &n, why,
+					     sizeof(why)),
+			 -EINVAL);
+	assert_non_null(strstr(why, "/nonexistent/run"));
+	for (int i = 0; i < 3; i++)
+		unlink(p[i]);
+}
+
 int main(int argc, char **argv)
 {
 	if (argc > 1)
@@ -551,6 +625,7 @@ int main(int argc, char **argv)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_ktap_golden),
 		cmocka_unit_test(test_results_diff),
+		cmocka_unit_test(test_results_kernels),
 		cmocka_unit_test(test_deviations_per_check),
 		cmocka_unit_test(test_ktap_reader_totals),
 		cmocka_unit_test(test_json_reads_back),
