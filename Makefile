@@ -5,6 +5,8 @@
 #   make mutants  (root) build the wrong models of suite/tests/mutants.tsv; each must make its cases FAIL
 #   make          build $(BUILD)/ovlconform and the three libraries
 #   make install  PREFIX=/usr/local DESTDIR=: runner, fixtures, man page, libraries, headers, .pc files
+#   make vm-check (root) the default matrix in a qemu guest booting Debian 12's 6.1 kernel (scripts/vm)
+#   make vm-matrix (root) 6.1, 6.12 and this kernel, and the table of where they differ
 #   make bench    (root) the speed targets: the default matrix, the semantic families at -j 1 and 2, docker
 #
 # The tree:
@@ -68,7 +70,7 @@ RUNNER_OBJ = $(call obj,$(CLI_SRC) $(SUITE_SRC) $(CASE_SRC))
 .SECONDARY: $(call obj,$(wildcard lib/tests/*.c suite/tests/*.c))
 
 .PHONY: all libs run check explore mutants deps tests unit-tests asan-tests harness-tests suite bench fuzz fuzz-build \
-	install uninstall clean pkg-check readme-cases mutants
+	install uninstall clean pkg-check readme-cases mutants vm-check vm-matrix
 all: $(BUILD)/ovlconform libs
 libs: $(LIBS)
 
@@ -189,6 +191,18 @@ deps:
 run: deps
 	$(MAKE) --no-print-directory all
 	$(BUILD)/ovlconform run --results results
+
+# VMs (scripts/vm): the default matrix on Debian 12's 6.1 under qemu (TCG without KVM), results to
+# results/<run-id>/; vm-matrix: 6.1, 6.12 and this kernel, and the table of where they differ.
+VM_KERNEL ?= 6.1
+VM_KERNELS ?= 6.1,6.12,host
+vm-check: deps
+	$(MAKE) --no-print-directory all
+	BUILD=$(BUILD) scripts/vm run --kernel $(VM_KERNEL) --timeout 1800 --results results
+
+vm-matrix: deps
+	$(MAKE) --no-print-directory all
+	BUILD=$(BUILD) scripts/vm matrix --kernels $(VM_KERNELS) --timeout 1800 --results results
 
 # make explore SECONDS=600 FS=tmpfs,ext4: random trials against the model, a divergence shrunk to results/explore/.
 SECONDS ?= 600

@@ -1,7 +1,7 @@
 #!/bin/bash
 # make check: build warning-free (-Werror), run the unit tests plain and under
 # ASan+UBSan, the harness's own tests, the wrong models (each must make its
-# cases FAIL on tmpfs and ext4), then the suite on the default matrix.
+# cases FAIL on tmpfs and ext4), then the suite on the default matrix, and a VM smoke on 6.1.
 # Ends with one line: "N passed, N failed, N skipped".
 set -u
 cd "$(dirname "$0")/.." || exit 1
@@ -125,6 +125,11 @@ if command -v fuse-overlayfs >/dev/null 2>&1; then
 else
 	echo "fuse-overlayfs is not installed (scripts/install-deps.sh installs it)"; add 0 0 1
 fi
+
+stage "another kernel in a VM: a short smoke on Debian 12's 6.1 under qemu, a panic and a hang reported as such"
+out=$(BUILD=$BUILD bash suite/tests/vm.sh 2>&1); rc=$?
+printf '%s\n' "$out"
+take_summary "vm: " "the VM tests" "$rc" "$out"
 
 stage "-j 1 and -j 2 print the same KTAP (scripts/ktap-stable.sh: all but timings and run ids)"
 j1=$(mktemp) j2=$(mktemp)

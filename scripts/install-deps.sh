@@ -3,14 +3,15 @@
 # Build: a C compiler, make, pkg-config and the -dev packages of the libraries.
 # Run: the mkfs tools of the backing filesystems, attr, util-linux; Debian's docker.io
 # and a static busybox for the cases that check the layer store against a real dockerd;
-# fuse-overlayfs (and fusermount3) for the fuse-overlayfs target.
+# fuse-overlayfs (and fusermount3) for the fuse-overlayfs target; qemu and cpio for the
+# runs on other kernels (scripts/vm: the kernels themselves are fetched, never installed).
 # Fuzzing: clang and its libFuzzer runtime.
 set -eu
 
 PKGS="gcc make pkg-config libc6-dev
 libcmocka-dev libmount-dev libcap-dev libkmod-dev libssl-dev libarchive-dev libjansson-dev zlib1g-dev
 e2fsprogs xfsprogs btrfs-progs attr util-linux kmod man-db
-docker.io busybox-static fuse-overlayfs fuse3
+docker.io busybox-static fuse-overlayfs fuse3 qemu-system-x86 cpio
 clang libclang-rt-14-dev"
 
 missing=""
