@@ -44,6 +44,7 @@ OVL_CASE(
 	.purpose = "one implementation's upper dir read by another",
 	.tags = "cross,whiteout,opaque,copy-up",
 	.needs_root = true,
+	.needs_user_xattrs = true,	/* lsetxattr(user.cross) among its operations */
 	.fixture = "whiteout/layers.tree",
 	.variants = (const struct ovl_variant[]){
 		{ .number = 311, .slug = "cross-target-upper-as-kernel-lower", .arg = 0,
