@@ -99,7 +99,8 @@ bool runner_needs_met(const struct ovl_case *c, const struct ovl_target *target,
 	}
 	/* The release gates: on every target that is the kernel's overlayfs, and on the backing fs */
 	{
-		bool kernel = target->implementation && strcmp(target->implementation, "kernel") == 0;
+		const char *impl = target->implementation ? target->implementation : target->name;
+		bool kernel = strcmp(impl, "kernel") == 0;
 		struct utsname u;
 
 		if (uname(&u)) {
