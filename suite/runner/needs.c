@@ -135,8 +135,24 @@ bool runner_needs_met(const struct ovl_case *c, const struct ovl_target *target,
 
 		snprintf(name, sizeof(name), "%.*s", (int)(e - p), p);
 		if (ovl_find_program(name, path, sizeof(path))) {
-			snprintf(why, len, "needs program %s, which is not installed (looked in /usr/sbin, /sbin, "
-				 "/usr/bin, /bin, /usr/local/sbin, /usr/local/bin)", name);
+			/*
+			 * Whoever set up this machine may say why it lacks programs: OVLCONFORM_LEFT_OUT
+			 * is "NAME,NAME: why" (scripts/vm sets it for what it leaves out of a guest).
+			 */
+			const char *lo = getenv("OVLCONFORM_LEFT_OUT"), *colon = lo ? strchr(lo, ':') : NULL;
+			bool listed = false;
+
+			for (const char *q = lo; colon && q < colon;) {
+				size_t n = strcspn(q, ",:");
+
+				listed |= n == strlen(name) && strncmp(q, name, n) == 0;
+				q += n + 1;
+			}
+			if (listed)
+				snprintf(why, len, "needs program %s, which is not here:%s", name, colon + 1);
+			else
+				snprintf(why, len, "needs program %s, which is not installed (looked in /usr/sbin, /sbin, "
+					 "/usr/bin, /bin, /usr/local/sbin, /usr/local/bin)", name);
 			return false;
 		}
 		p = *e ? e + 1 : e;

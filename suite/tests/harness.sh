@@ -189,6 +189,14 @@ check "selftest: a mount left in the case's namespace is BROK, named" \
 	grep -q "^not ok 3 9009-leaves-a-mount:tmpfs # ERROR still mounted in the case's namespace when it ended: .*/work/stray" <<<"$out"
 check "selftest: a failure a deviation does not name FAILs the case beside a known one" \
 	bash -c 'grep -q "^  ok 1 the deviating behaviour # XFAIL" "$1" && grep -q "^  not ok 2 a rule the deviation does not name$" "$1" && grep -q "^not ok 4 9010-known-deviation-and-a-failure:tmpfs$" "$1"' _ "$work/out"
+# A missing program: CONF saying so; with OVLCONFORM_LEFT_OUT naming it, in the words given there.
+out=$(run ovlconform-selftest --fs tmpfs 9011 2>&1)
+check "a missing program: CONF, naming it and where it was looked for" \
+	grep -q "^ok 1 9011-needs-a-missing-program:tmpfs # SKIP needs program ovlconform-no-such-program, which is not installed (looked in /usr/sbin" <<<"$out"
+out=$(OVLCONFORM_LEFT_OUT="dockerd,ovlconform-no-such-program: left out of this guest on purpose" run ovlconform-selftest --fs tmpfs 9011 2>&1)
+check "a missing program left out on purpose: CONF with that reason" \
+	grep -q "^ok 1 9011-needs-a-missing-program:tmpfs # SKIP needs program ovlconform-no-such-program, which is not here: left out of this guest on purpose$" <<<"$out"
+
 # A target that drops index=on silently FAILs the cases that asked for it, naming the option.
 out=$(run ovlconform-selftest --target kernel-drops-index --fs tmpfs 0132 0136 0001 2>&1); rc=$?
 printf "%s\n" "$out" >"$work/out"
