@@ -63,10 +63,37 @@ static void explain(json_t *c, char *buf, size_t len)
 
 			if (strcmp(str(k, "outcome"), o) != 0)
 				continue;
-			if (*str(k, "reason"))
-				snprintf(buf, len, "%s: %s", str(k, "name"), str(k, "reason"));
-			else
-				snprintf(buf, len, "unexplained: %s%s%s", str(k, "name"), json_array_size(d) ? ": " : "",
+			/* a check's name may hold a whole mount command: the why must not be cut off behind it */
+			const char *name = str(k, "name");
+			int nl = strlen(name) > 100 ? 100 : (int)strlen(name);
+			const char *more = strlen(name) > 100 ? "..." : "";
+
+			if (*str(k, "reason")) {
+				char also[512] = "";
+				size_t others = 0, n = 0;
+
+				/* the other checks with this outcome, each other deviation named once, first */
+				for (size_t j = i + 1; j < json_array_size(checks); j++) {
+					json_t *o2 = json_array_get(checks, j);
+					const char *r2 = str(o2, "reason");
+					int idl = (int)strcspn(r2, ":");
+					char id[112];
+
+					if (strcmp(str(o2, "outcome"), o) != 0)
+						continue;
+					others++;
+					snprintf(id, sizeof(id), "%.*s", idl < 100 ? idl : 100, r2);
+					if (*id && strncmp(str(k, "reason"), id, strlen(id)) != 0 && !strstr(also, id) &&
+					    n < sizeof(also))
+						n += (size_t)snprintf(also + n, sizeof(also) - n, "%s%s", n ? ", " : "", id);
+				}
+				if (others)
+					snprintf(buf, len, "%zu checks (%s%s): %.*s%s: %s", others + 1, *also ? "also " : "",
+						 *also ? also : "the same deviation", nl, name, more, str(k, "reason"));
+				else
+					snprintf(buf, len, "%.*s%s: %s", nl, name, more, str(k, "reason"));
+			} else
+				snprintf(buf, len, "unexplained: %.*s%s%s%s", nl, name, more, json_array_size(d) ? ": " : "",
 					 json_array_size(d) ? json_string_value(json_array_get(d, 0)) : "");
 			return;
 		}
@@ -195,7 +222,7 @@ int ovl_results_kernels(const char *const *paths, size_t n, FILE *out, struct ov
 			}
 			explain(c, text, sizeof(text));
 			fprintf(out, " **%s**%s", str(c, "outcome"), *text ? ": " : "");
-			cell(out, text, 400);
+			cell(out, text, 500);
 			fprintf(out, " |");
 			if (strncmp(text, "unexplained: ", 13) == 0 || strcmp(str(c, "outcome"), "BROK") == 0)
 				counts->unexplained++;

@@ -598,6 +598,24 @@ static void test_results_kernels(void **state)
 	assert_non_null(strstr(text, "| 0012-readonly | xfs | CONF | CONF | CONF |"));
 	free(text);
 
+	/* two XFAIL checks with two deviations: both named, the first one's why in full */
+	run->cases[0].outcome = OVL_XFAIL;
+	run->cases[0].checks[0].outcome = OVL_XFAIL;
+	run->cases[0].checks[0].reason = "some-finding: fixed by 0123456789ab (6.13)";
+	run->cases[0].checks[1].outcome = OVL_XFAIL;
+	run->cases[0].checks[1].reason = "other-finding: another commit";
+	assert_int_equal(ovl_report_json(run, p[1]), 0);
+	text = NULL;
+	f = open_memstream(&text, &len);
+	assert_int_equal(ovl_results_kernels(paths, 3, f, &n, why, sizeof(why)), 0);
+	fclose(f);
+	assert_non_null(strstr(text, "**XFAIL**: 2 checks (also other-finding): after mount: merged view matches the "
+				     "model: some-finding: fixed by 0123456789ab (6.13) |"));
+	free(text);
+	run->cases[0].checks[1].outcome = OVL_PASS;
+	run->cases[0].checks[1].reason = NULL;
+	run->cases[0].checks[0].reason = NULL;
+
 	/* the same FAIL without a deviation on 6.12: unexplained, with what it printed */
 	run->cases[0].outcome = OVL_FAIL;
 	run->cases[0].checks[0].outcome = OVL_FAIL;
