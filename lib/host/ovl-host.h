@@ -150,5 +150,36 @@ const char *ovl_backing_fs_name(unsigned long magic);
  */
 int ovl_backing_docker_check(const struct ovl_backing_info *bi, char *msg, size_t len);
 
+/* == releases: ranges, and features by the release that brought them ==== */
+
+/*
+ * Kernel release ranges (deviations, needs_kernel): "6.6-6.18" (both ends
+ * included, "6.18" meaning every 6.18.x), "6.18-" (and later), "-6.12", "6.1".
+ */
+bool ovl_kernel_range_valid(const char *range);
+/* Whether release ("6.18.44-fc-v1045", as uname -r) is in range; NULL or "": any. */
+bool ovl_kernel_in_range(const char *range, const char *release);
+
+/*
+ * Kernel features no config option shows, by the release that brought them
+ * (lib/host/release.c): the gate of needs_kernel_features and of what
+ * a case expects of a backing filesystem.
+ */
+struct ovl_kernel_feature {
+	const char *name;	/* "overlay-lowerdir-plus" */
+	const char *since;	/* first mainline release: "6.7" */
+	const char *what;	/* "lowerdir+ and datadir+ ..." */
+	const char *commit;	/* "24e16e385f22 \"ovl: ...\"" */
+};
+const struct ovl_kernel_feature *ovl_kernel_feature(const char *name);
+const struct ovl_kernel_feature *ovl_kernel_features(size_t *n);
+/*
+ * Whether release (NULL: the running kernel's) has feature name; false with
+ * why ("needs X, which came in Linux 6.8 (commit ...); this is 6.1.0-57")
+ * when not, or when name is unknown.
+ */
+bool ovl_kernel_has_feature(const char *name, const char *release, char *why, size_t len);
+/* The same for a comma-separated list: false at the first one missing. */
+bool ovl_kernel_features_met(const char *names, const char *release, char *why, size_t len);
 
 #endif

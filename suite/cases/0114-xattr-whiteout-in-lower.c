@@ -6,7 +6,7 @@
  * not opaque, so C's other names still show. This form came with Linux
  * 6.8 (6.7 marked the dir differently): the case needs that release (a
  * gate on the version, never on how the feature behaves:
- * suite/harness/features.c), and on a kernel that has it, an empty file
+ * lib/host/release.c), and on a kernel that has it, an empty file
  * where the whiteout is is a FAIL.
  */
 #include "harness.h"

@@ -8,7 +8,7 @@
  * (two lowers, an upper and a work dir) and its verdict. The matrix's
  * filesystems are made to offer all of it (but tmpfs before Linux 6.6,
  * which has no user.* xattrs: there their refusal is asserted, by the
- * release, suite/harness/features.c); each is asserted, and the run
+ * release, lib/host/release.c); each is asserted, and the run
  * writes the table to results/<run-id>/backing-filesystems.txt.
  */
 #include <stdio.h>

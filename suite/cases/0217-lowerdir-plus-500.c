@@ -6,7 +6,7 @@
  * win; every 50th whites out the file of the layer below it. The merged
  * view must be the model's view of the 500 layers. A 501st lower is
  * refused. lowerdir+ came in Linux 6.7: the case needs that release (a
- * gate on the version, suite/harness/features.c); on a kernel that has it,
+ * gate on the version, lib/host/release.c); on a kernel that has it,
  * a refused lowerdir+ is a FAIL. A target that declares no lowerdir+ mount
  * (fuse-overlayfs) is CONF.
  */

@@ -90,7 +90,7 @@ struct ovl_case {
 	 */
 	const char *needs_kernel;
 	/*
-	 * Kernel features by name (ovl_kernel_features(): "overlay-lowerdir-plus"),
+	 * Kernel features by name (ovl_kernel_features() in ovl-host.h: "overlay-lowerdir-plus"),
 	 * comma-separated: CONF on a release before the one that brought each,
 	 * for every target that is the kernel's overlayfs. Prefer this to
 	 * needs_kernel: the reason then cites the release and the commit.
@@ -126,28 +126,6 @@ struct ovl_case {
 	const struct ovl_case *base;
 	const struct ovl_variant *variant;
 };
-
-/*
- * Kernel features no config option shows, by the release that brought them
- * (suite/harness/features.c): the gate of needs_kernel_features and of what
- * a case expects of a backing filesystem.
- */
-struct ovl_kernel_feature {
-	const char *name;	/* "overlay-lowerdir-plus" */
-	const char *since;	/* first mainline release: "6.8" */
-	const char *what;	/* "lowerdir+ and datadir+ ..." */
-	const char *commit;	/* "24e16e385f22 \"ovl: ...\"" */
-};
-const struct ovl_kernel_feature *ovl_kernel_feature(const char *name);
-const struct ovl_kernel_feature *ovl_kernel_features(size_t *n);
-/*
- * Whether release (NULL: the running kernel's) has feature name; false with
- * why ("needs X, which came in Linux 6.8 (commit ...); this is 6.1.0-57")
- * when not, or when name is unknown.
- */
-bool ovl_kernel_has_feature(const char *name, const char *release, char *why, size_t len);
-/* The same for a comma-separated list: false at the first one missing. */
-bool ovl_kernel_features_met(const char *names, const char *release, char *why, size_t len);
 
 #define OVL_CASE_CONCAT_(a, b) a##b
 #define OVL_CASE_CONCAT(a, b) OVL_CASE_CONCAT_(a, b)

@@ -32,12 +32,13 @@ static bool skipped(const char *o)
 	return o && strcmp(o, "CONF") == 0;
 }
 
-static const char *str(json_t *o, const char *key)
+const char *ovl_json_str(json_t *o, const char *key)
 {
 	const char *s = json_string_value(json_object_get(o, key));
 
 	return s ? s : "";
 }
+
 
 /* A run's summary.json (path: the file or its run dir); NULL with why. */
 json_t *ovl_results_load(const char *path, char *why, size_t len)
@@ -61,7 +62,7 @@ json_t *ovl_results_load(const char *path, char *why, size_t len)
 		return NULL;
 	}
 	cases = json_object_get(root, "cases");
-	if (strcmp(str(root, "format"), "ovlconform-results-1") != 0 || !json_is_array(cases)) {
+	if (strcmp(ovl_json_str(root, "format"), "ovlconform-results-1") != 0 || !json_is_array(cases)) {
 		snprintf(why, len, "%s: not an ovlconform summary (format ovlconform-results-1 with cases)", file);
 		json_decref(root);
 		return NULL;
@@ -79,15 +80,20 @@ json_t *ovl_results_load(const char *path, char *why, size_t len)
 	return root;
 }
 
-static json_t *find_case(json_t *cases, json_t *like)
+json_t *ovl_results_case(json_t *cases, const char *id, const char *fs)
 {
 	for (size_t i = 0; i < json_array_size(cases); i++) {
 		json_t *c = json_array_get(cases, i);
 
-		if (strcmp(str(c, "id"), str(like, "id")) == 0 && strcmp(str(c, "fs"), str(like, "fs")) == 0)
+		if (strcmp(ovl_json_str(c, "id"), id) == 0 && strcmp(ovl_json_str(c, "fs"), fs) == 0)
 			return c;
 	}
 	return NULL;
+}
+
+static json_t *find_case(json_t *cases, json_t *like)
+{
+	return ovl_results_case(cases, ovl_json_str(like, "id"), ovl_json_str(like, "fs"));
 }
 
 static json_t *find_check(json_t *c, const char *name)
@@ -95,7 +101,7 @@ static json_t *find_check(json_t *c, const char *name)
 	json_t *checks = c ? json_object_get(c, "checks") : NULL;
 
 	for (size_t i = 0; i < json_array_size(checks); i++)
-		if (strcmp(str(json_array_get(checks, i), "name"), name) == 0)
+		if (strcmp(ovl_json_str(json_array_get(checks, i), "name"), name) == 0)
 			return json_array_get(checks, i);
 	return NULL;
 }
@@ -116,22 +122,22 @@ static void check_changes(FILE *out, json_t *a, json_t *b, struct ovl_diff_count
 	json_t *checks = json_object_get(b, "checks");
 
 	for (size_t i = 0; i < json_array_size(checks); i++) {
-		json_t *k = json_array_get(checks, i), *was = find_check(a, str(k, "name"));
-		const char *now = str(k, "outcome"), *before = was ? str(was, "outcome") : NULL;
+		json_t *k = json_array_get(checks, i), *was = find_check(a, ovl_json_str(k, "name"));
+		const char *now = ovl_json_str(k, "outcome"), *before = was ? ovl_json_str(was, "outcome") : NULL;
 
 		if (bad(now) && !bad(before)) {
 			n->new_failing_checks++;
 			fprintf(out, "  check now %s (%s): %s\n", now, before ? before : "not in the first run",
-				str(k, "name"));
+				ovl_json_str(k, "name"));
 			diagnostics(out, k, "    ", 8);
 		} else if (bad(before) && good(now)) {
 			n->fixed_checks++;
-			fprintf(out, "  check now %s (was %s): %s\n", now, before, str(k, "name"));
+			fprintf(out, "  check now %s (was %s): %s\n", now, before, ovl_json_str(k, "name"));
 		} else if (every && before && now && strcmp(before, now) != 0) {
 			n->other_checks++;
-			fprintf(out, "  check now %s (was %s): %s\n", now, before, str(k, "name"));
-			if (*str(k, "reason"))
-				fprintf(out, "    # %s\n", str(k, "reason"));
+			fprintf(out, "  check now %s (was %s): %s\n", now, before, ovl_json_str(k, "name"));
+			if (*ovl_json_str(k, "reason"))
+				fprintf(out, "    # %s\n", ovl_json_str(k, "reason"));
 		}
 	}
 }
@@ -150,29 +156,29 @@ int ovl_results_compare(const char *first, const char *second, bool every, FILE 
 	cb = json_object_get(rb, "cases");
 	for (size_t i = 0; i < json_array_size(cb); i++) {
 		json_t *b = json_array_get(cb, i), *a = find_case(ca, b);
-		const char *now = str(b, "outcome"), *before = a ? str(a, "outcome") : NULL;
+		const char *now = ovl_json_str(b, "outcome"), *before = a ? ovl_json_str(a, "outcome") : NULL;
 		size_t checks_before = n->new_failing_checks;
 
 		if (bad(now) && !bad(before)) {
 			n->new_failures++;
-			fprintf(out, "new failure: %s:%s: %s -> %s: %s\n", str(b, "id"), str(b, "fs"),
-				before ? before : "(not in the first run)", now, str(b, "reason"));
+			fprintf(out, "new failure: %s:%s: %s -> %s: %s\n", ovl_json_str(b, "id"), ovl_json_str(b, "fs"),
+				before ? before : "(not in the first run)", now, ovl_json_str(b, "reason"));
 			diagnostics(out, b, "  ", 4);
 			check_changes(out, a, b, n, every);
 		} else if (bad(before) && good(now)) {
 			n->fixed++;
-			fprintf(out, "fixed: %s:%s: %s -> %s\n", str(b, "id"), str(b, "fs"), before, now);
+			fprintf(out, "fixed: %s:%s: %s -> %s\n", ovl_json_str(b, "id"), ovl_json_str(b, "fs"), before, now);
 			check_changes(out, a, b, n, every);
 		} else if (skipped(now) && before && !skipped(before)) {
 			n->newly_skipped++;
-			fprintf(out, "newly skipped: %s:%s: %s -> CONF: %s\n", str(b, "id"), str(b, "fs"), before,
-				str(b, "reason"));
+			fprintf(out, "newly skipped: %s:%s: %s -> CONF: %s\n", ovl_json_str(b, "id"), ovl_json_str(b, "fs"), before,
+				ovl_json_str(b, "reason"));
 		} else if (skipped(before) && !skipped(now) && !bad(now)) {
 			n->newly_run++;
-			fprintf(out, "newly run: %s:%s: CONF -> %s\n", str(b, "id"), str(b, "fs"), now);
+			fprintf(out, "newly run: %s:%s: CONF -> %s\n", ovl_json_str(b, "id"), ovl_json_str(b, "fs"), now);
 		} else if (!a) {
 			n->added++;
-			fprintf(out, "new: %s:%s: %s\n", str(b, "id"), str(b, "fs"), now);
+			fprintf(out, "new: %s:%s: %s\n", ovl_json_str(b, "id"), ovl_json_str(b, "fs"), now);
 		} else {
 			/*
 			 * The same outcome (or skipped both times): a check that newly
@@ -189,14 +195,14 @@ int ovl_results_compare(const char *first, const char *second, bool every, FILE 
 				fclose(mem);
 			}
 			if (n->new_failing_checks > checks_before)
-				fprintf(out, "new failing checks: %s:%s: %s -> %s\n%s", str(b, "id"), str(b, "fs"), before,
+				fprintf(out, "new failing checks: %s:%s: %s -> %s\n%s", ovl_json_str(b, "id"), ovl_json_str(b, "fs"), before,
 					now, buf ? buf : "");
 			else if (n->fixed_checks > fixed_before)
-				fprintf(out, "fixed checks: %s:%s: %s -> %s\n%s", str(b, "id"), str(b, "fs"), before, now,
+				fprintf(out, "fixed checks: %s:%s: %s -> %s\n%s", ovl_json_str(b, "id"), ovl_json_str(b, "fs"), before, now,
 					buf ? buf : "");
 			else if (n->other_checks > other_before || (every && before && now && strcmp(before, now)))
-				fprintf(out, "changed: %s:%s: %s -> %s: %s\n%s", str(b, "id"), str(b, "fs"), before, now,
-					str(b, "reason"), buf ? buf : "");
+				fprintf(out, "changed: %s:%s: %s -> %s: %s\n%s", ovl_json_str(b, "id"), ovl_json_str(b, "fs"), before, now,
+					ovl_json_str(b, "reason"), buf ? buf : "");
 			free(buf);
 		}
 	}
@@ -205,12 +211,13 @@ int ovl_results_compare(const char *first, const char *second, bool every, FILE 
 
 		if (!find_case(cb, a)) {
 			n->gone++;
-			fprintf(out, "gone: %s:%s (was %s)\n", str(a, "id"), str(a, "fs"), str(a, "outcome"));
+			fprintf(out, "gone: %s:%s (was %s)\n", ovl_json_str(a, "id"), ovl_json_str(a, "fs"), ovl_json_str(a, "outcome"));
 		}
 	}
 	fprintf(out, "# diff %s (%s) -> %s (%s): %zu new failure%s, %zu newly failing check%s, %zu fixed, %zu fixed "
 		"check%s, %zu newly skipped, %zu newly run, %zu new, %zu gone%s\n",
-		first, str(ra, "run_id"), second, str(rb, "run_id"), n->new_failures, n->new_failures == 1 ? "" : "s",
+		first, ovl_json_str(ra, "run_id"), second, ovl_json_str(rb, "run_id"), n->new_failures,
+		n->new_failures == 1 ? "" : "s",
 		n->new_failing_checks, n->new_failing_checks == 1 ? "" : "s", n->fixed, n->fixed_checks,
 		n->fixed_checks == 1 ? "" : "s", n->newly_skipped, n->newly_run, n->added, n->gone,
 		every ? (n->other_checks ? ", and the other checks whose outcome changed" : ", no other check changed") : "");

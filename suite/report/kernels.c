@@ -19,24 +19,10 @@
 
 #include "result.h"
 
-static const char *str(json_t *o, const char *key)
-{
-	const char *s = json_string_value(json_object_get(o, key));
-
-	return s ? s : "";
-}
 
 static json_t *find_case(json_t *run, const char *id, const char *fs)
 {
-	json_t *cases = json_object_get(run, "cases");
-
-	for (size_t i = 0; i < json_array_size(cases); i++) {
-		json_t *c = json_array_get(cases, i);
-
-		if (strcmp(str(c, "id"), id) == 0 && strcmp(str(c, "fs"), fs) == 0)
-			return c;
-	}
-	return NULL;
+	return ovl_results_case(json_object_get(run, "cases"), id, fs);
 }
 
 /* Markdown cells hold no '|' or newline. */
@@ -53,7 +39,7 @@ static void cell(FILE *out, const char *s, size_t max)
 /* Why case run c has its outcome: one line, into buf. */
 static void explain(json_t *c, char *buf, size_t len)
 {
-	const char *o = str(c, "outcome");
+	const char *o = ovl_json_str(c, "outcome");
 	json_t *checks = json_object_get(c, "checks");
 
 	if (strcmp(o, "FAIL") == 0 || strcmp(o, "XFAIL") == 0 || strcmp(o, "XPASS") == 0) {
@@ -61,44 +47,47 @@ static void explain(json_t *c, char *buf, size_t len)
 		for (size_t i = 0; i < json_array_size(checks); i++) {
 			json_t *k = json_array_get(checks, i), *d = json_object_get(k, "diagnostics");
 
-			if (strcmp(str(k, "outcome"), o) != 0)
+			if (strcmp(ovl_json_str(k, "outcome"), o) != 0)
 				continue;
 			/* a check's name may hold a whole mount command: the why must not be cut off behind it */
-			const char *name = str(k, "name");
+			const char *name = ovl_json_str(k, "name");
 			int nl = strlen(name) > 100 ? 100 : (int)strlen(name);
 			const char *more = strlen(name) > 100 ? "..." : "";
 
-			if (*str(k, "reason")) {
+			if (*ovl_json_str(k, "reason")) {
 				char also[512] = "";
 				size_t others = 0, n = 0;
 
 				/* the other checks with this outcome, each other deviation named once, first */
 				for (size_t j = i + 1; j < json_array_size(checks); j++) {
 					json_t *o2 = json_array_get(checks, j);
-					const char *r2 = str(o2, "reason");
+					const char *r2 = ovl_json_str(o2, "reason");
 					int idl = (int)strcspn(r2, ":");
 					char id[112];
 
-					if (strcmp(str(o2, "outcome"), o) != 0)
+					if (strcmp(ovl_json_str(o2, "outcome"), o) != 0)
 						continue;
 					others++;
 					snprintf(id, sizeof(id), "%.*s", idl < 100 ? idl : 100, r2);
-					if (*id && strncmp(str(k, "reason"), id, strlen(id)) != 0 && !strstr(also, id) &&
+					if (*id && strncmp(ovl_json_str(k, "reason"), id, strlen(id)) != 0 && !strstr(also, id) &&
 					    n < sizeof(also))
 						n += (size_t)snprintf(also + n, sizeof(also) - n, "%s%s", n ? ", " : "", id);
 				}
 				if (others)
 					snprintf(buf, len, "%zu checks (%s%s): %.*s%s: %s", others + 1, *also ? "also " : "",
-						 *also ? also : "the same deviation", nl, name, more, str(k, "reason"));
+						 *also ? also : "the same deviation", nl, name, more, ovl_json_str(k, "reason"));
 				else
-					snprintf(buf, len, "%.*s%s: %s", nl, name, more, str(k, "reason"));
+					snprintf(buf, len, "%.*s%s: %s", nl, name, more, ovl_json_str(k, "reason"));
 			} else
 				snprintf(buf, len, "unexplained: %.*s%s%s%s", nl, name, more, json_array_size(d) ? ": " : "",
 					 json_array_size(d) ? json_string_value(json_array_get(d, 0)) : "");
 			return;
 		}
 	}
-	snprintf(buf, len, "%s", strcmp(o, "PASS") == 0 ? "" : *str(c, "reason") ? str(c, "reason") : "(no reason given)");
+	if (strcmp(o, "PASS") == 0)
+		buf[0] = 0;
+	else
+		snprintf(buf, len, "%s", *ovl_json_str(c, "reason") ? ovl_json_str(c, "reason") : "(no reason given)");
 }
 
 struct row {
@@ -148,7 +137,7 @@ int ovl_results_kernels(const char *const *paths, size_t n, FILE *out, struct ov
 			bool seen = false;
 
 			for (size_t j = 0; j < nrows && !seen; j++)
-				seen = strcmp(rows[j].id, str(c, "id")) == 0 && strcmp(rows[j].fs, str(c, "fs")) == 0;
+				seen = strcmp(rows[j].id, ovl_json_str(c, "id")) == 0 && strcmp(rows[j].fs, ovl_json_str(c, "fs")) == 0;
 			if (seen)
 				continue;
 			if (nrows == cap) {
@@ -161,7 +150,7 @@ int ovl_results_kernels(const char *const *paths, size_t n, FILE *out, struct ov
 				}
 				rows = nr;
 			}
-			rows[nrows++] = (struct row){ str(c, "id"), str(c, "fs"),
+			rows[nrows++] = (struct row){ ovl_json_str(c, "id"), ovl_json_str(c, "fs"),
 						      (int)json_integer_value(json_object_get(c, "number")) };
 		}
 	}
@@ -176,8 +165,8 @@ int ovl_results_kernels(const char *const *paths, size_t n, FILE *out, struct ov
 		json_t *t = json_object_get(runs[i], "totals");
 
 		fprintf(out, "| ");
-		cell(out, str(runs[i], "kernel"), 120);
-		fprintf(out, " | %s | %s | %.0f |", str(runs[i], "run_id"), str(runs[i], "target"),
+		cell(out, ovl_json_str(runs[i], "kernel"), 120);
+		fprintf(out, " | %s | %s | %.0f |", ovl_json_str(runs[i], "run_id"), ovl_json_str(runs[i], "target"),
 			json_number_value(json_object_get(runs[i], "wall_seconds")));
 		for (const char *const *o = (const char *const[]){ "PASS", "FAIL", "XFAIL", "XPASS", "CONF", "BROK", NULL };
 		     *o; o++)
@@ -188,7 +177,7 @@ int ovl_results_kernels(const char *const *paths, size_t n, FILE *out, struct ov
 	/* the rows whose outcomes differ, with why */
 	fprintf(out, "\n## Where the kernels differ\n\n| case | fs |");
 	for (size_t i = 0; i < n; i++)
-		fprintf(out, " %.*s |", (int)strcspn(str(runs[i], "kernel"), " "), str(runs[i], "kernel"));
+		fprintf(out, " %.*s |", (int)strcspn(ovl_json_str(runs[i], "kernel"), " "), ovl_json_str(runs[i], "kernel"));
 	fputc('\n', out);
 	fprintf(out, "|---|---|");
 	for (size_t i = 0; i < n; i++)
@@ -200,7 +189,7 @@ int ovl_results_kernels(const char *const *paths, size_t n, FILE *out, struct ov
 
 		for (size_t i = 0; i < n; i++) {
 			json_t *c = find_case(runs[i], rows[j].id, rows[j].fs);
-			const char *o = c ? str(c, "outcome") : "-";
+			const char *o = c ? ovl_json_str(c, "outcome") : "-";
 
 			if (!first)
 				first = o;
@@ -221,10 +210,10 @@ int ovl_results_kernels(const char *const *paths, size_t n, FILE *out, struct ov
 				continue;
 			}
 			explain(c, text, sizeof(text));
-			fprintf(out, " **%s**%s", str(c, "outcome"), *text ? ": " : "");
+			fprintf(out, " **%s**%s", ovl_json_str(c, "outcome"), *text ? ": " : "");
 			cell(out, text, 500);
 			fprintf(out, " |");
-			if (strncmp(text, "unexplained: ", 13) == 0 || strcmp(str(c, "outcome"), "BROK") == 0)
+			if (strncmp(text, "unexplained: ", 13) == 0 || strcmp(ovl_json_str(c, "outcome"), "BROK") == 0)
 				counts->unexplained++;
 		}
 		fputc('\n', out);
@@ -235,7 +224,7 @@ int ovl_results_kernels(const char *const *paths, size_t n, FILE *out, struct ov
 	/* the whole table */
 	fprintf(out, "\n## Every case run\n\n| case | fs |");
 	for (size_t i = 0; i < n; i++)
-		fprintf(out, " %.*s |", (int)strcspn(str(runs[i], "kernel"), " "), str(runs[i], "kernel"));
+		fprintf(out, " %.*s |", (int)strcspn(ovl_json_str(runs[i], "kernel"), " "), ovl_json_str(runs[i], "kernel"));
 	fprintf(out, "\n|---|---|");
 	for (size_t i = 0; i < n; i++)
 		fprintf(out, "---|");
@@ -245,7 +234,7 @@ int ovl_results_kernels(const char *const *paths, size_t n, FILE *out, struct ov
 		for (size_t i = 0; i < n; i++) {
 			json_t *c = find_case(runs[i], rows[j].id, rows[j].fs);
 
-			fprintf(out, " %s |", c ? str(c, "outcome") : "-");
+			fprintf(out, " %s |", c ? ovl_json_str(c, "outcome") : "-");
 		}
 		fputc('\n', out);
 	}

@@ -126,6 +126,10 @@ int ovl_report_junit(const struct ovl_run_result *run, const char *path);
 /* A run's summary.json (path: the file or its run dir), checked for its format; NULL with why. */
 #include <jansson.h>
 json_t *ovl_results_load(const char *path, char *why, size_t len);
+/* o[key] as a string, "" when absent or not one. */
+const char *ovl_json_str(json_t *o, const char *key);
+/* The case run id on filesystem fs in a summary's cases array, or NULL. */
+json_t *ovl_results_case(json_t *cases, const char *id, const char *fs);
 
 /* suite/report/kernels.c: the same selection's runs on several kernels, side by side. */
 struct ovl_kernels_counts {

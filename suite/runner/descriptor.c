@@ -31,56 +31,6 @@ const char *const ovl_known_features[] = {
 extern const struct ovl_case *const __start_ovl_cases[] __attribute__((weak));
 extern const struct ovl_case *const __stop_ovl_cases[] __attribute__((weak));
 
-bool ovl_kernel_range_valid(const char *range)
-{
-	const char *dash = strchr(range, '-');
-	unsigned int a, b;
-
-	if (strspn(range, "0123456789.-") != strlen(range) || (dash && strchr(dash + 1, '-')))
-		return false;
-	if (range[0] != '-' && sscanf(range, "%u.%u", &a, &b) < 2)
-		return false;
-	if (dash && dash[1] && sscanf(dash + 1, "%u.%u", &a, &b) < 2)
-		return false;
-	return strcmp(range, "-") != 0 && *range;
-}
-
-bool ovl_kernel_in_range(const char *range, const char *release)
-{
-	unsigned int v[3] = { 0 }, lo[3] = { 0 }, hi[3] = { ~0u, ~0u, ~0u };
-	const char *dash;
-	int n;
-
-	if (!range || !*range)
-		return true;
-	if (sscanf(release, "%u.%u.%u", &v[0], &v[1], &v[2]) < 2)
-		return false;
-	dash = strchr(range, '-');
-	if (range[0] != '-' && sscanf(range, "%u.%u.%u", &lo[0], &lo[1], &lo[2]) < 2)
-		return false;
-	if (!dash) {
-		/* one release: its whole series ("6.1": every 6.1.x) unless it names a patch level */
-		n = sscanf(range, "%u.%u.%u", &hi[0], &hi[1], &hi[2]);
-		if (n == 2)
-			hi[2] = ~0u;
-	} else if (dash[1] && (n = sscanf(dash + 1, "%u.%u.%u", &hi[0], &hi[1], &hi[2])) >= 2) {
-		if (n == 2)
-			hi[2] = ~0u;
-	} else if (dash[1]) {
-		return false;
-	}
-	for (int i = 0; i < 3; i++)
-		if (v[i] != lo[i]) {
-			if (v[i] < lo[i])
-				return false;
-			break;
-		}
-	for (int i = 0; i < 3; i++)
-		if (v[i] != hi[i])
-			return v[i] < hi[i];
-	return true;
-}
-
 static int case_cmp(const void *a, const void *b)
 {
 	const struct ovl_case *x = *(const struct ovl_case *const *)a;
@@ -336,7 +286,7 @@ int ovl_case_validate(const struct ovl_case *c, const char *fixtures_dir, char *
 
 		snprintf(name, sizeof(name), "%.*s", (int)n, p);
 		if (!ovl_kernel_feature(name))
-			return WHY("%s: needs_kernel_features names '%s', which suite/harness/features.c does not know",
+			return WHY("%s: needs_kernel_features names '%s', which lib/host/release.c does not know",
 				   file, name);
 		p += n + (p[n] == ',');
 	}

@@ -10,6 +10,7 @@
 #include <stddef.h>
 
 #include "harness.h"
+#include "ovl-host.h"
 
 /* The controlled list of tags, NULL-terminated. */
 extern const char *const ovl_known_tags[];
@@ -57,13 +58,5 @@ bool ovl_selector_valid(const char *sel, const struct ovl_case *const *cases, si
  * the fixture cannot be read.
  */
 int ovl_case_user_xattrs(const struct ovl_case *c, const char *fixtures_dir, bool *uses, char *why, size_t len);
-
-/*
- * Kernel release ranges of deviations: "6.6-6.18" (both ends included,
- * "6.18" meaning every 6.18.x), "6.18-" (and later), "-6.12", "6.1".
- */
-bool ovl_kernel_range_valid(const char *range);
-/* Whether release ("6.18.44-fc-v1045", as uname -r) is in range; NULL or "": any. */
-bool ovl_kernel_in_range(const char *range, const char *release);
 
 #endif

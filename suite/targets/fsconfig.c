@@ -23,7 +23,7 @@
 
 #include "ovl-common.h"
 #include "target.h"
-#include "harness.h"
+#include "ovl-host.h"
 
 /* The longest string fsconfig copies (fs/fsopen.c: strndup_user(value, 256)). */
 #define FSCONFIG_MAX_STRING 255

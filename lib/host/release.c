@@ -1,17 +1,66 @@
-// SPDX-License-Identifier: GPL-2.0-or-later
+// SPDX-License-Identifier: LGPL-2.1-or-later
 /*
- * suite/harness/features.c - kernel features that no config option shows,
- * by the release that brought them. A case or target that needs one is CONF
- * on an older kernel, with the release and the commit, decided before it
- * runs: never by watching the feature fail (which would make a broken
- * feature look like a missing one).
+ * lib/host/release.c - kernel releases: ranges of them ("6.6-6.18"), and the
+ * features no config option shows, by the release that brought them. A case
+ * or target that needs one is CONF on an older kernel, with the release and
+ * the commit, decided before it runs: never by watching the feature fail
+ * (which would make a broken feature look like a missing one).
  */
 #include <stdio.h>
 #include <string.h>
 #include <sys/utsname.h>
 
-#include "harness.h"
-#include "descriptor.h"
+#include "ovl-host.h"
+
+bool ovl_kernel_range_valid(const char *range)
+{
+	const char *dash = strchr(range, '-');
+	unsigned int a, b;
+
+	if (strspn(range, "0123456789.-") != strlen(range) || (dash && strchr(dash + 1, '-')))
+		return false;
+	if (range[0] != '-' && sscanf(range, "%u.%u", &a, &b) < 2)
+		return false;
+	if (dash && dash[1] && sscanf(dash + 1, "%u.%u", &a, &b) < 2)
+		return false;
+	return strcmp(range, "-") != 0 && *range;
+}
+
+bool ovl_kernel_in_range(const char *range, const char *release)
+{
+	unsigned int v[3] = { 0 }, lo[3] = { 0 }, hi[3] = { ~0u, ~0u, ~0u };
+	const char *dash;
+	int n;
+
+	if (!range || !*range)
+		return true;
+	if (sscanf(release, "%u.%u.%u", &v[0], &v[1], &v[2]) < 2)
+		return false;
+	dash = strchr(range, '-');
+	if (range[0] != '-' && sscanf(range, "%u.%u.%u", &lo[0], &lo[1], &lo[2]) < 2)
+		return false;
+	if (!dash) {
+		/* one release: its whole series ("6.1": every 6.1.x) unless it names a patch level */
+		n = sscanf(range, "%u.%u.%u", &hi[0], &hi[1], &hi[2]);
+		if (n == 2)
+			hi[2] = ~0u;
+	} else if (dash[1] && (n = sscanf(dash + 1, "%u.%u.%u", &hi[0], &hi[1], &hi[2])) >= 2) {
+		if (n == 2)
+			hi[2] = ~0u;
+	} else if (dash[1]) {
+		return false;
+	}
+	for (int i = 0; i < 3; i++)
+		if (v[i] != lo[i]) {
+			if (v[i] < lo[i])
+				return false;
+			break;
+		}
+	for (int i = 0; i < 3; i++)
+		if (v[i] != hi[i])
+			return v[i] < hi[i];
+	return true;
+}
 
 /* Sorted by name; "since" is the first mainline release that has it. */
 static const struct ovl_kernel_feature features[] = {
