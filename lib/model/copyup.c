@@ -11,6 +11,8 @@
  *  -DOVL_MODEL_WRONG_COPY_UP_XATTRS   a copied-up name loses its xattrs
  *  -DOVL_MODEL_WRONG_INDEX            with index=on a lower hard link still breaks on copy-up
  *  -DOVL_MODEL_WRONG_KILLPRIV         a write or truncate keeps security.capability
+ *  -DOVL_MODEL_WRONG_METACOPY         with metacopy=on a change of metadata copies the data up too
+ *  -DOVL_MODEL_WRONG_METACOPY_DATA    a write to a metacopy file keeps the mark and writes over the hole
  */
 #define _GNU_SOURCE
 #include "ovl-model.h"
@@ -123,6 +125,7 @@ static int idx_get(struct ovl_model *m, int layer, const struct ovl_entry *l, st
 	v.data_ref = NULL;
 	v.target = NULL;
 	v.layer_path = NULL;
+	v.data_path = NULL;
 	v.layer = OVL_LAYER_NONE;
 	v.ino = x->id;
 	v.flags |= OVL_ENTRY_INDEXED;
@@ -204,6 +207,7 @@ int model_index_view(const struct ovl_model *m, struct ovl_tree *view)
 			v = u ? *u : *ovl_tree_lookup(m->states, sp);
 			v.layer = e->layer;
 			v.layer_path = NULL;
+			v.data_path = NULL;
 			v.ino = x->id;
 			v.flags |= OVL_ENTRY_INDEXED;
 			first[x->id - IDX_BASE] = path;
@@ -345,12 +349,26 @@ int model_copy_up(struct ovl_model *m, const struct ovl_tree *view, const char *
 		v = *src;
 		v.data = NULL;
 		v.data_ref = NULL;
+		v.data_path = NULL;
+		/* a copy of a lower metacopy file is a copy of its data, unless it stays metadata only */
+		v.flags &= ~OVL_ENTRY_METACOPY;
 #ifdef OVL_MODEL_WRONG_COPY_UP_XATTRS
 		/* Deliberately wrong: the copy gets data and metadata, not the xattrs. */
 		v.xattrs = NULL;
 		v.nxattrs = 0;
 #endif
-		if (src->type == OVL_FT_REG) {
+		bool meta_only = m->opt.metacopy && !m->copy_data && src->type == OVL_FT_REG;
+
+#ifdef OVL_MODEL_WRONG_METACOPY
+		meta_only = false; /* Deliberately wrong: every copy-up brings the data. */
+#endif
+		if (meta_only) {
+			/* metadata only: a hole of the file's size, the data stays below (the view finds it) */
+			bytes = calloc(1, src->size ? src->size : 1);
+			r = bytes ? model_adopt_data(&v, (unsigned char *)bytes, src->size) : -ENOMEM;
+			v.fill = OVL_FILL_HOLE;
+			v.flags |= OVL_ENTRY_METACOPY;
+		} else if (src->type == OVL_FT_REG) {
 			r = model_view_bytes(m, src, &bytes, &len, err);
 			if (r) {
 				free(bytes);
@@ -375,6 +393,43 @@ int model_copy_up(struct ovl_model *m, const struct ovl_tree *view, const char *
 			r = model_upper_put(m, path, &v, err);
 		tree_data_drop(&v);
 	}
+	return r;
+}
+
+/*
+ * The upper metacopy file at path gets its data: the lower file's bytes the
+ * view reads through it (holes kept), and loses its metacopy mark. Nothing
+ * for any other file.
+ */
+static int metacopy_bring_data(struct ovl_model *m, const struct ovl_tree *view, const char *path,
+			       struct ovl_err *err)
+{
+	const struct ovl_entry *u = ovl_tree_lookup(m->upper, path), *e = ovl_tree_lookup(view, path);
+	struct ovl_entry v;
+	char *bytes = NULL;
+	size_t len = 0;
+	int r;
+
+	if (!u || u->type != OVL_FT_REG || !(u->flags & OVL_ENTRY_METACOPY))
+		return 0;
+#ifdef OVL_MODEL_WRONG_METACOPY_DATA
+	return 0; /* Deliberately wrong: the mark stays, the change goes into the hole. */
+#endif
+	if (!e || !e->data_path)
+		return ovl_err_set(err, EIO, "model: metacopy file %s: the view has no data for it", path);
+	r = model_view_bytes(m, e, &bytes, &len, err);
+	if (r) {
+		free(bytes);
+		return r;
+	}
+	v = *u;
+	v.flags &= ~OVL_ENTRY_METACOPY;
+	r = model_adopt_data(&v, (unsigned char *)bytes, len);
+	v.fill = e->fill == OVL_FILL_HOLE ? OVL_FILL_HOLE : OVL_FILL_NONE;
+	if (!r)
+		r = ovl_tree_replace(m->upper, path, &v);
+	if (v.data_ref != u->data_ref)
+		tree_data_drop(&v);
 	return r;
 }
 
@@ -483,7 +538,10 @@ int model_copyup_change(struct ovl_model *m, const struct ovl_tree *view, const 
 				ovl_ftype_name(e->type));
 		return r;
 	}
+	/* an open for writing and a truncate copy the data up with the rest (metacopy=on or not) */
+	m->copy_data = op->kind == OVL_OP_WRITE || op->kind == OVL_OP_TRUNCATE;
 	r = model_copy_up(m, view, op->path, err);
+	m->copy_data = false;
 	if (r)
 		return r;
 	/* Another name of an upper inode: the change is the inode's, made at its first name. */
@@ -495,6 +553,12 @@ int model_copyup_change(struct ovl_model *m, const struct ovl_tree *view, const 
 			*again = strdup(u->target);
 			return *again ? 0 : -ENOMEM;
 		}
+	}
+	/* a metacopy file opened for writing or truncated: its data comes up first, the mark goes */
+	if (op->kind == OVL_OP_WRITE || op->kind == OVL_OP_TRUNCATE) {
+		r = metacopy_bring_data(m, view, op->path, err);
+		if (r)
+			return r;
 	}
 	v = *ovl_tree_lookup(m->upper, op->path);
 	oldx = v.xattrs;

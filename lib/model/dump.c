@@ -33,6 +33,8 @@ static void format_into(struct ovl_buf *b, const struct ovl_entry *e, unsigned i
 	case OVL_FT_WHITEOUT:
 		if (e->flags & OVL_ENTRY_XATTR_FORM)
 			ovl_buf_puts(b, " form=xattr");
+		if (e->flags & OVL_ENTRY_REFUSED)
+			ovl_buf_puts(b, " refused");
 		goto xattrs;
 	case OVL_FT_HARDLINK:
 		ovl_buf_puts(b, " target=");
@@ -53,6 +55,8 @@ static void format_into(struct ovl_buf *b, const struct ovl_entry *e, unsigned i
 			ovl_buf_puts(b, " opaque=x");
 		break;
 	case OVL_FT_REG:
+		if (e->flags & OVL_ENTRY_METACOPY)
+			ovl_buf_puts(b, " metacopy");
 		ovl_buf_printf(b, " size=%llu", (unsigned long long)e->size);
 		if (e->has_digest) {
 			ovl_buf_puts(b, " sha256=");

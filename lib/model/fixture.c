@@ -290,6 +290,10 @@ static int parse_attrs(const char *p, struct ovl_entry *e, bool *has_size, const
 				e->flags |= OVL_ENTRY_XWHITEOUTS;
 			else
 				BAD_VALUE();
+		} else if (strcmp(k, "metacopy") == 0) {
+			if (vlen >= 0)
+				BAD_VALUE();
+			e->flags |= OVL_ENTRY_METACOPY;
 		} else if (strcmp(k, "form") == 0) {
 			NEED_VALUE();
 			if (strcmp((char *)val, "xattr") == 0)
@@ -299,8 +303,9 @@ static int parse_attrs(const char *p, struct ovl_entry *e, bool *has_size, const
 		} else if (strncmp(k, "xattr.", 6) == 0 && k[6]) {
 			NEED_VALUE();
 			if (strncmp(k + 6, OVL_XATTR_PREFIX, strlen(OVL_XATTR_PREFIX)) == 0 &&
-			    (strcmp(k + 6, OVL_XATTR_OPAQUE) == 0 || strcmp(k + 6, OVL_XATTR_WHITEOUT) == 0)) {
-				r = ovl_err_set(err, EINVAL, "%s: %s: use the opaque/whiteout marks, not the raw xattr",
+			    (strcmp(k + 6, OVL_XATTR_OPAQUE) == 0 || strcmp(k + 6, OVL_XATTR_WHITEOUT) == 0 ||
+			     strcmp(k + 6, OVL_XATTR_METACOPY) == 0)) {
+				r = ovl_err_set(err, EINVAL, "%s: %s: use the opaque/whiteout/metacopy marks, not the raw xattr",
 						where, k);
 				goto out;
 			}
@@ -330,6 +335,8 @@ static int entry_check(struct ovl_entry *e, bool has_size, const char *where, st
 
 	if ((e->flags & (OVL_ENTRY_OPAQUE | OVL_ENTRY_XWHITEOUTS)) && e->type != OVL_FT_DIR)
 		return ovl_err_set(err, EINVAL, "%s: opaque applies to dirs only", where);
+	if ((e->flags & OVL_ENTRY_METACOPY) && e->type != OVL_FT_REG)
+		return ovl_err_set(err, EINVAL, "%s: metacopy applies to regular files only", where);
 	if ((e->flags & OVL_ENTRY_XATTR_FORM) && e->type != OVL_FT_WHITEOUT)
 		return ovl_err_set(err, EINVAL, "%s: form= applies to whiteouts only", where);
 	if ((e->type == OVL_FT_LNK || e->type == OVL_FT_HARDLINK) != (e->target != NULL))

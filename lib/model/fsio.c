@@ -180,6 +180,11 @@ attrs:
 		if (fsetxattr(fd, OVL_XATTR_OPAQUE, v, 1, 0))
 			goto fail_errno;
 	}
+	if (e->type == OVL_FT_REG && (e->flags & OVL_ENTRY_METACOPY)) {
+		what = "setxattr " OVL_XATTR_METACOPY;
+		if (fsetxattr(fd, OVL_XATTR_METACOPY, "", 0, 0))
+			goto fail_errno;
+	}
 	/* Directory modes are set afterwards, in reverse order. */
 	what = "chmod";
 	if (e->type == OVL_FT_REG && fchmod(fd, e->mode))
@@ -526,7 +531,9 @@ static int scan_entry(struct scan *s, int dfd, const char *name, const char *pat
 		 * overlay shows of a whiteout its readdir passed through. Kept,
 		 * as a whiteout, so that a comparison shows it rather than fail.
 		 */
-		if (errno == ENOENT && (s->flags & OVL_SCAN_MERGED)) {
+		if ((errno == ENOENT || errno == EPERM) && (s->flags & OVL_SCAN_MERGED)) {
+			/* EPERM: overlayfs refuses the lookup (a redirect it may not follow) */
+			e.flags = errno == EPERM ? OVL_ENTRY_REFUSED : 0;
 			e.path = (char *)path;
 			e.type = OVL_FT_WHITEOUT;
 			r = tree_append(s->t, &e);
@@ -647,6 +654,12 @@ static int scan_entry(struct scan *s, int dfd, const char *name, const char *pat
 		     (e.xattrs[x].value[0] == 'x' && !(s->flags & OVL_SCAN_UPPER)))) {
 			e.flags |= e.xattrs[x].value[0] == 'y' ? OVL_ENTRY_OPAQUE : OVL_ENTRY_XWHITEOUTS;
 			tree_xattr_del(&e, (size_t)x);
+		}
+		/* metadata only (any value: empty, or the verity digest's header and digest) */
+		x = xattr_find(&e, OVL_XATTR_METACOPY);
+		if (e.type == OVL_FT_REG && x >= 0) {
+			tree_xattr_del(&e, (size_t)x);
+			e.flags |= OVL_ENTRY_METACOPY;
 		}
 		x = xattr_find(&e, OVL_XATTR_WHITEOUT);
 		if (parent_xwh && e.type == OVL_FT_REG && e.size == 0 && x >= 0) {

@@ -131,6 +131,10 @@ int model_link(struct ovl_model *m, const struct ovl_tree *view, const struct ov
 		r = model_copy_up(m, view, parent, err);
 	if (r)
 		return r;
+	/* a metacopy file's new name must find the data too: it takes an absolute redirect first */
+	r = model_metacopy_link_redirect(m, op->path);
+	if (r)
+		return r;
 	u = ovl_tree_lookup(m->upper, op->path);
 	first = strdup(u->type == OVL_FT_HARDLINK ? u->target : op->path);
 	if (first) {

@@ -26,6 +26,7 @@ struct ovl_model {
 	struct ovl_tree *upper;		/* as it must be now; regular files carry their bytes */
 	struct ovl_tree **lowers;
 	struct ovl_model_options opt;
+	bool copy_data;			/* the copy-up under way is for a write or truncate: with data */
 	/*
 	 * index=on: lower hard links copied up (or about to lose a name) go
 	 * through the index, and every name of the lower inode then shows the
@@ -98,6 +99,7 @@ int model_upper_drop(struct ovl_model *m, const char *path);
 int model_rename(struct ovl_model *m, const struct ovl_tree *view, const struct ovl_op *op,
 			const struct ovl_entry *e, int *want_errno, struct ovl_err *err);
 int model_normalize_links(struct ovl_model *m);
+int model_metacopy_link_redirect(struct ovl_model *m, const char *path);
 bool model_same_inode(const struct ovl_model *m, const struct ovl_tree *view, const char *a, const char *b);
 int model_link(struct ovl_model *m, const struct ovl_tree *view, const struct ovl_op *op,
 		      const struct ovl_entry *e, int *want_errno, struct ovl_err *err);

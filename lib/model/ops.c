@@ -46,6 +46,9 @@ void ovl_model_free(struct ovl_model *m)
 void ovl_model_set_options(struct ovl_model *m, const struct ovl_model_options *opt)
 {
 	m->opt = *opt;
+	/* the view depends on them (nofollow): make it again */
+	ovl_tree_unref(m->view);
+	m->view = NULL;
 }
 
 const struct ovl_tree *ovl_model_upper(const struct ovl_model *m)
@@ -80,7 +83,8 @@ int ovl_model_view(const struct ovl_model *m, struct ovl_tree **out, struct ovl_
 		*out = ovl_tree_ref(m->view);
 		return 0;
 	}
-	r = ovl_model_merge(m->upper, (const struct ovl_tree *const *)m->lowers, m->nlowers, out, err);
+	r = ovl_model_merge_opts(m->upper, (const struct ovl_tree *const *)m->lowers, m->nlowers,
+				 &(struct ovl_merge_options){ .nofollow = m->opt.nofollow }, out, err);
 	if (!r && m->nidx) {
 		r = model_index_view(m, *out);
 		if (r) {
@@ -135,6 +139,7 @@ int model_upper_put(struct ovl_model *m, const char *path, const struct ovl_entr
 	v.path = (char *)path;
 	v.layer = OVL_LAYER_NONE;
 	v.layer_path = NULL;
+	v.data_path = NULL;
 	if (ovl_tree_lookup(m->upper, path))
 		return ovl_tree_replace(m->upper, path, &v);
 	return ovl_tree_add(m->upper, &v, err);
@@ -215,6 +220,12 @@ int model_view_bytes(const struct ovl_model *m, const struct ovl_entry *e, char 
 	char p[PATH_MAX * 2];
 	int r;
 
+	if (e->data_path) {
+		/* a metacopy file: its data is a lower file's */
+		snprintf(p, sizeof(p), "%s%s", m->lower_dirs[e->data_layer.n - 1], e->data_path);
+		r = ovl_read_file(p, out, len, 256u << 20);
+		return r ? ovl_err_set(err, r, "model: reading %s: %s", p, strerror(-r)) : 0;
+	}
 	if (ovl_layer_is(e->layer, OVL_LAYER_UPPER)) {
 		const struct ovl_entry *u = ovl_tree_lookup(m->upper, e->path);
 
@@ -270,10 +281,17 @@ int model_resolve(const struct ovl_tree *view, const char *path, const struct ov
 		*s = '/';
 		if (!d)
 			return ENOENT;
+		if (d->flags & OVL_ENTRY_REFUSED)
+			return EPERM;
 		if (d->type != OVL_FT_DIR)
 			return ENOTDIR;
 	}
 	*e = ovl_tree_lookup(view, path);
+	/* a name overlayfs refuses to look up (a redirect it may not follow) */
+	if (*e && ((*e)->flags & OVL_ENTRY_REFUSED)) {
+		*e = NULL;
+		return EPERM;
+	}
 	/* another name of a file: the file's entry holds its metadata */
 	if (*e && (*e)->type == OVL_FT_HARDLINK && ovl_tree_lookup(view, (*e)->target))
 		*e = ovl_tree_lookup(view, (*e)->target);
@@ -540,7 +558,8 @@ static int link_target(const char *path, const char *target, char *out, size_t l
 
 /*
  * path with every symlink among its parents followed (relative targets),
- * as the kernel's walk does: 0 and out, or ENOENT, ENOTDIR, ELOOP.
+ * as the kernel's walk does: 0 and out, or ENOENT, ENOTDIR, ELOOP (EPERM: a
+ * name overlayfs refuses).
  */
 static int walk_parents(const struct ovl_tree *view, const char *path, char *out, size_t len,
 			struct ovl_err *err, int *r)
@@ -565,6 +584,10 @@ static int walk_parents(const struct ovl_tree *view, const char *path, char *out
 			if (d->type == OVL_FT_DIR) {
 				*s = '/';
 				continue;
+			}
+			if (d->flags & OVL_ENTRY_REFUSED) {
+				*s = '/';
+				return EPERM;
 			}
 			if (d->type != OVL_FT_LNK) {
 				*s = '/';

@@ -54,6 +54,8 @@
  *   chr      /null         dev=1:3
  *   blk      /loop         dev=7:0
  *   whiteout /etc/old.conf            (a 0/0 char device, overlayfs' mark)
+ *   file     /m  size=4096 fill=hole metacopy   (trusted.overlay.metacopy: metadata
+ *                                       only, the data is the file's below)
  *   ...      xattr.user.k="v"         any number of xattrs, on any entry
  *
  * Values are bare words or "quoted" with C escapes (\n \t \\ \" \xHH).
@@ -133,6 +135,11 @@ struct ovl_xattr {
 					   (never dumped; what rename needs to know) */
 #define OVL_ENTRY_INDEXED	0x20u	/* model: a name of an inode the index holds; ino is the
 					   index record's id (never dumped) */
+#define OVL_ENTRY_REFUSED	0x80u	/* merged view: a name readdir lists and lookup refuses
+					   with EPERM (a redirect not followed); a whiteout entry,
+					   dumped as "whiteout /x refused" */
+#define OVL_ENTRY_METACOPY	0x40u	/* file: trusted.overlay.metacopy: metadata only, its data
+					   lies in a layer below (dumped as the mark "metacopy") */
 
 /*
  * One entry of a tree. Read-only for users of the library: get entries from
@@ -163,6 +170,9 @@ struct ovl_entry {
 	unsigned char d_type;		/* scanned: what readdir said (DT_*; 0 for the root) */
 	char *layer_path;		/* model view: the path in its layer when a redirect
 					   or a link put it elsewhere (NULL: path; not dumped) */
+	char *data_path;		/* model view of a metacopy file: where its data lies,
+					   in data_layer (NULL: in the entry itself; not dumped) */
+	struct ovl_layer data_layer;
 	void *data_ref;			/* the library's: the shared buffer data lies in, once the
 					   entry is in a tree (copies share it); NULL: data is
 					   the caller's own */
@@ -344,9 +354,36 @@ int ovl_tree_diff(const struct ovl_tree *expected, const struct ovl_tree *actual
 int ovl_model_merge(const struct ovl_tree *upper, const struct ovl_tree *const *lowers,
 		    size_t nlowers, struct ovl_tree **out, struct ovl_err *err);
 
+/*
+ * What a mount's options change in the merged view (a zeroed struct is
+ * ovl_model_merge()'s: redirects followed, metacopy files read through):
+ *  - nofollow (redirect_dir=nofollow, or off where redirect_always_follow
+ *    is N): a redirect is not followed. A dir whose merge would need it
+ *    (its redirect, in any layer of its stack but the last, with layers
+ *    left below) is refused: lookup fails with EPERM (the kernel's
+ *    ovl_lookup(), "refusing to follow redirect"), shown as a whiteout
+ *    marked OVL_ENTRY_REFUSED, which a scan of a mount shows for EPERM;
+ *  - ndata: the last ndata lowers are data-only layers (lowerdir=A::D,
+ *    datadir+): nothing in them shows by name; only a metacopy file's
+ *    absolute redirect reaches them;
+ *  - a metacopy file (OVL_ENTRY_METACOPY) shows its own metadata and the
+ *    data of the first regular file below it: at its redirect (absolute:
+ *    from every lower root below; relative: a name in its dir's layers),
+ *    else at its own name in its dir's layers; a metacopy file there passes
+ *    the search on. None found: -EIO (the kernel's lookup fails).
+ */
+struct ovl_merge_options {
+	bool nofollow;
+	size_t ndata;
+};
+int ovl_model_merge_opts(const struct ovl_tree *upper, const struct ovl_tree *const *lowers, size_t nlowers,
+			 const struct ovl_merge_options *opt, struct ovl_tree **out, struct ovl_err *err);
+
 /* The same, scanning the layer directories first (upper may be NULL). */
 int ovl_model_merge_dirs(const char *upper, const char *const *lowers, size_t nlowers,
 			 struct ovl_tree **out, struct ovl_err *err);
+int ovl_model_merge_dirs_opts(const char *upper, const char *const *lowers, size_t nlowers,
+			      const struct ovl_merge_options *opt, struct ovl_tree **out, struct ovl_err *err);
 
 /*
  * Operations. The model of a mount keeps the upper layer as it must be
@@ -385,6 +422,8 @@ int ovl_model_merge_dirs(const char *upper, const char *const *lowers, size_t nl
  *    RENAME_WHITEOUT (EINVAL, once both names resolve and, for a user, the
  *    permission checks pass: no CAP_MKNOD is needed since Linux 5.8); the
  *    VFS refuses bad flag mixes first (EINVAL);
+ *  - with metacopy, a metadata change copies a file up without its data,
+ *    a write or truncate then brings the data; see ovl_model_options;
  *  - the merge follows redirects (upper and lower layers' own) to find a
  *    dir's lower layers;
  *  - index=on: the first copy-up of a lower hard link (or its first lost
@@ -507,6 +546,12 @@ struct ovl_model_options {
 				     they own, or a plain one they may read and write (EPERM) */
 	int protected_regular, protected_fifos; /* the host's fs.protected_*: O_CREAT of a name
 				     another owns in a sticky dir (may_create_in_sticky, EACCES) */
+	bool metacopy;		/* metacopy=on: a change of metadata only (chmod, chown, utimes,
+				   xattrs, link, rename) copies a lower file up without its data
+				   (OVL_ENTRY_METACOPY, a hole of its size); the first open for
+				   writing or truncate brings the data up and drops the mark; a
+				   renamed metacopy file takes a redirect to its data, as a dir */
+	bool nofollow;		/* redirect_dir=nofollow: redirects in any layer are not followed */
 };
 void ovl_model_set_options(struct ovl_model *m, const struct ovl_model_options *opt);
 /* The upper layer as the model predicts it (borrowed). */

@@ -9,6 +9,7 @@
  *  -DOVL_MODEL_WRONG_RENAME_WHITEOUT  the old name of a renamed lower file or dir gets no whiteout
  *  -DOVL_MODEL_WRONG_REDIRECT         a dir moved within its parent gets an absolute redirect
  *  -DOVL_MODEL_WRONG_EXDEV            with redirect_dir=off a dir with lower layers moves (no EXDEV)
+ *  -DOVL_MODEL_WRONG_METACOPY_REDIRECT a renamed metacopy file takes no redirect to its data
  *  -DOVL_MODEL_WRONG_RENAME_ORDER     a file onto its ancestor dir is EISDIR, not ENOTEMPTY
  */
 #define _GNU_SOURCE
@@ -254,9 +255,63 @@ static int dir_marks_for(const struct ovl_model *m, const struct ovl_tree *view,
 	return r;
 }
 
+/*
+ * A moving name's marks: a dir's (dir_marks_for), or for a metacopy file
+ * (copied up without its data) the redirect to where its data is, built
+ * as a dir's (the kernel's ovl_rename() sets one on any name whose type is
+ * merge or lower, which a metacopy file's is).
+ */
+static int marks_for(const struct ovl_model *m, const struct ovl_tree *view, const char *path,
+		     const char *parent_to, struct dir_marks *dm)
+{
+	const struct ovl_entry *u = ovl_tree_lookup(m->upper, path);
+	char parent_from[PATH_MAX];
+	bool keep = false;
+	int r;
+
+	memset(dm, 0, sizeof(*dm));
+	if (u && u->type == OVL_FT_DIR)
+		return dir_marks_for(m, view, path, parent_to, dm);
+	if (!u || u->type != OVL_FT_REG || !(u->flags & OVL_ENTRY_METACOPY))
+		return 0;
+#ifdef OVL_MODEL_WRONG_METACOPY_REDIRECT
+	return 0; /* Deliberately wrong: it moves without a redirect. */
+#endif
+	model_parent_of(parent_from, sizeof(parent_from), path);
+	r = make_redirect(m, path, strcmp(parent_from, parent_to) == 0, dm->value, sizeof(dm->value), &keep);
+	dm->redirect = !r && !keep;
+	return r;
+}
+
 static int apply_marks(struct ovl_model *m, const char *path, const struct dir_marks *dm)
 {
 	return dm->redirect || dm->opaque ? mark_dir(m, path, dm->redirect ? dm->value : NULL, dm->opaque) : 0;
+}
+
+/*
+ * link(2) of a metacopy file (the kernel's ovl_set_link_redirect()): it
+ * takes the absolute redirect of its data first, unless it has one.
+ */
+int model_metacopy_link_redirect(struct ovl_model *m, const char *path)
+{
+	const struct ovl_entry *u = ovl_tree_lookup(m->upper, path);
+	struct dir_marks dm = { 0 };
+	bool keep = false;
+	size_t len;
+	const char *rd;
+	int r;
+
+	if (!u || u->type != OVL_FT_REG || !(u->flags & OVL_ENTRY_METACOPY))
+		return 0;
+#ifdef OVL_MODEL_WRONG_METACOPY_REDIRECT
+	return 0;
+#endif
+	rd = upper_redirect(m, path, &len);
+	if (rd && rd[0] == '/')
+		return 0;
+	r = make_redirect(m, path, false, dm.value, sizeof(dm.value), &keep);
+	dm.redirect = !r;
+	return r ? r : apply_marks(m, path, &dm);
 }
 
 /*
@@ -301,10 +356,10 @@ static int model_exchange(struct ovl_model *m, const struct ovl_tree *view, cons
 		r = model_copy_up(m, view, parent2, err);
 	if (!r)
 		r = model_copy_up(m, view, op->path2, err);
-	if (!r && e->type == OVL_FT_DIR)
-		r = dir_marks_for(m, view, op->path, p2, &d1);
-	if (!r && to->type == OVL_FT_DIR)
-		r = dir_marks_for(m, view, op->path2, parent1, &d2);
+	if (!r)
+		r = marks_for(m, view, op->path, p2, &d1);
+	if (!r)
+		r = marks_for(m, view, op->path2, parent1, &d2);
 	if (!r)
 		r = upper_move(m, op->path, tmp, err);
 	if (!r)
@@ -414,8 +469,8 @@ int model_rename(struct ovl_model *m, const struct ovl_tree *view, const struct 
 		if (!r && model_idx_by_id(m, id))
 			model_idx_by_id(m, id)->nlink--;
 	}
-	if (!r && e->type == OVL_FT_DIR)
-		r = dir_marks_for(m, view, op->path, parent2, &dm);
+	if (!r)
+		r = marks_for(m, view, op->path, parent2, &dm);
 	if (!r)
 		r = upper_move(m, op->path, op->path2, err);
 	if (!r)

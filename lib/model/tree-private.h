@@ -24,6 +24,7 @@
 
 #define OVL_XATTR_OPAQUE	"trusted.overlay.opaque"
 #define OVL_XATTR_WHITEOUT	"trusted.overlay.whiteout"
+#define OVL_XATTR_METACOPY	"trusted.overlay.metacopy"
 #define OVL_XATTR_PREFIX	"trusted.overlay."
 
 /*

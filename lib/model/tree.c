@@ -130,6 +130,7 @@ void tree_entry_clear(struct ovl_entry *e)
 	tree_data_drop(e);
 	free(e->target);
 	free(e->layer_path);
+	free(e->data_path);
 	for (size_t i = 0; i < e->nxattrs; i++) {
 		free(e->xattrs[i].name);
 		free(e->xattrs[i].value);
@@ -146,6 +147,7 @@ static int entry_copy(struct ovl_entry *dst, const struct ovl_entry *src, const 
 	dst->data_ref = NULL;
 	dst->target = NULL;
 	dst->layer_path = NULL;
+	dst->data_path = NULL;
 	dst->xattrs = NULL;
 	dst->nxattrs = 0;
 	dst->path = strdup(path);
@@ -161,6 +163,8 @@ static int entry_copy(struct ovl_entry *dst, const struct ovl_entry *src, const 
 	if (src->target && !(dst->target = strdup(src->target)))
 		goto nomem;
 	if (src->layer_path && !(dst->layer_path = strdup(src->layer_path)))
+		goto nomem;
+	if (src->data_path && !(dst->data_path = strdup(src->data_path)))
 		goto nomem;
 	if (src->nxattrs) {
 		dst->xattrs = calloc(src->nxattrs, sizeof(*dst->xattrs));

@@ -10,6 +10,9 @@
  *  -DOVL_MODEL_WRONG_MERGE          a dir below the root shows only its topmost layer's names
  *  -DOVL_MODEL_WRONG_XATTR_WHITEOUT a whiteout in the xattr form hides nothing
  *  -DOVL_MODEL_WRONG_LOWER_REDIRECT a redirect is followed only from the upper layer
+ *  -DOVL_MODEL_WRONG_NOFOLLOW       redirect_dir=nofollow follows redirects all the same
+ *  -DOVL_MODEL_WRONG_METACOPY_VIEW  a metacopy file shows its own (empty) data, not the lower's
+ *  -DOVL_MODEL_WRONG_DATA_ONLY      data-only layers merge by name like any lower
  */
 #define _GNU_SOURCE
 #include "ovl-model.h"
@@ -22,6 +25,8 @@
 struct merge {
 	const struct ovl_tree **layers;	/* top first; index = layer number */
 	size_t nlayers;
+	size_t nregular;		/* the layers before the data-only ones */
+	struct ovl_merge_options opt;
 	struct ovl_tree *out;
 	struct ovl_err *err;
 };
@@ -144,11 +149,18 @@ static const char *redirect_of(const struct ovl_entry *e, size_t *len)
  * replaces the last component of what is looked up (the name within the
  * parent's layers, or the absolute path already taken).
  */
-static void follow_redirect(const struct ovl_entry *e, char *name, size_t len, bool *absolute)
+static void follow_redirect(const struct merge *m, const struct ovl_entry *e, char *name, size_t len,
+			    bool *absolute)
 {
 	size_t vlen = 0;
 	const char *rd = redirect_of(e, &vlen);
 
+#ifdef OVL_MODEL_WRONG_NOFOLLOW
+	(void)m; /* Deliberately wrong: redirects are followed whatever the mount says. */
+#else
+	if (m->opt.nofollow)
+		return;
+#endif
 	if (!rd)
 		return;
 	if (rd[0] == '/') {
@@ -169,7 +181,7 @@ static void follow_redirect(const struct ovl_entry *e, char *name, size_t len, b
  * layer below) to an opaque dir, a non-dir or a whiteout.
  */
 static int dir_stack(struct merge *m, const struct lay *list, size_t n, size_t rank,
-		     const struct ovl_entry *top, const char *name, struct lay **out, size_t *nout)
+		     const struct ovl_entry *top, const char *name, struct lay **out, size_t *nout, bool *refused)
 {
 	char look[4096], at[4096];
 	bool absolute = false;
@@ -195,14 +207,27 @@ static int dir_stack(struct merge *m, const struct lay *list, size_t n, size_t r
 #ifdef OVL_MODEL_WRONG_MERGE
 		break; /* Deliberately wrong: the layers below are not looked at. */
 #endif
+		{
+			size_t vlen;
+
+			/* a redirect it may not follow, with layers left to look in: the lookup is refused */
+			if (m->opt.nofollow && redirect_of(e, &vlen) && (absolute ? last + 1 < m->nregular : k < n)) {
+#ifdef OVL_MODEL_WRONG_NOFOLLOW
+				(void)refused;
+#else
+				*refused = true;
+				break;
+#endif
+			}
+		}
 #ifdef OVL_MODEL_WRONG_LOWER_REDIRECT
 		/* Deliberately wrong: a lower layer's own redirect is not followed. */
 		if (last == (size_t)OVL_LAYER_UPPER.n)
 #endif
-		follow_redirect(e, look, sizeof(look), &absolute);
+		follow_redirect(m, e, look, sizeof(look), &absolute);
 		if (absolute) {
-			/* every lower layer below the last one, from its root */
-			for (layer = last + 1; layer < m->nlayers && !f; layer++)
+			/* every lower layer below the last one, from its root (a dir never in a data-only one) */
+			for (layer = last + 1; layer < m->nregular && !f; layer++)
 				f = m->layers[layer] ? ovl_tree_lookup(m->layers[layer], look) : NULL;
 			layer--;
 			snprintf(at, sizeof(at), "%s", look);
@@ -221,6 +246,77 @@ static int dir_stack(struct merge *m, const struct lay *list, size_t n, size_t r
 	*out = sub;
 	*nout = nsub;
 	return 0;
+}
+
+/*
+ * Where metacopy file e (found in list[rank] under name) has its data: the
+ * first regular file below that is not metacopy itself, looked up at e's
+ * redirect (absolute: from the root of every lower layer below, data-only
+ * ones too; relative: a name in the dir's layers) or at its own name in the
+ * dir's layers. 0 with *src and *src_layer, or -EIO.
+ */
+static int metacopy_data(struct merge *m, const struct lay *list, size_t n, size_t rank, const struct ovl_entry *e,
+			 const char *path, const struct ovl_entry **src, size_t *src_layer)
+{
+	char look[4096];
+	bool absolute = false;
+	size_t k = rank + 1, last = list[rank].layer;
+
+	snprintf(look, sizeof(look), "%s", ovl_path_basename(e->path));
+	for (size_t step = 0; step < m->nlayers; step++) {
+		const struct ovl_entry *f = NULL;
+		size_t layer = last;
+
+		follow_redirect(m, e, look, sizeof(look), &absolute);
+		if (absolute) {
+			for (layer = last + 1; layer < m->nlayers && !f; layer++)
+				f = m->layers[layer] ? ovl_tree_lookup(m->layers[layer], look) : NULL;
+			layer--;
+		} else {
+			for (; k < n && !f; k++) {
+				char at[4096];
+
+				child_path(at, sizeof(at), list[k].path, look);
+				f = ovl_tree_lookup(m->layers[list[k].layer], at);
+				layer = list[k].layer;
+			}
+		}
+		if (!f || f->type != OVL_FT_REG)
+			break;
+		if (!(f->flags & OVL_ENTRY_METACOPY)) {
+			*src = f;
+			*src_layer = layer;
+			return 0;
+		}
+		if (absolute)
+			snprintf(look, sizeof(look), "%s", f->path);
+		e = f;
+		last = layer;
+	}
+	return ovl_err_set(m->err, EIO, "model: %s is a metacopy file with no data below it (%s%s)", path,
+			   absolute ? "looked up at " : "looked up as ", look);
+}
+
+/* Emit metacopy file e (from layer) at path: its own metadata, src's data (from src_layer). */
+static int emit_metacopy(struct merge *m, const struct ovl_entry *e, size_t layer, const char *path,
+			 const struct ovl_entry *src, size_t src_layer)
+{
+	struct ovl_entry v = *e;
+
+#ifdef OVL_MODEL_WRONG_METACOPY_VIEW
+	/* Deliberately wrong: the metadata-only copy is read as it is. */
+	return add_visible(m->out, e, layer, path, 0, m->err);
+#endif
+	v.size = src->size;
+	v.has_digest = src->has_digest;
+	memcpy(v.sha256, src->sha256, sizeof(v.sha256));
+	v.data = src->data;
+	v.data_len = src->data_len;
+	v.data_ref = src->data_ref;
+	v.fill = src->fill;
+	v.data_path = src->path;
+	v.data_layer.n = (int)src_layer;
+	return add_visible(m->out, &v, layer, path, 0, m->err);
 }
 
 /* Merge directory `path` whose layers (top first) are list[0..n). */
@@ -266,19 +362,36 @@ static int merge_dir(struct merge *m, const char *path, const struct lay *list, 
 		char child[4096];
 		struct lay *sub;
 		size_t nsub;
+		bool refused = false;
 
 		if (i > 0 && strcmp(c[i - 1].name, top->name) == 0)
 			continue; /* a higher layer already decided this name */
 		if (hides(top->e, list[top->rank].layer))
 			continue;
 		child_path(child, sizeof(child), path, top->name);
+		if (top->e->type == OVL_FT_REG && (top->e->flags & OVL_ENTRY_METACOPY)) {
+			const struct ovl_entry *src = NULL;
+			size_t src_layer = 0;
+
+			r = metacopy_data(m, list, n, top->rank, top->e, child, &src, &src_layer);
+			if (!r)
+				r = emit_metacopy(m, top->e, list[top->rank].layer, child, src, src_layer);
+			continue;
+		}
 		if (top->e->type != OVL_FT_DIR) {
 			r = emit(m, top->e, list[top->rank].layer, child, 0);
 			continue;
 		}
-		r = dir_stack(m, list, n, top->rank, top->e, top->name, &sub, &nsub);
+		r = dir_stack(m, list, n, top->rank, top->e, top->name, &sub, &nsub, &refused);
 		if (r)
 			break;
+		if (refused) {
+			struct ovl_entry wh = { .type = OVL_FT_WHITEOUT };
+
+			lays_free(sub, nsub);
+			r = add_visible(m->out, &wh, list[top->rank].layer, child, OVL_ENTRY_REFUSED, m->err);
+			continue;
+		}
 		r = emit(m, top->e, list[top->rank].layer, child, nsub > 1 ? OVL_ENTRY_MERGED : 0);
 		if (!r)
 			r = merge_dir(m, child, sub, nsub);
@@ -356,7 +469,13 @@ static int resolve_hardlinks(struct merge *m)
 int ovl_model_merge(const struct ovl_tree *upper, const struct ovl_tree *const *lowers,
 		    size_t nlowers, struct ovl_tree **out, struct ovl_err *err)
 {
-	struct merge m = { .err = err };
+	return ovl_model_merge_opts(upper, lowers, nlowers, NULL, out, err);
+}
+
+int ovl_model_merge_opts(const struct ovl_tree *upper, const struct ovl_tree *const *lowers, size_t nlowers,
+			 const struct ovl_merge_options *opt, struct ovl_tree **out, struct ovl_err *err)
+{
+	struct merge m = { .err = err, .opt = opt ? *opt : (struct ovl_merge_options){ 0 } };
 	struct lay *list = NULL;
 	size_t n = 0;
 	const struct ovl_entry *root = NULL;
@@ -365,7 +484,14 @@ int ovl_model_merge(const struct ovl_tree *upper, const struct ovl_tree *const *
 	if (nlowers == 0 || nlowers + 1 > OVL_MODEL_MAX_LAYERS)
 		return ovl_err_set(err, EINVAL, "model: %zu lower layers (want 1..%d)", nlowers,
 				   OVL_MODEL_MAX_LAYERS - 1);
+	if (m.opt.ndata >= nlowers)
+		return ovl_err_set(err, EINVAL, "model: %zu of %zu lower layers data-only (at least one must not be)",
+				   m.opt.ndata, nlowers);
 	m.nlayers = nlowers + 1;
+	m.nregular = m.nlayers - m.opt.ndata;
+#ifdef OVL_MODEL_WRONG_DATA_ONLY
+	m.nregular = m.nlayers; /* Deliberately wrong: data-only layers show their names. */
+#endif
 	m.layers = calloc(m.nlayers, sizeof(*m.layers));
 	list = calloc(m.nlayers, sizeof(*list));
 	m.out = ovl_tree_new();
@@ -376,7 +502,7 @@ int ovl_model_merge(const struct ovl_tree *upper, const struct ovl_tree *const *
 	m.layers[OVL_LAYER_UPPER.n] = upper;
 	for (size_t i = 0; i < nlowers; i++)
 		m.layers[OVL_LAYER_LOWER(i).n] = lowers[i];
-	for (size_t i = upper ? 0 : 1; i < m.nlayers; i++) {
+	for (size_t i = upper ? 0 : 1; i < m.nregular; i++) {
 		const struct ovl_entry *e = ovl_tree_lookup(m.layers[i], "/");
 
 		if (!e || e->type != OVL_FT_DIR) {
@@ -420,6 +546,12 @@ out:
 int ovl_model_merge_dirs(const char *upper, const char *const *lowers, size_t nlowers,
 			 struct ovl_tree **out, struct ovl_err *err)
 {
+	return ovl_model_merge_dirs_opts(upper, lowers, nlowers, NULL, out, err);
+}
+
+int ovl_model_merge_dirs_opts(const char *upper, const char *const *lowers, size_t nlowers,
+			      const struct ovl_merge_options *opt, struct ovl_tree **out, struct ovl_err *err)
+{
 	struct ovl_tree *up = NULL, **lo = calloc(nlowers ? nlowers : 1, sizeof(*lo));
 	int r = 0;
 
@@ -430,7 +562,7 @@ int ovl_model_merge_dirs(const char *upper, const char *const *lowers, size_t nl
 	for (size_t i = 0; i < nlowers && !r; i++)
 		r = ovl_tree_scan(lowers[i], 0, &lo[i], err);
 	if (!r)
-		r = ovl_model_merge(up, (const struct ovl_tree *const *)lo, nlowers, out, err);
+		r = ovl_model_merge_opts(up, (const struct ovl_tree *const *)lo, nlowers, opt, out, err);
 	ovl_tree_unref(up);
 	for (size_t i = 0; i < nlowers; i++)
 		ovl_tree_unref(lo[i]);

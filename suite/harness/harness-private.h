@@ -75,4 +75,7 @@ bool harness_compare(struct ovl_ctx *ctx, const struct ovl_tree *want, const str
 void harness_take_baseline(struct ovl_ctx *ctx);
 bool harness_check_layers_as_before(struct ovl_ctx *ctx, bool upper_too, const char *when);
 
+/* What the union's options (as asked, else the defaults) change in the merged view. */
+struct ovl_merge_options harness_merge_options(struct ovl_ctx *ctx);
+
 #endif

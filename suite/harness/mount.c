@@ -402,7 +402,8 @@ static bool is(const struct harness_expect *e, enum harness_opt o, const char *v
 /*
  * The options a union mounted with options (may be NULL) must run with:
  * each as asked, else the module default read now (before mounting).
- * metacopy and nfs_export, which the model does not follow, and any
+ * nfs_export, which the model does not follow, metacopy, which it follows
+ * only where a case asks for it (a verdict never hangs on a default), and any
  * option whose default cannot be read, are pinned: appended to pins (pins
  * NULL: a union mounted by other means, nothing pinned). Then
  * the dependencies fs/overlayfs/params.c resolves without an error, as
@@ -562,11 +563,20 @@ int ovl_mount_option_effective(struct ovl_ctx *ctx, const char *name, const char
 	return harness_option_default(ctx->target, name, value);
 }
 
+/* What the union's options change in the merged view (nofollow): as the union was asked to run. */
+struct ovl_merge_options harness_merge_options(struct ovl_ctx *ctx)
+{
+	const struct harness_expect *e = harness_expected(ctx);
+
+	return (struct ovl_merge_options){ .nofollow = e->valid && strcmp(e->value[HOPT_REDIRECT_DIR], "nofollow") == 0 };
+}
+
 struct ovl_tree *ovl_model_now(struct ovl_ctx *ctx)
 {
 	const char *lowers[OVL_MAX_LOWERS];
 	struct ovl_tree *t = NULL;
 	struct ovl_err err = { "" };
+	struct ovl_merge_options mo = harness_merge_options(ctx);
 
 	/* After operations, the model of those operations: it knows what the index holds. */
 	if (ctx->model) {
@@ -576,22 +586,22 @@ struct ovl_tree *ovl_model_now(struct ovl_ctx *ctx)
 	}
 	/* Before operations: the layers as they were before mounting, whatever the target did since. */
 	if (ctx->have_baseline && !ctx->alt_n) {
-		if (ovl_model_merge(ctx->c->no_upper ? NULL : ctx->baseline[CTX_DIR_UPPER],
-				    (const struct ovl_tree *const *)&ctx->baseline[CTX_DIR_A], harness_nlowers(ctx), &t,
-				    &err))
+		if (ovl_model_merge_opts(ctx->c->no_upper ? NULL : ctx->baseline[CTX_DIR_UPPER],
+					 (const struct ovl_tree *const *)&ctx->baseline[CTX_DIR_A], harness_nlowers(ctx),
+					 &mo, &t, &err))
 			ovl_brok(ctx, "reference model: %s", err.msg);
 		return t;
 	}
 	for (unsigned int i = 0; i < harness_nlowers(ctx); i++)
 		lowers[i] = ctx->dirs[CTX_DIR_A + i];
 	if (ctx->alt_n) {
-		if (ovl_model_merge_dirs(ctx->dirs[CTX_DIR_UPPER], (const char *const *)ctx->alt_lowers, ctx->alt_n,
-					 &t, &err))
+		if (ovl_model_merge_dirs_opts(ctx->dirs[CTX_DIR_UPPER], (const char *const *)ctx->alt_lowers,
+					      ctx->alt_n, &mo, &t, &err))
 			ovl_brok(ctx, "reference model: %s", err.msg);
 		return t;
 	}
-	if (ovl_model_merge_dirs(ctx->c->no_upper ? NULL : ctx->dirs[CTX_DIR_UPPER], lowers,
-				 harness_nlowers(ctx), &t, &err))
+	if (ovl_model_merge_dirs_opts(ctx->c->no_upper ? NULL : ctx->dirs[CTX_DIR_UPPER], lowers,
+				      harness_nlowers(ctx), &mo, &t, &err))
 		ovl_brok(ctx, "reference model: %s", err.msg);
 	return t;
 }

@@ -227,6 +227,8 @@ static void model_options(struct ovl_ctx *ctx)
 	/* the kernel's ovl_allow_offline_changes(), negated */
 	opt.no_offline_changes = opt.redirect_dir || opt.index || strcmp(e->value[HOPT_METACOPY], "on") == 0 ||
 				 strcmp(e->value[HOPT_XINO], "on") == 0;
+	opt.metacopy = strcmp(e->value[HOPT_METACOPY], "on") == 0;
+	opt.nofollow = strcmp(e->value[HOPT_REDIRECT_DIR], "nofollow") == 0;
 	/* xfs refuses a rename over a dir with names with EEXIST (POSIX allows it) */
 	opt.upper_notempty = strcmp(ovl_backing_fs(ctx), "xfs") == 0 ? EEXIST : ENOTEMPTY;
 	/* the host's setting, as the VFS applies it above any filesystem */
@@ -243,8 +245,9 @@ static void model_options(struct ovl_ctx *ctx)
 		opt.protected_fifos = ovl_read_file("/proc/sys/fs/protected_fifos", &v, NULL, 64) == 0 ? atoi(v) : 0;
 		free(v);
 	}
-	ovl_log(ctx, "model: redirect_dir %s, index %s, offline changes %s, a rename over a full upper dir: %s",
-		opt.redirect_dir ? "on" : "off", opt.index ? "on" : "off",
+	ovl_log(ctx, "model: redirect_dir %s, index %s, metacopy %s, offline changes %s, a rename over a full upper dir: %s",
+		opt.redirect_dir ? "on" : opt.nofollow ? "nofollow" : "follow", opt.index ? "on" : "off",
+		opt.metacopy ? "on" : "off",
 		opt.no_offline_changes ? "not allowed" : "allowed", strerrorname_np(opt.upper_notempty));
 	ovl_model_set_options(ctx->model, &opt);
 }

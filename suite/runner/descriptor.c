@@ -19,7 +19,8 @@
 const char *const ovl_known_tags[] = {
 	"precedence", "readdir", "symlink", "mountinfo", "readonly", "copy-up", "whiteout",
 	"opaque", "rename", "hardlink", "perm", "inode", "backing", "mount-errors", "docker",
-	"kconfig", "harness", "redirect", "index", "dir", "random", "docker-growth", "cross", NULL,
+	"kconfig", "harness", "redirect", "index", "dir", "random", "docker-growth", "cross",
+	"metacopy", "data-only", "verity", "volatile", "export", "uuid", "options", "calls", NULL,
 };
 
 const char *const ovl_known_features[] = {
