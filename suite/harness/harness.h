@@ -186,6 +186,12 @@ void ovl_remount_union(struct ovl_ctx *ctx);
 int ovl_mount_custom(struct ovl_ctx *ctx, const char *const *lowers, size_t nlowers, const char *upper,
 		     const char *work, const char *merged, const char *options);
 /*
+ * The same with data-only layers below the lowers (top first): lowerdir=L::D
+ * through mount(2), datadir+ through fsconfig, as the target gives them.
+ */
+int ovl_mount_custom_data(struct ovl_ctx *ctx, const char *const *lowers, size_t nlowers, const char *const *datas,
+			  size_t ndatas, const char *upper, const char *work, const char *merged, const char *options);
+/*
  * A union of any number of lowers (top first) through the new mount API,
  * one fsconfig "lowerdir+" each: 0, -EOPNOTSUPP where the target or kernel
  * has no lowerdir+, or -errno (reason in ovl_mount_union_reason()).

@@ -176,15 +176,24 @@ int ovl_mount_union(struct ovl_ctx *ctx, const char *extra)
 int ovl_mount_custom(struct ovl_ctx *ctx, const char *const *lowers, size_t nlowers, const char *upper,
 		     const char *work, const char *merged, const char *options)
 {
+	return ovl_mount_custom_data(ctx, lowers, nlowers, NULL, 0, upper, work, merged, options);
+}
+
+int ovl_mount_custom_data(struct ovl_ctx *ctx, const char *const *lowers, size_t nlowers, const char *const *datas,
+			  size_t ndatas, const char *upper, const char *work, const char *merged, const char *options)
+{
 	struct ovl_union_spec spec = { .nlowers = nlowers, .upper = upper, .work = work, .merged = merged,
-				       .options = options };
+				       .options = options, .ndatas = ndatas };
 	struct ovl_buf k = OVL_BUF_INIT;
 	int r;
 
-	if (nlowers > OVL_MAX_LOWERS)
-		ovl_brok(ctx, "ovl_mount_custom: at most %d lowers", OVL_MAX_LOWERS);
+	if (nlowers > OVL_MAX_LOWERS || ndatas > OVL_MAX_LOWERS)
+		ovl_brok(ctx, "ovl_mount_custom: at most %d lowers and %d data-only layers", OVL_MAX_LOWERS,
+			 OVL_MAX_LOWERS);
 	for (size_t i = 0; i < nlowers; i++)
 		spec.lowers[i] = lowers[i];
+	for (size_t i = 0; i < ndatas; i++)
+		spec.datas[i] = datas[i];
 	r = harness_target_mount(ctx, &spec, ctx->mount_reason, sizeof(ctx->mount_reason), &k);
 	ovl_log(ctx, "custom mount on %s: %s", merged, r ? ctx->mount_reason : "mounted");
 	ovl_buf_free(&k);
