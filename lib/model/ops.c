@@ -328,6 +328,31 @@ int model_set_xattr(struct ovl_entry *v, const char *name, const void *val, size
 static int link_target(const char *path, const char *target, char *out, size_t len, struct ovl_err *err);
 static bool follows_last_link(enum ovl_op_kind kind);
 
+/* Does the walk to path (its parents, then the name) meet a name the view marks refused? */
+static bool refused_on_way(const struct ovl_tree *view, const char *path)
+{
+	char p[PATH_MAX];
+
+	if (!path)
+		return false;
+	snprintf(p, sizeof(p), "%s", path);
+	for (char *s = strchr(p + 1, '/');; s = strchr(s + 1, '/')) {
+		const struct ovl_entry *d;
+
+		if (s)
+			*s = 0;
+		d = ovl_tree_lookup(view, p);
+		if (s)
+			*s = '/';
+		if (!d)
+			return false;
+		if (d->flags & OVL_ENTRY_REFUSED)
+			return true;
+		if (!s)
+			return false;
+	}
+}
+
 int ovl_model_apply(struct ovl_model *m, const struct ovl_op *op, int *want_errno, struct ovl_err *err)
 {
 	/*
@@ -347,6 +372,28 @@ int ovl_model_apply(struct ovl_model *m, const struct ovl_op *op, int *want_errn
 	}
 	const struct ovl_op *orig = op;
 
+	/*
+	 * A name overlayfs refuses to look up (redirect_dir=nofollow): any
+	 * call whose walk meets it gets EPERM, the second path of a rename or
+	 * link once the first one resolves.
+	 */
+	{
+		struct ovl_tree *view = NULL;
+		const struct ovl_entry *e = NULL;
+		bool two = op->kind == OVL_OP_RENAME || op->kind == OVL_OP_LINK;
+		int r = ovl_model_view(m, &view, err), rc = 0;
+
+		if (r)
+			return r;
+		if (refused_on_way(view, op->path) || (two && model_resolve(view, op->path, &e) == 0 &&
+						       refused_on_way(view, op->path2)))
+			rc = EPERM;
+		ovl_tree_unref(view);
+		if (rc) {
+			*want_errno = rc;
+			return 0;
+		}
+	}
 	/*
 	 * O_CREAT of a name that exists, in a sticky dir: the VFS's
 	 * may_create_in_sticky() refuses (EACCES, root too) one that neither

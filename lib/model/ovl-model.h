@@ -317,6 +317,8 @@ int ovl_tree_dump(const struct ovl_tree *t, unsigned int flags, FILE *out);
 /*
  * Print only what differs between expected and actual: "- line" for an
  * expected entry that is absent or different, "+ line" for the actual one.
+ * A refused name (OVL_ENTRY_REFUSED) matches its absence: overlayfs lists
+ * it, or drops it where its readdir looks names up (xino, impure dirs).
  * Returns the number of differing paths (0: equal), or -errno.
  */
 int ovl_tree_diff(const struct ovl_tree *expected, const struct ovl_tree *actual,

@@ -278,7 +278,15 @@ static int marks_for(const struct ovl_model *m, const struct ovl_tree *view, con
 	return 0; /* Deliberately wrong: it moves without a redirect. */
 #endif
 	model_parent_of(parent_from, sizeof(parent_from), path);
-	r = make_redirect(m, path, strcmp(parent_from, parent_to) == 0, dm->value, sizeof(dm->value), &keep);
+	{
+		/* a lower file with other names takes an absolute redirect even within its dir */
+		const struct ovl_entry *l = NULL;
+		int layer;
+		bool samedir = strcmp(parent_from, parent_to) == 0 &&
+			       !(model_lower_key(m, view, ovl_tree_lookup(view, path), &layer, &l) && l->nlink > 1);
+
+		r = make_redirect(m, path, samedir, dm->value, sizeof(dm->value), &keep);
+	}
 	dm->redirect = !r && !keep;
 	return r;
 }

@@ -281,6 +281,9 @@ static int metacopy_data(struct merge *m, const struct lay *list, size_t n, size
 				layer = list[k].layer;
 			}
 		}
+		/* another name of a lower inode: the data is the inode's */
+		if (f && f->type == OVL_FT_HARDLINK && m->layers[layer])
+			f = ovl_tree_lookup(m->layers[layer], f->target);
 		if (!f || f->type != OVL_FT_REG)
 			break;
 		if (!(f->flags & OVL_ENTRY_METACOPY)) {

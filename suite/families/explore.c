@@ -273,15 +273,22 @@ static void gen_options(struct ovl_rnd *r, char *out, size_t len)
 {
 	static const char *const redirect[] = { "on", "follow", "nofollow", "off" };
 	static const char *const xino[] = { "off", "auto", "on" };
-	bool index = ovl_rnd_below(r, 2);
+	bool index = ovl_rnd_below(r, 2), metacopy = ovl_rnd_below(r, 3) == 0;
+	const char *rd = redirect[ovl_rnd_below(r, 4)];
 
 	/*
-	 * metacopy and nfs_export stay off: the model does not follow them
-	 * (with nfs_export every copied-up file gets an index entry, and its
-	 * st_nlink counts it after a remount).
+	 * nfs_export stays off: the model does not follow it (every copied-up
+	 * file gets an index entry, and its st_nlink counts it after a
+	 * remount). metacopy=on goes with redirect_dir=on (any other, asked
+	 * for, conflicts: EINVAL) and index=off (an indexed lower hard link's
+	 * metadata-only copy-up is not modelled).
 	 */
-	snprintf(out, len, "redirect_dir=%s,index=%s,xino=%s,metacopy=off,nfs_export=off", redirect[ovl_rnd_below(r, 4)],
-		 index ? "on" : "off", xino[ovl_rnd_below(r, 3)]);
+	if (metacopy) {
+		rd = "on";
+		index = false;
+	}
+	snprintf(out, len, "redirect_dir=%s,index=%s,xino=%s,metacopy=%s,nfs_export=off", rd, index ? "on" : "off",
+		 xino[ovl_rnd_below(r, 3)], metacopy ? "on" : "off");
 }
 
 static void gen_trial(uint64_t seed, unsigned long trial, struct repro *rp)
@@ -300,11 +307,8 @@ static void gen_trial(uint64_t seed, unsigned long trial, struct repro *rp)
 		snprintf(rp->options, sizeof(rp->options), "%s", ovl_explore.options);
 	else
 		gen_options(&r, rp->options, sizeof(rp->options));
-	/*
-	 * Redirects in lowers only where the mount follows them: with nofollow
-	 * the kernel refuses the lookup (EPERM), which the model does not know.
-	 */
-	redirects = strstr(rp->options, "redirect_dir=on") || strstr(rp->options, "redirect_dir=follow");
+	/* redirects in lowers whatever the mount says: with nofollow the model predicts the refusal (EPERM) */
+	redirects = true;
 	{
 		/* bottom up, each layer's lines kept apart, then written top first */
 		struct repro layers[MAX_LOWERS + 1];

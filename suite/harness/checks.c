@@ -392,12 +392,16 @@ bool ovl_check_reads_from(struct ovl_ctx *ctx, const char *rel, struct ovl_layer
 		ovl_brok(ctx, "ovl_check_reads_from(%s): the model has no regular file there", rel);
 	}
 	{
-		struct ovl_layer from = e->layer;
+		/* a metacopy file's data is another layer's file */
+		struct ovl_layer from = e->data_path ? e->data_layer : e->layer;
 		bool any = ovl_layer_is(want_layer, OVL_LAYER_NONE);
 		size_t la = 0, lb = 0;
 		/* where the file lives in that layer (a redirect may have moved its dir) */
 		char *want = ovl_safe_read_file(ctx, __FILE__, __LINE__,
-						ovl_path(ctx, from, e->layer_path ? e->layer_path : rel), &la);
+						ovl_path(ctx, from, e->data_path    ? e->data_path
+								    : e->layer_path ? e->layer_path
+										    : rel),
+						&la);
 		int fd = open(ovl_merged_path(ctx, rel), O_RDONLY | O_CLOEXEC);
 		char *got = NULL;
 		int err = errno;
