@@ -279,11 +279,21 @@ static int marks_for(const struct ovl_model *m, const struct ovl_tree *view, con
 #endif
 	model_parent_of(parent_from, sizeof(parent_from), path);
 	{
-		/* a lower file with other names takes an absolute redirect even within its dir */
-		const struct ovl_entry *l = NULL;
+		/*
+		 * a lower file with other names takes an absolute redirect even within
+		 * its dir (the kernel's ovl_need_absolute_redirect()): the lower file
+		 * its data is, once metadata came up, else the one the view shows
+		 */
+		const struct ovl_entry *l = NULL, *v = ovl_tree_lookup(view, path);
 		int layer;
-		bool samedir = strcmp(parent_from, parent_to) == 0 &&
-			       !(model_lower_key(m, view, ovl_tree_lookup(view, path), &layer, &l) && l->nlink > 1);
+		bool linked = false;
+
+		if (v && v->data_path && v->data_layer.n >= 1 && (size_t)v->data_layer.n <= m->nlowers)
+			l = ovl_tree_lookup(m->lowers[v->data_layer.n - 1], v->data_path);
+		else if (!model_lower_key(m, view, v, &layer, &l))
+			l = NULL;
+		linked = l && l->nlink > 1;
+		bool samedir = strcmp(parent_from, parent_to) == 0 && !linked;
 
 		r = make_redirect(m, path, samedir, dm->value, sizeof(dm->value), &keep);
 	}

@@ -1,0 +1,136 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * The volatile mount (overlayfs.rst, "Volatile mount"): no sync reaches
+ * the upper filesystem, and the work dir is marked
+ * ($workdir/work/incompat/volatile) so that a later mount over it is
+ * refused, until the user removes the mark.
+ *  - mountinfo shows the option ("volatile"; since fsync= (Linux 7.0, and
+ *    stable kernels that took it) "fsync=volatile");
+ *  - fsync(2) and syncfs(2) through the union succeed; on a block device
+ *    they write nothing to it, while the same fsync on a mount without
+ *    volatile does (the device's sectors written, /sys/dev/block/.../stat);
+ *  - the mark is there while mounted and after the unmount; a second mount
+ *    (volatile or not) is refused (EINVAL) until the mark is removed.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
+#include <unistd.h>
+#include <libmount.h>
+
+#include "harness.h"
+#include "ovl-common.h"
+
+/*
+ * Sectors written to the block device holding path (-1: none, e.g. tmpfs):
+ * the device its mount names as source (btrfs shows an anonymous st_dev).
+ */
+static long long sectors_written(const char *path)
+{
+	struct stat st, dev;
+	char p[128], *s = NULL;
+	long long v[7] = { 0 };
+	struct libmnt_table *tb = mnt_new_table_from_file("/proc/self/mountinfo");
+	struct libmnt_fs *fs = tb ? mnt_table_find_mountpoint(tb, path, MNT_ITER_BACKWARD) : NULL;
+	const char *src = fs ? mnt_fs_get_source(fs) : NULL;
+	dev_t d = 0;
+
+	if (src && stat(src, &dev) == 0 && S_ISBLK(dev.st_mode))
+		d = dev.st_rdev;
+	else if (stat(path, &st) == 0 && major(st.st_dev) != 0)
+		d = st.st_dev;
+	mnt_unref_table(tb);
+	if (!d)
+		return -1;
+	snprintf(p, sizeof(p), "/sys/dev/block/%u:%u/stat", major(d), minor(d));
+	if (ovl_read_file(p, &s, NULL, 4096))
+		return -1;
+	if (sscanf(s, "%lld %lld %lld %lld %lld %lld %lld", &v[0], &v[1], &v[2], &v[3], &v[4], &v[5], &v[6]) != 7)
+		v[6] = -1;
+	free(s);
+	return v[6];
+}
+
+/* Write 1 MiB to a new file through the union and fsync it: the device's sectors written meanwhile (-1: none). */
+static long long fsync_cost(struct ovl_ctx *ctx, const char *rel, int *fsync_errno)
+{
+	static char buf[1 << 20];
+	long long before, after;
+	int fd;
+
+	memset(buf, 'v', sizeof(buf));
+	fd = SAFE_OPEN(ctx, ovl_merged_path(ctx, rel), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+	if (write(fd, buf, sizeof(buf)) != (ssize_t)sizeof(buf))
+		ovl_brok(ctx, "write %s: %s", rel, strerror(errno));
+	before = sectors_written(ovl_layer_dir(ctx, OVL_LAYER_UPPER));
+	*fsync_errno = fsync(fd) ? errno : 0;
+	after = sectors_written(ovl_layer_dir(ctx, OVL_LAYER_UPPER));
+	close(fd);
+	return before < 0 || after < 0 ? -1 : after - before;
+}
+
+static void run(struct ovl_ctx *ctx)
+{
+	const char *mark = ovl_work_path(ctx, "/work/incompat/volatile"), *v = NULL;
+	struct stat st;
+	long long plain, vol;
+	int e, fd, r;
+
+	/* what an fsync costs without volatile, on this backing device */
+	SAFE_MOUNT_UNION(ctx, NULL);
+	plain = fsync_cost(ctx, "/plain", &e);
+	ovl_check(ctx, e == 0, "fsync through a union without volatile (%s)", strerror(e));
+	ovl_umount_union(ctx);
+
+	SAFE_MOUNT_UNION(ctx, "volatile");
+	if (ovl_target_lowers_option(ctx))
+		ovl_check(ctx, ovl_mount_option(ctx, "volatile", &v) == 0 ||
+			  (ovl_mount_option(ctx, "fsync", &v) == 0 && strcmp(v, "volatile") == 0),
+			  "mountinfo shows the volatile mount (volatile, or fsync=volatile)");
+	ovl_check(ctx, stat(mark, &st) == 0 && S_ISDIR(st.st_mode), "the work dir holds work/incompat/volatile");
+	vol = fsync_cost(ctx, "/vol", &e);
+	ovl_check(ctx, e == 0, "fsync through the volatile union succeeds (%s)", strerror(e));
+	fd = SAFE_OPEN(ctx, ovl_merged_path(ctx, "/vol"), O_RDONLY, 0);
+	r = syncfs(fd) ? errno : 0;
+	close(fd);
+	ovl_check(ctx, r == 0, "syncfs through the volatile union succeeds (%s)", strerror(r));
+	if (plain >= 0 && vol >= 0) {
+		ovl_check(ctx, plain > 0, "without volatile, fsync writes to the upper's device");
+		ovl_check(ctx, vol == 0, "with volatile, fsync writes nothing to the upper's device");
+	} else {
+		ovl_diag(ctx, "%s has no block device: what fsync writes is not watched", ovl_backing_fs(ctx));
+	}
+	ovl_diag(ctx, "sectors written by fsync of 1 MiB: %lld without volatile, %lld with", plain, vol);
+	ovl_umount_union(ctx);
+	ovl_check(ctx, stat(mark, &st) == 0 && S_ISDIR(st.st_mode), "the mark stays after the unmount");
+	r = ovl_mount_union(ctx, NULL);
+	ovl_check_errno(ctx, r ? -1 : 0, -r, EINVAL, "a mount over the dirty volatile work dir");
+	if (!r)
+		ovl_umount_union(ctx);
+	r = ovl_mount_union(ctx, "volatile");
+	ovl_check_errno(ctx, r ? -1 : 0, -r, EINVAL, "a volatile mount over the dirty volatile work dir");
+	if (!r)
+		ovl_umount_union(ctx);
+	if (ovl_remove_tree(mark))
+		ovl_brok(ctx, "removing %s: %s", mark, strerror(errno));
+	r = ovl_mount_union(ctx, NULL);
+	ovl_check_errno(ctx, r ? -1 : 0, -r, 0, "once the mark is removed, the union mounts again");
+	if (!r)
+		ovl_check(ctx, access(ovl_merged_path(ctx, "/vol"), F_OK) == 0, "what the volatile mount wrote is there");
+}
+
+OVL_CASE(
+	.number = 509,
+	.slug = "volatile",
+	.purpose = "volatile: fsync reaches no device; the work dir's mark refuses the next mount until removed",
+	.tags = "volatile,mount-errors",
+	.needs_root = true,
+	.needs_features = "volatile",
+	.fixture = "precedence/same-name.tree",
+	.run = run,
+);
