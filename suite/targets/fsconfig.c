@@ -6,7 +6,9 @@
  * FSCONFIG_CMD_CREATE, fsmount(2) and move_mount(2).
  *
  * fsconfig copies a string value of at most 255 bytes (longer: EINVAL,
- * whatever the key). A layer path that long goes as the API allows: as
+ * whatever the key). overlayfs takes lowerdir+ and datadir+ paths as they
+ * are, but unescapes upperdir and workdir strings (a backslash escapes
+ * the next byte): those go escaped as for mount(2). A layer path that long goes as the API allows: as
  * an O_PATH descriptor (FSCONFIG_SET_FD, which overlayfs takes for its
  * layers since Linux 6.13), else as the short /proc/self/fd/N name of that
  * descriptor, which the kernel's path lookup follows to the same dir.
@@ -40,12 +42,32 @@ static int sys_fsconfig(int fd, unsigned int cmd, const char *key, const void *v
 static int set_layer(int fd, const char *key, const char *path, char *why, size_t len)
 {
 	int dfd, r = 0;
+	char esc[2 * FSCONFIG_MAX_STRING + 2];
+	const char *value = path;
 
-	if (strlen(path) <= FSCONFIG_MAX_STRING) {
-		if (sys_fsconfig(fd, FSCONFIG_SET_STRING, key, path, 0) == 0)
+	/*
+	 * lowerdir+ and datadir+ take the path as it is; upperdir and workdir
+	 * strings go through overlayfs' unescaping (a backslash escapes the
+	 * next byte), so a backslash in the path is given doubled, and commas
+	 * and colons escaped as mount(2) gets them: mountinfo shows the string
+	 * as given, which then reads back as it does for mount(2).
+	 */
+	if (strpbrk(path, "\\,:") && (strcmp(key, "upperdir") == 0 || strcmp(key, "workdir") == 0)) {
+		size_t k = 0;
+
+		for (const char *c = path; *c && k + 2 < sizeof(esc); c++) {
+			if (*c == '\\' || *c == ',' || *c == ':')
+				esc[k++] = '\\';
+			esc[k++] = *c;
+		}
+		esc[k] = 0;
+		value = esc;
+	}
+	if (strlen(value) <= FSCONFIG_MAX_STRING) {
+		if (sys_fsconfig(fd, FSCONFIG_SET_STRING, key, value, 0) == 0)
 			return 0;
 		r = -errno;
-		snprintf(why, len, "fsconfig(%s, \"%s\"): %s", key, path, strerror(errno));
+		snprintf(why, len, "fsconfig(%s, \"%s\"): %s", key, value, strerror(errno));
 		return r;
 	}
 	dfd = open(path, O_PATH | O_DIRECTORY | O_CLOEXEC);

@@ -33,6 +33,14 @@ int ovl_overlay_param(const char *name)
 	return ovl_read_yes(path);
 }
 
+/* What mount(2) copies of the options (copy_mount_options(): a page, NUL-terminated). */
+static size_t mount_options_max(void)
+{
+	long page = sysconf(_SC_PAGESIZE);
+
+	return (size_t)(page > 0 ? page : 4096) - 1;
+}
+
 /* Append a layer path, escaping what the option parser would split on. */
 static void put_path(struct ovl_buf *b, const char *p)
 {
@@ -74,6 +82,17 @@ static int kernel_mount(const struct ovl_union_spec *s, char *why, size_t len)
 	if (!o) {
 		snprintf(why, len, "out of memory");
 		return -ENOMEM;
+	}
+	/*
+	 * mount(2) copies one page of options and cuts the rest off without
+	 * a word: a cut layer list could mount another union (fewer lowers,
+	 * no upper). Refused here instead.
+	 */
+	if (strlen(o) > mount_options_max()) {
+		snprintf(why, len, "the option string is %zu bytes; mount(2) takes %zu (one page, less its NUL): "
+			 "use the new mount API (lowerdir+)", strlen(o), mount_options_max());
+		free(o);
+		return -E2BIG;
 	}
 	r = ovl_libmount("overlay", s->merged, "overlay", o, false, why, len);
 	free(o);
