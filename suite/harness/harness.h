@@ -198,6 +198,13 @@ int ovl_mount_custom_data(struct ovl_ctx *ctx, const char *const *lowers, size_t
  */
 int ovl_mount_lowers_plus(struct ovl_ctx *ctx, const char *const *lowers, size_t nlowers, const char *upper,
 			  const char *work, const char *merged);
+/*
+ * Remount the case's union through the target: read-only or read-write,
+ * with options (may be NULL) as the target gives them on a remount. 0,
+ * -EOPNOTSUPP for a target without remount, or -errno (reason in
+ * ovl_mount_union_reason()).
+ */
+int ovl_remount_with(struct ovl_ctx *ctx, bool readonly, const char *options);
 /* Unmount what a case mounted itself (ovl_mount_custom, ovl_private_mount); BROK on failure. */
 void ovl_umount_path(struct ovl_ctx *ctx, const char *target);
 

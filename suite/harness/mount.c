@@ -232,6 +232,35 @@ int ovl_mount_lowers_plus(struct ovl_ctx *ctx, const char *const *lowers, size_t
 	return r;
 }
 
+struct remount_args {
+	const struct ovl_target *target;
+	const char *merged, *options;
+	bool readonly;
+};
+
+static int do_remount(void *arg, char *why, size_t len)
+{
+	const struct remount_args *a = arg;
+
+	return a->target->remount(a->merged, a->readonly, a->options, why, len);
+}
+
+int ovl_remount_with(struct ovl_ctx *ctx, bool readonly, const char *options)
+{
+	struct remount_args a = { ctx->target, ctx->dirs[CTX_DIR_MERGED], options, readonly };
+	int r;
+
+	if (!ctx->target->remount) {
+		snprintf(ctx->mount_reason, sizeof(ctx->mount_reason), "target %s has no remount", ctx->target->name);
+		return -EOPNOTSUPP;
+	}
+	ctx->mount_reason[0] = 0;
+	r = mount_with_klog(ctx, do_remount, &a, true, true, ctx->mount_reason, sizeof(ctx->mount_reason), NULL);
+	ovl_log(ctx, "remount %s%s%s: %s", readonly ? "ro" : "rw", options ? " with " : "", options ? options : "",
+		r ? ctx->mount_reason : "done");
+	return r;
+}
+
 void ovl_umount_path(struct ovl_ctx *ctx, const char *target)
 {
 	struct libmnt_table *tb = mnt_new_table_from_file("/proc/self/mountinfo");

@@ -218,6 +218,34 @@ int ovl_fsconfig_mount(const char *const *lowers, size_t nlowers, const char *co
 	return r;
 }
 
+/* fspick(2), ro or rw, each option its own parameter, FSCONFIG_CMD_RECONFIGURE. */
+int ovl_fsconfig_remount(const char *merged, bool readonly, const char *options, char *why, size_t len)
+{
+	int fd = (int)syscall(SYS_fspick, AT_FDCWD, merged, FSPICK_CLOEXEC), r = 0;
+	unsigned int attrs = 0;
+
+	*why = 0;
+	if (fd < 0) {
+		r = -errno;
+		snprintf(why, len, "fspick(%s): %s", merged, strerror(errno));
+		return r;
+	}
+	if (sys_fsconfig(fd, FSCONFIG_SET_FLAG, readonly ? "ro" : "rw", NULL, 0)) {
+		r = -errno;
+		snprintf(why, len, "fsconfig(%s): %s", readonly ? "ro" : "rw", strerror(errno));
+	}
+	if (!r)
+		r = set_options(fd, options, &attrs, why, len);
+	if (!r && sys_fsconfig(fd, FSCONFIG_CMD_RECONFIGURE, NULL, NULL, 0)) {
+		r = -errno;
+		snprintf(why, len, "FSCONFIG_CMD_RECONFIGURE of %s: %s", merged, strerror(errno));
+	}
+	if (r)
+		add_fc_log(fd, why, len);
+	close(fd);
+	return r;
+}
+
 static int fsconfig_probe(char *why, size_t len)
 {
 	int fd;
@@ -247,6 +275,7 @@ static const char *const fsconfig_can[] = {
 	"one lowerdir+ per lower and datadir+ per data-only layer (Linux 6.7 and later: older kernels are not usable)",
 	"layer paths over fsconfig's 255-byte string limit: as O_PATH descriptors (6.13+) or /proc/self/fd names",
 	"its defaults: the overlay module's parameters; mountinfo shows the options in force",
+	"remount: fspick(2), each option its own parameter, FSCONFIG_CMD_RECONFIGURE",
 	NULL,
 };
 
@@ -258,6 +287,7 @@ const struct ovl_target ovl_target_kernel_fsconfig = {
 	.mount = fsconfig_mount,
 	.umount = ovl_kernel_umount,
 	.mount_lowers_plus = ovl_kernel_mount_lowers_plus,
+	.remount = ovl_fsconfig_remount,
 	.implementation = "kernel",
 	.fstype = "overlay",
 	.options_in_mountinfo = true,

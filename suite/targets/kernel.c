@@ -99,6 +99,25 @@ static int kernel_mount(const struct ovl_union_spec *s, char *why, size_t len)
 	return r;
 }
 
+/* mount(2) with MS_REMOUNT, through libmount: ro or rw, then the options as one string. */
+static int kernel_remount(const char *merged, bool readonly, const char *options, char *why, size_t len)
+{
+	struct ovl_buf o = OVL_BUF_INIT;
+	char *s;
+	int r;
+
+	ovl_buf_printf(&o, "remount,%s%s%s", readonly ? "ro" : "rw", options && *options ? "," : "",
+		       options ? options : "");
+	s = ovl_buf_steal(&o);
+	if (!s) {
+		snprintf(why, len, "out of memory");
+		return -ENOMEM;
+	}
+	r = ovl_libmount(NULL, merged, NULL, s, false, why, len);
+	free(s);
+	return r;
+}
+
 int ovl_kernel_umount(const char *merged, char *why, size_t len)
 {
 	return ovl_libmount(NULL, merged, NULL, NULL, true, why, len);
@@ -115,6 +134,7 @@ static const char *const kernel_can[] = {
 	"every overlay option the running kernel takes, as one option string to mount(2) (libmount)",
 	"lowerdir+ for many lowers (Linux 6.8 and later), data-only layers as lowerdir=A::D",
 	"its defaults: the overlay module's parameters; mountinfo shows the options in force",
+	"remount: mount(2) with MS_REMOUNT and the option string",
 	NULL,
 };
 
@@ -126,6 +146,7 @@ const struct ovl_target ovl_target_kernel = {
 	.mount = kernel_mount,
 	.umount = ovl_kernel_umount,
 	.mount_lowers_plus = ovl_kernel_mount_lowers_plus,
+	.remount = kernel_remount,
 	.fstype = "overlay",
 	.options_in_mountinfo = true,
 	.param = ovl_overlay_param,

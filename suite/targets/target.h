@@ -49,6 +49,12 @@ struct ovl_target {
 	int (*mount_lowers_plus)(const char *const *lowers, size_t nlowers, const char *upper, const char *work,
 				 const char *merged, char *why, size_t len);
 	/*
+	 * Optional: change a mounted union: read-only or read-write, with
+	 * options (may be NULL) given the way the target gives them on a
+	 * remount. -EOPNOTSUPP where it has none.
+	 */
+	int (*remount)(const char *merged, bool readonly, const char *options, char *why, size_t len);
+	/*
 	 * Whose behaviour it tests, naming its known deviations' data file
 	 * (fixtures/deviations/<implementation>.json): the kernel targets
 	 * share "kernel"; NULL: the target's name.
@@ -96,6 +102,7 @@ int ovl_fsconfig_mount(const char *const *lowers, size_t nlowers, const char *co
 		       size_t len);
 
 /* The kernel targets' unmount (libmount) and lowerdir+ mount (ovl_fsconfig_mount without options). */
+int ovl_fsconfig_remount(const char *merged, bool readonly, const char *options, char *why, size_t len);
 int ovl_kernel_umount(const char *merged, char *why, size_t len);
 int ovl_kernel_mount_lowers_plus(const char *const *lowers, size_t nlowers, const char *upper, const char *work,
 				 const char *merged, char *why, size_t len);
