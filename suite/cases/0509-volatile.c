@@ -21,40 +21,9 @@
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
 #include <unistd.h>
-#include <libmount.h>
 
 #include "harness.h"
 #include "ovl-common.h"
-
-/*
- * Sectors written to the block device holding path (-1: none, e.g. tmpfs):
- * the device its mount names as source (btrfs shows an anonymous st_dev).
- */
-static long long sectors_written(const char *path)
-{
-	struct stat st, dev;
-	char p[128], *s = NULL;
-	long long v[7] = { 0 };
-	struct libmnt_table *tb = mnt_new_table_from_file("/proc/self/mountinfo");
-	struct libmnt_fs *fs = tb ? mnt_table_find_mountpoint(tb, path, MNT_ITER_BACKWARD) : NULL;
-	const char *src = fs ? mnt_fs_get_source(fs) : NULL;
-	dev_t d = 0;
-
-	if (src && stat(src, &dev) == 0 && S_ISBLK(dev.st_mode))
-		d = dev.st_rdev;
-	else if (stat(path, &st) == 0 && major(st.st_dev) != 0)
-		d = st.st_dev;
-	mnt_unref_table(tb);
-	if (!d)
-		return -1;
-	snprintf(p, sizeof(p), "/sys/dev/block/%u:%u/stat", major(d), minor(d));
-	if (ovl_read_file(p, &s, NULL, 4096))
-		return -1;
-	if (sscanf(s, "%lld %lld %lld %lld %lld %lld %lld", &v[0], &v[1], &v[2], &v[3], &v[4], &v[5], &v[6]) != 7)
-		v[6] = -1;
-	free(s);
-	return v[6];
-}
 
 /* Write 1 MiB to a new file through the union and fsync it: the device's sectors written meanwhile (-1: none). */
 static long long fsync_cost(struct ovl_ctx *ctx, const char *rel, int *fsync_errno)
@@ -67,9 +36,9 @@ static long long fsync_cost(struct ovl_ctx *ctx, const char *rel, int *fsync_err
 	fd = SAFE_OPEN(ctx, ovl_merged_path(ctx, rel), O_WRONLY | O_CREAT | O_TRUNC, 0644);
 	if (write(fd, buf, sizeof(buf)) != (ssize_t)sizeof(buf))
 		ovl_brok(ctx, "write %s: %s", rel, strerror(errno));
-	before = sectors_written(ovl_layer_dir(ctx, OVL_LAYER_UPPER));
+	before = ovl_sectors_written(ovl_layer_dir(ctx, OVL_LAYER_UPPER));
 	*fsync_errno = fsync(fd) ? errno : 0;
-	after = sectors_written(ovl_layer_dir(ctx, OVL_LAYER_UPPER));
+	after = ovl_sectors_written(ovl_layer_dir(ctx, OVL_LAYER_UPPER));
 	close(fd);
 	return before < 0 || after < 0 ? -1 : after - before;
 }

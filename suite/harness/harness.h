@@ -205,6 +205,12 @@ int ovl_mount_lowers_plus(struct ovl_ctx *ctx, const char *const *lowers, size_t
  * ovl_mount_union_reason()).
  */
 int ovl_remount_with(struct ovl_ctx *ctx, bool readonly, const char *options);
+/*
+ * Sectors written so far to the block device that holds path (the source
+ * of the mount it is on, from /sys/dev/block/M:m/stat), or -1 when it is
+ * on none (tmpfs).
+ */
+long long ovl_sectors_written(const char *path);
 /* Unmount what a case mounted itself (ovl_mount_custom, ovl_private_mount); BROK on failure. */
 void ovl_umount_path(struct ovl_ctx *ctx, const char *target);
 

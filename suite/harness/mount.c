@@ -261,6 +261,32 @@ int ovl_remount_with(struct ovl_ctx *ctx, bool readonly, const char *options)
 	return r;
 }
 
+long long ovl_sectors_written(const char *path)
+{
+	struct libmnt_table *tb = mnt_new_table_from_file("/proc/self/mountinfo");
+	struct libmnt_fs *fs = tb ? mnt_table_find_mountpoint(tb, path, MNT_ITER_BACKWARD) : NULL;
+	const char *src = fs ? mnt_fs_get_source(fs) : NULL;
+	struct stat dev;
+	char p[128], *s = NULL;
+	long long v[7] = { 0 };
+	dev_t d = 0;
+
+	/* the mount's source, not st_dev: btrfs shows an anonymous device there */
+	if (src && stat(src, &dev) == 0 && S_ISBLK(dev.st_mode))
+		d = dev.st_rdev;
+	mnt_unref_table(tb);
+	if (!d)
+		return -1;
+	snprintf(p, sizeof(p), "/sys/dev/block/%u:%u/stat", major(d), minor(d));
+	if (ovl_read_file(p, &s, NULL, 4096))
+		return -1;
+	/* Documentation/block/stat.rst: the seventh field is the sectors written */
+	if (sscanf(s, "%lld %lld %lld %lld %lld %lld %lld", &v[0], &v[1], &v[2], &v[3], &v[4], &v[5], &v[6]) != 7)
+		v[6] = -1;
+	free(s);
+	return v[6];
+}
+
 void ovl_umount_path(struct ovl_ctx *ctx, const char *target)
 {
 	struct libmnt_table *tb = mnt_new_table_from_file("/proc/self/mountinfo");
