@@ -9,6 +9,7 @@
  *  -DOVL_MODEL_WRONG_WHITEOUT       only a name the topmost lower has gets a whiteout
  *  -DOVL_MODEL_WRONG_OPAQUE         a dir made over a whiteout is not opaque
  *  -DOVL_MODEL_WRONG_MERGE_OPAQUE   without offline changes a new dir in a merge dir is not opaque
+ *  -DOVL_MODEL_WRONG_SETGID_DIR     a new name in a setgid dir takes the caller's group, not the dir's
  *  -DOVL_MODEL_WRONG_RMDIR          the upper dir's whiteouts make a merge dir ENOTEMPTY
  */
 #define _GNU_SOURCE
@@ -118,6 +119,33 @@ static int put_new_name(struct ovl_model *m, const struct ovl_tree *view, const 
 	return r;
 }
 
+/*
+ * The owner of a new name made at path (inode_init_owner()): the caller's
+ * uid; the gid of a parent dir that has S_ISGID, else the caller's; a new
+ * dir in such a parent keeps S_ISGID too, and a new file asking for
+ * S_ISGID outside the caller's groups loses it (not for root).
+ */
+static void new_owner(const struct ovl_tree *view, const struct ovl_op *op, struct ovl_entry *n)
+{
+	char parent[PATH_MAX];
+	const struct ovl_entry *pd;
+
+	snprintf(parent, sizeof(parent), "%.*s", (int)(strrchr(op->path, '/') - op->path), op->path);
+	pd = ovl_tree_lookup(view, *parent ? parent : "/");
+	n->uid = op->as_user ? op->as_uid : 0;
+	n->gid = op->as_user ? op->as_gid : 0;
+#ifdef OVL_MODEL_WRONG_SETGID_DIR
+	return; /* Deliberately wrong: a new name always takes the caller's group. */
+#endif
+	if (pd && pd->type == OVL_FT_DIR && (pd->mode & S_ISGID)) {
+		n->gid = pd->gid;
+		if (n->type == OVL_FT_DIR)
+			n->mode |= S_ISGID;
+	}
+	if (n->type != OVL_FT_DIR && (n->mode & S_ISGID) && op->as_user && n->gid != op->as_gid)
+		n->mode &= ~(mode_t)S_ISGID;
+}
+
 /* symlink(2) and mknod(2): a new name in the upper layer (over a whiteout: simply replacing it). */
 int model_make_node(struct ovl_model *m, const struct ovl_tree *view, const struct ovl_op *op, int rc,
 		     int *want_errno, struct ovl_err *err)
@@ -176,6 +204,7 @@ int model_make_node(struct ovl_model *m, const struct ovl_tree *view, const stru
 		n.rdev_major = op->rdev_major;
 		n.rdev_minor = op->rdev_minor;
 	}
+	new_owner(view, op, &n);
 	return put_new_name(m, view, parent, op->path, &n, err);
 }
 
@@ -189,6 +218,7 @@ int model_names_create_file(struct ovl_model *m, const struct ovl_tree *view, co
 				.gid = op->as_user ? op->as_gid : 0 };
 	int r = 0;
 
+	new_owner(view, op, &nf);
 	snprintf(parent, sizeof(parent), "%.*s", (int)(strrchr(op->path, '/') - op->path), op->path);
 	if (*parent)
 		r = model_copy_up(m, view, parent, err);
@@ -233,6 +263,7 @@ int model_names_mkdir(struct ovl_model *m, const struct ovl_tree *view, const st
 					.gid = op->as_user ? op->as_gid : 0 };
 		bool has = false;
 
+		new_owner(view, op, &nd);
 		if (*parent)
 			r = model_copy_up(m, view, parent, err);
 		if (!r)
