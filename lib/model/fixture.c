@@ -290,6 +290,10 @@ static int parse_attrs(const char *p, struct ovl_entry *e, bool *has_size, const
 				e->flags |= OVL_ENTRY_XWHITEOUTS;
 			else
 				BAD_VALUE();
+		} else if (strcmp(k, "refused") == 0) {
+			if (vlen >= 0)
+				BAD_VALUE();
+			e->flags |= OVL_ENTRY_REFUSED;
 		} else if (strcmp(k, "metacopy") == 0) {
 			if (vlen >= 0)
 				BAD_VALUE();
@@ -335,6 +339,8 @@ static int entry_check(struct ovl_entry *e, bool has_size, const char *where, st
 
 	if ((e->flags & (OVL_ENTRY_OPAQUE | OVL_ENTRY_XWHITEOUTS)) && e->type != OVL_FT_DIR)
 		return ovl_err_set(err, EINVAL, "%s: opaque applies to dirs only", where);
+	if ((e->flags & OVL_ENTRY_REFUSED) && e->type != OVL_FT_WHITEOUT)
+		return ovl_err_set(err, EINVAL, "%s: refused applies to whiteouts (names a merged view lists) only", where);
 	if ((e->flags & OVL_ENTRY_METACOPY) && e->type != OVL_FT_REG)
 		return ovl_err_set(err, EINVAL, "%s: metacopy applies to regular files only", where);
 	if ((e->flags & OVL_ENTRY_XATTR_FORM) && e->type != OVL_FT_WHITEOUT)

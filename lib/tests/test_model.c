@@ -20,6 +20,7 @@
 
 struct model_case {
 	const char *name, *layers, *want;
+	struct ovl_merge_options opt;	/* a mount's options; zero: ovl_model_merge()'s */
 };
 
 static const struct model_case cases[] = {
@@ -130,6 +131,37 @@ static const struct model_case cases[] = {
 	  "dir /x mode=0755 uid=0 gid=0  # layer upper\n"
 	  "fifo /x/one mode=0644 uid=0 gid=0  # layer lower 0\n"
 	  "fifo /x/two mode=0644 uid=0 gid=0  # layer lower 1\n" },
+	{ "nofollow: a dir whose merge needs its redirect is refused, the redirect's target shows as itself",
+	  "[A]\ndir /m xattr.trusted.overlay.redirect=\"/orig\"\nfifo /m/a\n[B]\ndir /orig\nfifo /orig/b\n",
+	  "dir / mode=0755 uid=0 gid=0  # layer lower 0\n"
+	  "whiteout /m refused  # layer lower 0\n"
+	  "dir /orig mode=0755 uid=0 gid=0  # layer lower 1\n"
+	  "fifo /orig/b mode=0644 uid=0 gid=0  # layer lower 1\n",
+	  { .nofollow = true } },
+	{ "nofollow: a redirect in the last layer of a dir's stack is never needed, so not refused",
+	  "[A]\nfifo /x\n[B]\ndir /m xattr.trusted.overlay.redirect=\"/orig\"\nfifo /m/b\n",
+	  "dir / mode=0755 uid=0 gid=0  # layer lower 0\n"
+	  "dir /m mode=0755 uid=0 gid=0  # layer lower 1\n"
+	  "fifo /m/b mode=0644 uid=0 gid=0  # layer lower 1\n"
+	  "fifo /x mode=0644 uid=0 gid=0  # layer lower 0\n",
+	  { .nofollow = true } },
+	{ "a metacopy file shows its own metadata and the data of the file below",
+	  "[upper]\nfile /f size=3 fill=hole metacopy mode=0600 uid=7\n[A]\nfile /f data=abc\n",
+	  "dir / mode=0755 uid=0 gid=0  # layer upper\n"
+	  "file /f mode=0600 uid=7 gid=0 size=3 sha256=ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad  # layer upper\n" },
+	{ "a metacopy file passes the search on through a metacopy file below, and its redirect",
+	  "[upper]\nfile /f size=3 fill=hole metacopy\n[A]\nfile /f size=3 fill=hole metacopy "
+	  "xattr.trusted.overlay.redirect=\"/o\"\n[B]\nfile /f data=not\nfile /o data=abc\n",
+	  "dir / mode=0755 uid=0 gid=0  # layer upper\n"
+	  "file /f mode=0644 uid=0 gid=0 size=3 sha256=ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad  # layer upper\n"
+	  "file /o mode=0644 uid=0 gid=0 size=3 sha256=ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad  # layer lower 1\n" },
+	{ "a data-only layer shows no name; a metacopy file's absolute redirect reads from it",
+	  "[A]\nfile /etc/m size=3 fill=hole metacopy xattr.trusted.overlay.redirect=\"/ab/cd\"\n"
+	  "[B]\nfile /ab/cd data=abc\nfile /visible data=no\n",
+	  "dir / mode=0755 uid=0 gid=0  # layer lower 0\n"
+	  "dir /etc mode=0755 uid=0 gid=0  # layer lower 0\n"
+	  "file /etc/m mode=0644 uid=0 gid=0 size=3 sha256=ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad  # layer lower 0\n",
+	  { .ndata = 1 } },
 	{ "hardlinked names in one lower stay linked",
 	  "[A]\nfile /a data=x\nhardlink /b target=/a\n",
 	  "dir / mode=0755 uid=0 gid=0  # layer lower 0\n"
@@ -153,7 +185,7 @@ static void run_case(const struct model_case *c)
 	for (const char *const *l = (const char *const[]){ "A", "B", "C", NULL }; *l; l++)
 		if (ovl_fixture_tree(f, *l))
 			lowers[n++] = ovl_fixture_tree(f, *l);
-	if (ovl_model_merge(ovl_fixture_tree(f, "upper"), lowers, n, &merged, &err))
+	if (ovl_model_merge_opts(ovl_fixture_tree(f, "upper"), lowers, n, &c->opt, &merged, &err))
 		fail_msg("%s: merge: %s", c->name, err.msg);
 	out = open_memstream(&got, &len);
 	ovl_tree_dump(merged, OVL_DUMP_LAYER, out);
@@ -188,11 +220,94 @@ static void test_model_rejects_bad_layers(void **state)
 	ovl_tree_unref(empty);
 }
 
+/* Merge the fixture's [A] [B] (and [upper]) with opt: the result, the tree in *out. */
+static int merge_text(const char *text, const struct ovl_merge_options *opt, struct ovl_tree **out, struct ovl_err *err)
+{
+	struct ovl_fixture *f = NULL;
+	const struct ovl_tree *lowers[2];
+	int r;
+
+	if (ovl_fixture_parse(text, "test", &f, err))
+		fail_msg("parse: %s", err->msg);
+	lowers[0] = ovl_fixture_tree(f, "A");
+	lowers[1] = ovl_fixture_tree(f, "B");
+	r = ovl_model_merge_opts(ovl_fixture_tree(f, "upper"), lowers, lowers[1] ? 2 : 1, opt, out, err);
+	ovl_fixture_free(f);
+	return r;
+}
+
+static void test_metacopy_without_data(void **state)
+{
+	struct ovl_tree *out = NULL;
+	struct ovl_err err = { "" };
+
+	(void)state;
+	/* nothing below: the kernel's lookup fails, and so does the model's view */
+	assert_int_equal(merge_text("[upper]\nfile /f size=3 fill=hole metacopy\n[A]\nfifo /g\n", NULL, &out, &err), -EIO);
+	assert_non_null(strstr(err.msg, "/f is a metacopy file with no data below it"));
+	assert_null(out);
+	/* a relative redirect never reaches into a data-only layer */
+	assert_int_equal(merge_text("[A]\nfile /f size=3 fill=hole metacopy xattr.trusted.overlay.redirect=\"g\"\n"
+				    "[B]\nfile /g data=abc\n",
+				    &(struct ovl_merge_options){ .ndata = 1 }, &out, &err),
+			 -EIO);
+	/* every lower data-only: refused */
+	assert_int_equal(merge_text("[A]\nfifo /a\n", &(struct ovl_merge_options){ .ndata = 1 }, &out, &err), -EINVAL);
+	assert_non_null(strstr(err.msg, "data-only"));
+}
+
+static void test_marks_in_fixtures(void **state)
+{
+	struct ovl_fixture *f = NULL;
+	struct ovl_err err = { "" };
+	char *got = NULL;
+	size_t len = 0;
+	FILE *out;
+
+	(void)state;
+	assert_int_equal(ovl_fixture_parse("dir /d metacopy\n", "t", &f, &err), -EINVAL);
+	assert_non_null(strstr(err.msg, "metacopy applies to regular files only"));
+	assert_int_equal(ovl_fixture_parse("file /f xattr.trusted.overlay.metacopy=\"\"\n", "t", &f, &err), -EINVAL);
+	assert_int_equal(ovl_fixture_parse("fifo /p refused\n", "t", &f, &err), -EINVAL);
+	/* a dump reads back as the same tree */
+	assert_int_equal(ovl_fixture_parse("file /f size=4 fill=hole metacopy\nwhiteout /w refused\n", "t", &f, &err), 0);
+	out = open_memstream(&got, &len);
+	ovl_tree_dump(ovl_fixture_tree(f, ""), 0, out);
+	fclose(out);
+	assert_non_null(strstr(got, "file /f mode=0644 uid=0 gid=0 metacopy size=4"));
+	assert_non_null(strstr(got, "whiteout /w refused"));
+	free(got);
+	ovl_fixture_free(f);
+}
+
+static void test_refused_equals_absent(void **state)
+{
+	struct ovl_fixture *a = NULL, *b = NULL;
+	struct ovl_err err = { "" };
+	FILE *devnull = fopen("/dev/null", "w");
+
+	(void)state;
+	assert_int_equal(ovl_fixture_parse("fifo /p\nwhiteout /r refused\n", "a", &a, &err), 0);
+	assert_int_equal(ovl_fixture_parse("fifo /p\n", "b", &b, &err), 0);
+	assert_int_equal(ovl_tree_diff(ovl_fixture_tree(a, ""), ovl_fixture_tree(b, ""), 0, devnull), 0);
+	assert_int_equal(ovl_tree_diff(ovl_fixture_tree(b, ""), ovl_fixture_tree(a, ""), 0, devnull), 0);
+	ovl_fixture_free(b);
+	/* a plain whiteout (a name lookup does not find) is not the same as nothing */
+	assert_int_equal(ovl_fixture_parse("fifo /p\nwhiteout /r\n", "b", &b, &err), 0);
+	assert_int_equal(ovl_tree_diff(ovl_fixture_tree(b, ""), ovl_fixture_tree(a, ""), 0, devnull), 1);
+	fclose(devnull);
+	ovl_fixture_free(a);
+	ovl_fixture_free(b);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_model_cases),
 		cmocka_unit_test(test_model_rejects_bad_layers),
+		cmocka_unit_test(test_metacopy_without_data),
+		cmocka_unit_test(test_marks_in_fixtures),
+		cmocka_unit_test(test_refused_equals_absent),
 	};
 
 	return cmocka_run_group_tests_name("lib/model", tests, NULL, NULL);

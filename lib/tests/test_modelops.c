@@ -289,6 +289,94 @@ static void test_view_follows_every_change(void **state)
 	world_close(&w);
 }
 
+/* The view's digest of path as hex's first 16 digits ("" when absent or unknown). */
+static const char *view_sha(struct world *w, const char *path)
+{
+	static char hex[17];
+	struct ovl_tree *v = NULL;
+	struct ovl_err err = { "" };
+	const struct ovl_entry *e;
+
+	hex[0] = 0;
+	if (ovl_model_view(w->m, &v, &err))
+		fail_msg("view: %s", err.msg);
+	e = ovl_tree_lookup(v, path);
+	for (int i = 0; e && e->has_digest && i < 8; i++)
+		snprintf(hex + 2 * i, 3, "%02x", e->sha256[i]);
+	ovl_tree_unref(v);
+	return hex;
+}
+
+static const char meta[] = "[A]\ndir /d\nfile /d/f data=\"abc\"\nfile /g data=\"abc\"\n[B]\n";
+
+static void test_metacopy(void **state)
+{
+	struct ovl_model_options opt = { .redirect_dir = true, .metacopy = true, .no_offline_changes = true };
+	struct world w;
+
+	(void)state;
+	world_open(&w, meta, &opt);
+	/* a chmod brings the metadata alone: a hole of the size, the mark; the data still reads from below */
+	assert_int_equal(apply(&w, (struct ovl_op){ .kind = OVL_OP_CHMOD, .path = "/d/f", .mode = 0600 }), 0);
+	assert_string_equal(upper_line(&w, "/d/f"),
+			    "file /d/f mode=0600 metacopy size=3 "
+			    "sha256=709e80c88487a2411e1ee4dfb9f22a861492d20c4765150c0c794abd70f8147c fill=hole");
+	assert_string_equal(view_sha(&w, "/d/f"), "ba7816bf8f01cfea");
+	/* a move gives it a redirect to its data: absolute out of its dir */
+	assert_int_equal(apply(&w, (struct ovl_op){ .kind = OVL_OP_RENAME, .path = "/d/f", .path2 = "/moved" }), 0);
+	assert_non_null(strstr(upper_line(&w, "/moved"), "metacopy size=3"));
+	assert_non_null(strstr(upper_line(&w, "/moved"), "xattr.trusted.overlay.redirect=\"/d/f\""));
+	assert_string_equal(view_sha(&w, "/moved"), "ba7816bf8f01cfea");
+	/* the first write brings the data up from where the redirect leads, and drops the mark */
+	assert_int_equal(apply(&w, (struct ovl_op){ .kind = OVL_OP_WRITE, .path = "/moved", .flags = O_WRONLY | O_APPEND,
+						    .data = "d", .len = 1 }), 0);
+	assert_null(strstr(upper_line(&w, "/moved"), "metacopy"));
+	assert_string_equal(view_sha(&w, "/moved"), "88d4266fd4e6338d");	/* sha256("abcd") */
+	/* a link of a metacopy file: an absolute redirect first */
+	assert_int_equal(apply(&w, (struct ovl_op){ .kind = OVL_OP_UTIMES, .path = "/g" }), 0);
+	assert_int_equal(apply(&w, (struct ovl_op){ .kind = OVL_OP_LINK, .path = "/g", .path2 = "/g2" }), 0);
+	assert_non_null(strstr(upper_line(&w, "/g"), "xattr.trusted.overlay.redirect=\"/g\""));
+	world_close(&w);
+}
+
+static void test_metacopy_off_copies_data(void **state)
+{
+	struct world w;
+
+	(void)state;
+	world_open(&w, meta, NULL);
+	assert_int_equal(apply(&w, (struct ovl_op){ .kind = OVL_OP_CHMOD, .path = "/d/f", .mode = 0600 }), 0);
+	assert_string_equal(upper_line(&w, "/d/f"),
+			    "file /d/f mode=0600 size=3 "
+			    "sha256=ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+	world_close(&w);
+}
+
+static void test_setgid_dir_group(void **state)
+{
+	struct world w;
+
+	(void)state;
+	world_open(&w, "[A]\ndir /sg mode=02777 gid=100\n[B]\n", NULL);
+	assert_int_equal(apply(&w, (struct ovl_op){ .kind = OVL_OP_MKDIR, .path = "/sg/sub", .mode = 0755, .as_user = true,
+						    .as_uid = 4242, .as_gid = 4242 }), 0);
+	{
+		const struct ovl_entry *e = ovl_tree_lookup(ovl_model_upper(w.m), "/sg/sub");
+		char p[128];
+		struct stat st;
+
+		/* the dir's group as materialized (its own, or the tester's when not root) */
+		snprintf(p, sizeof(p), "%s/A/sg", w.root);
+		assert_int_equal(stat(p, &st), 0);
+		assert_non_null(e);
+		assert_int_equal(e->gid, st.st_gid);
+		assert_int_not_equal(e->gid, 4242);
+		assert_int_equal(e->uid, 4242);
+		assert_true(e->mode & S_ISGID);
+	}
+	world_close(&w);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -299,6 +387,9 @@ int main(void)
 		cmocka_unit_test(test_index_joins_lower_hard_links),
 		cmocka_unit_test(test_rename_error_order),
 		cmocka_unit_test(test_symlinks_among_parents),
+		cmocka_unit_test(test_metacopy),
+		cmocka_unit_test(test_metacopy_off_copies_data),
+		cmocka_unit_test(test_setgid_dir_group),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
