@@ -4,7 +4,9 @@
 # Run: the mkfs tools of the backing filesystems, attr, util-linux; Debian's docker.io
 # and a static busybox for the cases that check the layer store against a real dockerd;
 # fuse-overlayfs (and fusermount3) for the fuse-overlayfs target; qemu and cpio for the
-# runs on other kernels (scripts/vm: the kernels themselves are fetched, never installed).
+# runs on other kernels (scripts/vm: the kernels themselves are fetched, never installed);
+# erofs-utils and squashfs-tools for the composefs-style metadata images of the data-only
+# layer cases, fsverity for looking at verity digests by hand.
 # Fuzzing: clang and its libFuzzer runtime.
 set -eu
 
@@ -12,6 +14,7 @@ PKGS="gcc make pkg-config libc6-dev
 libcmocka-dev libmount-dev libcap-dev libkmod-dev libssl-dev libarchive-dev libjansson-dev zlib1g-dev
 e2fsprogs xfsprogs btrfs-progs attr util-linux kmod man-db
 docker.io busybox-static fuse-overlayfs fuse3 qemu-system-x86 cpio
+erofs-utils squashfs-tools fsverity
 clang libclang-rt-14-dev"
 
 missing=""

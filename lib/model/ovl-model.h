@@ -445,6 +445,8 @@ int ovl_model_merge_dirs_opts(const char *upper, const char *const *lowers, size
  *    for names made or removed, ownership for chmod and utimensat; chown
  *    only by the owner, to the same owner and to the user's own group): EACCES or EPERM and no copy-up when they fail; otherwise the
  *    copy-up is as root's, and a file the user makes is the user's;
+ *  - a new name in a setgid dir takes the dir's group (a new dir S_ISGID
+ *    too), as inode_init_owner() gives it;
  *  - errors: ENOENT for a name the merged view lacks (or a whiteout hides),
  *    ENOTDIR for a path through a non-directory, EISDIR for opening a
  *    directory for writing or unlinking it, EEXIST for mkdir over a name.

@@ -20,6 +20,7 @@ OVL_CASE(
 	.purpose = "seeded random operations, each model-checked",
 	.tags = "random,rename,copy-up,whiteout",
 	.needs_root = true,
+	.needs_user_xattrs = true,	/* its operations set user.k and user.r */
 	.timeout = 60,
 	.variants = (const struct ovl_variant[]){
 		{ .number = 190, .slug = "random-ops-redirect-index", .arg = 120,

@@ -62,9 +62,25 @@ static void run(struct ovl_ctx *ctx)
 			  (ovl_mount_option(ctx, "fsync", &v) == 0 && strcmp(v, "volatile") == 0),
 			  "mountinfo shows the volatile mount (volatile, or fsync=volatile)");
 	ovl_check(ctx, stat(mark, &st) == 0 && S_ISDIR(st.st_mode), "the work dir holds work/incompat/volatile");
-	vol = fsync_cost(ctx, "/vol", &e);
+	/*
+	 * The fewest sectors of three tries: the device may be written to on its
+	 * own meanwhile (ext4's lazy inode table init on a new filesystem, a
+	 * journal commit); an fsync that synced would write the MiB every time.
+	 */
+	vol = -1;
+	for (int i = 0; i < 3; i++) {
+		char name[16];
+		long long c;
+
+		snprintf(name, sizeof(name), "/vol%d", i);
+		c = fsync_cost(ctx, name, &e);
+		if (e)
+			break;
+		if (vol < 0 || (c >= 0 && c < vol))
+			vol = c;
+	}
 	ovl_check(ctx, e == 0, "fsync through the volatile union succeeds (%s)", strerror(e));
-	fd = SAFE_OPEN(ctx, ovl_merged_path(ctx, "/vol"), O_RDONLY, 0);
+	fd = SAFE_OPEN(ctx, ovl_merged_path(ctx, "/vol0"), O_RDONLY, 0);
 	r = syncfs(fd) ? errno : 0;
 	close(fd);
 	ovl_check(ctx, r == 0, "syncfs through the volatile union succeeds (%s)", strerror(r));
@@ -74,7 +90,8 @@ static void run(struct ovl_ctx *ctx)
 	} else {
 		ovl_diag(ctx, "%s has no block device: what fsync writes is not watched", ovl_backing_fs(ctx));
 	}
-	ovl_diag(ctx, "sectors written by fsync of 1 MiB: %lld without volatile, %lld with", plain, vol);
+	ovl_diag(ctx, "sectors written by fsync of 1 MiB: %lld without volatile, %lld with (the fewest of three)", plain,
+		 vol);
 	ovl_umount_union(ctx);
 	ovl_check(ctx, stat(mark, &st) == 0 && S_ISDIR(st.st_mode), "the mark stays after the unmount");
 	r = ovl_mount_union(ctx, NULL);
@@ -90,7 +107,7 @@ static void run(struct ovl_ctx *ctx)
 	r = ovl_mount_union(ctx, NULL);
 	ovl_check_errno(ctx, r ? -1 : 0, -r, 0, "once the mark is removed, the union mounts again");
 	if (!r)
-		ovl_check(ctx, access(ovl_merged_path(ctx, "/vol"), F_OK) == 0, "what the volatile mount wrote is there");
+		ovl_check(ctx, access(ovl_merged_path(ctx, "/vol0"), F_OK) == 0, "what the volatile mount wrote is there");
 }
 
 OVL_CASE(
