@@ -20,16 +20,6 @@
 
 #include "harness.h"
 
-static const char *at(struct ovl_ctx *ctx, const char *rel)
-{
-	static char buf[8][4096];
-	static int k;
-	char *b = buf[k++ % 8];
-
-	snprintf(b, 4096, "%s/%s", ovl_case_dir(ctx), rel);
-	return b;
-}
-
 static void run(struct ovl_ctx *ctx)
 {
 	const char *mode = NULL;
@@ -39,54 +29,54 @@ static void run(struct ovl_ctx *ctx)
 
 	for (const char *const *d = (const char *const[]){ "A", "B", "u1", "w1", "m1", "u2", "w2", "m2", "u3", "w3",
 							    "m3", "rob", "ro", "ram", "m4", NULL }; *d; d++)
-		SAFE_MKDIR_P(ctx, at(ctx, *d));
-	SAFE_WRITE_FILE(ctx, at(ctx, "A/a"), "", 0);
-	SAFE_WRITE_FILE(ctx, at(ctx, "B/b"), "", 0);
-	SAFE_MKDIR_P(ctx, at(ctx, "A/dir"));
+		SAFE_MKDIR_P(ctx, ovl_case_path(ctx, *d));
+	SAFE_WRITE_FILE(ctx, ovl_case_path(ctx, "A/a"), "", 0);
+	SAFE_WRITE_FILE(ctx, ovl_case_path(ctx, "B/b"), "", 0);
+	SAFE_MKDIR_P(ctx, ovl_case_path(ctx, "A/dir"));
 	/* a first union, to be the upper and then a lower of others */
-	if (ovl_mount_custom(ctx, (const char *[]){ at(ctx, "A") }, 1, at(ctx, "u1"), at(ctx, "w1"), at(ctx, "m1"),
+	if (ovl_mount_custom(ctx, (const char *[]){ ovl_case_path(ctx, "A") }, 1, ovl_case_path(ctx, "u1"), ovl_case_path(ctx, "w1"), ovl_case_path(ctx, "m1"),
 			     NULL))
 		ovl_brok(ctx, "the first union: %s", ovl_mount_union_reason(ctx));
-	SAFE_MKDIR_P(ctx, at(ctx, "m1/up"));
-	SAFE_MKDIR_P(ctx, at(ctx, "m1/wk"));
-	r = ovl_mount_custom(ctx, (const char *[]){ at(ctx, "B") }, 1, at(ctx, "m1/up"), at(ctx, "m1/wk"),
-			     at(ctx, "m2"), NULL);
+	SAFE_MKDIR_P(ctx, ovl_case_path(ctx, "m1/up"));
+	SAFE_MKDIR_P(ctx, ovl_case_path(ctx, "m1/wk"));
+	r = ovl_mount_custom(ctx, (const char *[]){ ovl_case_path(ctx, "B") }, 1, ovl_case_path(ctx, "m1/up"), ovl_case_path(ctx, "m1/wk"),
+			     ovl_case_path(ctx, "m2"), NULL);
 	ovl_check(ctx, r == -EINVAL && strstr(ovl_mount_union_reason(ctx), "not supported as upperdir"),
 		  "an overlay as upper is refused with EINVAL, 'not supported as upperdir' (%d: %s)", r,
 		  ovl_mount_union_reason(ctx));
 	if (!r)
-		ovl_umount_path(ctx, at(ctx, "m2"));
+		ovl_umount_path(ctx, ovl_case_path(ctx, "m2"));
 	/* nested: the first union as the top lower of another */
-	r = ovl_mount_custom(ctx, (const char *[]){ at(ctx, "m1"), at(ctx, "B") }, 2, at(ctx, "u2"), at(ctx, "w2"),
-			     at(ctx, "m2"), NULL);
+	r = ovl_mount_custom(ctx, (const char *[]){ ovl_case_path(ctx, "m1"), ovl_case_path(ctx, "B") }, 2, ovl_case_path(ctx, "u2"), ovl_case_path(ctx, "w2"),
+			     ovl_case_path(ctx, "m2"), NULL);
 	ovl_check(ctx, r == 0, "an overlay as a lower layer mounts%s%s", r ? ": " : "", r ? ovl_mount_union_reason(ctx) : "");
 	if (!r) {
-		ovl_check(ctx, access(at(ctx, "m2/a"), F_OK) == 0 && access(at(ctx, "m2/b"), F_OK) == 0 &&
-				       access(at(ctx, "m2/dir"), F_OK) == 0,
+		ovl_check(ctx, access(ovl_case_path(ctx, "m2/a"), F_OK) == 0 && access(ovl_case_path(ctx, "m2/b"), F_OK) == 0 &&
+				       access(ovl_case_path(ctx, "m2/dir"), F_OK) == 0,
 			  "the nested union shows the lower union's names (a, dir) and B's (b)");
-		snprintf(p, sizeof(p), "%s", at(ctx, "m2/a"));
+		snprintf(p, sizeof(p), "%s", ovl_case_path(ctx, "m2/a"));
 		r = chmod(p, 0600) ? errno : 0;
-		ovl_check(ctx, r == 0 && access(at(ctx, "u2/a"), F_OK) == 0 && access(at(ctx, "u1/a"), F_OK) != 0,
+		ovl_check(ctx, r == 0 && access(ovl_case_path(ctx, "u2/a"), F_OK) == 0 && access(ovl_case_path(ctx, "u1/a"), F_OK) != 0,
 			  "a change copies up into the nested union's upper, not the lower union's (%s)", strerror(r));
-		ovl_umount_path(ctx, at(ctx, "m2"));
+		ovl_umount_path(ctx, ovl_case_path(ctx, "m2"));
 	}
-	ovl_umount_path(ctx, at(ctx, "m1"));
+	ovl_umount_path(ctx, ovl_case_path(ctx, "m1"));
 	/* a read-only upper */
-	SAFE_MKDIR_P(ctx, at(ctx, "rob/u"));
-	SAFE_MKDIR_P(ctx, at(ctx, "rob/w"));
-	ovl_private_mount(ctx, at(ctx, "rob"), at(ctx, "ro"), NULL, "bind,ro");
-	r = ovl_mount_custom(ctx, (const char *[]){ at(ctx, "B") }, 1, at(ctx, "ro/u"), at(ctx, "ro/w"), at(ctx, "m3"),
+	SAFE_MKDIR_P(ctx, ovl_case_path(ctx, "rob/u"));
+	SAFE_MKDIR_P(ctx, ovl_case_path(ctx, "rob/w"));
+	ovl_private_mount(ctx, ovl_case_path(ctx, "rob"), ovl_case_path(ctx, "ro"), NULL, "bind,ro");
+	r = ovl_mount_custom(ctx, (const char *[]){ ovl_case_path(ctx, "B") }, 1, ovl_case_path(ctx, "ro/u"), ovl_case_path(ctx, "ro/w"), ovl_case_path(ctx, "m3"),
 			     NULL);
 	ovl_check(ctx, r < 0 && strstr(ovl_mount_union_reason(ctx), "is read-only"),
 		  "a read-only upper is refused, 'is read-only' (%d: %s)", r, ovl_mount_union_reason(ctx));
 	if (!r)
-		ovl_umount_path(ctx, at(ctx, "m3"));
-	ovl_umount_path(ctx, at(ctx, "ro"));
+		ovl_umount_path(ctx, ovl_case_path(ctx, "m3"));
+	ovl_umount_path(ctx, ovl_case_path(ctx, "ro"));
 	/* an upper without xattrs and without RENAME_WHITEOUT */
-	ovl_private_mount(ctx, "ovlconform-ramfs", at(ctx, "ram"), "ramfs", NULL);
-	SAFE_MKDIR_P(ctx, at(ctx, "ram/u"));
-	SAFE_MKDIR_P(ctx, at(ctx, "ram/w"));
-	r = ovl_mount_custom(ctx, (const char *[]){ at(ctx, "A") }, 1, at(ctx, "ram/u"), at(ctx, "ram/w"),
+	ovl_private_mount(ctx, "ovlconform-ramfs", ovl_case_path(ctx, "ram"), "ramfs", NULL);
+	SAFE_MKDIR_P(ctx, ovl_case_path(ctx, "ram/u"));
+	SAFE_MKDIR_P(ctx, ovl_case_path(ctx, "ram/w"));
+	r = ovl_mount_custom(ctx, (const char *[]){ ovl_case_path(ctx, "A") }, 1, ovl_case_path(ctx, "ram/u"), ovl_case_path(ctx, "ram/w"),
 			     ovl_merged_dir(ctx), "index=on,redirect_dir=on");
 	ovl_check(ctx, r == 0, "an upper without xattrs (ramfs) mounts%s%s", r ? ": " : "",
 		  r ? ovl_mount_union_reason(ctx) : "");
@@ -111,7 +101,7 @@ static void run(struct ovl_ctx *ctx)
 	{
 		struct stat st;
 
-		ovl_check(ctx, r == 0 && lstat(at(ctx, "ram/u/a"), &st) == 0 && S_ISCHR(st.st_mode) && st.st_rdev == 0,
+		ovl_check(ctx, r == 0 && lstat(ovl_case_path(ctx, "ram/u/a"), &st) == 0 && S_ISCHR(st.st_mode) && st.st_rdev == 0,
 			  "deleting a lower file still leaves a 0/0 whiteout in the upper (%s)", strerror(r));
 	}
 	snprintf(p, sizeof(p), "%s/dir", ovl_merged_dir(ctx));
@@ -124,7 +114,7 @@ static void run(struct ovl_ctx *ctx)
 		ovl_check_errno(ctx, e ? -1 : 0, e, EXDEV, "rename of a lower dir: EXDEV, redirect_dir being off");
 	}
 	ovl_umount_path(ctx, ovl_merged_dir(ctx));
-	ovl_umount_path(ctx, at(ctx, "ram"));
+	ovl_umount_path(ctx, ovl_case_path(ctx, "ram"));
 }
 
 OVL_CASE(

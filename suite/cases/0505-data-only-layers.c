@@ -33,16 +33,6 @@
 
 enum meta_kind { META_DIR, META_EROFS, META_SQUASHFS };
 
-static const char *at(struct ovl_ctx *ctx, const char *rel)
-{
-	static char buf[8][4096];
-	static int k;
-	char *b = buf[k++ % 8];
-
-	snprintf(b, 4096, "%s/%s", ovl_case_dir(ctx), rel);
-	return b;
-}
-
 static void mkdirs(struct ovl_ctx *ctx, const char *path)
 {
 	char p[4096];
@@ -70,9 +60,9 @@ static void put_data(struct ovl_ctx *ctx, const char *bytes, size_t len, char re
 	ovl_hasher_free(h);
 	ovl_digest_hex(&d, hex);
 	snprintf(redirect, 80, "/%.2s/%s", hex, hex + 2);
-	snprintf(p, sizeof(p), "%s/%.2s", at(ctx, "data"), hex);
+	snprintf(p, sizeof(p), "%s/%.2s", ovl_case_path(ctx, "data"), hex);
 	mkdirs(ctx, p);
-	snprintf(p, sizeof(p), "%s%s", at(ctx, "data"), redirect);
+	snprintf(p, sizeof(p), "%s%s", ovl_case_path(ctx, "data"), redirect);
 	if (ovl_write_file(p, bytes, len))
 		ovl_brok(ctx, "write %s", p);
 }
@@ -139,8 +129,8 @@ static const char *meta_layer(struct ovl_ctx *ctx, enum meta_kind kind, const ch
 
 	if (kind == META_DIR)
 		return src;
-	snprintf(img, sizeof(img), "%s", at(ctx, "meta.img"));
-	snprintf(mnt, sizeof(mnt), "%s", at(ctx, "meta-mnt"));
+	snprintf(img, sizeof(img), "%s", ovl_case_path(ctx, "meta.img"));
+	snprintf(mnt, sizeof(mnt), "%s", ovl_case_path(ctx, "meta-mnt"));
 	if (!prog)
 		ovl_conf(ctx, "%s is not installed: no %s image can be made", kind == META_EROFS ? "mkfs.erofs" : "mksquashfs",
 			 fstype);
@@ -155,7 +145,7 @@ static const char *meta_layer(struct ovl_ctx *ctx, enum meta_kind kind, const ch
 		ovl_brok(ctx, "%s of %s: status %d", prog, src, st);
 	mkdirs(ctx, mnt);
 	ovl_private_mount(ctx, img, mnt, fstype, "loop,ro");
-	return at(ctx, "meta-mnt");
+	return ovl_case_path(ctx, "meta-mnt");
 }
 
 static void check_reads(struct ovl_ctx *ctx, const char *merged, const char *rel, const char *want)
@@ -177,7 +167,7 @@ static void compare_model(struct ovl_ctx *ctx, const char *upper, const char *me
 	char data[4096];
 	const char *layers[] = { meta, data };
 
-	snprintf(data, sizeof(data), "%s", at(ctx, "data"));
+	snprintf(data, sizeof(data), "%s", ovl_case_path(ctx, "data"));
 
 	if (ovl_model_merge_dirs_opts(upper, layers, 2, &(struct ovl_merge_options){ .ndata = 1 }, &want, &err))
 		ovl_brok(ctx, "model: %s", err.msg);
@@ -200,13 +190,13 @@ static void run(struct ovl_ctx *ctx)
 
 	for (const char *const *d = (const char *const[]){ "meta", "data", "u", "w", "m", "bad", "u2", "w2", "m2", NULL };
 	     *d; d++)
-		mkdirs(ctx, at(ctx, *d));
-	snprintf(merged, sizeof(merged), "%s", at(ctx, "m"));
-	snprintf(upper, sizeof(upper), "%s", at(ctx, "u"));
-	snprintf(work, sizeof(work), "%s", at(ctx, "w"));
-	snprintf(data, sizeof(data), "%s", at(ctx, "data"));
-	build_meta(ctx, at(ctx, "meta"));
-	snprintf(metadir, sizeof(metadir), "%s", meta_layer(ctx, kind, at(ctx, "meta")));
+		mkdirs(ctx, ovl_case_path(ctx, *d));
+	snprintf(merged, sizeof(merged), "%s", ovl_case_path(ctx, "m"));
+	snprintf(upper, sizeof(upper), "%s", ovl_case_path(ctx, "u"));
+	snprintf(work, sizeof(work), "%s", ovl_case_path(ctx, "w"));
+	snprintf(data, sizeof(data), "%s", ovl_case_path(ctx, "data"));
+	build_meta(ctx, ovl_case_path(ctx, "meta"));
+	snprintf(metadir, sizeof(metadir), "%s", meta_layer(ctx, kind, ovl_case_path(ctx, "meta")));
 	meta = metadir;
 	datas[0] = data;
 	if (ovl_mount_custom_data(ctx, &meta, 1, datas, 1, upper, work, merged, "metacopy=on"))
@@ -244,16 +234,16 @@ static void run(struct ovl_ctx *ctx)
 	ovl_umount_path(ctx, merged);
 
 	/* the broken links: an absolute redirect to nothing, and a relative one */
-	put_meta(ctx, at(ctx, "bad"), "/missing", 10, 0644, "/ff/not-there");
-	put_meta(ctx, at(ctx, "bad"), "/relative", sizeof(motd) - 1, 0644, "motd");
+	put_meta(ctx, ovl_case_path(ctx, "bad"), "/missing", 10, 0644, "/ff/not-there");
+	put_meta(ctx, ovl_case_path(ctx, "bad"), "/relative", sizeof(motd) - 1, 0644, "motd");
 	{
-		const char *bad = at(ctx, "bad");
+		const char *bad = ovl_case_path(ctx, "bad");
 
-		if (ovl_mount_custom_data(ctx, &bad, 1, datas, 1, at(ctx, "u2"), at(ctx, "w2"), at(ctx, "m2"),
+		if (ovl_mount_custom_data(ctx, &bad, 1, datas, 1, ovl_case_path(ctx, "u2"), ovl_case_path(ctx, "w2"), ovl_case_path(ctx, "m2"),
 					  "metacopy=on"))
 			ovl_brok(ctx, "mount with a data-only layer: %s", ovl_mount_union_reason(ctx));
 	}
-	snprintf(p, sizeof(p), "%s/missing", at(ctx, "m2"));
+	snprintf(p, sizeof(p), "%s/missing", ovl_case_path(ctx, "m2"));
 	r = lstat(p, &st) ? errno : 0;
 	ovl_check(ctx, r == 0, "a metacopy file whose absolute redirect leads nowhere still stats (lazy data lookup): %s",
 		  strerror(r));
@@ -262,12 +252,12 @@ static void run(struct ovl_ctx *ctx)
 	if (fd >= 0)
 		close(fd);
 	ovl_check_errno(ctx, fd, e, ENOENT, "open of a metacopy file whose data is missing");
-	snprintf(p, sizeof(p), "%s/relative", at(ctx, "m2"));
+	snprintf(p, sizeof(p), "%s/relative", ovl_case_path(ctx, "m2"));
 	r = lstat(p, &st);
 	ovl_check_errno(ctx, r, errno, EIO, "lstat of a metacopy file with a relative redirect (never into data-only)");
-	ovl_umount_path(ctx, at(ctx, "m2"));
+	ovl_umount_path(ctx, ovl_case_path(ctx, "m2"));
 	if (kind != META_DIR)
-		ovl_umount_path(ctx, at(ctx, "meta-mnt"));
+		ovl_umount_path(ctx, ovl_case_path(ctx, "meta-mnt"));
 }
 
 static const struct ovl_variant variants[] = {

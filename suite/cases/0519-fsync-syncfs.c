@@ -24,14 +24,36 @@
 #include "harness.h"
 #include "ovl-common.h"
 
-static void run(struct ovl_ctx *ctx)
+/*
+ * Write 1 MiB over rel through the union (a copy-up), then sync(fd): the
+ * call succeeds, and by its end the upper's device got the data (counted
+ * from before the write: writeback may start on its own before the sync).
+ */
+static void write_and_sync(struct ovl_ctx *ctx, const char *rel, int (*sync)(int fd), const char *name)
 {
 	static char buf[1 << 20];
 	const char *up = ovl_layer_dir(ctx, OVL_LAYER_UPPER);
-	long long before, after;
+	long long before = ovl_sectors_written(up), after;
 	int fd, r;
 
 	memset(buf, 's', sizeof(buf));
+	fd = SAFE_OPEN(ctx, ovl_merged_path(ctx, rel), O_WRONLY | O_TRUNC | O_CLOEXEC, 0);
+	if (write(fd, buf, sizeof(buf)) != (ssize_t)sizeof(buf))
+		ovl_brok(ctx, "write %s: %s", rel, strerror(errno));
+	r = sync(fd) ? errno : 0;
+	after = ovl_sectors_written(up);
+	close(fd);
+	ovl_check_errno(ctx, r ? -1 : 0, r, 0, "%s after a write that copied %s up", name, rel);
+	if (before >= 0)
+		ovl_check(ctx, after - before >= (long long)(sizeof(buf) / 512), "by the end of %s the upper's device got the data",
+			  name);
+	ovl_diag(ctx, "sectors written by a 1 MiB write and %s: %lld", name, before >= 0 ? after - before : -1);
+}
+
+static void run(struct ovl_ctx *ctx)
+{
+	int fd, r;
+
 	SAFE_MOUNT_UNION(ctx, NULL);
 	fd = SAFE_OPEN(ctx, ovl_merged_path(ctx, "/f"), O_RDONLY | O_CLOEXEC, 0);
 	r = fsync(fd) ? errno : 0;
@@ -41,30 +63,8 @@ static void run(struct ovl_ctx *ctx)
 	close(fd);
 	ovl_check(ctx, access(ovl_path(ctx, OVL_LAYER_UPPER, "/f"), F_OK) != 0, "fsync copied nothing up");
 
-	/* counted from before the write: writeback may start on its own before the sync */
-	before = ovl_sectors_written(up);
-	fd = SAFE_OPEN(ctx, ovl_merged_path(ctx, "/h"), O_WRONLY | O_TRUNC | O_CLOEXEC, 0);
-	if (write(fd, buf, sizeof(buf)) != (ssize_t)sizeof(buf))
-		ovl_brok(ctx, "write /h: %s", strerror(errno));
-	r = fsync(fd) ? errno : 0;
-	after = ovl_sectors_written(up);
-	close(fd);
-	ovl_check_errno(ctx, r ? -1 : 0, r, 0, "fsync after a write that copied /h up");
-	if (before >= 0)
-		ovl_check(ctx, after - before >= (long long)(sizeof(buf) / 512), "by the end of fsync the upper's device got the data");
-	ovl_diag(ctx, "sectors written by a 1 MiB write and fsync: %lld", before >= 0 ? after - before : -1);
-
-	before = ovl_sectors_written(up);
-	fd = SAFE_OPEN(ctx, ovl_merged_path(ctx, "/g"), O_WRONLY | O_TRUNC | O_CLOEXEC, 0);
-	if (write(fd, buf, sizeof(buf)) != (ssize_t)sizeof(buf))
-		ovl_brok(ctx, "write /g: %s", strerror(errno));
-	r = syncfs(fd) ? errno : 0;
-	after = ovl_sectors_written(up);
-	close(fd);
-	ovl_check_errno(ctx, r ? -1 : 0, r, 0, "syncfs of the union");
-	if (before >= 0)
-		ovl_check(ctx, after - before >= (long long)(sizeof(buf) / 512), "by the end of syncfs the upper's device got the data");
-	ovl_diag(ctx, "sectors written by a 1 MiB write and syncfs: %lld", before >= 0 ? after - before : -1);
+	write_and_sync(ctx, "/h", fsync, "fsync");
+	write_and_sync(ctx, "/g", syncfs, "syncfs");
 	ovl_umount_union(ctx);
 
 	/* metacopy: fsync of a metadata-only copy keeps it so */

@@ -422,6 +422,8 @@ int ovl_try_private_mount(struct ovl_ctx *ctx, const char *source, const char *t
 			  const char *options, char *why, size_t len);
 /* The case's own scratch dir (on the backing filesystem). */
 const char *ovl_case_dir(struct ovl_ctx *ctx);
+/* rel ("/x" or "x") inside the case's own dir; valid until the case ends. */
+const char *ovl_case_path(struct ovl_ctx *ctx, const char *rel);
 
 /* ---- ending a case early, logging ----------------------------------------- */
 

@@ -268,6 +268,11 @@ const char *ovl_case_dir(struct ovl_ctx *ctx)
 	return ctx->root;
 }
 
+const char *ovl_case_path(struct ovl_ctx *ctx, const char *rel)
+{
+	return path_in(ctx, ctx->root, rel);
+}
+
 int ovl_exec(struct ovl_ctx *ctx, const char *const argv[], const char *const env[],
 	     unsigned int timeout, char **out)
 {
