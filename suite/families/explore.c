@@ -312,7 +312,7 @@ static void gen_trial(uint64_t seed, unsigned long trial, struct repro *rp)
 	 * the model predicts the refusal of the name (EPERM), but not what a
 	 * readdir of its dir does where overlayfs looks names up for their
 	 * inode numbers: it drops the name, or fails as a whole with EPERM
-	 * (0195 and 0501 check nofollow over a fixed fixture).
+	 * (0501 checks nofollow over a fixed fixture).
 	 */
 	redirects = strstr(rp->options, "redirect_dir=on") || strstr(rp->options, "redirect_dir=follow");
 	{
