@@ -423,13 +423,18 @@ static int metacopy_bring_data(struct ovl_model *m, const struct ovl_tree *view,
 		return r;
 	}
 	v = *u;
-	v.flags &= ~OVL_ENTRY_METACOPY;
-	r = model_adopt_data(&v, (unsigned char *)bytes, len);
-	v.fill = e->fill == OVL_FILL_HOLE ? OVL_FILL_HOLE : OVL_FILL_NONE;
-	if (!r)
-		r = ovl_tree_replace(m->upper, path, &v);
-	if (v.data_ref != u->data_ref)
-		tree_data_drop(&v);
+	{
+		/* v shares u's buffers until it adopts the new bytes; replace takes its own reference */
+		void *old = v.data_ref;
+
+		v.flags &= ~OVL_ENTRY_METACOPY;
+		r = model_adopt_data(&v, (unsigned char *)bytes, len);
+		v.fill = e->fill == OVL_FILL_HOLE ? OVL_FILL_HOLE : OVL_FILL_NONE;
+		if (!r)
+			r = ovl_tree_replace(m->upper, path, &v);
+		if (v.data_ref != old)
+			tree_data_drop(&v);
+	}
 	return r;
 }
 

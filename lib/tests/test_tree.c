@@ -194,7 +194,7 @@ static const struct {
 	{ "chr /c dev=1\n", "dev: bad value" },
 	{ "[A]\n[A]\n", "tree [A] given twice" },
 	{ "[A\n", "bad section header" },
-	{ "dir /d xattr.trusted.overlay.opaque=y\n", "use the opaque/whiteout marks" },
+	{ "dir /d xattr.trusted.overlay.opaque=y\n", "use the opaque/whiteout/metacopy marks" },
 	{ "file /a xattr.user.k=1 xattr.user.k=2\n", "given twice" },
 	{ "file /a uid=-1\n", "uid: bad value" },
 	{ "file /a data=\"\n", "bad escape, quote or length" },
