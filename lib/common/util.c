@@ -3,6 +3,8 @@
 #include "ovl-common.h"
 
 #include <dirent.h>
+#include <linux/fs.h>
+#include <sys/ioctl.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/openat2.h>
@@ -241,6 +243,27 @@ static int mount_of(int pfd, const char *name, unsigned long long *id, bool *is_
 	return 0;
 }
 
+/*
+ * Clear the immutable and append-only flags of pfd/name (cases set them on
+ * their layers; a case killed by its timeout cannot take them off), so
+ * that it can be removed. Regular files and dirs only: an ioctl on a
+ * device node would reach the driver.
+ */
+static void clear_inode_flags(int pfd, const char *name)
+{
+	int fd = openat(pfd, name, O_RDONLY | O_NONBLOCK | O_NOFOLLOW | O_CLOEXEC), fl = 0;
+	struct stat st;
+
+	if (fd < 0)
+		return;
+	if (fstat(fd, &st) == 0 && (S_ISREG(st.st_mode) || S_ISDIR(st.st_mode)) && ioctl(fd, FS_IOC_GETFLAGS, &fl) == 0 &&
+	    (fl & (FS_IMMUTABLE_FL | FS_APPEND_FL))) {
+		fl &= ~(FS_IMMUTABLE_FL | FS_APPEND_FL);
+		(void)ioctl(fd, FS_IOC_SETFLAGS, &fl);
+	}
+	close(fd);
+}
+
 static int remove_at(int pfd, const char *name, unsigned long long mnt)
 {
 	unsigned long long here;
@@ -252,11 +275,18 @@ static int remove_at(int pfd, const char *name, unsigned long long mnt)
 	r = mount_of(pfd, name, &here, &is_dir);
 	if (r)
 		return r == -ENOENT ? 0 : r;
-	if (!is_dir)
+	if (!is_dir) {
+		if (unlinkat(pfd, name, 0) == 0 || errno == ENOENT)
+			return 0;
+		if (errno != EPERM)
+			return -errno;
+		clear_inode_flags(pfd, name);
 		return unlinkat(pfd, name, 0) && errno != ENOENT ? -errno : 0;
+	}
 	/* Another mount (even a bind mount of the same filesystem) is not ours to empty. */
 	if (here != mnt)
 		return -EBUSY;
+	clear_inode_flags(pfd, name);
 	fd = openat(pfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	if (fd < 0)
 		return -errno;
