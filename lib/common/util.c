@@ -187,6 +187,16 @@ int ovl_write_all(int fd, const void *buf, size_t len)
 	return 0;
 }
 
+bool ovl_file_is(const char *path, const void *want, size_t len)
+{
+	char *got = NULL;
+	size_t n = 0;
+	bool r = ovl_read_file(path, &got, &n, len + 1) == 0 && n == len && memcmp(got, want, len) == 0;
+
+	free(got);
+	return r;
+}
+
 int ovl_write_file(const char *path, const void *buf, size_t len)
 {
 	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);

@@ -19,15 +19,6 @@
 #include "harness.h"
 #include "ovl-common.h"
 
-static const char *dir(struct ovl_ctx *ctx, const char *name)
-{
-	const char *p = ovl_work_path(ctx, name);
-
-	if (ovl_mkdir_p(p, 0755))
-		ovl_brok(ctx, "mkdir %s: %s", p, strerror(errno));
-	return p;
-}
-
 static void expect(struct ovl_ctx *ctx, int r, int want, const char *what, const char *merged)
 {
 	ovl_check_errno(ctx, r ? -1 : 0, -r, want, "mount with %s", what);
@@ -41,13 +32,16 @@ static void run(struct ovl_ctx *ctx)
 {
 	const char *lowers[] = { ovl_layer_dir(ctx, OVL_LAYER_A), ovl_layer_dir(ctx, OVL_LAYER_B),
 				 ovl_layer_dir(ctx, OVL_LAYER_C) };
-	const char *m = dir(ctx, "/m"), *u = dir(ctx, "/u"), *w = dir(ctx, "/w");
+	const char *m = ovl_work_path(ctx, "/m"), *u = ovl_work_path(ctx, "/u"), *w = ovl_work_path(ctx, "/w");
 	static const char *const conflicts[] = { "metacopy=on,redirect_dir=nofollow", "metacopy=on,redirect_dir=off",
 						  "metacopy=on,redirect_dir=follow", "metacopy=on,nfs_export=on" };
 	const char *v = NULL;
 	struct stat st;
 	int r;
 
+	SAFE_MKDIR_P(ctx, m);
+	SAFE_MKDIR_P(ctx, u);
+	SAFE_MKDIR_P(ctx, w);
 	for (size_t i = 0; i < sizeof(conflicts) / sizeof(conflicts[0]); i++)
 		expect(ctx, ovl_mount_custom(ctx, lowers, 3, u, w, m, conflicts[i]), EINVAL, conflicts[i], m);
 	expect(ctx, ovl_mount_custom(ctx, lowers, 3, NULL, NULL, m, "metacopy=on,redirect_dir=follow"), 0,

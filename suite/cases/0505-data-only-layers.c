@@ -150,13 +150,10 @@ static const char *meta_layer(struct ovl_ctx *ctx, enum meta_kind kind, const ch
 
 static void check_reads(struct ovl_ctx *ctx, const char *merged, const char *rel, const char *want)
 {
-	char p[4200], *got = NULL;
-	size_t len = 0;
+	char p[4200];
 
 	snprintf(p, sizeof(p), "%s%s", merged, rel);
-	ovl_check(ctx, ovl_read_file(p, &got, &len, 1 << 20) == 0 && len == strlen(want) && memcmp(got, want, len) == 0,
-		  "%s reads its content-addressed data file", rel);
-	free(got);
+	ovl_check(ctx, ovl_file_is(p, want, strlen(want)), "%s reads its content-addressed data file", rel);
 }
 
 static void compare_model(struct ovl_ctx *ctx, const char *upper, const char *meta, const char *merged,
@@ -181,8 +178,8 @@ static void compare_model(struct ovl_ctx *ctx, const char *upper, const char *me
 static void run(struct ovl_ctx *ctx)
 {
 	enum meta_kind kind = (enum meta_kind)ovl_variant_arg(ctx);
-	char merged[4096], upper[4096], work[4096], data[4096], metadir[4096];
-	const char *meta, *datas[1];
+	const char *merged = ovl_case_path(ctx, "m"), *upper = ovl_case_path(ctx, "u");
+	const char *work = ovl_case_path(ctx, "w"), *data = ovl_case_path(ctx, "data"), *meta, *datas[1];
 	char p[4200];
 	ssize_t x;
 	struct stat st;
@@ -191,13 +188,8 @@ static void run(struct ovl_ctx *ctx)
 	for (const char *const *d = (const char *const[]){ "meta", "data", "u", "w", "m", "bad", "u2", "w2", "m2", NULL };
 	     *d; d++)
 		mkdirs(ctx, ovl_case_path(ctx, *d));
-	snprintf(merged, sizeof(merged), "%s", ovl_case_path(ctx, "m"));
-	snprintf(upper, sizeof(upper), "%s", ovl_case_path(ctx, "u"));
-	snprintf(work, sizeof(work), "%s", ovl_case_path(ctx, "w"));
-	snprintf(data, sizeof(data), "%s", ovl_case_path(ctx, "data"));
 	build_meta(ctx, ovl_case_path(ctx, "meta"));
-	snprintf(metadir, sizeof(metadir), "%s", meta_layer(ctx, kind, ovl_case_path(ctx, "meta")));
-	meta = metadir;
+	meta = meta_layer(ctx, kind, ovl_case_path(ctx, "meta"));
 	datas[0] = data;
 	if (ovl_mount_custom_data(ctx, &meta, 1, datas, 1, upper, work, merged, "metacopy=on"))
 		ovl_brok(ctx, "mount with a data-only layer: %s", ovl_mount_union_reason(ctx));

@@ -22,16 +22,6 @@
 #include "harness.h"
 #include "ovl-common.h"
 
-static bool file_is(const char *path, const char *want, size_t len)
-{
-	char *got = NULL;
-	size_t n = 0;
-	bool r = ovl_read_file(path, &got, &n, 1 << 20) == 0 && n == len && memcmp(got, want, len) == 0;
-
-	free(got);
-	return r;
-}
-
 static void run(struct ovl_ctx *ctx)
 {
 	char *lower = NULL, *want;
@@ -55,9 +45,9 @@ static void run(struct ovl_ctx *ctx)
 	ovl_check(ctx, msync(map, len, MS_SYNC) == 0, "msync(MS_SYNC) of a shared mapping of a copied-up file");
 	munmap(map, len);
 	close(fd);
-	ovl_check(ctx, file_is(ovl_merged_path(ctx, "/h"), want, len), "the union reads what was stored through the mapping");
-	ovl_check(ctx, file_is(ovl_path(ctx, OVL_LAYER_UPPER, "/h"), want, len), "the upper copy holds it");
-	ovl_check(ctx, file_is(ovl_path(ctx, OVL_LAYER_A, "/h"), lower, len), "the lower file is untouched");
+	ovl_check(ctx, ovl_file_is(ovl_merged_path(ctx, "/h"), want, len), "the union reads what was stored through the mapping");
+	ovl_check(ctx, ovl_file_is(ovl_path(ctx, OVL_LAYER_UPPER, "/h"), want, len), "the upper copy holds it");
+	ovl_check(ctx, ovl_file_is(ovl_path(ctx, OVL_LAYER_A, "/h"), lower, len), "the lower file is untouched");
 	free(lower);
 	free(want);
 
@@ -81,7 +71,7 @@ static void run(struct ovl_ctx *ctx)
 			ovl_brok(ctx, "out of memory");
 		memcpy(now, lower, len);
 		now[0] = 'G';
-		ovl_check(ctx, file_is(ovl_merged_path(ctx, "/g"), now, len),
+		ovl_check(ctx, ovl_file_is(ovl_merged_path(ctx, "/g"), now, len),
 			  "while a read of the union gives the new bytes");
 		free(now);
 	}

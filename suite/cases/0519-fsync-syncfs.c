@@ -25,11 +25,11 @@
 #include "ovl-common.h"
 
 /*
- * Write 1 MiB over rel through the union (a copy-up), then sync(fd): the
+ * Write 1 MiB over rel through the union (a copy-up), then flush(fd): the
  * call succeeds, and by its end the upper's device got the data (counted
  * from before the write: writeback may start on its own before the sync).
  */
-static void write_and_sync(struct ovl_ctx *ctx, const char *rel, int (*sync)(int fd), const char *name)
+static void write_and_sync(struct ovl_ctx *ctx, const char *rel, int (*flush)(int fd), const char *name)
 {
 	static char buf[1 << 20];
 	const char *up = ovl_layer_dir(ctx, OVL_LAYER_UPPER);
@@ -40,7 +40,7 @@ static void write_and_sync(struct ovl_ctx *ctx, const char *rel, int (*sync)(int
 	fd = SAFE_OPEN(ctx, ovl_merged_path(ctx, rel), O_WRONLY | O_TRUNC | O_CLOEXEC, 0);
 	if (write(fd, buf, sizeof(buf)) != (ssize_t)sizeof(buf))
 		ovl_brok(ctx, "write %s: %s", rel, strerror(errno));
-	r = sync(fd) ? errno : 0;
+	r = flush(fd) ? errno : 0;
 	after = ovl_sectors_written(up);
 	close(fd);
 	ovl_check_errno(ctx, r ? -1 : 0, r, 0, "%s after a write that copied %s up", name, rel);
