@@ -76,7 +76,7 @@ if [ "$(id -u)" != 0 ]; then
 	done
 	exit 0
 fi
-work=$(mktemp -d /var/tmp/ovlconform-mutants.XXXXXX) || exit 1
+work=$(mktemp -d /var/tmp/ovlconform-mutants.XXXXXX) && chmod 711 "$work" || exit 1 # 711: 0605's user namespace passes through
 
 # caught KTAP: one line "<fs> <case> <outcome> <readable>" per top-level result,
 # outcome FAIL, PASS or OTHER (BROK, CONF, TIMEOUT, XFAIL, XPASS); readable 1

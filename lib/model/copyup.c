@@ -13,6 +13,7 @@
  *  -DOVL_MODEL_WRONG_KILLPRIV         a write or truncate keeps security.capability
  *  -DOVL_MODEL_WRONG_METACOPY         with metacopy=on a change of metadata copies the data up too
  *  -DOVL_MODEL_WRONG_METACOPY_DATA    a write to a metacopy file keeps the mark and writes over the hole
+ *  -DOVL_MODEL_WRONG_USERNS           in a user namespace an owner it cannot map is copied up all the same
  */
 #define _GNU_SOURCE
 #include "ovl-model.h"
@@ -301,6 +302,25 @@ int model_index_id_for(struct ovl_model *m, const struct ovl_tree *view, const c
 }
 
 /*
+ * Under a user namespace (opt.userns): an inode whose owner or group it
+ * cannot map is not copied up. The call fails with EOVERFLOW (m->refused;
+ * ovl_model_apply() turns the -EOVERFLOW this returns into the call's
+ * errno), and nothing of it is in the upper layer.
+ */
+static int unmapped(struct ovl_model *m, const char *path, const struct ovl_entry *e, struct ovl_err *err)
+{
+#ifndef OVL_MODEL_WRONG_USERNS
+	if (model_unmapped_owner(m, e)) {
+		m->refused = EOVERFLOW;
+		return ovl_err_set(err, EOVERFLOW, "model: %s: its owner has no mapping in the namespace", path);
+	}
+#else
+	(void)m, (void)path, (void)e, (void)err; /* Deliberately wrong: any owner is copied up. */
+#endif
+	return 0;
+}
+
+/*
  * Copy path up, as overlayfs must before it changes it: the parents that
  * the upper layer lacks as directories (with the merged view's metadata),
  * then the entry itself with its content.
@@ -314,6 +334,7 @@ int model_copy_up(struct ovl_model *m, const struct ovl_tree *view, const char *
 	if (!e)
 		return ovl_err_set(err, ENOENT, "model: copy-up of %s, which the view lacks", path);
 	snprintf(p, sizeof(p), "%s", path);
+	/* each dir on the way comes up first; the first one the namespace cannot own ends the call */
 	for (char *s = strchr(p + 1, '/'); s && !r; s = strchr(s + 1, '/')) {
 		const struct ovl_entry *d, *u;
 
@@ -327,7 +348,7 @@ int model_copy_up(struct ovl_model *m, const struct ovl_tree *view, const char *
 			r = model_upper_put(m, p, &plain, err);
 		}
 #else
-		if (d && (!u || u->type != OVL_FT_DIR))
+		if (d && (!u || u->type != OVL_FT_DIR) && !(r = unmapped(m, p, d, err)))
 			r = model_upper_put(m, p, d, err);
 #endif
 		*s = '/';
@@ -358,6 +379,10 @@ int model_copy_up(struct ovl_model *m, const struct ovl_tree *view, const char *
 		v.nxattrs = 0;
 #endif
 		bool meta_only = m->opt.metacopy && !m->copy_data && src->type == OVL_FT_REG;
+
+		r = unmapped(m, path, src, err);
+		if (r)
+			return r;
 
 #ifdef OVL_MODEL_WRONG_METACOPY
 		meta_only = false; /* Deliberately wrong: every copy-up brings the data. */

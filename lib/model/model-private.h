@@ -27,6 +27,7 @@ struct ovl_model {
 	struct ovl_tree **lowers;
 	struct ovl_model_options opt;
 	bool copy_data;			/* the copy-up under way is for a write or truncate: with data */
+	int refused;			/* the errno a copy-up refused the call with (opt.userns) */
 	/*
 	 * index=on: lower hard links copied up (or about to lose a name) go
 	 * through the index, and every name of the lower inode then shows the
@@ -66,6 +67,8 @@ int model_parent_errno(const struct ovl_tree *view, const char *path, char *pare
 int model_resolve(const struct ovl_tree *view, const char *path, const struct ovl_entry **e);
 int model_set_xattr(struct ovl_entry *v, const char *name, const void *val, size_t len, bool remove);
 int model_apply_op(struct ovl_model *m, const struct ovl_op *op, int *want_errno, struct ovl_err *err);
+/* In a user namespace (opt.userns): is e's owner or group one the namespace cannot map? */
+bool model_unmapped_owner(const struct ovl_model *m, const struct ovl_entry *e);
 bool model_lower_key(const struct ovl_model *m, const struct ovl_tree *view, const struct ovl_entry *e,
 		      int *layer, const struct ovl_entry **lower);
 struct idx *model_idx_by_id(const struct ovl_model *m, uint64_t id);

@@ -431,6 +431,35 @@ int ovl_model_apply(struct ovl_model *m, const struct ovl_op *op, int *want_errn
 			return 0;
 		}
 	}
+	/*
+	 * A user namespace's root has its capabilities over the inodes whose
+	 * owner and group the namespace maps, and none over the others (the
+	 * kernel's capable_wrt_inode_uidgid()): a call on such an inode is
+	 * judged by its mode bits, as the namespace's user 0:0 (chmod, utimes
+	 * with times and chown, which need the owner, are EPERM).
+	 */
+	if (!op->as_user && m->opt.userns) {
+		struct ovl_tree *view = NULL;
+		const struct ovl_entry *e = NULL;
+		int r = ovl_model_view(m, &view, err), rc = 0;
+
+		if (r)
+			return r;
+		if (model_resolve(view, op->path, &e) == 0 && model_unmapped_owner(m, e) &&
+		    !(e->type == OVL_FT_LNK && follows_last_link(op->kind))) {
+			struct ovl_op uop = *op;
+
+			uop.as_user = true;
+			uop.as_uid = 0;
+			uop.as_gid = 0;
+			rc = model_permission(view, &uop, e);
+		}
+		ovl_tree_unref(view);
+		if (rc) {
+			*want_errno = rc;
+			return 0;
+		}
+	}
 	if (op->as_user) {
 		struct ovl_tree *view = NULL;
 		const struct ovl_entry *e = NULL;
@@ -565,8 +594,18 @@ int ovl_model_apply(struct ovl_model *m, const struct ovl_op *op, int *want_errn
 	}
 	op = orig; /* the permission checks may have looked through a link; the call goes through it */
 	{
-		int r = model_apply_op(m, op, want_errno, err);
+		int r;
 
+		m->refused = 0;
+		r = model_apply_op(m, op, want_errno, err);
+		if (r && m->refused) {
+			/* a copy-up the namespace refused: the call's error, not the model's */
+			*want_errno = m->refused;
+			m->refused = 0;
+			if (err)
+				err->msg[0] = 0;
+			r = 0;
+		}
 		return r ? r : model_index_sync(m);
 	}
 }

@@ -556,6 +556,15 @@ struct ovl_model_options {
 				   writing or truncate brings the data up and drops the mark; a
 				   renamed metacopy file takes a redirect to its data, as a dir */
 	bool nofollow;		/* redirect_dir=nofollow: redirects in any layer are not followed */
+	/*
+	 * A union mounted in a user namespace, its layers seen from there: an
+	 * owner the namespace cannot map shows as overflow_uid (overflow_gid),
+	 * and overlayfs refuses to copy such an inode up (EOVERFLOW, since the
+	 * CVE-2023-0386 fix, 6.2 and stable): the call fails, what came up
+	 * before it (the parents) stays.
+	 */
+	bool userns;
+	unsigned int overflow_uid, overflow_gid;
 };
 void ovl_model_set_options(struct ovl_model *m, const struct ovl_model_options *opt);
 /* The upper layer as the model predicts it (borrowed). */

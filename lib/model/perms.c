@@ -21,6 +21,12 @@
 #include "ovl-common.h"
 #include "model-private.h"
 
+/* In a user namespace (opt.userns): is e's owner or group one the namespace cannot map? */
+bool model_unmapped_owner(const struct ovl_model *m, const struct ovl_entry *e)
+{
+	return m->opt.userns && e && (e->uid == m->opt.overflow_uid || e->gid == m->opt.overflow_gid);
+}
+
 /* May uid:gid (no capabilities) have access want (4 read, 2 write, 1 search) to e? */
 bool model_may(const struct ovl_op *op, const struct ovl_entry *e, unsigned int want)
 {

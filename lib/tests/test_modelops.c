@@ -16,6 +16,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <sys/stat.h>
 
 #include <cmocka.h>
@@ -28,8 +29,12 @@ struct world {
 	struct ovl_model *m;
 };
 
-/* Lower layers A and B from fixture text, an empty upper, and the model on them. */
-static void world_open(struct world *w, const char *fixture, const struct ovl_model_options *opt)
+/*
+ * Lower layers A and B from fixture text (materialized with flags), an
+ * empty upper, and the model on them.
+ */
+static void world_open_with(struct world *w, const char *fixture, const struct ovl_model_options *opt,
+			    unsigned int flags)
 {
 	struct ovl_fixture *f = NULL;
 	struct ovl_err err = { "" };
@@ -46,15 +51,21 @@ static void world_open(struct world *w, const char *fixture, const struct ovl_mo
 	assert_int_equal(ovl_mkdir_p(b, 0755), 0);
 	if (ovl_fixture_parse(fixture, "test", &f, &err))
 		fail_msg("fixture: %s", err.msg);
-	if (ovl_fixture_tree(f, "A") && ovl_tree_materialize(ovl_fixture_tree(f, "A"), a, OVL_MAT_NO_OWNER, &err))
+	if (ovl_fixture_tree(f, "A") && ovl_tree_materialize(ovl_fixture_tree(f, "A"), a, flags, &err))
 		fail_msg("A: %s", err.msg);
-	if (ovl_fixture_tree(f, "B") && ovl_tree_materialize(ovl_fixture_tree(f, "B"), b, OVL_MAT_NO_OWNER, &err))
+	if (ovl_fixture_tree(f, "B") && ovl_tree_materialize(ovl_fixture_tree(f, "B"), b, flags, &err))
 		fail_msg("B: %s", err.msg);
 	ovl_fixture_free(f);
 	if (ovl_model_open(up, lowers, 2, &w->m, &err))
 		fail_msg("model: %s", err.msg);
 	if (opt)
 		ovl_model_set_options(w->m, opt);
+}
+
+/* The same, owners left to whoever runs the tests. */
+static void world_open(struct world *w, const char *fixture, const struct ovl_model_options *opt)
+{
+	world_open_with(w, fixture, opt, OVL_MAT_NO_OWNER);
 }
 
 static void world_close(struct world *w)
@@ -377,6 +388,34 @@ static void test_setgid_dir_group(void **state)
 	world_close(&w);
 }
 
+/*
+ * A user namespace's view (4242 standing for the overflow id): an inode it
+ * cannot map is not copied up (EOVERFLOW), nor is a dir so owned on the way
+ * to a file it can; root there is not its owner (chmod EPERM).
+ */
+static void test_userns_unmapped(void **state)
+{
+	struct ovl_model_options opt = { .userns = true, .overflow_uid = 4242, .overflow_gid = 4242 };
+	struct world w;
+
+	(void)state;
+	if (geteuid() != 0)
+		skip(); /* the fixture's owners need chown */
+	world_open_with(&w,
+		   "[A]\nfile /hs mode=04777 uid=4242 gid=4242 data=\"s\"\ndir /hd mode=0777 uid=4242 gid=4242\n"
+		   "file /hd/mine mode=0666 data=\"m\"\nfile /f data=\"f\"\n[B]\n",
+		   &opt, 0);
+	assert_int_equal(apply(&w, (struct ovl_op){ .kind = OVL_OP_WRITE, .path = "/hs", .flags = O_WRONLY | O_APPEND,
+						    .data = "x", .len = 1 }), EOVERFLOW);
+	assert_string_equal(upper_line(&w, "/hs"), "");
+	assert_int_equal(apply(&w, (struct ovl_op){ .kind = OVL_OP_CHMOD, .path = "/hs", .mode = 0777 }), EPERM);
+	assert_int_equal(apply(&w, (struct ovl_op){ .kind = OVL_OP_UTIMES, .path = "/hd/mine" }), EOVERFLOW);
+	assert_string_equal(upper_line(&w, "/hd"), "");
+	assert_int_equal(apply(&w, (struct ovl_op){ .kind = OVL_OP_UTIMES, .path = "/f" }), 0);
+	assert_string_not_equal(upper_line(&w, "/f"), "");
+	world_close(&w);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -390,6 +429,7 @@ int main(void)
 		cmocka_unit_test(test_metacopy),
 		cmocka_unit_test(test_metacopy_off_copies_data),
 		cmocka_unit_test(test_setgid_dir_group),
+		cmocka_unit_test(test_userns_unmapped),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -249,6 +249,31 @@ static void model_options(struct ovl_ctx *ctx)
 		opt.redirect_dir ? "on" : opt.nofollow ? "nofollow" : "follow", opt.index ? "on" : "off",
 		opt.metacopy ? "on" : "off",
 		opt.no_offline_changes ? "not allowed" : "allowed", strerrorname_np(opt.upper_notempty));
+	/*
+	 * The case runs in a user namespace of its own (it mounted there): the
+	 * model sees the layers from there, with the kernel's overflow ids for
+	 * owners the namespace cannot map.
+	 */
+	{
+		char *v = NULL;
+
+		if (ovl_read_file("/proc/self/uid_map", &v, NULL, 4096) == 0) {
+			unsigned long first, lower, count;
+
+			opt.userns = sscanf(v, "%lu %lu %lu", &first, &lower, &count) != 3 || first != 0 || lower != 0 ||
+				     count != 4294967295UL;
+		}
+		free(v);
+		v = NULL;
+		opt.overflow_uid = ovl_read_file("/proc/sys/kernel/overflowuid", &v, NULL, 64) == 0 ? (unsigned)atoi(v) : 65534U;
+		free(v);
+		v = NULL;
+		opt.overflow_gid = ovl_read_file("/proc/sys/kernel/overflowgid", &v, NULL, 64) == 0 ? (unsigned)atoi(v) : 65534U;
+		free(v);
+		if (opt.userns)
+			ovl_log(ctx, "model: a user namespace's view (owners it cannot map show as %u:%u)",
+				opt.overflow_uid, opt.overflow_gid);
+	}
 	ovl_model_set_options(ctx->model, &opt);
 }
 

@@ -191,15 +191,19 @@ static int prepare_run_dirs(struct run_state *st)
 	strftime(res->run_id, sizeof(res->run_id), "%Y%m%d-%H%M%S", gmtime(&wall));
 	snprintf(res->run_id + strlen(res->run_id), sizeof(res->run_id) - strlen(res->run_id), "-%d%s%s",
 		 (int)getpid(), opts->run_suffix ? "-" : "", opts->run_suffix ? opts->run_suffix : "");
-	if (ovl_mkdir_p(opts->scratch_dir, 0700)) {
+	if (ovl_mkdir_p(opts->scratch_dir, 0711)) {
 		fprintf(stderr, "ovlconform: cannot create scratch dir %s: %s\n", opts->scratch_dir,
 			strerror(errno));
 		return -errno;
 	}
 	ovl_scratch_clean_stale(opts->scratch_dir, stderr);
+	/*
+	 * 0711: nobody lists the run's scratch dir, but a user namespace's
+	 * root (0605) must pass through it to the layers a case made for it.
+	 */
 	if (ovl_fmt(st->scratch, sizeof(st->scratch), "%s/run-%s", opts->scratch_dir, res->run_id) ||
 	    ovl_fmt(st->run_dir, sizeof(st->run_dir), "%s/%s", opts->results_dir, res->run_id) ||
-	    mkdir(st->scratch, 0700) || ovl_mkdir_p(st->run_dir, 0755)) {
+	    mkdir(st->scratch, 0711) || ovl_mkdir_p(st->run_dir, 0755)) {
 		fprintf(stderr, "ovlconform: cannot create %s or %s: %s\n", st->scratch, st->run_dir,
 			strerror(errno));
 		return -EIO;

@@ -14,7 +14,7 @@ set -u
 BUILD=${BUILD:-build}
 top=$(cd "$(dirname "$0")/../.." && pwd)
 cd "$top" || exit 1
-work=$(mktemp -d /var/tmp/ovlconform-harness.XXXXXX)
+work=$(mktemp -d /var/tmp/ovlconform-harness.XXXXXX) && chmod 711 "$work" # 711: a user namespace passes through (0605)
 scratch=$work/scratch
 results=$work/results
 pass=0 fail=0 skip=0 n=0

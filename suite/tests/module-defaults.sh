@@ -16,7 +16,7 @@ cd "$top" || exit 1
 fs=tmpfs
 if [ "${1:-}" = --fs ]; then fs=$2; shift 2; fi
 params=/sys/module/overlay/parameters
-work=$(mktemp -d /var/tmp/ovlconform-modparams.XXXXXX)
+work=$(mktemp -d /var/tmp/ovlconform-modparams.XXXXXX) && chmod 711 "$work" # 711: a user namespace passes through (0605)
 pass=0 fail=0 skip=0 n=0
 declare -A saved=()
 
