@@ -69,6 +69,7 @@ static void __attribute__((noreturn)) end_case(struct ovl_ctx *ctx, enum ovl_out
 	ovl_log(ctx, "%s: %s", ovl_outcome_name(o), why);
 	if (ctx->mounted)
 		ovl_umount_union(ctx);
+	ovl_fuse_lower_stop(ctx);
 	harness_record(ctx, OVL_REC_END, ovl_outcome_name(o), why);
 	fflush(NULL);
 	_exit(0);

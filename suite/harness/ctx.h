@@ -60,6 +60,8 @@ struct ovl_ctx {
 	size_t alt_n;
 	char saved_up[PATH_MAX], saved_merged[PATH_MAX];
 	bool saved_mounted;
+	pid_t fuse_pid;			/* the FUSE lower's server (ovl_fuse_lower()), 0: none */
+	char fuse_mnt[PATH_MAX];
 	struct harness_expect expect;	/* of the case's own union (last mount) */
 	struct harness_expect alt_expect; /* of the union ovl_use_union() points at */
 	/*

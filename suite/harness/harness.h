@@ -420,6 +420,25 @@ void ovl_private_mount(struct ovl_ctx *ctx, const char *source, const char *targ
 /* The same, but 0 or -errno with why (the kernel's words too) for a mount that may fail. */
 int ovl_try_private_mount(struct ovl_ctx *ctx, const char *source, const char *target, const char *fstype,
 			  const char *options, char *why, size_t len);
+/*
+ * A lower layer that misbehaves: a FUSE filesystem served by a child of the
+ * case (libfuse3), passing src through on mnt read-only, with these faults.
+ */
+struct ovl_fuse_faults {
+	int fileattr_errno;		/* FS_IOC_GETFLAGS/FSGETXATTR answer this errno (0: no flags) */
+	bool no_xattrs;			/* getxattr and listxattr answer ENOSYS */
+	unsigned int dtype_extra;	/* or'ed into every readdir d_type (bits above DT_*'s four) */
+	const char *eio_name;		/* a read of a file of this name answers EIO */
+	unsigned int slow_ms;		/* every read answers this late */
+	const char *stuck_name;		/* a read of a file of this name is never answered */
+};
+/*
+ * Start it (one at a time); BROK when it does not come up, CONF without
+ * /dev/fuse. The case stops it with ovl_fuse_lower_stop() once the union
+ * over it is unmounted; the end of the case stops it on any outcome.
+ */
+void ovl_fuse_lower(struct ovl_ctx *ctx, const char *src, const char *mnt, const struct ovl_fuse_faults *f);
+void ovl_fuse_lower_stop(struct ovl_ctx *ctx);
 /* The case's own scratch dir (on the backing filesystem). */
 const char *ovl_case_dir(struct ovl_ctx *ctx);
 /* rel ("/x" or "x") inside the case's own dir; valid until the case ends. */

@@ -252,6 +252,7 @@ void ovl_ctx_run_case(struct ovl_ctx *ctx)
 	ctx->c->run(ctx);
 	if (ctx->mounted)
 		ovl_umount_union(ctx);
+	ovl_fuse_lower_stop(ctx);
 	/* the harness's checks on its behalf (options, layers) are no assertion of the case's */
 	if (!ctx->own_checks)
 		harness_end_brok(ctx, "the case made no check (a case must assert something)");
