@@ -29,7 +29,6 @@
 
 #include "harness.h"
 #include "ovl-store.h"
-#include "matrix.h"
 
 enum meta_kind { META_DIR, META_EROFS, META_SQUASHFS };
 
@@ -105,47 +104,10 @@ static void build_meta(struct ovl_ctx *ctx, const char *dir)
 		ovl_brok(ctx, "write %s", p);
 }
 
-static const char *find_program(const char *name)
-{
-	static char p[256];
-	static const char *const dirs[] = { "/usr/sbin", "/usr/bin", "/sbin", "/bin" };
-
-	for (size_t i = 0; i < sizeof(dirs) / sizeof(dirs[0]); i++) {
-		snprintf(p, sizeof(p), "%s/%s", dirs[i], name);
-		if (access(p, X_OK) == 0)
-			return p;
-	}
-	return NULL;
-}
-
 /* The metadata layer as the variant wants it: the dir itself, or an image of it mounted read-only. */
 static const char *meta_layer(struct ovl_ctx *ctx, enum meta_kind kind, const char *src)
 {
-	const char *fstype = kind == META_EROFS ? "erofs" : "squashfs";
-	const char *prog = find_program(kind == META_EROFS ? "mkfs.erofs" : "mksquashfs");
-	char img[4096], mnt[4096];
-	char why[256];
-	int st;
-
-	if (kind == META_DIR)
-		return src;
-	snprintf(img, sizeof(img), "%s", ovl_case_path(ctx, "meta.img"));
-	snprintf(mnt, sizeof(mnt), "%s", ovl_case_path(ctx, "meta-mnt"));
-	if (!prog)
-		ovl_conf(ctx, "%s is not installed: no %s image can be made", kind == META_EROFS ? "mkfs.erofs" : "mksquashfs",
-			 fstype);
-	if (ovl_fs_available(fstype, why, sizeof(why)))
-		ovl_conf(ctx, "no %s on this kernel: %s", fstype, why);
-	if (kind == META_EROFS)
-		st = ovl_exec(ctx, (const char *const[]){ prog, img, src, NULL }, NULL, 120, NULL);
-	else
-		st = ovl_exec(ctx, (const char *const[]){ prog, src, img, "-noappend", "-xattrs", "-quiet", NULL }, NULL,
-			      120, NULL);
-	if (st)
-		ovl_brok(ctx, "%s of %s: status %d", prog, src, st);
-	mkdirs(ctx, mnt);
-	ovl_private_mount(ctx, img, mnt, fstype, "loop,ro");
-	return ovl_case_path(ctx, "meta-mnt");
+	return kind == META_DIR ? src : ovl_image_layer(ctx, kind == META_EROFS ? "erofs" : "squashfs", src, "meta-mnt");
 }
 
 static void check_reads(struct ovl_ctx *ctx, const char *merged, const char *rel, const char *want)

@@ -439,6 +439,13 @@ struct ovl_fuse_faults {
  */
 void ovl_fuse_lower(struct ovl_ctx *ctx, const char *src, const char *mnt, const struct ovl_fuse_faults *f);
 void ovl_fuse_lower_stop(struct ovl_ctx *ctx);
+/*
+ * The files of dir src in an image of fstype ("erofs", "squashfs", "vfat":
+ * what that holds of them), name.img in the case's dir, mounted read-only
+ * on the case's dir name (returned). CONF when the kernel or the image's
+ * mkfs lacks; the case unmounts it (ovl_umount_path()).
+ */
+const char *ovl_image_layer(struct ovl_ctx *ctx, const char *fstype, const char *src, const char *name);
 /* The case's own scratch dir (on the backing filesystem). */
 const char *ovl_case_dir(struct ovl_ctx *ctx);
 /* rel ("/x" or "x") inside the case's own dir; valid until the case ends. */
