@@ -27,7 +27,7 @@ DATADIR  ?= $(PREFIX)/share/ovlconform
 MANDIR   ?= $(PREFIX)/share/man
 VERSION  := 0.10
 
-PKGS     := mount libcap libkmod libcrypto jansson zlib libarchive fuse3
+PKGS     := mount libcap libkmod libcrypto jansson zlib libarchive fuse3 liburing
 # pkg-config is asked once; a missing package stops any build that needs it, by name.
 PKG_MISSING := $(shell for p in $(PKGS); do pkg-config --exists $$p 2>/dev/null || echo $$p; done)
 PKG_CFLAGS  := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
