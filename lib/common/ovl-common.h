@@ -55,6 +55,8 @@ int ovl_fmt(char *buf, size_t len, const char *fmt, ...) __attribute__((format(p
 int ovl_read_file(const char *path, char **out, size_t *len, size_t max);
 /* Whether the file at path reads exactly len bytes of want (false when it cannot be read). */
 bool ovl_file_is(const char *path, const void *want, size_t len);
+/* How many names dir holds (. and .. aside), listed space-separated in out (may be NULL); -errno. */
+int ovl_dir_names(const char *dir, char *out, size_t len);
 /* A Y/N file (a bool module parameter under /sys/module): 1 (Y, y, 1), 0, or -errno. */
 int ovl_read_yes(const char *path);
 int ovl_write_all(int fd, const void *buf, size_t len);

@@ -197,6 +197,27 @@ bool ovl_file_is(const char *path, const void *want, size_t len)
 	return r;
 }
 
+int ovl_dir_names(const char *dir, char *out, size_t len)
+{
+	DIR *d = opendir(dir);
+	struct dirent *de;
+	size_t at = 0;
+	int n = 0;
+
+	if (out && len)
+		out[0] = 0;
+	if (!d)
+		return -errno;
+	while ((de = readdir(d)))
+		if (strcmp(de->d_name, ".") != 0 && strcmp(de->d_name, "..") != 0) {
+			n++;
+			if (out && at < len)
+				at += (size_t)snprintf(out + at, len - at, "%s%s", at ? " " : "", de->d_name);
+		}
+	closedir(d);
+	return n;
+}
+
 int ovl_write_file(const char *path, const void *buf, size_t len)
 {
 	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);

@@ -18,7 +18,6 @@
  *    upper or work dir; a file under a dir owned so fails the same way.
  */
 #define _GNU_SOURCE
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <grp.h>
@@ -115,26 +114,6 @@ static void put(struct ovl_ctx *ctx, const char *base, const char *rel, const ch
 		SAFE_MKDIR_P(ctx, p);
 	if (lchown(p, uid, uid) || chmod(p, mode))
 		ovl_brok(ctx, "chown/chmod %s: %s", p, strerror(errno));
-}
-
-/* Names in dir, but . and .. (-1: cannot read it), listed in out. */
-static int names_in(const char *dir, char *out, size_t len)
-{
-	DIR *d = opendir(dir);
-	struct dirent *de;
-	size_t at = 0;
-	int n = 0;
-
-	out[0] = 0;
-	if (!d)
-		return -1;
-	while ((de = readdir(d)))
-		if (strcmp(de->d_name, ".") != 0 && strcmp(de->d_name, "..") != 0) {
-			n++;
-			at += (size_t)snprintf(out + at, at < len ? len - at : 0, " %s", de->d_name);
-		}
-	closedir(d);
-	return n;
 }
 
 /* Mount with options in the namespace: the errno (0: it mounted, and is unmounted again). */
@@ -236,7 +215,7 @@ static void run(struct ovl_ctx *ctx)
 		OVL_CHECK_OPS(ctx, ops);
 		/* what the work dir holds now (a whiteout kept for reuse): the refusals add nothing */
 		snprintf(p, sizeof(p), "%s/work", w);
-		before = names_in(p, names0, sizeof(names0));
+		before = ovl_dir_names(p, names0, sizeof(names0));
 		OVL_CHECK_OPS(ctx, refused);
 	}
 	snprintf(p, sizeof(p), "%s/gone", u);
@@ -250,7 +229,7 @@ static void run(struct ovl_ctx *ctx)
 	snprintf(p, sizeof(p), "%s/host-dir", u);
 	ovl_check(ctx, lstat(p, &st) && errno == ENOENT, "nor is the dir whose copy-up was refused");
 	snprintf(p, sizeof(p), "%s/work", w);
-	r = names_in(p, names, sizeof(names));
+	r = ovl_dir_names(p, names, sizeof(names));
 	ovl_check(ctx, r >= 0 && r == before && strcmp(names, names0) == 0,
 		  "the refused copy-ups leave nothing in the work dir");
 	ovl_diag(ctx, "%s holds %d names:%s (before them: %d:%s)", p, r, names, before, names0);

@@ -99,19 +99,6 @@ static void dtypes(struct ovl_ctx *ctx, const char *dir, const char *what)
 	ovl_diag(ctx, "%s d_types:%s (%d with bits above DT_*'s four)", what, line, odd);
 }
 
-static int names_in(const char *dir)
-{
-	DIR *d = opendir(dir);
-	struct dirent *de;
-	int n = 0;
-
-	while (d && (de = readdir(d)))
-		n += strcmp(de->d_name, ".") != 0 && strcmp(de->d_name, "..") != 0;
-	if (d)
-		closedir(d);
-	return d ? n : -1;
-}
-
 static void eio_checks(struct ovl_ctx *ctx, const char *m, const char *u, const char *w)
 {
 	char p[4200], buf[64];
@@ -120,7 +107,7 @@ static void eio_checks(struct ovl_ctx *ctx, const char *m, const char *u, const 
 	ssize_t n;
 
 	snprintf(p, sizeof(p), "%s/work", w);
-	before = names_in(p);
+	before = ovl_dir_names(p, NULL, 0);
 	snprintf(p, sizeof(p), "%s/bad", m);
 	fd = open(p, O_RDONLY);
 	n = fd >= 0 ? read(fd, buf, sizeof(buf)) : -1;
@@ -135,8 +122,8 @@ static void eio_checks(struct ovl_ctx *ctx, const char *m, const char *u, const 
 	snprintf(p, sizeof(p), "%s/bad", u);
 	ovl_check(ctx, lstat(p, &st) && errno == ENOENT, "nothing of it is in the upper dir");
 	snprintf(p, sizeof(p), "%s/work", w);
-	ovl_check(ctx, names_in(p) == before, "nor in the work dir");
-	ovl_diag(ctx, "%s: %d names before, %d after", p, before, names_in(p));
+	ovl_check(ctx, ovl_dir_names(p, NULL, 0) == before, "nor in the work dir");
+	ovl_diag(ctx, "%s: %d names before, %d after", p, before, ovl_dir_names(p, NULL, 0));
 	snprintf(p, sizeof(p), "%s/bad", m);
 	ovl_check(ctx, lstat(p, &st) == 0 && st.st_size == 11 && (st.st_mode & 07777) == 0644,
 		  "the union still shows the lower file as it is");

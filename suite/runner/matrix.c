@@ -102,17 +102,15 @@ static int fs_listed(const char *fstype)
 	return found;
 }
 
-int ovl_fs_available(const char *fstype, char *why, size_t len)
+int ovl_module_load(const char *name)
 {
-	struct kmod_ctx *kctx;
+	struct kmod_ctx *kctx = kmod_new(NULL, NULL);
 	struct kmod_list *list = NULL, *l;
 	int r = -ENOENT;
 
-	/* /proc/filesystems first: libkmod misreads built-ins without /lib/modules. */
-	if (fs_listed(fstype))
-		return 0;
-	kctx = kmod_new(NULL, NULL);
-	if (kctx && kmod_module_new_from_lookup(kctx, fstype, &list) == 0 && list) {
+	if (!kctx)
+		return -ENOMEM;
+	if (kmod_module_new_from_lookup(kctx, name, &list) == 0 && list) {
 		kmod_list_foreach(l, list) {
 			struct kmod_module *m = kmod_module_get_module(l);
 
@@ -122,11 +120,22 @@ int ovl_fs_available(const char *fstype, char *why, size_t len)
 		kmod_module_unref_list(list);
 	}
 	kmod_unref(kctx);
+	return r;
+}
+
+int ovl_fs_available(const char *fstype, char *why, size_t len)
+{
+	int r;
+
+	/* /proc/filesystems first: libkmod misreads built-ins without /lib/modules. */
+	if (fs_listed(fstype))
+		return 0;
+	r = ovl_module_load(fstype);
 	if (fs_listed(fstype))
 		return 0;
 	snprintf(why, len, "kernel has no %s filesystem: not in /proc/filesystems, and loading "
 		 "module %s %s", fstype, fstype,
-		 !kctx ? "failed (libkmod cannot start)"
+		 r == -ENOMEM ? "failed (libkmod cannot start)"
 		 : r == -ENOENT ? "found no such module" : strerror(-r));
 	return -ENODEV;
 }
