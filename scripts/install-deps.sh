@@ -12,7 +12,7 @@ set -eu
 
 PKGS="gcc make pkg-config libc6-dev
 libcmocka-dev libmount-dev libcap-dev libkmod-dev libssl-dev libarchive-dev libjansson-dev zlib1g-dev
-libfuse3-dev liburing-dev dosfstools
+libfuse3-dev liburing-dev dosfstools dmsetup
 e2fsprogs xfsprogs btrfs-progs attr util-linux kmod man-db
 docker.io busybox-static fuse-overlayfs fuse3 qemu-system-x86 cpio
 erofs-utils squashfs-tools fsverity

@@ -12,8 +12,9 @@
  *    of the failed copy-up is in the upper or the work dir, the merged
  *    view is the model's merge of the layers, the lower is untouched.
  * The dm device is marked for deferred removal as soon as it exists, and
- * the loop device clears itself: both go when the last mount goes, so a
- * killed case leaves neither.
+ * the loop device clears itself on its last close (the case holds it open
+ * while dm's error table lets go of it): both go when the case's mounts
+ * and files go, so a killed case leaves neither.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -147,7 +148,6 @@ static void run(struct ovl_ctx *ctx)
 	if (hold < 0)
 		ovl_brok(ctx, "open %s: %s", mapper, strerror(errno));
 	dmsetup(ctx, (const char *const[]){ "remove", "--deferred", name, NULL });
-	close(lfd);
 	r = ovl_exec(ctx, (const char *const[]){ ovl_program(ctx, "mkfs.ext4"), "-q", "-F", mapper, NULL }, NULL, 120, NULL);
 	if (r)
 		ovl_brok(ctx, "mkfs.ext4 %s: status %d", mapper, r);
@@ -208,6 +208,7 @@ static void run(struct ovl_ctx *ctx)
 	ovl_check(ctx, ovl_file_is(p, big, BIG), "the lower file is untouched");
 	ovl_umount_path(ctx, m);
 	ovl_umount_path(ctx, updev);
+	close(lfd);
 	free(big);
 }
 
