@@ -252,7 +252,8 @@ static void fl_release(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi
 	fuse_reply_err(req, 0);
 }
 
-static void fl_getxattr(fuse_req_t req, fuse_ino_t ino, const char *name, size_t size)
+/* getxattr (name) or listxattr (NULL) of a node: the size asked for (size 0), the bytes, or the errno. */
+static void reply_xattr(fuse_req_t req, fuse_ino_t ino, const char *name, size_t size)
 {
 	char p[PATH_MAX], *v;
 	ssize_t n;
@@ -266,7 +267,7 @@ static void fl_getxattr(fuse_req_t req, fuse_ino_t ino, const char *name, size_t
 		return;
 	}
 	v = size ? malloc(size) : NULL;
-	n = lgetxattr(p, name, v, size);
+	n = name ? lgetxattr(p, name, v, size) : llistxattr(p, v, size);
 	if (n < 0)
 		fuse_reply_err(req, errno);
 	else if (!size)
@@ -276,28 +277,14 @@ static void fl_getxattr(fuse_req_t req, fuse_ino_t ino, const char *name, size_t
 	free(v);
 }
 
+static void fl_getxattr(fuse_req_t req, fuse_ino_t ino, const char *name, size_t size)
+{
+	reply_xattr(req, ino, name, size);
+}
+
 static void fl_listxattr(fuse_req_t req, fuse_ino_t ino, size_t size)
 {
-	char p[PATH_MAX], *v;
-	ssize_t n;
-
-	if (S.f.no_xattrs) {
-		fuse_reply_err(req, ENOSYS);
-		return;
-	}
-	if (!full(ino, p, sizeof(p))) {
-		fuse_reply_err(req, ENOENT);
-		return;
-	}
-	v = size ? malloc(size) : NULL;
-	n = llistxattr(p, v, size);
-	if (n < 0)
-		fuse_reply_err(req, errno);
-	else if (!size)
-		fuse_reply_xattr(req, (size_t)n);
-	else
-		fuse_reply_buf(req, v, (size_t)n);
-	free(v);
+	reply_xattr(req, ino, NULL, size);
 }
 
 /* The file-attribute ioctls: no flags set, or the fault's errno. */

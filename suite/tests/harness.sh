@@ -167,9 +167,9 @@ out=$(run ovlconform-selftest --deviations fixtures/harness/deviations-selftest.
 check "selftest: the run exits 1" test "$rc" -eq 1
 check "selftest: a hang times out, and its known deviation does not hide that" grep -q "^not ok 1 9001-hangs-with-a-daemon:tmpfs # TIMEOUT timed out after 1 s" <<<"$out"
 check "selftest: the hung case's setsid daemon is gone" settles 30 pgrep -x ovlselftestd
-out=$(run ovlconform-selftest --fs tmpfs 9012 2>&1)
+out12=$(run ovlconform-selftest --fs tmpfs 9012 2>&1)
 check "selftest: a read a FUSE lower never answers is a TIMEOUT" \
-	grep -q "^not ok 1 9012-stuck-fuse-lower:tmpfs # TIMEOUT timed out after 2 s" <<<"$out"
+	grep -q "^not ok 1 9012-stuck-fuse-lower:tmpfs # TIMEOUT timed out after 2 s" <<<"$out12"
 check "selftest: its FUSE server is gone" settles 30 pgrep -x ovl-fuse-lower
 check "selftest: and its FUSE mount" bash -c '! grep -q "^ovlconform-lower " /proc/mounts'
 check "selftest: a crash is BROK with the signal" grep -q "^not ok 2 9002-crashes:tmpfs # ERROR the case process was killed by signal 11" <<<"$out"
