@@ -84,24 +84,33 @@ static void make_src(struct ovl_ctx *ctx, const char *src, const char *base)
 	free(big);
 }
 
-/* Names and d_types readdir gives in dir, "name:type" each, for the log. */
+static int by_name(const void *a, const void *b)
+{
+	return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+/* Names and d_types readdir gives in dir, "name:type" each in name order, for the log. */
 static void dtypes(struct ovl_ctx *ctx, const char *dir, const char *what)
 {
 	DIR *d = opendir(dir);
 	struct dirent *de;
-	char line[1024];
-	size_t at = 0;
+	char line[1024], *items[64];
+	size_t n = 0, at = 0;
 	int odd = 0;
 
 	line[0] = 0;
-	while (d && (de = readdir(d)))
-		if (de->d_name[0] != '.') {
-			at += (size_t)snprintf(line + at, at < sizeof(line) ? sizeof(line) - at : 0, " %s:%u", de->d_name,
-					       (unsigned int)de->d_type);
+	while (d && (de = readdir(d)) && n < 64)
+		if (de->d_name[0] != '.' && asprintf(&items[n], "%s:%u", de->d_name, (unsigned int)de->d_type) > 0) {
 			odd += de->d_type > 15;
+			n++;
 		}
 	if (d)
 		closedir(d);
+	qsort(items, n, sizeof(items[0]), by_name);
+	for (size_t i = 0; i < n; i++) {
+		at += (size_t)snprintf(line + at, at < sizeof(line) ? sizeof(line) - at : 0, " %s", items[i]);
+		free(items[i]);
+	}
 	ovl_diag(ctx, "%s d_types:%s (%d with bits above DT_*'s four)", what, line, odd);
 }
 
