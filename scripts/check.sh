@@ -126,6 +126,11 @@ else
 	echo "fuse-overlayfs is not installed (scripts/install-deps.sh installs it)"; add 0 0 1
 fi
 
+stage "the HTML report in a real browser: headless Chromium loads a merged report, its DOM and a screenshot"
+out=$(BUILD=$BUILD bash suite/tests/html.sh results 2>&1); rc=$?
+printf '%s\n' "$out"
+take_summary "html: " "the HTML report tests" "$rc" "$out"
+
 stage "another kernel in a VM: a short smoke on Debian 12's 6.1 under qemu, a panic and a hang reported as such"
 out=$(BUILD=$BUILD bash suite/tests/vm.sh 2>&1); rc=$?
 printf '%s\n' "$out"

@@ -6,7 +6,10 @@
 # fuse-overlayfs (and fusermount3) for the fuse-overlayfs target; qemu and cpio for the
 # runs on other kernels (scripts/vm: the kernels themselves are fetched, never installed);
 # erofs-utils and squashfs-tools for the composefs-style metadata images of the data-only
-# layer cases, fsverity for looking at verity digests by hand.
+# layer cases, fsverity for looking at verity digests by hand; libfuse3 and liburing for the
+# FUSE lower and io_uring cases, dosfstools and dmsetup for the vfat and failing-upper ones.
+# Reports: chromium, headless, for the HTML report's test; python3-jsonschema for checking
+# a KCIDB file against KernelCI's published schema by hand.
 # Fuzzing: clang and its libFuzzer runtime.
 set -eu
 
@@ -16,6 +19,7 @@ libfuse3-dev liburing-dev dosfstools dmsetup
 e2fsprogs xfsprogs btrfs-progs attr util-linux kmod man-db
 docker.io busybox-static fuse-overlayfs fuse3 qemu-system-x86 cpio
 erofs-utils squashfs-tools fsverity
+chromium python3-jsonschema
 clang libclang-rt-14-dev"
 
 missing=""

@@ -45,6 +45,9 @@ static void usage(FILE *out)
 		"       ovlconform diff RESULTS_A RESULTS_B       what changed from one run to another (result\n"
 		"                                                 dirs or their summary.json); exit 1 on a new\n"
 		"                                                 failure\n"
+		"       ovlconform report RESULTS... -o FILE      one HTML page of several runs (a matrix of\n"
+		"                                                 case x run x filesystem; each run also writes\n"
+		"                                                 its own index.html)\n"
 		"\n"
 		"run options:\n"
 		"  --fs LIST          backing filesystems: tmpfs,ext4,xfs,btrfs or all (default all)\n"
@@ -407,6 +410,43 @@ static int cmd_diff(int argc, char **argv)
 }
 
 /*
+ * ovlconform report RESULTS... -o FILE: one HTML page of several runs
+ * (other filesystems, targets, kernels from scripts/vm). Exit 3 when a
+ * result cannot be read or the page not written.
+ */
+static int cmd_report(int argc, char **argv)
+{
+	const char *out = NULL, **dirs = calloc((size_t)argc, sizeof(*dirs));
+	size_t n = 0;
+	char why[4400];
+
+	if (!dirs)
+		return OVL_EXIT_USAGE;
+	for (int i = 1; i < argc; i++) {
+		if ((strcmp(argv[i], "-o") == 0 || strcmp(argv[i], "--out") == 0) && i + 1 < argc)
+			out = argv[++i];
+		else if (argv[i][0] != '-')
+			dirs[n++] = argv[i];
+		else
+			n = 0, i = argc;
+	}
+	if (!out || !n) {
+		fprintf(stderr, "usage: ovlconform report RESULTS... -o FILE.html\n"
+				"  RESULTS: a run's results dir (results/<run-id>; scripts/vm's too)\n");
+		free(dirs);
+		return OVL_EXIT_USAGE;
+	}
+	if (ovl_report_html(dirs, n, out, why, sizeof(why))) {
+		fprintf(stderr, "ovlconform report: %s\n", why);
+		free(dirs);
+		return OVL_EXIT_USAGE;
+	}
+	printf("ovlconform report: %zu run%s in %s\n", n, n == 1 ? "" : "s", out);
+	free(dirs);
+	return OVL_EXIT_OK;
+}
+
+/*
  * ovlconform kernels RUN...: the runs of one selection on several kernels
  * (scripts/vm matrix makes them) side by side, in Markdown. Exit 1 when a
  * row differs and one of its cells is a FAIL no known deviation explains,
@@ -554,6 +594,8 @@ int main(int argc, char **argv)
 		return cmd_kernels(argc - 1, argv + 1);
 	if (strcmp(cmd, "diff") == 0)
 		return cmd_diff(argc - 1, argv + 1);
+	if (strcmp(cmd, "report") == 0)
+		return cmd_report(argc - 1, argv + 1);
 	if (strcmp(cmd, "store") == 0)
 		return ovl_store_main(argc - 1, argv + 1);
 	if (strcmp(cmd, "kconfig") == 0) {

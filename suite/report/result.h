@@ -131,6 +131,14 @@ const char *ovl_json_str(json_t *o, const char *key);
 /* The case run id on filesystem fs in a summary's cases array, or NULL. */
 json_t *ovl_results_case(json_t *cases, const char *id, const char *fs);
 
+/*
+ * suite/report/html.c: one static page of the runs in dirs (results dirs):
+ * the case x (run, filesystem) matrix, each cell opening its checks, their
+ * differences and its log; the runs' plots inline. Written to out (through
+ * out.tmp). 0, or -errno with why naming the path.
+ */
+int ovl_report_html(const char *const *dirs, size_t ndirs, const char *out, char *why, size_t len);
+
 /* suite/report/kernels.c: the same selection's runs on several kernels, side by side. */
 struct ovl_kernels_counts {
 	size_t rows;		/* case runs (case x filesystem) in any run */

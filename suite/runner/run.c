@@ -492,6 +492,14 @@ static int report_run(struct run_state *st)
 	if (ovl_report_junit(res, path))
 		fprintf(stderr, "ovlconform: cannot write %s: %s\n", path, strerror(errno));
 	ovl_report_tables(res, st->run_dir);
+	{
+		const char *dirs[1] = { st->run_dir };
+		char why[PATH_MAX + 128];
+
+		snprintf(path, sizeof(path), "%s/index.html", st->run_dir);
+		if (ovl_report_html(dirs, 1, path, why, sizeof(why)))
+			fprintf(stderr, "ovlconform: %s\n", why);
+	}
 	exit_code = res->interrupted ? OVL_EXIT_INTERRUPTED
 		    : res->counts[OVL_FAIL] + res->counts[OVL_XPASS] ? OVL_EXIT_FAIL
 		    : res->counts[OVL_BROK] ? OVL_EXIT_BROK : OVL_EXIT_OK;

@@ -636,6 +636,56 @@ static void test_results_kernels(void **state)
 		unlink(p[i]);
 }
 
+/* The HTML page of two runs: every case run a cell of its outcome, a failure's difference and log inline. */
+static void test_report_html(void **state)
+{
+	char d[2][32] = { "/tmp/ovl-h1-XXXXXX", "/tmp/ovl-h2-XXXXXX" }, p[64], out[64], why[512], *html = NULL;
+	const char *dirs[2] = { d[0], d[1] };
+	struct ovl_run_result *run = fake_run();
+	size_t len = 0;
+
+	(void)state;
+	for (int i = 0; i < 2; i++) {
+		assert_non_null(mkdtemp(d[i]));
+		snprintf(p, sizeof(p), "%s/summary.json", d[i]);
+		if (i == 1) {
+			run->cases[0].outcome = OVL_FAIL;
+			run->cases[0].checks[0].outcome = OVL_FAIL;
+			snprintf(run->kernel, sizeof(run->kernel), "6.12.118+deb12-amd64 #1 SMP");
+		}
+		assert_int_equal(ovl_report_json(run, p), 0);
+	}
+	/* the failing case's log, which the page shows inline */
+	snprintf(p, sizeof(p), "%s/logs/ext4", d[1]);
+	assert_int_equal(ovl_mkdir_p(p, 0755), 0);
+	snprintf(p, sizeof(p), "%s/%s", d[1], run->cases[0].log);
+	assert_int_equal(ovl_write_file(p, "the <log> & its end\n", 20), 0);
+	snprintf(out, sizeof(out), "%s/report.html", d[0]);
+	assert_int_equal(ovl_report_html(dirs, 2, out, why, sizeof(why)), 0);
+	assert_int_equal(ovl_read_file(out, &html, &len, 1 << 24), 0);
+	assert_non_null(strstr(html, "<!DOCTYPE html>"));
+	assert_null(strstr(html, "http://"));
+	assert_null(strstr(html, "https://"));
+	assert_null(strstr(html, "<script src"));
+	/* every case run has its cell; a run's kernel heads its columns */
+	for (size_t i = 0; i < run->ncases; i++) {
+		char id[256];
+
+		snprintf(id, sizeof(id), "<tr id=\"case-%04u-%s\">", run->cases[i].c->number, run->cases[i].c->slug);
+		assert_non_null(strstr(html, id));
+	}
+	assert_non_null(strstr(html, "on 6.12.118+deb12-amd64</th>"));
+	assert_non_null(strstr(html, "id=\"c-0001-same-name-a-wins-1-ext4\"><details><summary>FAIL</summary>"));
+	assert_non_null(strstr(html, "<span class=\"minus\">- file /f mode=0644</span>"));
+	assert_non_null(strstr(html, "the &lt;log&gt; &amp; its end"));
+	assert_non_null(strstr(html, "../"));
+	free(html);
+	assert_int_equal(ovl_report_html((const char *[]){ d[0], "/nonexistent/run" }, 2, out, why, sizeof(why)), -EINVAL);
+	assert_non_null(strstr(why, "/nonexistent/run"));
+	for (int i = 0; i < 2; i++)
+		assert_int_equal(ovl_remove_tree(d[i]), 0);
+}
+
 int main(int argc, char **argv)
 {
 	if (argc > 1)
@@ -644,6 +694,7 @@ int main(int argc, char **argv)
 		cmocka_unit_test(test_ktap_golden),
 		cmocka_unit_test(test_results_diff),
 		cmocka_unit_test(test_results_kernels),
+		cmocka_unit_test(test_report_html),
 		cmocka_unit_test(test_deviations_per_check),
 		cmocka_unit_test(test_ktap_reader_totals),
 		cmocka_unit_test(test_json_reads_back),
