@@ -48,6 +48,7 @@ static void usage(FILE *out)
 		"       ovlconform report RESULTS... -o FILE      one HTML page of several runs (a matrix of\n"
 		"                                                 case x run x filesystem; each run also writes\n"
 		"                                                 its own index.html)\n"
+		"       ovlconform kcidb RESULTS -o FILE          a run as KernelCI KCIDB data (schema v5.0)\n"
 		"\n"
 		"run options:\n"
 		"  --fs LIST          backing filesystems: tmpfs,ext4,xfs,btrfs or all (default all)\n"
@@ -59,6 +60,9 @@ static void usage(FILE *out)
 		"  --deviations FILE  the target's known deviations (default:\n"
 		"                     FIXTURES/deviations/TARGET.json; none when it is absent)\n"
 		"  --results DIR      results go to DIR/<run-id>/ (default ./results)\n"
+		"  --kcidb FILE       also write the run as KernelCI KCIDB data (I/O schema v5.0)\n"
+		"  --kcidb-origin O   its origin ([a-z0-9_]+, default ovlconform)\n"
+		"  --kcidb-log-url U  where the results dir is published: each test's log_url\n"
 		"  --scratch DIR      scratch space (default $OVLCONFORM_SCRATCH or " DEFAULT_SCRATCH ")\n"
 		"  --fixtures DIR     layer fixtures (default: $OVLCONFORM_FIXTURES, the installed\n"
 		"                     share/ovlconform/fixtures, or the checkout's fixtures/)\n"
@@ -447,6 +451,39 @@ static int cmd_report(int argc, char **argv)
 }
 
 /*
+ * ovlconform kcidb RESULTS -o FILE [--origin O] [--log-url U]: a run's
+ * results (one of scripts/vm's too) as KCIDB data. Exit 3 when the result
+ * cannot be read or the file not written.
+ */
+static int cmd_kcidb(int argc, char **argv)
+{
+	const char *out = NULL, *origin = "ovlconform", *url = NULL, *dir = NULL;
+	char why[4400];
+
+	for (int i = 1; i < argc; i++) {
+		if ((strcmp(argv[i], "-o") == 0 || strcmp(argv[i], "--out") == 0) && i + 1 < argc)
+			out = argv[++i];
+		else if (strcmp(argv[i], "--origin") == 0 && i + 1 < argc)
+			origin = argv[++i];
+		else if (strcmp(argv[i], "--log-url") == 0 && i + 1 < argc)
+			url = argv[++i];
+		else if (argv[i][0] != '-' && !dir)
+			dir = argv[i];
+		else
+			out = NULL, i = argc;
+	}
+	if (!out || !dir) {
+		fprintf(stderr, "usage: ovlconform kcidb RESULTS -o FILE.json [--origin O] [--log-url URL]\n");
+		return OVL_EXIT_USAGE;
+	}
+	if (ovl_report_kcidb(dir, out, origin, url, why, sizeof(why))) {
+		fprintf(stderr, "ovlconform kcidb: %s\n", why);
+		return OVL_EXIT_USAGE;
+	}
+	return OVL_EXIT_OK;
+}
+
+/*
  * ovlconform kernels RUN...: the runs of one selection on several kernels
  * (scripts/vm matrix makes them) side by side, in Markdown. Exit 1 when a
  * row differs and one of its cells is a FAIL no known deviation explains,
@@ -571,6 +608,9 @@ int main(int argc, char **argv)
 		{ "steps", required_argument, NULL, 1005 },
 		{ "no-users", no_argument, NULL, 1006 },
 		{ "out", required_argument, NULL, 1007 },
+		{ "kcidb", required_argument, NULL, 1008 },
+		{ "kcidb-origin", required_argument, NULL, 1009 },
+		{ "kcidb-log-url", required_argument, NULL, 1010 },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -596,6 +636,8 @@ int main(int argc, char **argv)
 		return cmd_diff(argc - 1, argv + 1);
 	if (strcmp(cmd, "report") == 0)
 		return cmd_report(argc - 1, argv + 1);
+	if (strcmp(cmd, "kcidb") == 0)
+		return cmd_kcidb(argc - 1, argv + 1);
 	if (strcmp(cmd, "store") == 0)
 		return ovl_store_main(argc - 1, argv + 1);
 	if (strcmp(cmd, "kconfig") == 0) {
@@ -701,6 +743,9 @@ int main(int argc, char **argv)
 		}
 		case 1006: ovl_explore.no_users = true; explore_opts = true; break;
 		case 1007: out_dir = optarg; explore_opts = true; break;
+		case 1008: o.kcidb_path = optarg; break;
+		case 1009: o.kcidb_origin = optarg; break;
+		case 1010: o.kcidb_log_url = optarg; break;
 		case 'h': usage(stdout); return 0;
 		default: usage(stderr); return OVL_EXIT_USAGE;
 		}

@@ -139,6 +139,16 @@ json_t *ovl_results_case(json_t *cases, const char *id, const char *fs);
  */
 int ovl_report_html(const char *const *dirs, size_t ndirs, const char *out, char *why, size_t len);
 
+/*
+ * suite/report/kcidb.c: the run in results (a results dir) as KernelCI's
+ * KCIDB I/O data, schema v5.0, written to out: a checkout and a build for
+ * the kernel under test, a test per case run at ovlconform.<case>.<fs>.
+ * origin: [a-z0-9_]+; log_url (may be NULL): where the results dir is
+ * published, for each test's log_url. 0, or -errno with why.
+ */
+int ovl_report_kcidb(const char *results, const char *out, const char *origin, const char *log_url, char *why,
+		     size_t len);
+
 /* suite/report/kernels.c: the same selection's runs on several kernels, side by side. */
 struct ovl_kernels_counts {
 	size_t rows;		/* case runs (case x filesystem) in any run */

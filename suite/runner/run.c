@@ -499,6 +499,11 @@ static int report_run(struct run_state *st)
 		snprintf(path, sizeof(path), "%s/index.html", st->run_dir);
 		if (ovl_report_html(dirs, 1, path, why, sizeof(why)))
 			fprintf(stderr, "ovlconform: %s\n", why);
+		if (st->opts->kcidb_path &&
+		    ovl_report_kcidb(st->run_dir, st->opts->kcidb_path,
+				     st->opts->kcidb_origin ? st->opts->kcidb_origin : "ovlconform", st->opts->kcidb_log_url,
+				     why, sizeof(why)))
+			fprintf(stderr, "ovlconform: --kcidb: %s\n", why);
 	}
 	exit_code = res->interrupted ? OVL_EXIT_INTERRUPTED
 		    : res->counts[OVL_FAIL] + res->counts[OVL_XPASS] ? OVL_EXIT_FAIL

@@ -35,6 +35,8 @@ struct ovl_run_opts {
 	char *run_dir_out;		/* PATH_MAX bytes: gets results/<run-id>, or NULL */
 	/* The target's known deviations: NULL for <fixtures>/deviations/<target>.json (none if absent). */
 	const char *deviations_path;
+	/* --kcidb FILE: the run as KCIDB data too (origin, and where its results dir is published). */
+	const char *kcidb_path, *kcidb_origin, *kcidb_log_url;
 	/* Cases made by a command (explore, replay) run instead of a selection. */
 	const struct ovl_case *const *extra_cases;
 	size_t nextra;

@@ -686,6 +686,117 @@ static void test_report_html(void **state)
 		assert_int_equal(ovl_remove_tree(d[i]), 0);
 }
 
+/* [a-zA-Z0-9_-]+ parts joined by dots (KCIDB's test path pattern). */
+static bool kcidb_path_ok(const char *p)
+{
+	bool part = false;
+
+	for (; *p; p++) {
+		if (*p == '.') {
+			if (!part)
+				return false;
+			part = false;
+		} else if ((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') || *p == '_' ||
+			   *p == '-') {
+			part = true;
+		} else {
+			return false;
+		}
+	}
+	return part;
+}
+
+/* The KCIDB file of a run: every field and value schema v5.0 requires, statuses mapped, known issues. */
+static void test_report_kcidb(void **state)
+{
+	char d[32] = "/tmp/ovl-kc-XXXXXX", p[64], out[64], why[512];
+	struct ovl_run_result *run = fake_run();
+	json_t *doc, *tests, *v;
+	json_error_t jerr;
+	static const char *const statuses[] = { "FAIL", "ERROR", "MISS", "PASS", "DONE", "SKIP" };
+	size_t fails = 0, skips = 0, errors = 0;
+
+	(void)state;
+	assert_non_null(mkdtemp(d));
+	run->cases[0].outcome = OVL_XFAIL;
+	run->cases[0].checks[0].outcome = OVL_XFAIL;
+	run->cases[0].checks[0].reason = "some-finding: the kernel does X (https://example.org/x)";
+	run->cases[1].outcome = OVL_BROK;
+	snprintf(p, sizeof(p), "%s/summary.json", d);
+	assert_int_equal(ovl_report_json(run, p), 0);
+	snprintf(out, sizeof(out), "%s/kcidb.json", d);
+	assert_int_equal(ovl_report_kcidb(d, out, "ovlconform", "https://example.org/r", why, sizeof(why)), 0);
+	doc = json_load_file(out, 0, &jerr);
+	assert_non_null(doc);
+	v = json_object_get(doc, "version");
+	assert_int_equal(json_integer_value(json_object_get(v, "major")), 5);
+	assert_int_equal(json_integer_value(json_object_get(v, "minor")), 0);
+	assert_int_equal(json_object_size(v), 2);
+	/* the checkout, the build on it, and every test on the build: ids "origin:..." */
+	{
+		json_t *co = json_array_get(json_object_get(doc, "checkouts"), 0),
+		       *b = json_array_get(json_object_get(doc, "builds"), 0);
+		const char *cid = json_string_value(json_object_get(co, "id"));
+
+		assert_non_null(cid);
+		assert_int_equal(strncmp(cid, "ovlconform:", 11), 0);
+		assert_string_equal(json_string_value(json_object_get(co, "origin")), "ovlconform");
+		assert_string_equal(json_string_value(json_object_get(b, "checkout_id")), cid);
+		assert_string_equal(json_string_value(json_object_get(b, "origin")), "ovlconform");
+		assert_non_null(json_string_value(json_object_get(b, "id")));
+		assert_null(json_object_get(b, "waived"));
+	}
+	tests = json_object_get(doc, "tests");
+	assert_int_equal(json_array_size(tests), run->ncases);
+	for (size_t i = 0; i < json_array_size(tests); i++) {
+		json_t *t = json_array_get(tests, i);
+		const char *st = json_string_value(json_object_get(t, "status"));
+		bool known = false;
+
+		assert_non_null(json_string_value(json_object_get(t, "build_id")));
+		assert_int_equal(strncmp(json_string_value(json_object_get(t, "id")), "ovlconform:", 11), 0);
+		assert_string_equal(json_string_value(json_object_get(t, "origin")), "ovlconform");
+		assert_true(kcidb_path_ok(json_string_value(json_object_get(t, "path"))));
+		assert_int_equal(strncmp(json_string_value(json_object_get(t, "path")), "ovlconform.", 11), 0);
+		for (size_t k = 0; k < 6; k++)
+			known |= st && strcmp(st, statuses[k]) == 0;
+		assert_true(known);
+		assert_null(json_object_get(t, "waived"));
+		fails += strcmp(st, "FAIL") == 0;
+		skips += strcmp(st, "SKIP") == 0;
+		errors += strcmp(st, "ERROR") == 0;
+		if (json_object_get(t, "log_excerpt"))
+			assert_true(strlen(json_string_value(json_object_get(t, "log_excerpt"))) <= 16384);
+		/* a case run with a log has its URL under the published results dir */
+		if (*json_string_value(json_object_get(json_object_get(t, "misc"), "log")))
+			assert_int_equal(strncmp(json_string_value(json_object_get(t, "log_url")), "https://example.org/r/logs/",
+						 27), 0);
+		else
+			assert_null(json_object_get(t, "log_url"));
+	}
+	assert_int_equal(fails, 1);	/* the XFAIL */
+	assert_int_equal(errors, 1);	/* the BROK */
+	assert_true(skips >= 1);	/* the fake run's CONF */
+	/* the XFAIL's deviation: an issue, and an incident tying it to the test */
+	{
+		json_t *issue = json_array_get(json_object_get(doc, "issues"), 0),
+		       *inc = json_array_get(json_object_get(doc, "incidents"), 0), *t0 = json_array_get(tests, 0);
+
+		assert_string_equal(json_string_value(json_object_get(issue, "id")), "ovlconform:some-finding");
+		assert_int_equal(json_integer_value(json_object_get(issue, "version")), 0);
+		assert_string_equal(json_string_value(json_object_get(issue, "report_url")), "https://example.org/x");
+		assert_true(json_is_true(json_object_get(json_object_get(issue, "culprit"), "code")));
+		assert_string_equal(json_string_value(json_object_get(inc, "issue_id")), "ovlconform:some-finding");
+		assert_string_equal(json_string_value(json_object_get(inc, "test_id")),
+				    json_string_value(json_object_get(t0, "id")));
+		assert_non_null(strstr(json_string_value(json_object_get(t0, "log_excerpt")), "- file /f mode=0644"));
+	}
+	json_decref(doc);
+	assert_int_equal(ovl_report_kcidb(d, out, "Bad-Origin", NULL, why, sizeof(why)), -EINVAL);
+	assert_non_null(strstr(why, "Bad-Origin"));
+	assert_int_equal(ovl_remove_tree(d), 0);
+}
+
 int main(int argc, char **argv)
 {
 	if (argc > 1)
@@ -695,6 +806,7 @@ int main(int argc, char **argv)
 		cmocka_unit_test(test_results_diff),
 		cmocka_unit_test(test_results_kernels),
 		cmocka_unit_test(test_report_html),
+		cmocka_unit_test(test_report_kcidb),
 		cmocka_unit_test(test_deviations_per_check),
 		cmocka_unit_test(test_ktap_reader_totals),
 		cmocka_unit_test(test_json_reads_back),
