@@ -131,6 +131,11 @@ out=$(BUILD=$BUILD bash suite/tests/html.sh results 2>&1); rc=$?
 printf '%s\n' "$out"
 take_summary "html: " "the HTML report tests" "$rc" "$out"
 
+stage "lkp-tests (0-day): contrib/lkp's run and parse scripts on real runs"
+out=$(BUILD=$BUILD bash suite/tests/lkp.sh 2>&1); rc=$?
+printf '%s\n' "$out"
+take_summary "lkp: " "the lkp tests" "$rc" "$out"
+
 stage "another kernel in a VM: a short smoke on Debian 12's 6.1 under qemu, a panic and a hang reported as such"
 out=$(BUILD=$BUILD bash suite/tests/vm.sh 2>&1); rc=$?
 printf '%s\n' "$out"
