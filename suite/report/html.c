@@ -254,7 +254,7 @@ static const char style[] =
 static const char script[] =
 	"function ovlOpen(){var h=decodeURIComponent(location.hash.slice(1));if(!h)return;"
 	"var e=document.getElementById(h);if(!e)return;var d=e.querySelector('details');"
-	"if(d)d.open=true;e.scrollIntoView();}"
+	"if(d)d.open=true;e.scrollIntoView({block:'nearest'});}"
 	"window.addEventListener('hashchange',ovlOpen);ovlOpen();";
 
 static int write_page(FILE *f, struct run *runs, size_t nruns, struct row *rows, size_t nrows)
