@@ -141,6 +141,11 @@ out=$(BUILD=$BUILD bash suite/tests/vm.sh 2>&1); rc=$?
 printf '%s\n' "$out"
 take_summary "vm: " "the VM tests" "$rc" "$out"
 
+stage "LAVA: contrib/lava's job through lava-run on this machine's qemu, its test definition against LAVA's schema"
+out=$(BUILD=$BUILD bash suite/tests/lava.sh 2>&1); rc=$?
+printf '%s\n' "$out"
+take_summary "lava: " "the LAVA tests" "$rc" "$out"
+
 stage "-j 1 and -j 2 print the same KTAP (scripts/ktap-stable.sh: all but timings and run ids)"
 j1=$(mktemp) j2=$(mktemp)
 sel="precedence whiteout rename hardlink dir 0106 0202"

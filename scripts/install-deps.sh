@@ -9,7 +9,8 @@
 # layer cases, fsverity for looking at verity digests by hand; libfuse3 and liburing for the
 # FUSE lower and io_uring cases, dosfstools and dmsetup for the vfat and failing-upper ones.
 # Reports: chromium, headless, for the HTML report's test; python3-jsonschema for checking
-# a KCIDB file against KernelCI's published schema by hand.
+# a KCIDB file against KernelCI's published schema by hand; lava-dispatcher for running
+# contrib/lava's job with lava-run.
 # Fuzzing: clang and its libFuzzer runtime.
 set -eu
 
@@ -19,7 +20,7 @@ libfuse3-dev liburing-dev dosfstools dmsetup
 e2fsprogs xfsprogs btrfs-progs attr util-linux kmod man-db
 docker.io busybox-static fuse-overlayfs fuse3 qemu-system-x86 cpio
 erofs-utils squashfs-tools fsverity
-chromium python3-jsonschema
+chromium python3-jsonschema lava-dispatcher
 clang libclang-rt-14-dev"
 
 missing=""
