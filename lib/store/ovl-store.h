@@ -91,13 +91,22 @@ uint64_t ovl_crc64_iso(uint64_t crc, const void *buf, size_t len);
  * and computes the layer's DiffID (sha256 of the whole uncompressed
  * stream, trailing padding included) and its size by Docker's rule.
  *
- * It refuses, naming the entry: names with a ".." component or an
- * absolute path (stricter than Docker, which cleans "a/../b" to "b"), an
- * entry through a symlink or below a non-directory, a hard link to
- * anything but a regular file earlier in the same layer, a name given
- * twice (a whiteout counts as its name), a whiteout without a name
- * (".wh.", ".wh..", ".wh..."), device nodes and sockets, overlayfs' own
- * trusted.overlay.* xattrs, and a truncated, damaged or non-tar stream.
+ * It takes what Docker's overlay2 driver takes, as it lays it down
+ * (suite/cases/0304-docker-accepts.c checks against a real dockerd): a
+ * ".." that stays inside the root is cleaned away ("a/../b" is "b"); a
+ * whiteout then an entry of its name leaves the entry (the whiteout is
+ * for the layers below); a whiteout with data is a whiteout, its data
+ * dropped; device nodes are kept.
+ *
+ * It refuses, naming the entry: an absolute name, or one whose ".."
+ * climbs out of the root (Docker, unpacking in a chroot, clamps such a
+ * name at the root instead; here it is hostile input), an entry through a
+ * symlink or below a non-directory, a hard link to anything but a regular
+ * file earlier in the same layer (or to a name outside the root), a name
+ * given twice, an entry then a whiteout of it (Docker refuses that too),
+ * a whiteout without a name (".wh.", ".wh..", ".wh..."), sockets,
+ * overlayfs' own trusted.overlay.* xattrs, and a truncated, damaged or
+ * non-tar stream.
  * Names below ".wh..wh." other than the opaque marker are aufs metadata
  * and are skipped, as Docker does. Nothing is ever written outside the
  * diff directory (every open is RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS);

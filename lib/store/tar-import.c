@@ -120,8 +120,20 @@ static int claim(struct imp *m, const char *rel, enum seen what, const char *sho
 		return ovl_strset_set(m->seen, rel, SEEN_DIR);
 	if (r == -EEXIST && what == SEEN_WHITEOUT)
 		return fail(m, EEXIST, "%s: whiteout of %s, a name this layer also has", shown, rel);
-	if (r == -EEXIST && tag == SEEN_WHITEOUT)
-		return fail(m, EEXIST, "%s: the layer also whites this name out", shown);
+	/*
+	 * The layer whited the name out and now has an entry of it: the
+	 * whiteout is for the layers below (OCI image spec), and Docker's
+	 * unpack replaces it with the entry. So do we.
+	 */
+	if (r == -EEXIST && tag == SEEN_WHITEOUT && what != SEEN_WHITEOUT) {
+		const char *base;
+		int pfd = cached_parent(m, rel, &base);
+
+		if (pfd < 0 || unlinkat(pfd, base, 0))
+			return fail(m, pfd < 0 ? -pfd : errno, "%s: removing the whiteout the layer made first: %s", shown,
+				    strerror(pfd < 0 ? -pfd : errno));
+		return ovl_strset_set(m->seen, rel, what);
+	}
 	if (r == -EEXIST)
 		return fail(m, EEXIST, "%s: the name appears twice in the layer", shown);
 	if (r)
@@ -201,7 +213,8 @@ static int write_data(struct imp *m, int fd, const char *rel, int64_t size)
 		m->crc = ovl_crc64_iso(m->crc, buf, len);
 		if (off + (la_int64_t)len > end)
 			end = off + (la_int64_t)len;
-		while (len) {
+		/* fd < 0: the data is read (and counted in the crc) but not kept */
+		while (fd >= 0 && len) {
 			ssize_t n = pwrite(fd, p, len, (off_t)off);
 
 			if (n < 0 && errno == EINTR)
@@ -226,6 +239,33 @@ static int write_data(struct imp *m, int fd, const char *rel, int64_t size)
 	return 0;
 }
 
+/*
+ * An absolute name, or one whose ".." components climb above the layer's
+ * root ("../x", "a/../../x"): refused. A ".." that stays inside ("a/../b")
+ * is cleaned away, as Docker's UnpackLayer does (filepath.Clean, then its
+ * breakout check).
+ */
+static bool escapes_root(const char *name)
+{
+	long depth = 0;
+
+	if (name[0] == '/')
+		return true;
+	for (const char *p = name; *p;) {
+		const char *e = strchrnul(p, '/');
+		size_t n = (size_t)(e - p);
+
+		if (n == 2 && p[0] == '.' && p[1] == '.') {
+			if (--depth < 0)
+				return true;
+		} else if (n && !(n == 1 && p[0] == '.')) {
+			depth++;
+		}
+		p = *e ? e + 1 : e;
+	}
+	return false;
+}
+
 static int one_entry(struct imp *m, struct archive_entry *e)
 {
 	const char *raw = archive_entry_pathname_utf8(e) ? archive_entry_pathname_utf8(e)
@@ -241,9 +281,10 @@ static int one_entry(struct imp *m, struct archive_entry *e)
 
 	if (!raw || !*raw)
 		return fail(m, EINVAL, "an entry without a name");
-	r = ovl_clean_tar_name(raw, rel, sizeof(rel), true);
+	r = escapes_root(raw) ? -EINVAL : ovl_clean_tar_name(raw, rel, sizeof(rel), false);
 	if (r)
-		return fail(m, -r, "%s: a name with '..' or an absolute path", raw);
+		return fail(m, -r, "%s: %s", raw, raw[0] == '/' ? "an absolute path" : r == -EINVAL
+			    ? "a name whose '..' leads out of the layer's root" : strerror(-r));
 	times[0].tv_sec = times[1].tv_sec = archive_entry_mtime(e);
 	times[0].tv_nsec = times[1].tv_nsec = archive_entry_mtime_nsec(e);
 	base = strrchr(rel, '/') ? strrchr(rel, '/') + 1 : rel;
@@ -261,11 +302,16 @@ static int one_entry(struct imp *m, struct archive_entry *e)
 	}
 	if (archive_entry_sparse_count(e) > 0)
 		return fail(m, EINVAL, "%s: a sparse entry; it could not be exported byte for byte", rel);
-	if (archive_entry_size(e) > 0 && (type != AE_IFREG || hard ||
-					  strncmp(base, WH_PREFIX, strlen(WH_PREFIX)) == 0))
+	if (archive_entry_size(e) > 0 && (type != AE_IFREG || hard))
 		return fail(m, EINVAL, "%s: carries %lld bytes of data, which a %s does not keep", rel,
-			    (long long)archive_entry_size(e), hard ? "hard link" : type != AE_IFREG
-			    ? "non-regular file" : "whiteout");
+			    (long long)archive_entry_size(e), hard ? "hard link" : "non-regular file");
+	/* a whiteout with data: Docker makes the whiteout and drops the data; so do we (counted, not kept) */
+	if (archive_entry_size(e) > 0 && strncmp(base, WH_PREFIX, strlen(WH_PREFIX)) == 0 &&
+	    strcmp(base, WH_OPAQUE) != 0) {
+		r = write_data(m, -1, rel, archive_entry_size(e));
+		if (r)
+			return r;
+	}
 	if (*rel == 0) {
 		/* "./": the layer's root; its metadata is applied with the dirs. */
 		if (type != AE_IFDIR)
@@ -311,9 +357,6 @@ static int one_entry(struct imp *m, struct archive_entry *e)
 		return 0;
 	}
 
-	if (type == AE_IFCHR || type == AE_IFBLK)
-		return fail(m, EPERM, "%s: a device node (%u:%u); layers here may not carry them", rel,
-			    (unsigned int)archive_entry_rdevmajor(e), (unsigned int)archive_entry_rdevminor(e));
 	if (type == AE_IFSOCK)
 		return fail(m, EPERM, "%s: a socket", rel);
 	r = ensure_parents(m, rel);
@@ -323,10 +366,9 @@ static int one_entry(struct imp *m, struct archive_entry *e)
 		const char *tbase;
 		int tag = 0, tpfd;
 
-		r = ovl_clean_tar_name(hard, target, sizeof(target), true);
+		r = escapes_root(hard) ? -EINVAL : ovl_clean_tar_name(hard, target, sizeof(target), false);
 		if (r || !*target)
-			return fail(m, EINVAL, "%s: hard link to '%s', a name with '..' or an absolute path",
-				    rel, hard);
+			return fail(m, EINVAL, "%s: hard link to '%s', a name outside the layer's root", rel, hard);
 		if (!ovl_strset_get(m->seen, target, &tag) || tag != SEEN_REG)
 			return fail(m, EINVAL, "%s: hard link to %s, which is not a regular file earlier "
 				    "in this layer", rel, target);
@@ -401,8 +443,12 @@ static int one_entry(struct imp *m, struct archive_entry *e)
 		break;
 	}
 	case AE_IFIFO:
-		if (mknodat(pfd, base, S_IFIFO | 0600, 0)) {
-			r = fail(m, errno, "%s: mkfifo: %s", rel, strerror(errno));
+	case AE_IFCHR:
+	case AE_IFBLK:
+		/* device nodes too, as old base images carry them (dev/null) and Docker keeps them */
+		if (mknodat(pfd, base, (type == AE_IFIFO ? S_IFIFO : type == AE_IFCHR ? S_IFCHR : S_IFBLK) | 0600,
+			    type == AE_IFIFO ? 0 : makedev(archive_entry_rdevmajor(e), archive_entry_rdevminor(e)))) {
+			r = fail(m, errno, "%s: mknod: %s", rel, strerror(errno));
 			break;
 		}
 		if (owner && fchownat(pfd, base, uid, gid, AT_SYMLINK_NOFOLLOW))

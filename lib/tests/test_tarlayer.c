@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/sysmacros.h>
 #include <sys/stat.h>
 #include <sys/xattr.h>
 #include <unistd.h>
@@ -267,6 +268,76 @@ static void test_conversions_and_size(void **state)
 	free(d);
 	/* 5 (d/f, its hard link once) + 3 (the symlink's target "d/f") + 2 */
 	assert_int_equal(res.size, 10);
+}
+
+/*
+ * What Docker takes (suite/cases/0304-docker-accepts.c watches dockerd do
+ * it): a whiteout then an entry of its name (the entry stays), a whiteout
+ * with data (the whiteout, no data), a ".." that stays inside the root
+ * (cleaned away), device nodes (kept).
+ */
+static void test_takes_what_docker_takes(void **state)
+{
+	static const struct tentry v[] = {
+		{ AE_IFREG, ".wh.x", "", NULL, 0 },
+		{ AE_IFREG, "x", "entry\n", NULL, 0 },
+		{ AE_IFREG, ".wh.y", "junk in a whiteout\n", NULL, 0 },
+		{ AE_IFDIR, "a/", NULL, NULL, 0 },
+		{ AE_IFREG, "a/../b", "b\n", NULL, 0 },
+		{ AE_IFDIR, "dev/", NULL, NULL, 0 },
+	};
+	char path[512];
+	struct ovl_import_result res;
+	struct ovl_err err = { "" };
+	char diff[512], devdir[512], *d;
+
+	(void)state;
+	if (geteuid() != 0)
+		skip();
+	snprintf(diff, sizeof(diff), "%s", fresh("docker-takes"));
+	snprintf(devdir, sizeof(devdir), "%s", fresh("docker-takes-dev"));
+	snprintf(path, sizeof(path), "%s/docker-takes.tar", tmp);
+	make_tar(path, v, sizeof(v) / sizeof(v[0]));
+	{
+		/* device nodes: make_tar writes no rdev, so they are appended here */
+		struct archive *a = archive_write_new();
+		char path2[600];
+
+		snprintf(path2, sizeof(path2), "%s/docker-takes-dev.tar", tmp);
+		archive_write_set_format_pax_restricted(a);
+		assert_int_equal(archive_write_open_filename(a, path2), ARCHIVE_OK);
+		for (int i = 0; i < 2; i++) {
+			struct archive_entry *e = archive_entry_new();
+
+			archive_entry_set_pathname(e, i ? "dev/sda" : "dev/null");
+			archive_entry_set_filetype(e, i ? AE_IFBLK : AE_IFCHR);
+			archive_entry_set_perm(e, 0666);
+			archive_entry_set_rdev(e, i ? makedev(8, 0) : makedev(1, 3));
+			assert_int_equal(archive_write_header(a, e), ARCHIVE_OK);
+			archive_entry_free(e);
+		}
+		archive_write_close(a);
+		archive_write_free(a);
+		if (ovl_layer_import_file(path2, devdir, NULL, &res, &err))
+			fail_msg("import of device nodes: %s", err.msg);
+		d = dump_of(devdir);
+		assert_non_null(strstr(d, "chr /dev/null mode=0666 uid=0 gid=0 dev=1:3\n"));
+		assert_non_null(strstr(d, "blk /dev/sda mode=0666 uid=0 gid=0 dev=8:0\n"));
+		free(d);
+	}
+	if (ovl_layer_import_file(path, diff, NULL, &res, &err))
+		fail_msg("import: %s", err.msg);
+	d = dump_of(diff);
+	assert_string_equal(d,
+		"dir / mode=0755 uid=0 gid=0\n"
+		"dir /a mode=0755 uid=0 gid=0\n"
+		"file /b mode=0644 uid=0 gid=0 size=2 "
+		"sha256=0263829989b6fd954f72baaf2fc64bc2e2f01d692d4de72986ea808f6e99813f\n"
+		"dir /dev mode=0755 uid=0 gid=0\n"
+		"file /x mode=0644 uid=0 gid=0 size=6 "
+		"sha256=6e1c1326f48d0c74e7f089ddbb0fad5f3a3848f234f7ba0235d1ca29edbbb2cb\n"
+		"whiteout /y\n");
+	free(d);
 }
 
 static void test_hostile_fixtures(void **state)
@@ -716,6 +787,7 @@ int main(void)
 		cmocka_unit_test(test_gzip_gives_the_uncompressed_diff_id),
 		cmocka_unit_test(test_empty_tars),
 		cmocka_unit_test(test_conversions_and_size),
+		cmocka_unit_test(test_takes_what_docker_takes),
 		cmocka_unit_test(test_hostile_fixtures),
 		cmocka_unit_test(test_refuses_a_non_empty_dir),
 		cmocka_unit_test(test_export_gives_the_stream_back),
