@@ -122,6 +122,12 @@ struct ovl_import_result {
 };
 
 #define OVL_IMPORT_NO_OWNER 0x1u	/* keep the importing user as owner (tests without root) */
+/*
+ * Refuse, naming the entry, what Docker takes but is risky: device nodes,
+ * a whiteout with data, a name with a ".." (even one inside the root), a
+ * whiteout then an entry of its name (`ovlconform store import --strict`).
+ */
+#define OVL_IMPORT_STRICT 0x2u
 
 struct ovl_import_opts {
 	unsigned int flags;		/* OVL_IMPORT_* */
@@ -251,6 +257,7 @@ int ovl_layer_export(const char *diffdir, const char *tarsplit, int outfd, struc
 struct ovl_store;
 
 #define OVL_STORE_CREATE 0x1u	/* make the directories when missing */
+#define OVL_STORE_STRICT 0x2u	/* its layer imports are OVL_IMPORT_STRICT */
 
 int ovl_store_open(const char *root, unsigned int flags, struct ovl_store **out, struct ovl_err *err);
 void ovl_store_free(struct ovl_store *s);

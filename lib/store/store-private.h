@@ -6,6 +6,7 @@
 #ifndef OVL_STORE_PRIVATE_H
 #define OVL_STORE_PRIVATE_H
 
+#include <stdbool.h>
 #include <limits.h>
 #include <sys/types.h>
 
@@ -19,6 +20,7 @@ struct ovl_store {
 	char overlay[PATH_MAX];		/* <root>/overlay2 */
 	char layerdb[PATH_MAX];		/* <root>/image/overlay2/layerdb */
 	enum ovl_diff_mode diff_mode;	/* how commits find a container's changes */
+	bool strict;			/* OVL_STORE_STRICT */
 };
 
 /* A store value file (no newline), into buf. */

@@ -62,6 +62,7 @@ int ovl_store_open(const char *root, unsigned int flags, struct ovl_store **out,
 
 	if (!s)
 		return ovl_err_set(err, ENOMEM, "%s: out of memory", root);
+	s->strict = flags & OVL_STORE_STRICT;
 	if (ovl_fmt(s->root, sizeof(s->root), "%s", root) ||
 	    ovl_fmt(s->overlay, sizeof(s->overlay), "%s/overlay2", root) ||
 	    ovl_fmt(s->layerdb, sizeof(s->layerdb), "%s/image/overlay2/layerdb", root)) {
@@ -378,7 +379,7 @@ int ovl_store_layer_import(struct ovl_store *s, const struct ovl_digest *parent,
 	char tmpset[PATH_MAX] = "", p[PATH_MAX + 64];
 	char hex[65], final[PATH_MAX + 80], v[OVL_DIGEST_STRLEN];
 	struct ovl_import_result res;
-	struct ovl_import_opts opts = { 0 };
+	struct ovl_import_opts opts = { .flags = s->strict ? OVL_IMPORT_STRICT : 0 };
 	struct ovl_digest chain;
 	int r;
 

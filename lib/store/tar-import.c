@@ -125,6 +125,9 @@ static int claim(struct imp *m, const char *rel, enum seen what, const char *sho
 	 * whiteout is for the layers below (OCI image spec), and Docker's
 	 * unpack replaces it with the entry. So do we.
 	 */
+	if (r == -EEXIST && tag == SEEN_WHITEOUT && what != SEEN_WHITEOUT && (m->flags & OVL_IMPORT_STRICT))
+		return fail(m, EEXIST, "%s: the layer also whites this name out (strict: Docker would keep the entry)",
+			    shown);
 	if (r == -EEXIST && tag == SEEN_WHITEOUT && what != SEEN_WHITEOUT) {
 		const char *base;
 		int pfd = cached_parent(m, rel, &base);
@@ -281,6 +284,9 @@ static int one_entry(struct imp *m, struct archive_entry *e)
 
 	if (!raw || !*raw)
 		return fail(m, EINVAL, "an entry without a name");
+	if ((m->flags & OVL_IMPORT_STRICT) && ovl_clean_tar_name(raw, rel, sizeof(rel), true) && raw[0] != '/' &&
+	    !escapes_root(raw))
+		return fail(m, EINVAL, "%s: a name with '..' (strict: Docker would clean it away)", raw);
 	r = escapes_root(raw) ? -EINVAL : ovl_clean_tar_name(raw, rel, sizeof(rel), false);
 	if (r)
 		return fail(m, -r, "%s: %s", raw, raw[0] == '/' ? "an absolute path" : r == -EINVAL
@@ -308,6 +314,9 @@ static int one_entry(struct imp *m, struct archive_entry *e)
 	/* a whiteout with data: Docker makes the whiteout and drops the data; so do we (counted, not kept) */
 	if (archive_entry_size(e) > 0 && strncmp(base, WH_PREFIX, strlen(WH_PREFIX)) == 0 &&
 	    strcmp(base, WH_OPAQUE) != 0) {
+		if (m->flags & OVL_IMPORT_STRICT)
+			return fail(m, EINVAL, "%s: a whiteout with %lld bytes of data (strict: Docker would drop them)",
+				    rel, (long long)archive_entry_size(e));
 		r = write_data(m, -1, rel, archive_entry_size(e));
 		if (r)
 			return r;
@@ -357,6 +366,9 @@ static int one_entry(struct imp *m, struct archive_entry *e)
 		return 0;
 	}
 
+	if ((m->flags & OVL_IMPORT_STRICT) && (type == AE_IFCHR || type == AE_IFBLK))
+		return fail(m, EPERM, "%s: a device node (%u:%u) (strict: Docker would make it)", rel,
+			    (unsigned int)archive_entry_rdevmajor(e), (unsigned int)archive_entry_rdevminor(e));
 	if (type == AE_IFSOCK)
 		return fail(m, EPERM, "%s: a socket", rel);
 	r = ensure_parents(m, rel);

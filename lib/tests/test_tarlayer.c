@@ -325,6 +325,17 @@ static void test_takes_what_docker_takes(void **state)
 		assert_non_null(strstr(d, "blk /dev/sda mode=0666 uid=0 gid=0 dev=8:0\n"));
 		free(d);
 	}
+	/* strict: each of them refused, naming the entry */
+	{
+		static const struct ovl_import_opts strict = { .flags = OVL_IMPORT_STRICT };
+		char devtar[600];
+
+		assert_int_equal(ovl_layer_import_file(path, diff, &strict, &res, &err), -EEXIST);
+		assert_non_null(strstr(err.msg, "x: the layer also whites this name out (strict"));
+		snprintf(devtar, sizeof(devtar), "%s/docker-takes-dev.tar", tmp);
+		assert_int_equal(ovl_layer_import_file(devtar, fresh("docker-takes-strict"), &strict, &res, &err), -EPERM);
+		assert_non_null(strstr(err.msg, "dev/null: a device node (1:3) (strict"));
+	}
 	if (ovl_layer_import_file(path, diff, NULL, &res, &err))
 		fail_msg("import: %s", err.msg);
 	d = dump_of(diff);

@@ -21,7 +21,7 @@
 static void usage(FILE *out)
 {
 	fprintf(out,
-		"usage: ovlconform store import --root DIR [--parent CHAINID] TAR|-\n"
+		"usage: ovlconform store import --root DIR [--parent CHAINID] [--strict] TAR|-\n"
 		"       ovlconform store export --root DIR [-o FILE] CHAINID\n"
 		"       ovlconform store image  --root DIR [--cmd ARG]... [--tag NAME[:TAG]] CHAINID\n"
 		"       ovlconform store tag    --root DIR IMAGE NAME[:TAG]\n"
@@ -35,7 +35,9 @@ static void usage(FILE *out)
 		"IMAGE is an image ID (sha256:<hex>) or a tag.\n"
 		"\n"
 		"DIR is a Docker data root (default " DEFAULT_ROOT " for ls and verify, which\n"
-		"only read). import creates the store when it does not exist. Exit: 0 done (verify:\n"
+		"only read). import creates the store when it does not exist; it takes what Docker\n"
+		"takes, and with --strict refuses, naming the entry, what Docker takes but is risky\n"
+		"(device nodes, whiteouts with data, names with '..', a whiteout then its name). Exit: 0 done (verify:\n"
 		"no problem), 1 verify found problems, 3 usage, 2 the command failed.\n");
 }
 
@@ -62,6 +64,7 @@ int ovl_store_main(int argc, char **argv)
 		{ "root", required_argument, NULL, 'r' },
 		{ "parent", required_argument, NULL, 'p' },
 		{ "deep", no_argument, NULL, 'd' },
+		{ "strict", no_argument, NULL, 'S' },
 		{ "output", required_argument, NULL, 'o' },
 		{ "cmd", required_argument, NULL, 'c' },
 		{ "tag", required_argument, NULL, 't' },
@@ -71,7 +74,7 @@ int ovl_store_main(int argc, char **argv)
 	const char *root = NULL, *verb, *output = NULL, *tag = NULL, *cmd[64];
 	size_t ncmd = 0;
 	struct ovl_digest parent;
-	bool has_parent = false, deep = false;
+	bool has_parent = false, deep = false, strict = false;
 	struct ovl_store *s = NULL;
 	struct ovl_err err = { "" };
 	int c, r = 0;
@@ -93,6 +96,7 @@ int ovl_store_main(int argc, char **argv)
 			has_parent = true;
 			break;
 		case 'd': deep = true; break;
+		case 'S': strict = true; break;
 		case 'o': output = optarg; break;
 		case 't': tag = optarg; break;
 		case 'c':
@@ -137,7 +141,7 @@ int ovl_store_main(int argc, char **argv)
 			fprintf(stderr, "ovlconform store import: %s: %s\n", tar, strerror(errno));
 			return 2;
 		}
-		r = ovl_store_open(root, OVL_STORE_CREATE, &s, &err);
+		r = ovl_store_open(root, OVL_STORE_CREATE | (strict ? OVL_STORE_STRICT : 0), &s, &err);
 		if (!r)
 			r = ovl_store_layer_import(s, has_parent ? &parent : NULL, fd, tar, &li, &err);
 		if (fd != STDIN_FILENO)
