@@ -69,7 +69,7 @@ RUNNER_OBJ = $(call obj,$(CLI_SRC) $(SUITE_SRC) $(CASE_SRC))
 # Objects of the unit tests and benchmarks are kept (make would delete them as intermediates).
 .SECONDARY: $(call obj,$(wildcard lib/tests/*.c suite/tests/*.c))
 
-.PHONY: all libs run check explore mutants deps tests unit-tests asan-tests harness-tests suite bench fuzz fuzz-build \
+.PHONY: all libs run check explore mutants deps tests docker-diff unit-tests asan-tests harness-tests suite bench fuzz fuzz-build \
 	install uninstall clean pkg-check readme-cases mutants vm-check vm-matrix
 all: $(BUILD)/ovlconform libs
 libs: $(LIBS)
@@ -214,6 +214,10 @@ explore: deps
 
 check: deps
 	@BUILD=$(BUILD)/check scripts/check.sh
+
+# Differential runs against a private dockerd: 500 random layer stacks (case 0305; make check runs 40).
+docker-diff: $(BUILD)/ovlconform
+	OVLCONFORM_DIFF_STACKS=$${STACKS:-500} OVLCONFORM_DIFF_SEED=$${SEED:-1} $(BUILD)/ovlconform run --fs ext4 0305
 
 bench: deps
 	$(MAKE) --no-print-directory all

@@ -395,9 +395,24 @@ static int one_entry(struct imp *m, struct archive_entry *e)
 			r = -errno;
 		if (tpfd >= 0)
 			close(tpfd);
-		if (pfd >= 0)
-			close(pfd);
-		return r ? fail(m, -r, "%s: linking to %s: %s", rel, target, strerror(-r)) : 0;
+		if (r) {
+			if (pfd >= 0)
+				close(pfd);
+			return fail(m, -r, "%s: linking to %s: %s", rel, target, strerror(-r));
+		}
+		/*
+		 * The link's own header then applies to the inode both names
+		 * share, as Docker's unpack does (chown, xattrs, chmod, times):
+		 * the last header of an inode says its metadata.
+		 */
+		if (owner && fchownat(pfd, base, uid, gid, AT_SYMLINK_NOFOLLOW))
+			r = fail(m, errno, "%s: chown: %s", rel, strerror(errno));
+		if (!r)
+			r = set_xattrs(m, e, -1, pfd, base, rel);
+		if (!r && (fchmodat(pfd, base, perm, 0) || utimensat(pfd, base, times, AT_SYMLINK_NOFOLLOW)))
+			r = fail(m, errno, "%s: chmod/utimes: %s", rel, strerror(errno));
+		close(pfd);
+		return r;
 	}
 	r = claim(m, rel, type == AE_IFDIR ? SEEN_DIR : type == AE_IFREG ? SEEN_REG
 			  : type == AE_IFLNK ? SEEN_LNK : SEEN_OTHER, rel);

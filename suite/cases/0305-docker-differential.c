@@ -1,0 +1,458 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * Differential runs against dockerd: random layer stacks (1 to 3 layers of
+ * dirs, files with setuid/sticky modes and several owners, symlinks, hard
+ * links, fifos, a device node, user.* xattrs, odd and long names,
+ * whiteouts of names below, opaque dirs, a whiteout then an entry of its
+ * name), each loaded into a private dockerd as an image archive (`docker
+ * load`) and imported into the reference store layer by layer. Both must
+ * accept the stack or both refuse it; where both accept, every layer's
+ * diff dir is the same tree in both. A disagreement prints the seed and
+ * the stack's entries, from which the stack can be made again.
+ * The number of stacks: OVLCONFORM_DIFF_STACKS (default 40; make
+ * docker-diff runs 500); the seed: OVLCONFORM_DIFF_SEED (default 1).
+ */
+#define _GNU_SOURCE
+#include <archive.h>
+#include <archive_entry.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <locale.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
+#include <unistd.h>
+
+#include <jansson.h>
+
+#include "docker.h"
+#include "harness.h"
+#include "ovl-common.h"
+#include "ovl-model.h"
+#include "ovl-store.h"
+
+#define MAX_LAYERS 3
+#define MAX_ENTS 40
+
+struct ent {
+	char name[300];
+	int type;		/* AE_IFREG, AE_IFDIR, AE_IFLNK, AE_IFIFO, AE_IFCHR; hard links: AE_IFREG with link */
+	char link[300];		/* symlink target, or hard link target */
+	char data[64];
+	unsigned int mode, uid, gid;
+	bool xattr;
+};
+
+struct layer {
+	struct ent e[MAX_ENTS];
+	size_t n;
+};
+
+static unsigned long long rng;
+
+static unsigned int rnd(unsigned int n)
+{
+	rng = rng * 6364136223846793005ULL + 1442695040888963407ULL;
+	return (unsigned int)((rng >> 33) % n);
+}
+
+static const char *const names[] = { "a", "b", "etc", "sp ace", "\xc3\xbc" "n\xc3\xaf" "c\xc3\xb6" "de", "x.conf",
+				     "-dash", "LONG" };
+
+static void pick_name(char *out, size_t len)
+{
+	const char *n = names[rnd(sizeof(names) / sizeof(names[0]))];
+
+	if (strcmp(n, "LONG") == 0) {
+		size_t l = 100 + rnd(150);
+
+		for (size_t i = 0; i < l && i + 1 < len; i++)
+			out[i] = (char)('a' + (i % 26));
+		out[l < len ? l : len - 1] = 0;
+	} else {
+		snprintf(out, len, "%s", n);
+	}
+}
+
+static bool has(const struct layer *l, const char *name)
+{
+	for (size_t i = 0; i < l->n; i++)
+		if (strcmp(l->e[i].name, name) == 0)
+			return true;
+	return false;
+}
+
+static struct ent *add(struct layer *l, const char *name, int type)
+{
+	struct ent *e;
+
+	if (l->n >= MAX_ENTS)
+		return NULL;
+	e = &l->e[l->n++];
+	memset(e, 0, sizeof(*e));
+	snprintf(e->name, sizeof(e->name), "%s", name);
+	e->type = type;
+	e->mode = type == AE_IFDIR ? 0755 : 0644;
+	return e;
+}
+
+/* One random layer over the names the layers below have (all, for whiteouts of them). */
+static void gen_layer(struct layer *l, const struct layer *below, size_t nbelow)
+{
+	static const unsigned int fmodes[] = { 0644, 0600, 0755, 04755, 02755, 0444 };
+	static const unsigned int dmodes[] = { 0755, 0700, 01777, 0750 };
+	static const unsigned int owners[] = { 0, 1000, 65534 };
+	unsigned int n = 3 + rnd(10);
+	char dir[300] = "";
+
+	l->n = 0;
+	/* one dir of this layer, the home of most of its names */
+	pick_name(dir, sizeof(dir));
+	if (!has(l, dir)) {
+		struct ent *d = add(l, dir, AE_IFDIR);
+
+		d->mode = dmodes[rnd(4)];
+		d->uid = d->gid = owners[rnd(3)];
+		d->xattr = rnd(4) == 0;
+		/* an opaque dir now and then, when a layer below has it */
+		if (nbelow && rnd(4) == 0) {
+			char opq[320];
+
+			snprintf(opq, sizeof(opq), "%s/.wh..wh..opq", dir);
+			add(l, opq, AE_IFREG);
+		}
+	}
+	for (unsigned int i = 0; i < n; i++) {
+		char name[320], leaf[300];
+		unsigned int k = rnd(9);
+		struct ent *e;
+
+		pick_name(leaf, sizeof(leaf));
+		snprintf(name, sizeof(name), "%s%s%s", rnd(3) ? dir : "", rnd(3) ? "/" : "", leaf);
+		if (name[0] == '/')
+			memmove(name, name + 1, strlen(name));
+		if (has(l, name))
+			continue;
+		{
+			/* its parent must be this layer's dir (or the root) */
+			char *slash = strrchr(name, '/');
+
+			if (slash && (strncmp(name, dir, (size_t)(slash - name)) != 0 || strlen(dir) != (size_t)(slash - name)))
+				continue;
+		}
+		if (k == 0 && nbelow) {
+			/* a whiteout of a name a layer below has (or not) */
+			const struct layer *b = &below[rnd((unsigned int)nbelow)];
+			char wh[320];
+
+			if (!b->n)
+				continue;
+			snprintf(wh, sizeof(wh), "%s", b->e[rnd((unsigned int)b->n)].name);
+			if (strstr(wh, ".wh."))
+				continue;
+			{
+				char *slash = strrchr(wh, '/');
+				char w[640];
+
+				if (slash && (strncmp(wh, dir, (size_t)(slash - wh)) != 0 || strlen(dir) != (size_t)(slash - wh)))
+					continue;
+				snprintf(w, sizeof(w), "%.*s.wh.%s", slash ? (int)(slash - wh + 1) : 0, wh, slash ? slash + 1 : wh);
+				if (!has(l, w) && !has(l, wh))
+					add(l, w, AE_IFREG);
+			}
+			continue;
+		}
+		if (k == 1) {
+			/* a whiteout, then an entry of its name */
+			char w[640];
+			char *slash = strrchr(name, '/');
+
+			snprintf(w, sizeof(w), "%.*s.wh.%s", slash ? (int)(slash - name + 1) : 0, name, slash ? slash + 1 : name);
+			if (has(l, w))
+				continue;
+			add(l, w, AE_IFREG);
+			e = add(l, name, AE_IFREG);
+			if (e)
+				snprintf(e->data, sizeof(e->data), "after its whiteout\n");
+			continue;
+		}
+		e = add(l, name, k == 2 ? AE_IFLNK : k == 3 ? AE_IFIFO : k == 4 ? AE_IFCHR : AE_IFREG);
+		if (!e)
+			break;
+		e->uid = e->gid = owners[rnd(3)];
+		e->mode = fmodes[rnd(6)];
+		if (k == 2)
+			snprintf(e->link, sizeof(e->link), "%s", rnd(2) ? "../etc/target" : leaf);
+		else if (k == 5) {
+			/* a hard link to a regular file earlier in this layer */
+			for (size_t j = 0; j + 1 < l->n; j++)
+				if (l->e[j].type == AE_IFREG && !l->e[j].link[0] && !strstr(l->e[j].name, ".wh.")) {
+					snprintf(e->link, sizeof(e->link), "%s", l->e[j].name);
+					break;
+				}
+			if (!e->link[0])
+				snprintf(e->data, sizeof(e->data), "no file to link to\n");
+		} else if (e->type == AE_IFREG) {
+			snprintf(e->data, sizeof(e->data), "%u bytes of %s\n", rnd(1000), leaf);
+			e->xattr = rnd(3) == 0;
+		}
+	}
+}
+
+static void write_layer(struct ovl_ctx *ctx, const struct layer *l, const char *path)
+{
+	struct archive *a = archive_write_new();
+	struct archive_entry *e = archive_entry_new();
+
+	if (!a || !e || archive_write_set_format_pax_restricted(a) || archive_write_open_filename(a, path))
+		ovl_brok(ctx, "writing %s", path);
+	for (size_t i = 0; i < l->n; i++) {
+		const struct ent *t = &l->e[i];
+		size_t len = t->type == AE_IFREG && !(t->link[0]) ? strlen(t->data) : 0;
+
+		archive_entry_clear(e);
+		archive_entry_set_pathname(e, t->name);
+		archive_entry_set_filetype(e, (unsigned int)t->type);
+		archive_entry_set_perm(e, t->mode);
+		archive_entry_set_uid(e, t->uid);
+		archive_entry_set_gid(e, t->gid);
+		archive_entry_set_mtime(e, 1700000000, 0);
+		if (t->type == AE_IFLNK)
+			archive_entry_set_symlink(e, t->link);
+		else if (t->type == AE_IFREG && t->link[0])
+			archive_entry_set_hardlink(e, t->link);
+		if (t->type == AE_IFCHR)
+			archive_entry_set_rdev(e, makedev(1, 3));
+		if (t->xattr)
+			archive_entry_xattr_add_entry(e, "user.ovlconform", "value", 5);
+		archive_entry_set_size(e, (la_int64_t)len);
+		if (archive_write_header(a, e) != ARCHIVE_OK || (len && archive_write_data(a, t->data, len) != (la_ssize_t)len))
+			ovl_brok(ctx, "writing %s, entry %s: %s", path, t->name, archive_error_string(a));
+	}
+	archive_entry_free(e);
+	archive_write_close(a);
+	archive_write_free(a);
+}
+
+/* An image archive as `docker save` writes it (legacy layout): the layers, a config, manifest.json. */
+static void write_image(struct ovl_ctx *ctx, const char *path, char layers[][4200], size_t n, const char *tag)
+{
+	json_t *diff_ids = json_array(), *cfg, *manifest, *lnames = json_array();
+	char *cj, *mj, cname[80], hex[OVL_DIGEST_STRLEN];
+	struct archive *a = archive_write_new();
+	struct archive_entry *e = archive_entry_new();
+	struct ovl_digest d;
+
+	for (size_t i = 0; i < n; i++) {
+		char ln[32];
+
+		char *bytes = NULL;
+		size_t blen = 0;
+
+		if (ovl_read_file(layers[i], &bytes, &blen, 1 << 26) || ovl_digest_bytes(bytes, blen, &d))
+			ovl_brok(ctx, "the digest of %s", layers[i]);
+		free(bytes);
+		ovl_digest_format(&d, hex);
+		json_array_append_new(diff_ids, json_string(hex));
+		snprintf(ln, sizeof(ln), "l%zu/layer.tar", i);
+		json_array_append_new(lnames, json_string(ln));
+	}
+	cfg = json_pack("{s:s, s:s, s:{}, s:{s:s, s:o}}", "architecture", "amd64", "os", "linux", "config", "rootfs",
+			"type", "layers", "diff_ids", diff_ids);
+	cj = json_dumps(cfg, JSON_COMPACT | JSON_SORT_KEYS);
+	ovl_digest_bytes(cj, strlen(cj), &d);
+	ovl_digest_format(&d, hex);
+	snprintf(cname, sizeof(cname), "%s.json", hex + 7);
+	manifest = json_pack("[{s:s, s:[s], s:o}]", "Config", cname, "RepoTags", tag, "Layers", lnames);
+	mj = json_dumps(manifest, JSON_COMPACT);
+	if (!a || !e || archive_write_set_format_pax_restricted(a) || archive_write_open_filename(a, path))
+		ovl_brok(ctx, "writing %s", path);
+	for (size_t i = 0; i < n + 2; i++) {
+		char *buf = NULL, name[80];
+		size_t len = 0;
+
+		if (i < n) {
+			snprintf(name, sizeof(name), "l%zu/layer.tar", i);
+			if (ovl_read_file(layers[i], &buf, &len, 1 << 26))
+				ovl_brok(ctx, "reading %s", layers[i]);
+		} else {
+			snprintf(name, sizeof(name), "%s", i == n ? cname : "manifest.json");
+			buf = strdup(i == n ? cj : mj);
+			len = strlen(buf);
+		}
+		archive_entry_clear(e);
+		archive_entry_set_pathname(e, name);
+		archive_entry_set_filetype(e, AE_IFREG);
+		archive_entry_set_perm(e, 0644);
+		archive_entry_set_size(e, (la_int64_t)len);
+		if (archive_write_header(a, e) != ARCHIVE_OK || archive_write_data(a, buf, len) != (la_ssize_t)len)
+			ovl_brok(ctx, "writing %s: %s", path, archive_error_string(a));
+		free(buf);
+	}
+	archive_entry_free(e);
+	archive_write_close(a);
+	archive_write_free(a);
+	free(cj);
+	free(mj);
+	json_decref(cfg);
+	json_decref(manifest);
+}
+
+static void describe(struct ovl_ctx *ctx, const struct layer *ls, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		for (size_t j = 0; j < ls[i].n; j++) {
+			const struct ent *t = &ls[i].e[j];
+
+			ovl_diag(ctx, "layer %zu: %s %.*s%s mode=%04o uid=%u%s%s%s", i,
+				 t->type == AE_IFDIR ? "dir" : t->type == AE_IFLNK ? "symlink" : t->type == AE_IFIFO ? "fifo"
+				 : t->type == AE_IFCHR ? "chr" : t->link[0] ? "hardlink" : "file",
+				 60, t->name, strlen(t->name) > 60 ? "..." : "", t->mode, t->uid, t->link[0] ? " -> " : "",
+				 t->link, t->xattr ? " xattr" : "");
+		}
+}
+
+static struct ovl_tree *scan(struct ovl_ctx *ctx, const char *dir)
+{
+	struct ovl_tree *t = NULL;
+	struct ovl_err err = { "" };
+
+	if (ovl_tree_scan(dir, OVL_SCAN_UPPER, &t, &err))
+		ovl_brok(ctx, "scanning %s: %s", dir, err.msg);
+	return t;
+}
+
+static void run(struct ovl_ctx *ctx)
+{
+	const char *env = getenv("OVLCONFORM_DIFF_STACKS"), *senv = getenv("OVLCONFORM_DIFF_SEED");
+	unsigned long stacks = env ? strtoul(env, NULL, 10) : 40, seed = senv ? strtoul(senv, NULL, 10) : 1;
+	unsigned long agree = 0, accepted = 0, refused = 0, bad = 0;
+	struct ovl_dockerd d;
+	struct ovl_store *s = NULL;
+	struct ovl_err err = { "" };
+
+	/* the names are UTF-8: libarchive converts them by the locale (the case's process only) */
+	if (!setlocale(LC_CTYPE, "C.UTF-8"))
+		ovl_conf(ctx, "no C.UTF-8 locale: the stacks' UTF-8 names cannot be written");
+	ovl_dockerd_start(ctx, &d);
+	if (ovl_store_open(ovl_case_path(ctx, "/store"), OVL_STORE_CREATE, &s, &err))
+		ovl_brok(ctx, "the store: %s", err.msg);
+	for (unsigned long k = 0; k < stacks; k++) {
+		static struct layer ls[MAX_LAYERS];
+		char tars[MAX_LAYERS][4200], img[4200], tag[64], *out = NULL, diffs[MAX_LAYERS][4200];
+		size_t n;
+		struct ovl_layer_info li[MAX_LAYERS];
+		int st, ours = 0;
+		bool same = true;
+
+		rng = (seed * 1000003ULL + k) * 2654435761ULL + 1;
+		n = 1 + rnd(MAX_LAYERS);
+		for (size_t i = 0; i < n; i++) {
+			gen_layer(&ls[i], ls, i);
+			snprintf(tars[i], sizeof(tars[i]), "%s", ovl_case_path(ctx, "/stack"));
+			snprintf(tars[i] + strlen(tars[i]), sizeof(tars[i]) - strlen(tars[i]), "-%lu-%zu.tar", k, i);
+			write_layer(ctx, &ls[i], tars[i]);
+		}
+		snprintf(img, sizeof(img), "%s", ovl_case_path(ctx, "/image.tar"));
+		snprintf(tag, sizeof(tag), "ovlconform/diff:%lu", k);
+		write_image(ctx, img, tars, n, tag);
+		st = ovl_docker(ctx, &d, &out, "load", "-q", "-i", img, NULL);
+		free(out);
+		out = NULL;
+		for (size_t i = 0; i < n && !ours; i++) {
+			int fd = SAFE_OPEN(ctx, tars[i], O_RDONLY, 0);
+
+			ours = ovl_store_layer_import(s, i ? &li[i - 1].chain_id : NULL, fd, tars[i], &li[i], &err);
+			close(fd);
+		}
+		if ((st == 0) != (ours == 0)) {
+			bad++;
+			ovl_check(ctx, false, "stack %lu (seed %lu): dockerd %s it, the store %s it", k, seed,
+				  st ? "refuses" : "accepts", ours ? "refuses" : "accepts");
+			ovl_diag(ctx, "the store: %s", ours ? err.msg : "imported");
+			describe(ctx, ls, n);
+			continue;
+		}
+		if (st) {
+			refused++;
+			agree++;
+			continue;
+		}
+		accepted++;
+		/* dockerd's diff dirs, bottom first: LowerDir lists them top first, UpperDir is the top one */
+		st = ovl_docker(ctx, &d, &out, "image", "inspect", "-f",
+				"{{.GraphDriver.Data.LowerDir}}|{{.GraphDriver.Data.UpperDir}}", tag, NULL);
+		if (st || !out)
+			ovl_brok(ctx, "docker image inspect %s: status %d", tag, st);
+		out[strcspn(out, "\n")] = 0;
+		{
+			char *bar = strchr(out, '|'), *p;
+			size_t m = 0;
+
+			if (!bar)
+				ovl_brok(ctx, "docker image inspect %s: '%s'", tag, out);
+			*bar = 0;
+			snprintf(diffs[n - 1], sizeof(diffs[0]), "%s", bar + 1);
+			/* "<no value>" for a one-layer image */
+			for (p = strtok(strcmp(out, "<no value>") ? out : NULL, ":"); p && m + 1 < n; p = strtok(NULL, ":"))
+				snprintf(diffs[n - 2 - m++], sizeof(diffs[0]), "%s", p);
+			if (m + 1 != n)
+				ovl_brok(ctx, "docker image inspect %s: %zu lower dirs for %zu layers", tag, m, n);
+		}
+		free(out);
+		out = NULL;
+		for (size_t i = 0; i < n; i++) {
+			char ours_dir[4200];
+			struct ovl_tree *want, *got;
+			char *diff = NULL;
+			size_t dlen = 0;
+			FILE *df = open_memstream(&diff, &dlen);
+			int nd;
+
+			snprintf(ours_dir, sizeof(ours_dir), "%s/overlay2/%s/diff", ovl_case_path(ctx, "/store"), li[i].cache_id);
+			want = scan(ctx, diffs[i]);
+			got = scan(ctx, ours_dir);
+			nd = df ? ovl_tree_diff(want, got, 0, df) : -ENOMEM;
+			if (df)
+				fclose(df);
+			if (nd != 0) {
+				same = false;
+				ovl_check(ctx, false, "stack %lu (seed %lu), layer %zu: the store's diff dir is dockerd's", k, seed, i);
+				ovl_diag(ctx, "%s", diff ? diff : "");
+				describe(ctx, ls, n);
+			}
+			free(diff);
+			ovl_tree_unref(want);
+			ovl_tree_unref(got);
+		}
+		if (same)
+			agree++;
+		else
+			bad++;
+		/* images are loaded, not kept: the next stack starts from an empty dockerd store */
+		st = ovl_docker(ctx, &d, &out, "rmi", "-f", tag, NULL);
+		free(out);
+		out = NULL;
+	}
+	ovl_check(ctx, bad == 0, "%lu random stacks (seed %lu): dockerd and the store agree on every one", stacks, seed);
+	ovl_diag(ctx, "%lu agree (%lu accepted by both, %lu refused by both), %lu disagree", agree, accepted, refused, bad);
+	ovl_table_row(ctx, "docker-differential", "seed %lu: %lu stacks, %lu accepted, %lu refused, %lu disagree", seed,
+		      stacks, accepted, refused, bad);
+	ovl_store_free(s);
+	ovl_dockerd_stop(ctx, &d);
+}
+
+OVL_CASE(
+	.number = 305,
+	.slug = "docker-differential",
+	.purpose = "random layer stacks loaded into dockerd and imported into the store: the same accept/refuse, the same diff dirs",
+	.tags = "docker",
+	.needs_kconfig = OVL_DOCKER_KCONFIG,
+	.needs_programs = OVL_DOCKER_PROGRAMS,
+	.needs_root = true,
+	.fs = OVL_FS_EXT4,
+	.timeout = 600,
+	.run = run,
+);
