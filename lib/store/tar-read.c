@@ -177,6 +177,17 @@ static int one_entry(struct ovl_tree *t, struct archive *a, struct archive_entry
 		if (!ovl_tree_lookup(t, target) || ovl_tree_lookup(t, target)->type != OVL_FT_REG)
 			return ovl_err_set(err, EINVAL, "%s: hard link to %s, which is no regular file before it in the layer",
 					   name, hard);
+		/* the link's header says the metadata of the inode both names share (Docker's unpack, the import) */
+		{
+			struct ovl_entry u = *ovl_tree_lookup(t, target);
+
+			u.mode = e.mode;
+			u.uid = e.uid;
+			u.gid = e.gid;
+			r = ovl_tree_replace(t, target, &u);
+			if (r)
+				return ovl_err_set(err, -r, "%s: out of memory", name);
+		}
 		e.type = OVL_FT_HARDLINK;
 		e.target = target;
 		return put(t, &e, err);
