@@ -242,6 +242,23 @@ static int write_data(struct imp *m, int fd, const char *rel, int64_t size)
 	return 0;
 }
 
+/* The entry's owner, xattrs, mode and times on pfd/base, in Docker's order (not for symlinks). */
+static int set_meta(struct imp *m, struct archive_entry *e, int pfd, const char *base, const char *rel,
+		    const struct timespec times[2])
+{
+	int r = 0;
+
+	if (!(m->flags & OVL_IMPORT_NO_OWNER) &&
+	    fchownat(pfd, base, (uid_t)archive_entry_uid(e), (gid_t)archive_entry_gid(e), AT_SYMLINK_NOFOLLOW))
+		r = fail(m, errno, "%s: chown: %s", rel, strerror(errno));
+	if (!r)
+		r = set_xattrs(m, e, -1, pfd, base, rel);
+	if (!r && (fchmodat(pfd, base, archive_entry_perm(e) & 07777, 0) ||
+		   utimensat(pfd, base, times, AT_SYMLINK_NOFOLLOW)))
+		r = fail(m, errno, "%s: chmod/utimes: %s", rel, strerror(errno));
+	return r;
+}
+
 /*
  * An absolute name, or one whose ".." components climb above the layer's
  * root ("../x", "a/../../x"): refused. A ".." that stays inside ("a/../b")
@@ -405,12 +422,7 @@ static int one_entry(struct imp *m, struct archive_entry *e)
 		 * share, as Docker's unpack does (chown, xattrs, chmod, times):
 		 * the last header of an inode says its metadata.
 		 */
-		if (owner && fchownat(pfd, base, uid, gid, AT_SYMLINK_NOFOLLOW))
-			r = fail(m, errno, "%s: chown: %s", rel, strerror(errno));
-		if (!r)
-			r = set_xattrs(m, e, -1, pfd, base, rel);
-		if (!r && (fchmodat(pfd, base, perm, 0) || utimensat(pfd, base, times, AT_SYMLINK_NOFOLLOW)))
-			r = fail(m, errno, "%s: chmod/utimes: %s", rel, strerror(errno));
+		r = set_meta(m, e, pfd, base, rel, times);
 		close(pfd);
 		return r;
 	}
@@ -478,12 +490,7 @@ static int one_entry(struct imp *m, struct archive_entry *e)
 			r = fail(m, errno, "%s: mknod: %s", rel, strerror(errno));
 			break;
 		}
-		if (owner && fchownat(pfd, base, uid, gid, AT_SYMLINK_NOFOLLOW))
-			r = fail(m, errno, "%s: chown: %s", rel, strerror(errno));
-		if (!r)
-			r = set_xattrs(m, e, -1, pfd, base, rel);
-		if (!r && (fchmodat(pfd, base, perm, 0) || utimensat(pfd, base, times, AT_SYMLINK_NOFOLLOW)))
-			r = fail(m, errno, "%s: chmod/utimes: %s", rel, strerror(errno));
+		r = set_meta(m, e, pfd, base, rel, times);
 		break;
 	default:
 		r = fail(m, EINVAL, "%s: an entry of unknown type 0%o", rel, (unsigned int)type);
