@@ -36,6 +36,44 @@ bool ovl_kernel_has_filesystem(const char *fs)
 	return found;
 }
 
+int ovl_kernel_module_load(const char *name)
+{
+	struct kmod_ctx *kctx = kmod_new(NULL, NULL);
+	struct kmod_list *list = NULL, *l;
+	int r = -ENOENT;
+
+	if (!kctx)
+		return -ENOMEM;
+	if (kmod_module_new_from_lookup(kctx, name, &list) == 0 && list) {
+		kmod_list_foreach(l, list) {
+			struct kmod_module *m = kmod_module_get_module(l);
+
+			r = kmod_module_probe_insert_module(m, 0, NULL, NULL, NULL, NULL);
+			kmod_module_unref(m);
+		}
+		kmod_module_unref_list(list);
+	}
+	kmod_unref(kctx);
+	return r;
+}
+
+int ovl_kernel_fs_available(const char *fstype, char *why, size_t len)
+{
+	int r;
+
+	/* /proc/filesystems first: libkmod misreads built-ins without /lib/modules. */
+	if (ovl_kernel_has_filesystem(fstype))
+		return 0;
+	r = ovl_kernel_module_load(fstype);
+	if (ovl_kernel_has_filesystem(fstype))
+		return 0;
+	snprintf(why, len, "kernel has no %s filesystem: not in /proc/filesystems, and loading "
+		 "module %s %s", fstype, fstype,
+		 r == -ENOMEM ? "failed (libkmod cannot start)"
+		 : r == -ENOENT ? "found no such module" : strerror(-r));
+	return -ENODEV;
+}
+
 int ovl_kernel_module_param(const char *module, const char *param, char *out, size_t len)
 {
 	char p[512], *text = NULL;

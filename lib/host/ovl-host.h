@@ -108,6 +108,10 @@ void ovl_kreq_free(struct ovl_kreq *r, size_t n);
 bool ovl_kernel_module_usable(const char *module, char *why, size_t len, void *unused);
 /* Is fs a filesystem type in /proc/filesystems? */
 bool ovl_kernel_has_filesystem(const char *fs);
+/* Load module name (an alias too) with what it depends on: 0, -ENOENT (none such), -errno. */
+int ovl_kernel_module_load(const char *name);
+/* Is fstype known to the kernel (after trying to load its module)? 0, or -ENODEV with why. */
+int ovl_kernel_fs_available(const char *fstype, char *why, size_t len);
 /* /sys/module/<module>/parameters/<param>, trimmed: 0, or -errno. */
 int ovl_kernel_module_param(const char *module, const char *param, char *out, size_t len);
 

@@ -94,16 +94,6 @@ static void write_tar(struct ovl_ctx *ctx, const char *path, const struct ent *e
 	archive_write_free(a);
 }
 
-static struct ovl_tree *scan(struct ovl_ctx *ctx, const char *dir)
-{
-	struct ovl_tree *t = NULL;
-	struct ovl_err err = { "" };
-
-	if (ovl_tree_scan(dir, OVL_SCAN_UPPER, &t, &err))
-		ovl_brok(ctx, "scanning %s: %s", dir, err.msg);
-	return t;
-}
-
 static void run(struct ovl_ctx *ctx)
 {
 	struct ovl_dockerd d;
@@ -143,7 +133,8 @@ static void run(struct ovl_ctx *ctx)
 			ovl_brok(ctx, "docker image inspect %s: status %d", tag, st);
 		out[strcspn(out, "\n")] = 0;
 		{
-			struct ovl_tree *want = scan(ctx, out), *got = ours ? NULL : scan(ctx, diff);
+			struct ovl_tree *want = SAFE_SCAN(ctx, out, OVL_SCAN_UPPER);
+			struct ovl_tree *got = ours ? NULL : SAFE_SCAN(ctx, diff, OVL_SCAN_UPPER);
 
 			char *dump = NULL;
 			size_t dlen = 0;

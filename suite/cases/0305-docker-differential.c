@@ -314,16 +314,6 @@ static void describe(struct ovl_ctx *ctx, const struct layer *ls, size_t n)
 		}
 }
 
-static struct ovl_tree *scan(struct ovl_ctx *ctx, const char *dir)
-{
-	struct ovl_tree *t = NULL;
-	struct ovl_err err = { "" };
-
-	if (ovl_tree_scan(dir, OVL_SCAN_UPPER, &t, &err))
-		ovl_brok(ctx, "scanning %s: %s", dir, err.msg);
-	return t;
-}
-
 static void run(struct ovl_ctx *ctx)
 {
 	const char *env = getenv("OVLCONFORM_DIFF_STACKS"), *senv = getenv("OVLCONFORM_DIFF_SEED");
@@ -412,8 +402,8 @@ static void run(struct ovl_ctx *ctx)
 			int nd;
 
 			snprintf(ours_dir, sizeof(ours_dir), "%s/overlay2/%s/diff", ovl_case_path(ctx, "/store"), li[i].cache_id);
-			want = scan(ctx, diffs[i]);
-			got = scan(ctx, ours_dir);
+			want = SAFE_SCAN(ctx, diffs[i], OVL_SCAN_UPPER);
+			got = SAFE_SCAN(ctx, ours_dir, OVL_SCAN_UPPER);
 			nd = df ? ovl_tree_diff(want, got, 0, df) : -ENOMEM;
 			if (df)
 				fclose(df);

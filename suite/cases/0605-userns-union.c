@@ -107,11 +107,8 @@ static void put(struct ovl_ctx *ctx, const char *base, const char *rel, const ch
 {
 	char p[4200];
 
+	SAFE_PUT(ctx, base, rel, text, text ? strlen(text) : 0);
 	snprintf(p, sizeof(p), "%s%s", base, rel);
-	if (text)
-		SAFE_WRITE_FILE(ctx, p, text, strlen(text));
-	else
-		SAFE_MKDIR_P(ctx, p);
 	if (lchown(p, uid, uid) || chmod(p, mode))
 		ovl_brok(ctx, "chown/chmod %s: %s", p, strerror(errno));
 }

@@ -42,18 +42,6 @@ enum { FILEATTR_EINVAL = 1, FILEATTR_ENOSYS, FILEATTR_ENOTTY, NO_XATTRS, DTYPE_J
 
 #define BIG (1U << 20)
 
-/* rel under dir: a file of len bytes (a dir where data is NULL). */
-static void put(struct ovl_ctx *ctx, const char *dir, const char *rel, const void *data, size_t len)
-{
-	char p[4200];
-
-	snprintf(p, sizeof(p), "%s%s", dir, rel);
-	if (data)
-		SAFE_WRITE_FILE(ctx, p, data, len);
-	else
-		SAFE_MKDIR_P(ctx, p);
-}
-
 static void make_src(struct ovl_ctx *ctx, const char *src, const char *base)
 {
 	char p[4200];
@@ -63,13 +51,13 @@ static void make_src(struct ovl_ctx *ctx, const char *src, const char *base)
 		ovl_brok(ctx, "out of memory");
 	for (size_t i = 0; i < BIG; i++)
 		big[i] = (char)('a' + i % 23);
-	put(ctx, src, "", NULL, 0);
-	put(ctx, base, "", NULL, 0);
-	put(ctx, src, "/f", "fuse f\n", 7);
-	put(ctx, src, "/d", NULL, 0);
-	put(ctx, src, "/d/g", "fuse g\n", 7);
-	put(ctx, src, "/big", big, BIG);
-	put(ctx, src, "/bad", "unreadable\n", 11);
+	SAFE_PUT(ctx, src, "", NULL, 0);
+	SAFE_PUT(ctx, base, "", NULL, 0);
+	SAFE_PUT(ctx, src, "/f", "fuse f\n", 7);
+	SAFE_PUT(ctx, src, "/d", NULL, 0);
+	SAFE_PUT(ctx, src, "/d/g", "fuse g\n", 7);
+	SAFE_PUT(ctx, src, "/big", big, BIG);
+	SAFE_PUT(ctx, src, "/bad", "unreadable\n", 11);
 	snprintf(p, sizeof(p), "%s/link", src);
 	if (symlink("f", p))
 		ovl_brok(ctx, "symlink %s: %s", p, strerror(errno));
@@ -77,10 +65,10 @@ static void make_src(struct ovl_ctx *ctx, const char *src, const char *base)
 	snprintf(p, sizeof(p), "%s/wh", src);
 	if (mknod(p, S_IFCHR | 0000, makedev(0, 0)))
 		ovl_brok(ctx, "mknod %s: %s", p, strerror(errno));
-	put(ctx, base, "/wh", "hidden\n", 7);
-	put(ctx, base, "/d", NULL, 0);
-	put(ctx, base, "/d/h", "base h\n", 7);
-	put(ctx, base, "/plain", "base plain\n", 11);
+	SAFE_PUT(ctx, base, "/wh", "hidden\n", 7);
+	SAFE_PUT(ctx, base, "/d", NULL, 0);
+	SAFE_PUT(ctx, base, "/d/h", "base h\n", 7);
+	SAFE_PUT(ctx, base, "/plain", "base plain\n", 11);
 	free(big);
 }
 

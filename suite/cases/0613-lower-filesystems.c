@@ -27,37 +27,26 @@
 
 enum { ON_VFAT = 1, ON_EROFS, ON_SQUASHFS };
 
-static void put(struct ovl_ctx *ctx, const char *src, const char *rel, const char *text)
-{
-	char p[4200];
-
-	snprintf(p, sizeof(p), "%s%s", src, rel);
-	if (text)
-		SAFE_WRITE_FILE(ctx, p, text, strlen(text));
-	else
-		SAFE_MKDIR_P(ctx, p);
-}
-
 static void make_src(struct ovl_ctx *ctx, const char *src, bool vfat)
 {
 	char p[4200], q[4200];
 
-	put(ctx, src, "", NULL);
-	put(ctx, src, "/f", "lower f\n");
-	put(ctx, src, "/d", NULL);
-	put(ctx, src, "/d/g", "lower g\n");
-	put(ctx, src, "/gone", "to be removed\n");
+	SAFE_PUT(ctx, src, "", NULL, 0);
+	SAFE_PUT(ctx, src, "/f", "lower f\n", 8);
+	SAFE_PUT(ctx, src, "/d", NULL, 0);
+	SAFE_PUT(ctx, src, "/d/g", "lower g\n", 8);
+	SAFE_PUT(ctx, src, "/gone", "to be removed\n", 14);
 	if (vfat)
 		return;
 	snprintf(p, sizeof(p), "%s/link", src);
 	if (symlink("f", p))
 		ovl_brok(ctx, "symlink %s: %s", p, strerror(errno));
-	put(ctx, src, "/h1", "linked\n");
+	SAFE_PUT(ctx, src, "/h1", "linked\n", 7);
 	snprintf(p, sizeof(p), "%s/h1", src);
 	snprintf(q, sizeof(q), "%s/h2", src);
 	if (link(p, q))
 		ovl_brok(ctx, "link %s: %s", q, strerror(errno));
-	put(ctx, src, "/x", "with an xattr\n");
+	SAFE_PUT(ctx, src, "/x", "with an xattr\n", 14);
 	snprintf(p, sizeof(p), "%s/x", src);
 	if (setxattr(p, "user.ovlconform", "kept", 4, 0))
 		ovl_conf(ctx, "user.* xattrs on %s: %s (the image takes them from there)", p, strerror(errno));

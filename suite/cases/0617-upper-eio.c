@@ -29,7 +29,7 @@
 #include <unistd.h>
 
 #include "harness.h"
-#include "matrix.h"
+#include "ovl-host.h"
 #include "ovl-common.h"
 
 /* pinned: the layers are on two filesystems, where xino=auto decides by itself */
@@ -120,7 +120,7 @@ static void run(struct ovl_ctx *ctx)
 
 	if (!big)
 		ovl_brok(ctx, "out of memory");
-	r = ovl_module_load("dm-mod");
+	r = ovl_kernel_module_load("dm-mod");
 	if (access("/dev/mapper/control", F_OK))
 		ovl_conf(ctx, "no device-mapper here (/dev/mapper/control: %s; loading dm-mod: %s)", strerror(errno),
 			 r ? strerror(-r) : "done");

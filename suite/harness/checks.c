@@ -600,3 +600,26 @@ void ovl_check_options_in_force(struct ovl_ctx *ctx)
 {
 	harness_check_options(ctx, ctx->dirs[CTX_DIR_MERGED], harness_expected(ctx));
 }
+
+void ovl_safe_put(struct ovl_ctx *ctx, const char *file, int line, const char *dir, const char *rel, const void *data,
+		  size_t len)
+{
+	char p[PATH_MAX];
+
+	if (ovl_fmt(p, sizeof(p), "%s%s", dir, rel))
+		ovl_safe_fail(ctx, file, line, "a path too long", ENAMETOOLONG);
+	if (data)
+		ovl_safe_write_file(ctx, file, line, p, data, len);
+	else
+		ovl_safe_mkdir_p(ctx, file, line, p);
+}
+
+struct ovl_tree *ovl_safe_scan(struct ovl_ctx *ctx, const char *file, int line, const char *dir, unsigned int flags)
+{
+	struct ovl_tree *t = NULL;
+	struct ovl_err err = { "" };
+
+	if (ovl_tree_scan(dir, flags, &t, &err))
+		ovl_brok_at(ctx, file, line, "scanning %s: %s", dir, err.msg);
+	return t;
+}

@@ -39,7 +39,7 @@
 
 #include "harness.h"
 #include "harness-private.h"
-#include "matrix.h"
+#include "ovl-host.h"
 #include "ovl-common.h"
 
 /* The server's state (its own process: one server per case process at a time). */
@@ -360,7 +360,7 @@ void ovl_fuse_lower(struct ovl_ctx *ctx, const char *src, const char *mnt, const
 
 	if (ctx->fuse_pid > 0)
 		ovl_brok(ctx, "ovl_fuse_lower: one FUSE lower at a time (%s is up)", ctx->fuse_mnt);
-	ovl_module_load("fuse"); /* its /dev/fuse comes with it where no one loaded it at boot */
+	ovl_kernel_module_load("fuse"); /* its /dev/fuse comes with it where no one loaded it at boot */
 	if (access("/dev/fuse", R_OK | W_OK))
 		ovl_conf(ctx, "/dev/fuse: %s (a FUSE lower needs it)", strerror(errno));
 	if (pipe2(p, O_CLOEXEC))

@@ -491,6 +491,14 @@ void ovl_safe_write_file(struct ovl_ctx *ctx, const char *file, int line, const 
 			 size_t len);
 #define SAFE_WRITE_FILE(ctx, path, buf, len) ovl_safe_write_file((ctx), __FILE__, __LINE__, (path), (buf), (len))
 
+/* dir/rel ("/x/y"): a file of len bytes (in a dir that is there), or a dir, parents too, where data is NULL; or BROK. */
+void ovl_safe_put(struct ovl_ctx *ctx, const char *file, int line, const char *dir, const char *rel, const void *data,
+		  size_t len);
+#define SAFE_PUT(ctx, dir, rel, data, len) ovl_safe_put((ctx), __FILE__, __LINE__, (dir), (rel), (data), (len))
+/* A dir's tree as the model reads it (ovl_tree_scan with flags; a new reference) or BROK. */
+struct ovl_tree *ovl_safe_scan(struct ovl_ctx *ctx, const char *file, int line, const char *dir, unsigned int flags);
+#define SAFE_SCAN(ctx, dir, flags) ovl_safe_scan((ctx), __FILE__, __LINE__, (dir), (flags))
+
 /* Read a whole small file (NUL-terminated, caller frees) or BROK. */
 char *ovl_safe_read_file(struct ovl_ctx *ctx, const char *file, int line, const char *path,
 			 size_t *len);

@@ -15,7 +15,7 @@
 #include "harness.h"
 #include "harness-private.h"
 #include "exec.h"
-#include "matrix.h"
+#include "ovl-host.h"
 #include "ovl-common.h"
 
 /* 64 MiB of vfat: room for a case's few files. */
@@ -30,7 +30,7 @@ const char *ovl_image_layer(struct ovl_ctx *ctx, const char *fstype, const char 
 
 	if (!prog_name)
 		ovl_brok(ctx, "ovl_image_layer: no image of %s", fstype);
-	if (ovl_fs_available(fstype, why, sizeof(why)))
+	if (ovl_kernel_fs_available(fstype, why, sizeof(why)))
 		ovl_conf(ctx, "no %s on this kernel: %s", fstype, why);
 	if (ovl_find_program(prog_name, prog, sizeof(prog)))
 		ovl_conf(ctx, "%s is not installed: no %s image can be made", prog_name, fstype);

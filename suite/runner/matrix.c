@@ -18,13 +18,13 @@
 #include <time.h>
 #include <unistd.h>
 
-#include <libkmod.h>
 #include <libmount.h>
 
 #include "exec.h"
 #include "sysmount.h"
 #include "harness.h"
 #include "ovl-common.h"
+#include "ovl-host.h"
 
 static const struct {
 	const char *name, *mkfs, *package;
@@ -83,61 +83,6 @@ int ovl_backing_parse(const char *list, unsigned int *mask, char *why, size_t le
 	}
 	free(copy);
 	return r;
-}
-
-static int fs_listed(const char *fstype)
-{
-	char *s = NULL, *line, *save = NULL;
-	int found = 0;
-
-	if (ovl_read_file("/proc/filesystems", &s, NULL, 1 << 20))
-		return 0;
-	for (line = strtok_r(s, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
-		const char *name = strrchr(line, '\t') ? strrchr(line, '\t') + 1 : line;
-
-		if (strcmp(name, fstype) == 0)
-			found = 1;
-	}
-	free(s);
-	return found;
-}
-
-int ovl_module_load(const char *name)
-{
-	struct kmod_ctx *kctx = kmod_new(NULL, NULL);
-	struct kmod_list *list = NULL, *l;
-	int r = -ENOENT;
-
-	if (!kctx)
-		return -ENOMEM;
-	if (kmod_module_new_from_lookup(kctx, name, &list) == 0 && list) {
-		kmod_list_foreach(l, list) {
-			struct kmod_module *m = kmod_module_get_module(l);
-
-			r = kmod_module_probe_insert_module(m, 0, NULL, NULL, NULL, NULL);
-			kmod_module_unref(m);
-		}
-		kmod_module_unref_list(list);
-	}
-	kmod_unref(kctx);
-	return r;
-}
-
-int ovl_fs_available(const char *fstype, char *why, size_t len)
-{
-	int r;
-
-	/* /proc/filesystems first: libkmod misreads built-ins without /lib/modules. */
-	if (fs_listed(fstype))
-		return 0;
-	r = ovl_module_load(fstype);
-	if (fs_listed(fstype))
-		return 0;
-	snprintf(why, len, "kernel has no %s filesystem: not in /proc/filesystems, and loading "
-		 "module %s %s", fstype, fstype,
-		 r == -ENOMEM ? "failed (libkmod cannot start)"
-		 : r == -ENOENT ? "found no such module" : strerror(-r));
-	return -ENODEV;
 }
 
 static double now(void)
@@ -214,7 +159,7 @@ int ovl_backing_setup(struct ovl_backing *b, enum ovl_backing_kind kind, const c
 		SET(b, OVL_BROK, "mkdir %s: %s", b->mnt, strerror(errno));
 		return -errno;
 	}
-	r = ovl_fs_available(b->name, why, sizeof(why));
+	r = ovl_kernel_fs_available(b->name, why, sizeof(why));
 	if (r) {
 		SET(b, OVL_CONF, "%s", why);
 		return r;

@@ -57,10 +57,6 @@ int ovl_backing_setup(struct ovl_backing *b, enum ovl_backing_kind kind, const c
  */
 int ovl_backing_teardown(struct ovl_backing *b, FILE *log, char *why, size_t len);
 
-/* Is fstype known to the kernel (after trying to load its module)? */
-int ovl_fs_available(const char *fstype, char *why, size_t len);
-/* Load module name (an alias too) with what it depends on: 0, -ENOENT (none such), -errno. */
-int ovl_module_load(const char *name);
 
 /*
  * Detach every loop device whose backing file lies under dir; returns how

@@ -37,7 +37,7 @@
 #include <unistd.h>
 
 #include "exec.h"
-#include "matrix.h"
+#include "ovl-host.h"
 #include "ovl-common.h"
 #include "target.h"
 
@@ -127,7 +127,7 @@ static int fuse_set_target_options(const char *options, char *why, size_t len)
 static int fuse_probe(char *why, size_t len)
 {
 	char path[4096];
-	int r = ovl_fs_available("fuse", why, len);
+	int r = ovl_kernel_fs_available("fuse", why, len);
 
 	if (r)
 		return r;

@@ -15,14 +15,14 @@
 #include <string.h>
 
 
-#include "matrix.h"
+#include "ovl-host.h"
 #include "sysmount.h"
 #include "target.h"
 #include "ovl-common.h"
 
 static int kernel_probe(char *why, size_t len)
 {
-	return ovl_fs_available("overlay", why, len);
+	return ovl_kernel_fs_available("overlay", why, len);
 }
 
 int ovl_overlay_param(const char *name)
