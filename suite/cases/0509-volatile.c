@@ -7,8 +7,8 @@
  *  - mountinfo shows the option ("volatile"; since fsync= (Linux 7.0, and
  *    stable kernels that took it) "fsync=volatile");
  *  - fsync(2) and syncfs(2) through the union succeed; on a block device
- *    fsync does not write the data to it (under an eighth of the data's
- *    sectors), while the same fsync on a mount without volatile writes it
+ *    fsync does not write the data to it (fewer sectors than the data's
+ *    own 2048), while the same fsync on a mount without volatile writes it
  *    all (the device's sectors written, /sys/dev/block/.../stat);
  *  - the mark is there while mounted and after the unmount; a second mount
  *    (volatile or not) is refused (EINVAL) until the mark is removed.
@@ -88,11 +88,12 @@ static void run(struct ovl_ctx *ctx)
 	if (plain >= 0 && vol >= 0) {
 		ovl_check(ctx, plain > 0, "without volatile, fsync writes to the upper's device");
 		/*
-		 * a sync of the MiB writes at least its 2048 sectors; the device may
-		 * take a little metadata meanwhile (measured: 0 through the kernel, 32
-		 * sectors of btrfs's own under fuse-overlayfs)
+		 * a sync of the MiB writes at least its 2048 sectors, whatever else
+		 * the device takes meanwhile; fewer than that, the data was not
+		 * synced (measured: 0 through the kernel; btrfs under fuse-overlayfs
+		 * writes metadata of its own, 32 to 328 sectors in CI runs)
 		 */
-		ovl_check(ctx, vol < 256, "with volatile, fsync does not write the data to the upper's device");
+		ovl_check(ctx, vol < 2048, "with volatile, fsync does not write the data to the upper's device");
 	} else {
 		ovl_diag(ctx, "%s has no block device: what fsync writes is not watched", ovl_backing_fs(ctx));
 	}
