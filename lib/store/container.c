@@ -121,7 +121,7 @@ int ovl_store_container_create(struct ovl_store *s, const struct ovl_digest *ima
 	if ((r = ovl__write_value(p, v, 0644, err)))
 		goto fail;
 	snprintf(mdir, sizeof(mdir), "%s/mounts/%s", s->layerdb, out->id);
-	if (rename(tmp, mdir)) {
+	if (chmod(tmp, 0755) || rename(tmp, mdir)) {
 		r = ovl_err_set(err, errno, "rename %s %s: %m", tmp, mdir);
 		goto fail;
 	}
@@ -340,8 +340,23 @@ int ovl_store_container_commit(struct ovl_store *s, const char *id, const struct
 		r = ovl_store_layer_import(s, &c.parent, fd, tmp, layer, err);
 	close(fd);
 	unlink(tmp);
-	if (!r)
-		r = ovl_store_image_create(s, &layer->chain_id, opts, image_id, err);
+	if (!r) {
+		/* docker commit records the container's image as the new one's parent */
+		struct ovl_image_opts o = opts ? *opts : (struct ovl_image_opts){ 0 };
+		struct ovl_image_info *is = NULL;
+		struct ovl_digest parent;
+		size_t ni = 0, hits = 0;
+
+		if (!o.parent && ovl_store_images(s, &is, &ni, NULL) == 0) {
+			for (size_t i = 0; i < ni; i++)
+				if (is[i].has_layers && ovl_digest_equal(&is[i].top, &c.parent) && hits++ == 0)
+					parent = is[i].id;
+			if (hits == 1)
+				o.parent = &parent;
+		}
+		free(is);
+		r = ovl_store_image_create(s, &layer->chain_id, &o, image_id, err);
+	}
 	if (!r && ref)
 		r = ovl_store_tag(s, ref, image_id, err);
 	return r;

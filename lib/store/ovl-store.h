@@ -299,6 +299,12 @@ struct ovl_image_opts {
 	const char *const *cmd;		/* NULL-terminated, or NULL */
 	const char *comment;		/* or NULL */
 	const char *created;		/* RFC 3339; NULL: now */
+	/*
+	 * The image it was made from: imagedb/metadata/sha256/<id>/parent,
+	 * as docker commit records it (NULL: none; a container's commit takes
+	 * the one image whose top layer the container is on, when just one is).
+	 */
+	const struct ovl_digest *parent;
 };
 int ovl_store_image_create(struct ovl_store *s, const struct ovl_digest *top,
 			   const struct ovl_image_opts *opts, struct ovl_digest *image_id,
@@ -393,6 +399,73 @@ enum ovl_diff_mode { OVL_DIFF_AUTO, OVL_DIFF_NATIVE, OVL_DIFF_NAIVE };
 void ovl_store_set_diff_mode(struct ovl_store *s, enum ovl_diff_mode mode);
 /* Whether the store's next commit takes the naive diff. */
 bool ovl_store_commits_naive(const struct ovl_store *s);
+
+
+/*
+ * == remove: deleting as dockerd 20.10 does, and the store's garbage.
+ *
+ * Nothing on disk counts references; they are counted from the store as
+ * dockerd counts them when it starts: a layer is held by each image whose
+ * top layer it is, by each layer made on it and by each container layer
+ * made on it. A layer nothing holds any more is deleted, then its parent is
+ * looked at the same way. A layer's deletion renames its layerdb entry to
+ * <chainID hex>-<random>-removing first (a deletion cut short is found by
+ * that name; dockerd finishes it at shutdown, ovl_store_gc() too), removes
+ * its l/ link and overlay2/<id>, then the renamed entry.
+ */
+
+/* What a deletion did, in dockerd's words: kind "Untagged" (a "name:tag") or "Deleted" (an ID). */
+typedef void (*ovl_store_record_fn)(void *arg, const char *kind, const char *name);
+
+struct ovl_image_info {
+	struct ovl_digest id;
+	struct ovl_digest top;		/* ChainID of its top layer */
+	bool has_layers;
+	struct ovl_digest parent;	/* imagedb/metadata/sha256/<id>/parent: the image it was committed on */
+	bool has_parent;
+};
+/* Every image of imagedb, in ID order (free *v). */
+int ovl_store_images(struct ovl_store *s, struct ovl_image_info **v, size_t *n, struct ovl_err *err);
+
+#define OVL_RMI_FORCE 0x1u		/* docker rmi -f */
+#define OVL_RMI_NO_PRUNE 0x2u		/* docker rmi --no-prune: untagged parent images stay */
+/*
+ * docker rmi REF: ref is a tag (name[:tag]), an image ID ("sha256:<hex>")
+ * or a prefix of an ID's hex digits that names one image. A tag is
+ * untagged; the image goes when nothing else names it. Refused (-EBUSY,
+ * dockerd's message) when a child image was committed on it or a running
+ * (mounted) container uses it; without force also when a stopped container
+ * uses it or, by ID, when more than one tag names it. Parents left
+ * untagged and unused go too, unless OVL_RMI_NO_PRUNE. A container of this
+ * library uses the images whose top layer its layer is on; one of dockerd's
+ * the image its containers/<id>/config.v2.json names.
+ */
+int ovl_store_image_remove(struct ovl_store *s, const char *ref, unsigned int flags, ovl_store_record_fn rec,
+			   void *arg, struct ovl_err *err);
+/*
+ * docker rm: the container's layer, its init layer, its layerdb mount entry
+ * (and dockerd's containers/<id>, when there is one), then the image layers
+ * nothing holds any more. -EBUSY while its union is mounted.
+ */
+int ovl_store_container_remove(struct ovl_store *s, const char *id, ovl_store_record_fn rec, void *arg,
+			       struct ovl_err *err);
+
+/*
+ * The store's garbage, each reported with its path and what it is:
+ * deletions cut short (layerdb/sha256/<hex>-*-removing), layerdb writes
+ * never committed (layerdb/tmp/<any>), layers of containers that are gone
+ * (a layerdb mount entry without its <root>/containers/<id>, where that
+ * directory exists), layers nothing holds (dockerd never removes those),
+ * overlay2/<id> dirs no layer or container names, l/ links to nothing or
+ * that no layer's link file names, and the imagedb metadata of images that
+ * are gone. With OVL_GC_REMOVE each is removed as dockerd would remove it
+ * (a layer with the parents it alone held); without, nothing is touched.
+ * *n gets the number found.
+ */
+#define OVL_GC_REMOVE 0x1u
+typedef void (*ovl_store_gc_fn)(void *arg, const char *path, const char *what);
+int ovl_store_gc(struct ovl_store *s, unsigned int flags, ovl_store_gc_fn report, void *arg, size_t *n,
+		 struct ovl_err *err);
 
 
 /*

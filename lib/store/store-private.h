@@ -28,6 +28,13 @@ int ovl__read_value(const char *path, char *buf, size_t len, struct ovl_err *err
 int ovl__write_value(const char *path, const char *value, mode_t mode, struct ovl_err *err);
 /* Write a file whole through a temporary name and rename(2). */
 int ovl__write_atomic(const char *path, const void *data, size_t len, mode_t mode, struct ovl_err *err);
+/* imagedb/metadata/sha256/<id>/<key> (dir 0700, file 0600, written atomically), as dockerd's SetMetadata. */
+int ovl__image_meta_set(struct ovl_store *s, const struct ovl_digest *image_id, const char *key, const char *value,
+			struct ovl_err *err);
+/* Now as Go's time.RFC3339Nano in UTC (dockerd's lastUpdated). */
+void ovl__rfc3339nano(char *out, size_t len);
+/* A tag's stored form, "name:tag" (latest by default); -EINVAL when ref is no reference. */
+int ovl__ref_full(const char *ref, char *full, size_t len);
 /* 64 random lowercase hex digits. */
 int ovl__random_id(char out[65]);
 /*

@@ -42,15 +42,15 @@ int ovl_store_open(const char *root, unsigned int flags, struct ovl_store **out,
 		const char *rel;
 		mode_t mode;
 	} dirs[] = {
-		{ "", 0711 },
+		{ "", 0710 },
 		{ "overlay2", 0710 },
 		{ "overlay2/l", 0700 },
 		{ "image", 0700 },
 		{ "image/overlay2", 0700 },
 		{ "image/overlay2/layerdb", 0700 },
-		{ "image/overlay2/layerdb/sha256", 0700 },
-		{ "image/overlay2/layerdb/tmp", 0700 },
-		{ "image/overlay2/layerdb/mounts", 0700 },
+		{ "image/overlay2/layerdb/sha256", 0755 },
+		{ "image/overlay2/layerdb/tmp", 0755 },
+		{ "image/overlay2/layerdb/mounts", 0755 },
 		{ "image/overlay2/imagedb", 0700 },
 		{ "image/overlay2/imagedb/content", 0700 },
 		{ "image/overlay2/imagedb/content/sha256", 0700 },
@@ -319,12 +319,12 @@ int ovl__new_layer_dir(struct ovl_store *s, const char *id, const char *pcache, 
 			return ovl_err_set(err, EEXIST, "%s: link names keep colliding", p);
 	}
 	ovl_fmt(layerdir, dlen, "%s/%s", s->overlay, id);
-	if (mkdir(layerdir, 0701)) {
+	if (mkdir(layerdir, 0710)) {
 		r = ovl_err_set(err, errno, "%s: %m", layerdir);
 		*layerdir = 0;
 		return r;
 	}
-	chmod(layerdir, 0701);
+	chmod(layerdir, 0710);
 	snprintf(p, sizeof(p), "%s/diff", layerdir);
 	if (mkdir(p, 0755) || chmod(p, 0755)) {
 		r = ovl_err_set(err, errno, "%s: %m", p);
@@ -622,6 +622,12 @@ int ovl_store_image_create(struct ovl_store *s, const struct ovl_digest *top,
 	snprintf(path, sizeof(path), "%s/image/overlay2/imagedb/content/sha256/%s", s->root, hex);
 	r = ovl__write_atomic(path, bytes, strlen(bytes), 0600, err);
 	free(bytes);
+	if (!r && opts && opts->parent) {
+		char v[OVL_DIGEST_STRLEN];
+
+		ovl_digest_format(opts->parent, v);
+		r = ovl__image_meta_set(s, image_id, "parent", v, err);
+	}
 	return r;
 }
 
@@ -684,6 +690,13 @@ static int parse_ref(const char *ref, char *name, size_t nlen, char *full, size_
 	return 0;
 }
 
+int ovl__ref_full(const char *ref, char *full, size_t len)
+{
+	char name[256];
+
+	return parse_ref(ref, name, sizeof(name), full, len);
+}
+
 int ovl_store_tag(struct ovl_store *s, const char *ref, const struct ovl_digest *image_id,
 		  struct ovl_err *err)
 {
@@ -719,13 +732,56 @@ int ovl_store_tag(struct ovl_store *s, const char *ref, const struct ovl_digest 
 	}
 	ovl_digest_format(image_id, id);
 	json_object_set_new(tags, full, json_string(id));
-	bytes = json_dumps(root, JSON_COMPACT | JSON_PRESERVE_ORDER);
+	bytes = json_dumps(root, JSON_COMPACT | JSON_SORT_KEYS);
 	json_decref(root);
 	if (!bytes)
 		return ovl_err_set(err, ENOMEM, "out of memory");
 	r = ovl__write_atomic(path, bytes, strlen(bytes), 0600, err);
 	free(bytes);
+	if (!r) {
+		/* dockerd's tag (and load) stamps the image: metadata/sha256/<id>/lastUpdated */
+		char now[64];
+
+		ovl__rfc3339nano(now, sizeof(now));
+		r = ovl__image_meta_set(s, image_id, "lastUpdated", now, err);
+	}
 	return r;
+}
+
+/* Go's time.RFC3339Nano of now in UTC: the fraction without trailing zeros, none when zero. */
+void ovl__rfc3339nano(char *out, size_t len)
+{
+	struct timespec ts;
+	struct tm tm;
+	size_t k;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	gmtime_r(&ts.tv_sec, &tm);
+	k = strftime(out, len, "%Y-%m-%dT%H:%M:%S", &tm);
+	if (ts.tv_nsec) {
+		char frac[16];
+		size_t f;
+
+		snprintf(frac, sizeof(frac), "%09ld", ts.tv_nsec);
+		for (f = strlen(frac); f && frac[f - 1] == '0'; f--)
+			frac[f - 1] = 0;
+		k += (size_t)snprintf(out + k, len - k, ".%s", frac);
+	}
+	snprintf(out + k, len - k, "Z");
+}
+
+int ovl__image_meta_set(struct ovl_store *s, const struct ovl_digest *image_id, const char *key, const char *value,
+			struct ovl_err *err)
+{
+	char dir[PATH_MAX + 128], p[PATH_MAX + 200], hex[65];
+
+	ovl_digest_hex(image_id, hex);
+	snprintf(dir, sizeof(dir), "%s/image/overlay2/imagedb/metadata/sha256/%s", s->root, hex);
+	if (mkdir(dir, 0700) && errno != EEXIST)
+		return ovl_err_set(err, errno, "%s: %m", dir);
+	chmod(dir, 0700);
+	snprintf(p, sizeof(p), "%s/%s", dir, key);
+	return ovl__write_atomic(p, value, strlen(value), 0600, err);
 }
 
 int ovl_store_resolve(struct ovl_store *s, const char *ref, struct ovl_digest *image_id,

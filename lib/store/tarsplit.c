@@ -37,6 +37,14 @@ int ovl_tarsplit_writer_open(const char *path, struct ovl_tarsplit_writer **out)
 	if (!w)
 		return -ENOMEM;
 	fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+	/* 0644 whatever the umask, as dockerd leaves it */
+	if (fd >= 0 && fchmod(fd, 0644)) {
+		int e = errno;
+
+		close(fd);
+		free(w);
+		return -e;
+	}
 	/* Level 1: the metadata of small files is most of an import's work otherwise. */
 	if (fd < 0 || !(w->gz = gzdopen(fd, "wb1"))) {
 		int e = fd < 0 ? errno : ENOMEM;

@@ -18,6 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <jansson.h>
@@ -203,6 +204,11 @@ static void read_layerdb(struct v *v)
 		if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
 			continue;
 		snprintf(entry, sizeof(entry), "%s/%s", dir, de->d_name);
+		if (strlen(de->d_name) > 9 && strcmp(de->d_name + strlen(de->d_name) - 9, "-removing") == 0) {
+			problem(v, entry, "a layer deletion cut short: dockerd finishes it when it shuts down, "
+				"'ovlconform store gc --remove' too");
+			continue;
+		}
 		if (!is_hex64(de->d_name) || !is_dir(entry)) {
 			problem(v, entry, "not a layer: the name must be a ChainID's 64 lowercase hex digits "
 				"and it must be a directory");
@@ -634,6 +640,160 @@ static void check_repositories(struct v *v)
 	json_decref(root);
 }
 
+/*
+ * The modes dockerd 20.10 (since 20.10.9) gives the store's own dirs and
+ * files, whatever the umask; each is owned by the data root's owner. "*"
+ * is one name; a layer's diff/ is not here (its mode is the layer's).
+ */
+static const struct {
+	const char *pattern;
+	char type;			/* 'd' or 'f' */
+	mode_t mode;
+} modes[] = {
+	{ "", 'd', 0710 },
+	{ "overlay2", 'd', 0710 },
+	{ "overlay2/l", 'd', 0700 },
+	{ "overlay2/*", 'd', 0710 },
+	{ "overlay2/*/link", 'f', 0644 },
+	{ "overlay2/*/lower", 'f', 0644 },
+	{ "overlay2/*/committed", 'f', 0600 },
+	{ "overlay2/*/work", 'd', 0700 },
+	{ "image", 'd', 0700 },
+	{ "image/overlay2", 'd', 0700 },
+	{ "image/overlay2/repositories.json", 'f', 0600 },
+	{ "image/overlay2/layerdb", 'd', 0700 },
+	{ "image/overlay2/layerdb/sha256", 'd', 0755 },
+	{ "image/overlay2/layerdb/sha256/*", 'd', 0700 },
+	{ "image/overlay2/layerdb/sha256/*/*", 'f', 0644 },
+	{ "image/overlay2/layerdb/tmp", 'd', 0755 },
+	{ "image/overlay2/layerdb/mounts", 'd', 0755 },
+	{ "image/overlay2/layerdb/mounts/*", 'd', 0755 },
+	{ "image/overlay2/layerdb/mounts/*/*", 'f', 0644 },
+	{ "image/overlay2/imagedb", 'd', 0700 },
+	{ "image/overlay2/imagedb/content", 'd', 0700 },
+	{ "image/overlay2/imagedb/content/sha256", 'd', 0700 },
+	{ "image/overlay2/imagedb/content/sha256/*", 'f', 0600 },
+	{ "image/overlay2/imagedb/metadata", 'd', 0700 },
+	{ "image/overlay2/imagedb/metadata/sha256", 'd', 0700 },
+	{ "image/overlay2/imagedb/metadata/sha256/*", 'd', 0700 },
+	{ "image/overlay2/imagedb/metadata/sha256/*/*", 'f', 0600 },
+};
+
+static void check_mode(struct v *v, const char *path, char type, mode_t want, uid_t owner)
+{
+	struct stat st;
+
+	if (lstat(path, &st))
+		return; /* not made yet (dockerd makes some on first use); the other checks say what is missing */
+	if (type == 'd' ? !S_ISDIR(st.st_mode) : !S_ISREG(st.st_mode))
+		return; /* reported by the checks of what it should be */
+	if ((st.st_mode & 07777) != want)
+		problem(v, path, "mode %04o; dockerd makes it %04o", (unsigned int)(st.st_mode & 07777),
+			(unsigned int)want);
+	if (st.st_uid != owner)
+		problem(v, path, "owned by uid %u; the data root, and everything dockerd makes in it, by uid %u",
+			(unsigned int)st.st_uid, (unsigned int)owner);
+}
+
+/* Expand one pattern below base (rest: what is left of it) and check what it names. */
+static void walk_modes(struct v *v, const char *base, const char *rest, char type, mode_t want, uid_t owner)
+{
+	const char *slash = strchr(rest, '/');
+	size_t k = slash ? (size_t)(slash - rest) : strlen(rest);
+	char p[PATH_MAX];
+
+	if (!*rest) {
+		check_mode(v, base, type, want, owner);
+		return;
+	}
+	if (k == 1 && rest[0] == '*') {
+		DIR *d = opendir(base);
+		struct dirent *de;
+
+		if (!d)
+			return;
+		while ((de = readdir(d))) {
+			if (de->d_name[0] == '.')
+				continue;
+			/* overlay2/ holds l/ and xfs' quota handle besides the layer dirs */
+			if (strcmp(base, v->overlay) == 0 &&
+			    (strcmp(de->d_name, "l") == 0 || strcmp(de->d_name, "backingFsBlockDev") == 0))
+				continue;
+			if (snprintf(p, sizeof(p), "%s/%s", base, de->d_name) >= (int)sizeof(p))
+				continue;
+			walk_modes(v, p, slash ? slash + 1 : "", type, want, owner);
+		}
+		closedir(d);
+		return;
+	}
+	if (snprintf(p, sizeof(p), "%s/%.*s", base, (int)k, rest) >= (int)sizeof(p))
+		return;
+	walk_modes(v, p, slash ? slash + 1 : "", type, want, owner);
+}
+
+static void check_modes(struct v *v)
+{
+	struct stat st;
+
+	if (stat(v->root, &st))
+		return;
+	for (size_t i = 0; i < sizeof(modes) / sizeof(modes[0]); i++)
+		walk_modes(v, v->root, modes[i].pattern, modes[i].type, modes[i].mode, st.st_uid);
+}
+
+/* imagedb/metadata/sha256/<id>: of an image there is; lastUpdated a Go RFC 3339 time, parent an image. */
+static void check_image_metadata(struct v *v)
+{
+	char dir[PATH_MAX + 32];
+	DIR *d;
+	struct dirent *de;
+
+	snprintf(dir, sizeof(dir), "%s/metadata/sha256", v->imagedb);
+	d = opendir(dir);
+	if (!d)
+		return;
+	while ((de = readdir(d))) {
+		char m[PATH_MAX + 100], p[PATH_MAX + 200], img[PATH_MAX + 200], buf[128];
+		struct ovl_digest parent;
+
+		if (de->d_name[0] == '.')
+			continue;
+		snprintf(m, sizeof(m), "%s/%s", dir, de->d_name);
+		snprintf(img, sizeof(img), "%s/content/sha256/%s", v->imagedb, de->d_name);
+		if (!is_hex64(de->d_name) || access(img, F_OK)) {
+			problem(v, m, "metadata of no image in imagedb/content (left over?)");
+			continue;
+		}
+		snprintf(p, sizeof(p), "%s/lastUpdated", m);
+		if (value(v, p, buf, sizeof(buf), false) == 0) {
+			/* 2006-01-02T15:04:05[.fraction](Z|+hh:mm|-hh:mm) */
+			struct tm tm;
+			const char *end = strptime(buf, "%Y-%m-%dT%H:%M:%S", &tm);
+
+			if (end && *end == '.') {
+				size_t f = strspn(end + 1, "0123456789");
+
+				end = f >= 1 && f <= 9 ? end + 1 + f : NULL;
+			}
+			if (!end || !(strcmp(end, "Z") == 0 ||
+				      ((end[0] == '+' || end[0] == '-') && strlen(end) == 6 && isdigit((unsigned char)end[1]) &&
+				       isdigit((unsigned char)end[2]) && end[3] == ':' && isdigit((unsigned char)end[4]) &&
+				       isdigit((unsigned char)end[5]))))
+				problem(v, p, "'%.40s' is not an RFC 3339 time as dockerd writes it", buf);
+		}
+		snprintf(p, sizeof(p), "%s/parent", m);
+		if (digest_value(v, p, &parent, false) == 0) {
+			char hex[65];
+
+			ovl_digest_hex(&parent, hex);
+			snprintf(img, sizeof(img), "%s/content/sha256/%s", v->imagedb, hex);
+			if (access(img, F_OK))
+				problem(v, p, "names image %.12s, which is not in imagedb", hex);
+		}
+	}
+	closedir(d);
+}
+
 int ovl_store_verify(const char *root, unsigned int flags, ovl_verify_report_fn report, void *arg,
 		     size_t *problems, struct ovl_err *err)
 {
@@ -659,6 +819,8 @@ int ovl_store_verify(const char *root, unsigned int flags, ovl_verify_report_fn 
 	check_overlay_dirs(&v);
 	check_images(&v);
 	check_repositories(&v);
+	check_image_metadata(&v);
+	check_modes(&v);
 	free(v.layers);
 	ovl_strset_free(v.referenced);
 	*problems = v.problems;

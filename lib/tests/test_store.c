@@ -308,7 +308,8 @@ static void rm(const char *fmt, ...)
 enum corruption {
 	NEWLINE_IN_DIFF, WRONG_SIZE, MISSING_CACHE_DIR, PARENT_REMOVED, LINK_REMOVED, LINK_RETARGETED,
 	LOWER_WRONG, COMMITTED_REMOVED, UPPERCASE_DIGEST, CONTENT_CHANGED, TARSPLIT_REMOVED, STRAY_DIR,
-	BAD_LAYERDB_NAME, BAD_LINK_FILE, GARBAGE_SIZE, BAD_REPOSITORIES, IMAGE_MISSING_LAYER, NR_CORRUPTIONS
+	BAD_LAYERDB_NAME, BAD_LINK_FILE, GARBAGE_SIZE, BAD_REPOSITORIES, IMAGE_MISSING_LAYER, MODE_OPENED,
+	LAYER_DIR_MODE, DELETION_CUT_SHORT, STRAY_METADATA, NR_CORRUPTIONS
 };
 
 static const char *corrupt(enum corruption c, const char *root, const struct ovl_layer_info *base,
@@ -384,6 +385,25 @@ static const char *corrupt(enum corruption c, const char *root, const struct ovl
 			put(cfg, "%s/image/overlay2/imagedb/content/sha256/%s", root, hex);
 		}
 		return "layer 0 (ChainID sha256:1111111111111111111111111111111111111111111111111111111111111111) is not registered";
+	case MODE_OPENED:
+		assert_int_equal(chmod(db, 0755), 0);
+		return "mode 0755; dockerd makes it 0700";
+	case LAYER_DIR_MODE:
+		/* the mode this library gave layer dirs before dockerd 20.10.24's was checked */
+		assert_int_equal(chmod(ov, 0701), 0);
+		return "mode 0701; dockerd makes it 0710";
+	case DELETION_CUT_SHORT:
+		{
+			char to[700];
+
+			snprintf(to, sizeof(to), "%s-0123-removing", db);
+			assert_int_equal(rename(db, to), 0);
+		}
+		return "a layer deletion cut short";
+	case STRAY_METADATA:
+		assert_int_equal(mkdir(strcat(strcpy((char[700]){ 0 }, root), "/image/overlay2/imagedb/metadata/sha256/"
+					      "2222222222222222222222222222222222222222222222222222222222222222"), 0700), 0);
+		return "metadata of no image in imagedb/content";
 	default:
 		break;
 	}
@@ -528,6 +548,171 @@ static void test_container_mount_commit(void **state)
 	ovl_store_free(s);
 }
 
+struct records {
+	char text[4096];
+};
+
+static void rec(void *arg, const char *kind, const char *name)
+{
+	struct records *r = arg;
+	size_t len = strlen(r->text);
+
+	snprintf(r->text + len, sizeof(r->text) - len, "%s: %.19s\n", kind, name);
+}
+
+static size_t gc(struct ovl_store *s, unsigned int flags, struct found *f)
+{
+	struct ovl_err err = { "" };
+	size_t n = 0;
+
+	memset(f, 0, sizeof(*f));
+	if (ovl_store_gc(s, flags, collect, f, &n, &err))
+		fail_msg("gc: %s", err.msg);
+	assert_int_equal(n, f->n);
+	return n;
+}
+
+/* docker rmi / docker rm as dockerd 20.10 does them: tags, conflicts, pruning, shared layers. */
+static void test_remove_as_dockerd(void **state)
+{
+	struct ovl_layer_info base, child, layer;
+	struct ovl_store *s;
+	struct ovl_err err = { "" };
+	struct ovl_digest a, b, c;
+	struct ovl_container_info ct;
+	struct records r;
+	struct found f;
+	char hex[65], want[600], ca[OVL_DIGEST_STRLEN], cc[OVL_DIGEST_STRLEN], *v;
+	const char *root;
+
+	(void)state;
+	if (geteuid() != 0)
+		skip();
+	s = build("remove", &base, &child);
+	root = ovl_store_root(s);
+	assert_int_equal(ovl_store_image_create(s, &child.chain_id, &(struct ovl_image_opts){ .created = "2026-12-01T00:00:00Z" }, &a, &err), 0);
+	assert_int_equal(ovl_store_image_create(s, &base.chain_id, &(struct ovl_image_opts){ .created = "2026-12-01T00:00:01Z" }, &b, &err), 0);
+	assert_int_equal(ovl_store_tag(s, "a:1", &a, &err), 0);
+	assert_int_equal(ovl_store_tag(s, "a:2", &a, &err), 0);
+	assert_int_equal(ovl_store_tag(s, "b:1", &b, &err), 0);
+	/* a tag stamps lastUpdated as dockerd's does */
+	ovl_digest_hex(&a, hex);
+	v = slurp("%s/image/overlay2/imagedb/metadata/sha256/%s/lastUpdated", root, hex);
+	assert_true(strlen(v) >= 20 && v[4] == '-' && v[10] == 'T' && v[strlen(v) - 1] == 'Z');
+	free(v);
+	assert_int_equal(ovl_store_container_create(s, &a, &ct, &err), 0);
+	if (ovl_store_container_commit(s, ct.id, NULL, "c:1", &c, &layer, &err))
+		fail_msg("commit: %s", err.msg);
+	/* docker commit records the container's image as the parent */
+	ovl_digest_hex(&c, hex);
+	v = slurp("%s/image/overlay2/imagedb/metadata/sha256/%s/parent", root, hex);
+	ovl_digest_format(&a, ca);
+	assert_string_equal(v, ca);
+	free(v);
+
+	memset(&r, 0, sizeof(r));
+	assert_int_equal(ovl_store_image_remove(s, "a:1", 0, rec, &r, &err), 0);
+	assert_string_equal(r.text, "Untagged: a:1\n");
+	assert_int_equal(ovl_store_image_remove(s, "a:2", 0, rec, &r, &err), -EBUSY);
+	assert_non_null(strstr(err.msg, "(must force) - container"));
+	assert_int_equal(ovl_store_image_remove(s, ca + 7, 0, rec, &r, &err), -EBUSY);
+	assert_non_null(strstr(err.msg, "(cannot be forced) - image has dependent child images"));
+	assert_int_equal(ovl_store_image_remove(s, "nothing:1", 0, rec, &r, &err), -ENOENT);
+	/* c goes with its layer; its parent a keeps its tag a:2, so it is not pruned */
+	memset(&r, 0, sizeof(r));
+	assert_int_equal(ovl_store_image_remove(s, "c:1", 0, rec, &r, &err), 0);
+	ovl_digest_format(&c, cc);
+	snprintf(want, sizeof(want), "Untagged: c:1\nDeleted: %.19s\nDeleted: sha256:", cc);
+	assert_true(strncmp(r.text, want, strlen(want)) == 0);
+	assert_int_equal(count_entries("%s/image/overlay2/layerdb/sha256", root), 2);
+	/* the container goes; image a still holds its layers */
+	memset(&r, 0, sizeof(r));
+	assert_int_equal(ovl_store_container_remove(s, ct.id, rec, &r, &err), 0);
+	assert_string_equal(r.text, "");
+	assert_int_equal(count_entries("%s/overlay2", root), 3); /* l/, base, child */
+	assert_int_equal(count_entries("%s/image/overlay2/layerdb/mounts", root), 0);
+	/* by ID, with two tags: forced only */
+	assert_int_equal(ovl_store_tag(s, "b:2", &b, &err), 0);
+	ovl_digest_hex(&b, hex);
+	assert_int_equal(ovl_store_image_remove(s, hex, 0, rec, &r, &err), -EBUSY);
+	assert_non_null(strstr(err.msg, "(must be forced) - image is referenced in multiple repositories"));
+	/* the last tag of a: a goes, and child, which only a held; base stays for b */
+	memset(&r, 0, sizeof(r));
+	assert_int_equal(ovl_store_image_remove(s, "a:2", 0, rec, &r, &err), 0);
+	snprintf(want, sizeof(want), "Untagged: a:2\nDeleted: %.19s\nDeleted: %.19s\n", ca,
+		 (ovl_digest_format(&child.chain_id, cc), cc));
+	assert_string_equal(r.text, want);
+	assert_int_equal(count_entries("%s/image/overlay2/layerdb/sha256", root), 1);
+	assert_int_equal(count_entries("%s/overlay2/l", root), 1);
+	/* b by a prefix of its ID, forced: both tags, the image, the base layer */
+	memset(&r, 0, sizeof(r));
+	hex[12] = 0;
+	assert_int_equal(ovl_store_image_remove(s, hex, OVL_RMI_FORCE, rec, &r, &err), 0);
+	assert_non_null(strstr(r.text, "Untagged: b:1\n"));
+	assert_non_null(strstr(r.text, "Untagged: b:2\n"));
+	assert_non_null(strstr(r.text, "Deleted: sha256:5f70bf18a086\n")); /* the base's ChainID is its DiffID */
+	assert_int_equal(count_entries("%s/image/overlay2/layerdb/sha256", root), 0);
+	assert_int_equal(count_entries("%s/image/overlay2/imagedb/content/sha256", root), 0);
+	assert_int_equal(count_entries("%s/image/overlay2/imagedb/metadata/sha256", root), 0);
+	assert_int_equal(count_entries("%s/overlay2", root), 1);
+	assert_int_equal(count_entries("%s/overlay2/l", root), 0);
+	v = slurp("%s/image/overlay2/repositories.json", root);
+	assert_string_equal(v, "{\"Repositories\":{}}");
+	free(v);
+	f = verify(root, OVL_VERIFY_DEEP);
+	if (f.n)
+		fail_msg("after the deletions the store has problems:\n%s", f.text);
+	assert_int_equal(gc(s, 0, &f), 0);
+	ovl_store_free(s);
+}
+
+/* store gc: lists what nothing uses and touches nothing; with OVL_GC_REMOVE removes it as dockerd would. */
+static void test_gc(void **state)
+{
+	struct ovl_layer_info base, child;
+	struct ovl_store *s;
+	struct found f;
+	char hex[65], p[700], q[760];
+	const char *root;
+
+	(void)state;
+	if (geteuid() != 0)
+		skip();
+	s = build("gc", &base, &child);
+	root = ovl_store_root(s);
+	/* no image: child is unused (base goes with it); a stray dir, a dangling link, a write never committed */
+	snprintf(p, sizeof(p), "%s/overlay2/stray", root);
+	assert_int_equal(mkdir(p, 0710), 0);
+	snprintf(p, sizeof(p), "%s/overlay2/l/AAAAAAAAAAAAAAAAAAAAAAAAAA", root);
+	assert_int_equal(symlink("../gone/diff", p), 0);
+	snprintf(p, sizeof(p), "%s/image/overlay2/layerdb/tmp/write-set-123", root);
+	assert_int_equal(mkdir(p, 0700), 0);
+	assert_int_equal(gc(s, 0, &f), 4);
+	assert_non_null(strstr(f.text, "stray: a layer directory no layer and no container names"));
+	assert_non_null(strstr(f.text, "AAAAAAAAAAAAAAAAAAAAAAAAAA: a short link no layer's link file names"));
+	assert_non_null(strstr(f.text, "write-set-123: a layerdb write that was never committed"));
+	assert_non_null(strstr(f.text, ": a layer no image, layer or container uses"));
+	assert_int_equal(count_entries("%s/overlay2", root), 4); /* untouched: l/, base, child, stray */
+	/* a deletion cut short: child's entry renamed, its dir still there */
+	ovl_digest_hex(&child.chain_id, hex);
+	snprintf(p, sizeof(p), "%s/image/overlay2/layerdb/sha256/%s", root, hex);
+	snprintf(q, sizeof(q), "%s-ffff-removing", p);
+	assert_int_equal(rename(p, q), 0);
+	assert_int_equal(gc(s, 0, &f), 5); /* and base is unused now */
+	assert_non_null(strstr(f.text, "-ffff-removing: a layer deletion cut short"));
+	if (gc(s, OVL_GC_REMOVE, &f) != 5)
+		fail_msg("gc --remove found:\n%s", f.text);
+	assert_int_equal(count_entries("%s/overlay2", root), 1);
+	assert_int_equal(count_entries("%s/overlay2/l", root), 0);
+	assert_int_equal(count_entries("%s/image/overlay2/layerdb/sha256", root), 0);
+	assert_int_equal(count_entries("%s/image/overlay2/layerdb/tmp", root), 0);
+	assert_int_equal(gc(s, 0, &f), 0);
+	f = verify(root, 0);
+	if (f.n)
+		fail_msg("after gc the store has problems:\n%s", f.text);
+	ovl_store_free(s);
+}
+
 /* A container's layer dirs: upper and work of its layer, the init layer, then the image's top first. */
 static void test_container_dirs(void **state)
 {
@@ -615,6 +800,8 @@ int main(void)
 		cmocka_unit_test(test_images_and_tags),
 		cmocka_unit_test(test_container_mount_commit),
 		cmocka_unit_test(test_container_dirs),
+		cmocka_unit_test(test_remove_as_dockerd),
+		cmocka_unit_test(test_gc),
 		cmocka_unit_test(test_long_lower_chain_mounts_relative),
 	};
 

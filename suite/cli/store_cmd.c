@@ -29,22 +29,36 @@ static void usage(FILE *out)
 		"       ovlconform store mount  --root DIR CONTAINER      (prints where; in this mount namespace)\n"
 		"       ovlconform store umount --root DIR CONTAINER\n"
 		"       ovlconform store commit --root DIR [--tag NAME[:TAG]] CONTAINER\n"
+		"       ovlconform store rmi    --root DIR [--force] [--no-prune] IMAGE...\n"
+		"       ovlconform store rm     --root DIR CONTAINER...\n"
+		"       ovlconform store gc     --root DIR [--remove]\n"
 		"       ovlconform store ls     [--root DIR]\n"
 		"       ovlconform store verify [--root DIR] [--deep]\n"
 		"\n"
-		"IMAGE is an image ID (sha256:<hex>) or a tag.\n"
+		"IMAGE is an image ID (sha256:<hex>, or a unique prefix of its hex) or a tag.\n"
+		"rmi and rm delete as dockerd does (reference counts through tags, child images,\n"
+		"containers and parent layers) and print dockerd's Untagged:/Deleted: lines. gc lists\n"
+		"what nothing uses (deletions cut short, uncommitted writes, layers of gone\n"
+		"containers, unused layers, stray layer dirs and short links); --remove removes it.\n"
 		"\n"
 		"DIR is a Docker data root (default " DEFAULT_ROOT " for ls and verify, which\n"
 		"only read). import creates the store when it does not exist; it takes what Docker\n"
 		"takes, and with --strict refuses, naming the entry, what Docker takes but is risky\n"
 		"(device nodes, whiteouts with data, names with '..', a whiteout then its name). Exit: 0 done (verify:\n"
-		"no problem), 1 verify found problems, 3 usage, 2 the command failed.\n");
+		"no problem; gc: nothing found or all removed), 1 verify found problems (gc: garbage\n"
+		"left in place), 3 usage, 2 the command failed.\n");
 }
 
 static void print_problem(void *arg, const char *path, const char *reason)
 {
 	(void)arg;
 	printf("%s: %s\n", path, reason);
+}
+
+static void print_record(void *arg, const char *kind, const char *name)
+{
+	(void)arg;
+	printf("%s: %s\n", kind, name);
 }
 
 static void print_layer(const struct ovl_layer_info *l)
@@ -68,13 +82,16 @@ int ovl_store_main(int argc, char **argv)
 		{ "output", required_argument, NULL, 'o' },
 		{ "cmd", required_argument, NULL, 'c' },
 		{ "tag", required_argument, NULL, 't' },
+		{ "force", no_argument, NULL, 'f' },
+		{ "no-prune", no_argument, NULL, 'P' },
+		{ "remove", no_argument, NULL, 'R' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *root = NULL, *verb, *output = NULL, *tag = NULL, *cmd[64];
 	size_t ncmd = 0;
 	struct ovl_digest parent;
-	bool has_parent = false, deep = false, strict = false;
+	bool has_parent = false, deep = false, strict = false, force = false, no_prune = false, remove = false;
 	struct ovl_store *s = NULL;
 	struct ovl_err err = { "" };
 	int c, r = 0;
@@ -96,6 +113,9 @@ int ovl_store_main(int argc, char **argv)
 			has_parent = true;
 			break;
 		case 'd': deep = true; break;
+		case 'f': force = true; break;
+		case 'P': no_prune = true; break;
+		case 'R': remove = true; break;
 		case 'S': strict = true; break;
 		case 'o': output = optarg; break;
 		case 't': tag = optarg; break;
@@ -250,6 +270,36 @@ int ovl_store_main(int argc, char **argv)
 				printf("%s\n", ids);
 				print_layer(&li);
 			}
+		}
+	} else if (strcmp(verb, "rmi") == 0 || strcmp(verb, "rm") == 0) {
+		if (!root || optind >= argc) {
+			fprintf(stderr, "ovlconform store %s: needs --root DIR and %s\n", verb,
+				verb[2] ? "an IMAGE" : "a CONTAINER");
+			return OVL_EXIT_USAGE;
+		}
+		r = ovl_store_open(root, 0, &s, &err);
+		for (int i = optind; !r && i < argc; i++) {
+			if (verb[2])
+				r = ovl_store_image_remove(s, argv[i], (force ? OVL_RMI_FORCE : 0) |
+							   (no_prune ? OVL_RMI_NO_PRUNE : 0), print_record, NULL, &err);
+			else if (!(r = ovl_store_container_remove(s, argv[i], NULL, NULL, &err)))
+				printf("%s\n", argv[i]);
+		}
+	} else if (strcmp(verb, "gc") == 0) {
+		size_t n = 0;
+
+		if (!root || optind != argc) {
+			fprintf(stderr, "ovlconform store gc: needs --root DIR (and nothing else)\n");
+			return OVL_EXIT_USAGE;
+		}
+		r = ovl_store_open(root, 0, &s, &err);
+		if (!r)
+			r = ovl_store_gc(s, remove ? OVL_GC_REMOVE : 0, print_problem, NULL, &n, &err);
+		if (!r) {
+			fprintf(stderr, "%s: %zu unused thing%s%s\n", root, n, n == 1 ? "" : "s",
+				!n ? "" : remove ? ", removed" : " (left in place: --remove removes them)");
+			ovl_store_free(s);
+			return n && !remove ? 1 : 0;
 		}
 	} else if (strcmp(verb, "ls") == 0) {
 		struct ovl_layer_info *v = NULL;
