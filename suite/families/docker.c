@@ -123,6 +123,12 @@ static bool dockerd_answers(char *server, size_t len)
 
 void ovl_dockerd_start(struct ovl_ctx *ctx, struct ovl_dockerd *d)
 {
+	ovl_dockerd_start_at(ctx, d, NULL);
+}
+
+void ovl_dockerd_start_at(struct ovl_ctx *ctx, struct ovl_dockerd *d, const char *root)
+{
+	static bool ns_ready;	/* this case process's /run and /etc are set up (a second dockerd reuses them) */
 	char server[128] = "";
 	char up[PATH_MAX + 32], work[PATH_MAX + 32], opts[3 * PATH_MAX];
 	struct timespec t0, now;
@@ -136,16 +142,25 @@ void ovl_dockerd_start(struct ovl_ctx *ctx, struct ovl_dockerd *d)
 	 * /run and /etc of this namespace only. (The case has a /proc of its own
 	 * PID namespace, which containerd's shim needs for its oom_score_adj.)
 	 */
-	ovl_private_mount(ctx, "ovlconform-run", "/run", "tmpfs", "mode=0755,size=64m");
-	snprintf(up, sizeof(up), "%s/etc-upper", ovl_case_dir(ctx));
-	snprintf(work, sizeof(work), "%s/etc-work", ovl_case_dir(ctx));
-	if (ovl_mkdir_p(up, 0755) || ovl_mkdir_p(work, 0755))
-		ovl_brok(ctx, "mkdir %s: %s", up, strerror(errno));
-	snprintf(opts, sizeof(opts), "lowerdir=/etc,upperdir=%s,workdir=%s", up, work);
-	ovl_private_mount(ctx, "ovlconform-etc", "/etc", "overlay", opts);
+	if (!ns_ready) {
+		ovl_private_mount(ctx, "ovlconform-run", "/run", "tmpfs", "mode=0755,size=64m");
+		snprintf(up, sizeof(up), "%s/etc-upper", ovl_case_dir(ctx));
+		snprintf(work, sizeof(work), "%s/etc-work", ovl_case_dir(ctx));
+		if (ovl_mkdir_p(up, 0755) || ovl_mkdir_p(work, 0755))
+			ovl_brok(ctx, "mkdir %s: %s", up, strerror(errno));
+		snprintf(opts, sizeof(opts), "lowerdir=/etc,upperdir=%s,workdir=%s", up, work);
+		ovl_private_mount(ctx, "ovlconform-etc", "/etc", "overlay", opts);
+		ns_ready = true;
+	} else if (ovl_remove_tree("/run/ovlconform-docker") && errno != ENOENT) {
+		/* the last dockerd's exec root, pid file and socket */
+		ovl_brok(ctx, "removing /run/ovlconform-docker: %s", strerror(errno));
+	}
 	if (mkdir("/run/ovlconform-docker", 0700))
 		ovl_brok(ctx, "mkdir /run/ovlconform-docker: %s", strerror(errno));
-	snprintf(d->root, sizeof(d->root), "%s/docker", ovl_case_dir(ctx));
+	if (root)
+		snprintf(d->root, sizeof(d->root), "%s", root);
+	else
+		snprintf(d->root, sizeof(d->root), "%s/docker", ovl_case_dir(ctx));
 	snprintf(d->log, sizeof(d->log), "%s/dockerd.log", ovl_case_dir(ctx));
 	fd = open(d->log, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
 	if (fd < 0)
@@ -318,6 +333,8 @@ const char *ovl_docker_base_tar(struct ovl_ctx *ctx)
 	int fd;
 
 	snprintf(rootfs, sizeof(rootfs), "%s/rootfs", ovl_case_dir(ctx));
+	if (*tar && access(tar, F_OK) == 0)
+		return tar; /* made already, by an earlier call of this case */
 	snprintf(tar, sizeof(tar), "%s/base.tar", ovl_case_dir(ctx));
 	snprintf(p, sizeof(p), "%s/bin", rootfs);
 	if (ovl_mkdir_p(p, 0755))

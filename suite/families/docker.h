@@ -31,6 +31,8 @@ struct ovl_dockerd {
 
 /* Start it: CONF when dockerd, the docker client or busybox-static is missing; BROK when it does not come up. */
 void ovl_dockerd_start(struct ovl_ctx *ctx, struct ovl_dockerd *d);
+/* The same on another data root (root; NULL: <case dir>/docker). A case can start one after another. */
+void ovl_dockerd_start_at(struct ovl_ctx *ctx, struct ovl_dockerd *d, const char *root);
 /*
  * SIGTERM by pid, wait up to 30 s, then SIGKILL; once it logged its
  * shutdown complete and its containerd is gone, SIGKILL at once (it would
