@@ -19,32 +19,101 @@
 #include "store-private.h"
 #include "ovl-common.h"
 
-/* The files of Docker's init layer. */
-static int fill_init(const char *diff, struct ovl_err *err)
+static int mount_layer(struct ovl_store *s, const char *id, const char *merged, bool *relative, struct ovl_err *err);
+
+/* mkdir -p below root (a mounted union), new dirs 0755 and root's, as idtools.MkdirAllAndChownNew. */
+static int mkdir_new(const char *root, const char *rel, struct ovl_err *err)
 {
-	static const char *const dirs[] = { "dev", "dev/pts", "dev/shm", "proc", "sys", "etc", NULL };
-	static const char *const files[] = { ".dockerenv", "etc/resolv.conf", "etc/hosts", "etc/hostname",
-					     "dev/console", NULL };
 	char p[PATH_MAX + 64];
+	size_t k = strlen(root);
 
-	for (const char *const *d = dirs; *d; d++) {
-		snprintf(p, sizeof(p), "%s/%s", diff, *d);
-		if (mkdir(p, 0755))
-			return ovl_err_set(err, errno, "%s: %m", p);
-	}
-	for (const char *const *f = files; *f; f++) {
-		int fd;
+	snprintf(p, sizeof(p), "%s/%s", root, rel);
+	for (char *c = p + k + 1;; c++) {
+		bool end = !*c;
 
-		snprintf(p, sizeof(p), "%s/%s", diff, *f);
-		fd = open(p, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0755);
-		if (fd < 0)
-			return ovl_err_set(err, errno, "%s: %m", p);
-		close(fd);
+		if (*c == '/' || end) {
+			*c = 0;
+			if (mkdir(p, 0755) == 0) {
+				if (chmod(p, 0755) || lchown(p, 0, 0))
+					return ovl_err_set(err, errno, "%s: %m", p);
+			} else if (errno != EEXIST) {
+				return ovl_err_set(err, errno, "%s: %m", p);
+			}
+			if (end)
+				return 0;
+			*c = '/';
+		}
 	}
-	snprintf(p, sizeof(p), "%s/etc/mtab", diff);
-	if (symlink("/proc/mounts", p))
-		return ovl_err_set(err, errno, "%s: %m", p);
-	return 0;
+}
+
+/*
+ * Docker's init layer, made as dockerd's initlayer.Setup makes it: in the
+ * init layer's union mounted over the image, every name on the way to each
+ * path is unlinked (a file, symlink or device the image has there goes; a
+ * dir stays), then what is missing is made: dirs 0755, empty files 0755,
+ * all root's, and the symlink /etc/mtab. So a dir the image has (its /etc)
+ * is copied up into the init layer with the image's mode and owner, and a
+ * non-dir in the way is whited out: the init layer depends on the image.
+ */
+static int fill_init(struct ovl_store *s, const char *init_id, struct ovl_err *err)
+{
+	static const struct {
+		const char *path, *type;	/* "dir", "file", or a symlink's target */
+	} init[] = {
+		{ "dev/pts", "dir" }, { "dev/shm", "dir" }, { "proc", "dir" }, { "sys", "dir" },
+		{ ".dockerenv", "file" }, { "etc/resolv.conf", "file" }, { "etc/hosts", "file" },
+		{ "etc/hostname", "file" }, { "dev/console", "file" }, { "etc/mtab", "/proc/mounts" },
+	};
+	char m[PATH_MAX + 100], p[PATH_MAX + 200];
+	int r = 0;
+
+	snprintf(m, sizeof(m), "%s/%s/merged", s->overlay, init_id);
+	if ((r = mount_layer(s, init_id, m, NULL, err)))
+		return r;
+	for (size_t i = 0; !r && i < sizeof(init) / sizeof(init[0]); i++) {
+		const char *path = init[i].path, *type = init[i].type;
+		struct stat st;
+
+		/* each name on the way, the last one too: unlinked (a dir stays: EISDIR) */
+		for (const char *c = path;; c++) {
+			if (*c == '/' || !*c) {
+				snprintf(p, sizeof(p), "%s/%.*s", m, (int)(c - path), path);
+				unlink(p);
+			}
+			if (!*c)
+				break;
+		}
+		snprintf(p, sizeof(p), "%s/%s", m, path);
+		if (stat(p, &st) == 0)
+			continue;
+		if (errno != ENOENT) {
+			r = ovl_err_set(err, errno, "%s: %m", p);
+			break;
+		}
+		if (strchr(path, '/')) {
+			char dir[PATH_MAX];
+
+			snprintf(dir, sizeof(dir), "%.*s", (int)(strrchr(path, '/') - path), path);
+			if ((r = mkdir_new(m, dir, err)))
+				break;
+		}
+		if (strcmp(type, "dir") == 0) {
+			r = mkdir_new(m, path, err);
+		} else if (strcmp(type, "file") == 0) {
+			int fd = open(p, O_WRONLY | O_CREAT | O_CLOEXEC, 0755);
+
+			if (fd < 0 || fchmod(fd, 0755) || fchown(fd, 0, 0))
+				r = ovl_err_set(err, errno, "%s: %m", p);
+			if (fd >= 0)
+				close(fd);
+		} else if (symlink(type, p)) {
+			r = ovl_err_set(err, errno, "%s: %m", p);
+		}
+	}
+	if (umount2(m, 0) && !r)
+		r = ovl_err_set(err, errno, "umount %s: %m", m);
+	rmdir(m);
+	return r;
 }
 
 static int mark_committed(struct ovl_store *s, const char *cache_id, struct ovl_err *err)
@@ -96,8 +165,7 @@ int ovl_store_container_create(struct ovl_store *s, const struct ovl_digest *ima
 			       sizeof(ilp), err);
 	if (r)
 		return r;
-	snprintf(p, sizeof(p), "%s/diff", idir);
-	if ((r = fill_init(p, err)) || (r = mark_committed(s, top.cache_id, err)))
+	if ((r = fill_init(s, out->init_id, err)) || (r = mark_committed(s, top.cache_id, err)))
 		goto fail;
 	r = ovl__new_layer_dir(s, out->mount_id, out->init_id, ilink, clink, cdir, sizeof(cdir), clp,
 			       sizeof(clp), err);
@@ -225,19 +293,21 @@ int ovl_store_container_dirs(struct ovl_store *s, const char *id, struct ovl_con
 	return r;
 }
 
-int ovl_store_container_mount(struct ovl_store *s, const char *id, bool *relative, struct ovl_err *err)
+/*
+ * Mount layer id's union (its lower file's layers under its diff) on merged,
+ * as Docker's driver Get() does. *relative says whether the long-option
+ * fallback was taken (may be NULL).
+ */
+static int mount_layer(struct ovl_store *s, const char *id, const char *merged, bool *relative, struct ovl_err *err)
 {
-	struct ovl_container_info c;
 	struct ovl_buf o = OVL_BUF_INIT;
 	char lowerf[PATH_MAX + 128], *lower = NULL, *opts;
 	long page = sysconf(_SC_PAGESIZE);
 	bool rel = false;
-	int r = ovl_store_container_get(s, id, &c, err), status = 0;
+	int r = 0, status = 0;
 	pid_t pid;
 
-	if (r)
-		return r;
-	snprintf(lowerf, sizeof(lowerf), "%s/%s/lower", s->overlay, c.mount_id);
+	snprintf(lowerf, sizeof(lowerf), "%s/%s/lower", s->overlay, id);
 	if ((r = ovl_read_file(lowerf, &lower, NULL, 1 << 16)))
 		return ovl_err_set(err, r, "%s: %s", lowerf, strerror(-r));
 	if (access("/sys/module/overlay/parameters/index", F_OK) == 0)
@@ -247,14 +317,13 @@ int ovl_store_container_mount(struct ovl_store *s, const char *id, bool *relativ
 		e = strchrnul(l, ':');
 		ovl_buf_printf(&o, "%s%s/%.*s", l == lower ? "" : ":", s->overlay, (int)(e - l), l);
 	}
-	ovl_buf_printf(&o, ",upperdir=%s/%s/diff,workdir=%s/%s/work", s->overlay, c.mount_id, s->overlay,
-		       c.mount_id);
+	ovl_buf_printf(&o, ",upperdir=%s/%s/diff,workdir=%s/%s/work", s->overlay, id, s->overlay, id);
 	if (o.len > (size_t)page - 1) {
 		/* Docker's fallback: the same, relative to overlay2/. */
 		ovl_buf_free(&o);
 		if (access("/sys/module/overlay/parameters/index", F_OK) == 0)
 			ovl_buf_puts(&o, "index=off,");
-		ovl_buf_printf(&o, "lowerdir=%s,upperdir=%s/diff,workdir=%s/work", lower, c.mount_id, c.mount_id);
+		ovl_buf_printf(&o, "lowerdir=%s,upperdir=%s/diff,workdir=%s/work", lower, id, id);
 		rel = true;
 		if (o.len > (size_t)page - 1) {
 			free(lower);
@@ -266,28 +335,36 @@ int ovl_store_container_mount(struct ovl_store *s, const char *id, bool *relativ
 	opts = ovl_buf_steal(&o);
 	if (!opts)
 		return ovl_err_set(err, ENOMEM, "out of memory");
-	if (mkdir(c.merged, 0700) && errno != EEXIST) {
-		r = ovl_err_set(err, errno, "%s: %m", c.merged);
+	if (mkdir(merged, 0700) && errno != EEXIST) {
+		r = ovl_err_set(err, errno, "%s: %m", merged);
 		free(opts);
 		return r;
 	}
 	/* In a child, so that the working directory of the caller stays. */
 	pid = fork();
 	if (pid == 0) {
-		if (chdir(s->overlay) || mount("overlay", c.merged, "overlay", 0, opts))
+		if (chdir(s->overlay) || mount("overlay", merged, "overlay", 0, opts))
 			_exit(errno ? errno : 1);
 		_exit(0);
 	}
 	if (pid < 0 || waitpid(pid, &status, 0) != pid || !WIFEXITED(status) || WEXITSTATUS(status)) {
 		int e = pid < 0 ? errno : WIFEXITED(status) ? WEXITSTATUS(status) : EINTR;
 
-		r = ovl_err_set(err, e, "mount -t overlay -o %s overlay %s: %s", opts, c.merged, strerror(e));
-		rmdir(c.merged);
+		r = ovl_err_set(err, e, "mount -t overlay -o %s overlay %s: %s", opts, merged, strerror(e));
+		rmdir(merged);
 	}
 	free(opts);
 	if (!r && relative)
 		*relative = rel;
 	return r;
+}
+
+int ovl_store_container_mount(struct ovl_store *s, const char *id, bool *relative, struct ovl_err *err)
+{
+	struct ovl_container_info c;
+	int r = ovl_store_container_get(s, id, &c, err);
+
+	return r ? r : mount_layer(s, c.mount_id, c.merged, relative, err);
 }
 
 int ovl_store_container_umount(struct ovl_store *s, const char *id, struct ovl_err *err)

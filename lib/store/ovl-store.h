@@ -335,7 +335,12 @@ int ovl_store_layer_dir(const struct ovl_store *s, const char *cache_id, char *b
  *                               dirs /dev/pts /dev/shm /proc /sys, empty
  *                               /.dockerenv /etc/resolv.conf /etc/hosts
  *                               /etc/hostname /dev/console, and the symlink
- *                               /etc/mtab -> /proc/mounts
+ *                               /etc/mtab -> /proc/mounts, made as dockerd
+ *                               makes them: in its union mounted over the
+ *                               image, a non-dir in the way unlinked (a
+ *                               whiteout), a dir the image has copied up
+ *                               with its mode and owner, what is missing
+ *                               made 0755 and root's
  *   overlay2/<mount-id>/        the container's layer on the init layer
  *   layerdb/mounts/<container-id>/{mount-id,init-id,parent}
  *

@@ -300,6 +300,254 @@ static void write_image(struct ovl_ctx *ctx, const char *path, char layers[][420
 	json_decref(manifest);
 }
 
+/* Paths the container's mounts cover (dockerd's and the listing's own busybox): left out of both listings. */
+static bool mounted_over(const char *p)
+{
+	static const char *const skip[] = { "/proc", "/sys", "/dev", "/.ovlbb", "/etc/hosts", "/etc/hostname",
+					    "/etc/resolv.conf" };
+
+	for (size_t i = 0; i < sizeof(skip) / sizeof(skip[0]); i++) {
+		size_t k = strlen(skip[i]);
+
+		if (strncmp(p, skip[i], k) == 0 && (p[k] == 0 || p[k] == '/'))
+			return true;
+	}
+	return false;
+}
+
+static int cmp_line(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* Lines sorted, joined again (text is consumed). */
+static char *sorted(char *text)
+{
+	char **v = NULL, *out = NULL, *save = NULL;
+	size_t n = 0, len = 0;
+	FILE *f;
+
+	for (char *t = strtok_r(text, "\n", &save); t; t = strtok_r(NULL, "\n", &save)) {
+		char **nv = realloc(v, (n + 1) * sizeof(*v));
+
+		if (!nv)
+			break;
+		v = nv;
+		v[n++] = t;
+	}
+	if (n)
+		qsort(v, n, sizeof(*v), cmp_line);
+	f = open_memstream(&out, &len);
+	for (size_t i = 0; f && i < n; i++)
+		fprintf(f, "%s\n", v[i]);
+	if (f)
+		fclose(f);
+	free(v);
+	return out;
+}
+
+/* One listing line: path|type|mode|uid|gid|size|content (sha256, link target or device numbers). */
+static void line(FILE *f, const char *path, char type, unsigned int mode, unsigned int uid, unsigned int gid,
+		 long long size, const char *extra)
+{
+	if (type == 'f' || type == 'l')
+		fprintf(f, "%s|%c|%04o|%u|%u|%lld|%s\n", path, type, mode, uid, gid, size, extra);
+	else
+		fprintf(f, "%s|%c|%04o|%u|%u|-|%s\n", path, type, mode, uid, gid, extra);
+}
+
+/* The union the model makes of our store's container of the stack's image (init layer included). */
+static char *model_listing(struct ovl_ctx *ctx, struct ovl_store *s, const struct ovl_digest *top)
+{
+	struct ovl_err err = { "" };
+	struct ovl_digest img;
+	struct ovl_container_info c;
+	struct ovl_container_dirs cd = { 0 };
+	struct ovl_tree *t = NULL;
+	char *out = NULL, hex[OVL_DIGEST_STRLEN];
+	size_t len = 0;
+	FILE *f;
+
+	if (ovl_store_image_create(s, top, &(struct ovl_image_opts){ .created = "2026-12-03T00:00:00Z" }, &img, &err) ||
+	    ovl_store_container_create(s, &img, &c, &err) || ovl_store_container_dirs(s, c.id, &cd, &err) ||
+	    ovl_model_merge_dirs(cd.upper, (const char *const *)cd.lowers, cd.nlowers, &t, &err))
+		ovl_brok(ctx, "the model's view of our container: %s", err.msg);
+	f = open_memstream(&out, &len);
+	for (size_t i = 0; f && i < ovl_tree_count(t); i++) {
+		const struct ovl_entry *e = ovl_tree_entry_at(t, i);
+		const char *path = e->path;
+
+		/* a second name of an inode: the inode is its first name's */
+		if (e->type == OVL_FT_HARDLINK && e->target && ovl_tree_lookup(t, e->target))
+			e = ovl_tree_lookup(t, e->target);
+		static const char types[] = { [OVL_FT_DIR] = 'd', [OVL_FT_REG] = 'f', [OVL_FT_LNK] = 'l', [OVL_FT_FIFO] = 'p',
+					      [OVL_FT_SOCK] = 's', [OVL_FT_CHR] = 'c', [OVL_FT_BLK] = 'b',
+					      [OVL_FT_WHITEOUT] = 'w', [OVL_FT_HARDLINK] = 'h' };
+		char extra[300] = "-";
+
+		if (mounted_over(path))
+			continue;
+		if (e->type == OVL_FT_REG && e->has_digest)
+			for (size_t k = 0; k < 32; k++)
+				sprintf(extra + 2 * k, "%02x", e->sha256[k]);
+		else if (e->type == OVL_FT_LNK)
+			snprintf(extra, sizeof(extra), "%s", e->target ? e->target : "");
+		else if (e->type == OVL_FT_CHR || e->type == OVL_FT_BLK)
+			snprintf(extra, sizeof(extra), "%u:%u", e->rdev_major, e->rdev_minor);
+		line(f, path, types[e->type], e->mode & 07777, e->uid, e->gid,
+		     e->type == OVL_FT_LNK ? (long long)strlen(e->target ? e->target : "") : (long long)e->size, extra);
+	}
+	if (f)
+		fclose(f);
+	ovl_tree_unref(t);
+	ovl_container_dirs_free(&cd);
+	/* the library's deletion, as dockerd's: the container, then the image and the layers only it held */
+	ovl_digest_format(&img, hex);
+	if (ovl_store_container_remove(s, c.id, NULL, NULL, &err) ||
+	    ovl_store_image_remove(s, hex, OVL_RMI_FORCE, NULL, NULL, &err))
+		ovl_brok(ctx, "removing our container and image: %s", err.msg);
+	return sorted(out);
+}
+
+/*
+ * What a container of the image sees, listed inside it by a static busybox
+ * bind-mounted at /.ovlbb: every name on the root filesystem with its stat
+ * and, for a file, its sha256, for a symlink, its target.
+ */
+static char *docker_listing(struct ovl_ctx *ctx, struct ovl_dockerd *d, const char *tag)
+{
+	static const char script[] =
+		"cd / && /.ovlbb/busybox find . -xdev | while IFS= read -r p; do "
+		"s=$(/.ovlbb/busybox stat -c '%f|%u|%g|%s|%t|%T' \"$p\"); x=-; "
+		"if [ -L \"$p\" ]; then x=$(/.ovlbb/busybox readlink \"$p\"); "
+		"elif [ -f \"$p\" ]; then x=$(/.ovlbb/busybox sha256sum \"$p\"); x=${x%% *}; fi; "
+		"echo \"$p|$s|$x\"; done";
+	char vol[PATH_MAX + 16], *raw = NULL, *out = NULL, *save = NULL;
+	size_t len = 0;
+	FILE *f;
+	int st;
+
+	snprintf(vol, sizeof(vol), "%s:/.ovlbb/busybox:ro", ovl_program(ctx, "busybox"));
+	st = ovl_docker(ctx, d, &raw, "run", "--rm", "--network", "none", "-v", vol, "--entrypoint", "/.ovlbb/busybox", tag, "sh",
+			"-c", script, NULL);
+	if (st || !raw)
+		ovl_brok(ctx, "listing a container of %s: status %d: %s", tag, st, raw ? raw : "");
+	f = open_memstream(&out, &len);
+	for (char *t = strtok_r(raw, "\n", &save); f && t; t = strtok_r(NULL, "\n", &save)) {
+		/* ./name|rawmode|uid|gid|size|major|minor|extra; names hold no '|' (the generator's) */
+		char *fld[8], *q = t, path[700];
+		unsigned long m;
+		size_t k = 0;
+		char type;
+
+		for (; k < 7 && (fld[k] = q); k++) {
+			q = strchr(q, '|');
+			if (!q)
+				break;
+			*q++ = 0;
+		}
+		if (k != 7 || !q) {
+			fprintf(f, "unparsed: %s\n", t);
+			continue;
+		}
+		fld[7] = q;
+		snprintf(path, sizeof(path), "%s", strcmp(fld[0], ".") == 0 ? "/" : fld[0] + 1);
+		if (mounted_over(path))
+			continue;
+		m = strtoul(fld[1], NULL, 16);
+		type = S_ISDIR(m) ? 'd' : S_ISREG(m) ? 'f' : S_ISLNK(m) ? 'l' : S_ISFIFO(m) ? 'p' : S_ISSOCK(m) ? 's'
+			: S_ISCHR(m) ? 'c' : S_ISBLK(m) ? 'b' : '?';
+		if (type == 'c' || type == 'b') {
+			char dev[64];
+
+			snprintf(dev, sizeof(dev), "%lu:%lu", strtoul(fld[5], NULL, 16), strtoul(fld[6], NULL, 16));
+			line(f, path, type, (unsigned int)(m & 07777), (unsigned int)atoi(fld[2]), (unsigned int)atoi(fld[3]), 0,
+			     dev);
+		} else {
+			line(f, path, type, (unsigned int)(m & 07777), (unsigned int)atoi(fld[2]), (unsigned int)atoi(fld[3]),
+			     atoll(fld[4]), fld[7]);
+		}
+	}
+	if (f)
+		fclose(f);
+	free(raw);
+	return sorted(out);
+}
+
+/* What two sorted listings do not share: "- container" and "+ model" lines. */
+static void diff_lines(struct ovl_ctx *ctx, const char *a, const char *b)
+{
+	while (a && b && (*a || *b)) {
+		size_t la = strcspn(a, "\n"), lb = strcspn(b, "\n");
+		int c = !*a ? 1 : !*b ? -1 : strncmp(a, b, la < lb ? la + 1 : lb + 1);
+
+		if (*a && *b && la == lb && strncmp(a, b, la) == 0)
+			c = 0;
+		if (c <= 0 && c != 0)
+			ovl_diag(ctx, "- container %.*s", (int)la, a);
+		else if (c > 0)
+			ovl_diag(ctx, "+ model     %.*s", (int)lb, b);
+		if (c <= 0)
+			a += la + (a[la] == '\n');
+		if (c >= 0)
+			b += lb + (b[lb] == '\n');
+	}
+}
+
+/* The layers of `docker save TAG` (their sha256, in order) against the library's exports of ours. */
+static bool same_save(struct ovl_ctx *ctx, struct ovl_dockerd *d, struct ovl_store *s, const char *tag,
+		      const struct ovl_layer_info *li, size_t n)
+{
+	char save[PATH_MAX];
+	struct ovl_digest got[MAX_LAYERS + 1], mine;
+	struct ovl_err err = { "" };
+	size_t m = 0;
+	bool same = true;
+	int fd;
+
+	snprintf(save, sizeof(save), "%s", ovl_case_path(ctx, "/save.tar"));
+	if (ovl_docker(ctx, d, NULL, "save", "-o", save, tag, NULL))
+		ovl_brok(ctx, "docker save %s", tag);
+	fd = SAFE_OPEN(ctx, save, O_RDONLY, 0);
+	if (ovl_image_archive_layers(fd, got, MAX_LAYERS + 1, &m, &err))
+		ovl_brok(ctx, "reading %s: %s", save, err.msg);
+	close(fd);
+	same = m == n;
+	for (size_t i = 0; same && i < n; i++) {
+		if (ovl_store_layer_export(s, &li[i].chain_id, -1, &mine, &err))
+			ovl_brok(ctx, "exporting our layer %zu: %s", i, err.msg);
+		same = ovl_digest_equal(&mine, &got[i]) && ovl_digest_equal(&mine, &li[i].diff_id);
+	}
+	unlink(save);
+	return same;
+}
+
+/* dockerd's layerdb size of each layer against ours. */
+static bool same_sizes(struct ovl_ctx *ctx, struct ovl_dockerd *d, const struct ovl_layer_info *li, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		char p[PATH_MAX + 200], hex[65], *v = NULL;
+		bool ok;
+
+		ovl_digest_hex(&li[i].chain_id, hex);
+		snprintf(p, sizeof(p), "%s/image/overlay2/layerdb/sha256/%s/size", d->root, hex);
+		if (ovl_read_file(p, &v, NULL, 64))
+			ovl_brok(ctx, "reading %s", p);
+		ok = strtoull(v, NULL, 10) == li[i].size;
+		if (!ok)
+			ovl_diag(ctx, "layer %zu: dockerd's size %s, ours %llu", i, v, (unsigned long long)li[i].size);
+		free(v);
+		if (!ok)
+			return false;
+	}
+	return true;
+}
+
+static void problem(void *arg, const char *path, const char *reason)
+{
+	ovl_diag(arg, "%s: %s", path, reason);
+}
+
 static void describe(struct ovl_ctx *ctx, const struct layer *ls, size_t n)
 {
 	for (size_t i = 0; i < n; i++)
@@ -319,6 +567,7 @@ static void run(struct ovl_ctx *ctx)
 	const char *env = getenv("OVLCONFORM_DIFF_STACKS"), *senv = getenv("OVLCONFORM_DIFF_SEED");
 	unsigned long stacks = env ? strtoul(env, NULL, 10) : 40, seed = senv ? strtoul(senv, NULL, 10) : 1;
 	unsigned long agree = 0, accepted = 0, refused = 0, bad = 0;
+	size_t gcn = 0, nproblems = 0;
 	struct ovl_dockerd d;
 	struct ovl_store *s = NULL;
 	struct ovl_err err = { "" };
@@ -337,6 +586,9 @@ static void run(struct ovl_ctx *ctx)
 		int st, ours = 0;
 		bool same = true;
 
+		/* what the last stack left in our store: layers of a refused stack's imported part */
+		if (ovl_store_gc(s, OVL_GC_REMOVE, NULL, NULL, &gcn, &err))
+			ovl_brok(ctx, "gc: %s", err.msg);
 		rng = (seed * 1000003ULL + k) * 2654435761ULL + 1;
 		n = 1 + rnd(MAX_LAYERS);
 		for (size_t i = 0; i < n; i++) {
@@ -417,14 +669,52 @@ static void run(struct ovl_ctx *ctx)
 			ovl_tree_unref(want);
 			ovl_tree_unref(got);
 		}
+		if (same && !same_sizes(ctx, &d, li, n)) {
+			same = false;
+			ovl_check(ctx, false, "stack %lu (seed %lu): dockerd's layer sizes are ours", k, seed);
+		}
+		if (same && !same_save(ctx, &d, s, tag, li, n)) {
+			same = false;
+			ovl_check(ctx, false, "stack %lu (seed %lu): docker save gives the layer bytes our export gives", k,
+				  seed);
+		}
+		if (same) {
+			char *theirs = docker_listing(ctx, &d, tag), *mine = model_listing(ctx, s, &li[n - 1].chain_id);
+
+			if (!theirs || !mine || strcmp(theirs, mine) != 0) {
+				same = false;
+				ovl_check(ctx, false, "stack %lu (seed %lu): a container sees the union the model makes of our "
+					  "store", k, seed);
+				diff_lines(ctx, theirs, mine);
+			}
+			free(theirs);
+			free(mine);
+		}
 		if (same)
 			agree++;
-		else
+		else {
 			bad++;
+			describe(ctx, ls, n);
+		}
 		/* images are loaded, not kept: the next stack starts from an empty dockerd store */
 		st = ovl_docker(ctx, &d, &out, "rmi", "-f", tag, NULL);
 		free(out);
 		out = NULL;
+	}
+	/* every image the stacks made was deleted again: after a last gc, nothing is left and nothing is broken */
+	if (ovl_store_gc(s, OVL_GC_REMOVE, NULL, NULL, &gcn, &err) ||
+	    ovl_store_verify(ovl_store_root(s), 0, problem, ctx, &nproblems, &err))
+		ovl_brok(ctx, "gc and verify: %s", err.msg);
+	{
+		struct ovl_layer_info *v = NULL;
+		size_t nl = 0;
+
+		if (ovl_store_layers(s, &v, &nl, &err))
+			ovl_brok(ctx, "%s", err.msg);
+		free(v);
+		ovl_check(ctx, nproblems == 0 && nl == 0,
+			  "after deleting every image it made, our store is empty (%zu layers) and verify finds no problem "
+			  "(%zu)", nl, nproblems);
 	}
 	ovl_check(ctx, bad == 0, "%lu random stacks (seed %lu): dockerd and the store agree on every one", stacks, seed);
 	ovl_diag(ctx, "%lu agree (%lu accepted by both, %lu refused by both), %lu disagree", agree, accepted, refused, bad);
