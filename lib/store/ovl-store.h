@@ -533,7 +533,9 @@ int ovl_layer_tar_tree(int fd, struct ovl_tree **out, struct ovl_err *err);
 /*
  * The layers of an image archive as `docker save` writes it, in the order
  * of its manifest.json (legacy <id>/layer.tar names or an OCI layout's
- * blobs/sha256/<hex>): the sha256 of each layer's tar (its DiffID) in
+ * blobs/sha256/<hex>; a layer written as a symlink to an earlier one, as
+ * docker save writes a repeated DiffID, is read through it): the sha256 of
+ * each layer's tar (its DiffID) in
  * diff_ids (at most max), their number in *n. 0 or -errno.
  */
 int ovl_image_archive_layers(int fd, struct ovl_digest *diff_ids, size_t max, size_t *n, struct ovl_err *err);

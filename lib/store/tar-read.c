@@ -267,14 +267,47 @@ int ovl_layer_tar_tree(int fd, struct ovl_tree **out, struct ovl_err *err)
 	return 0;
 }
 
+/*
+ * The archive name a symlink entry points to: its target taken relative to
+ * the entry's dir, "." and ".." resolved; -EINVAL when it leaves the archive.
+ */
+static int link_target(const char *name, const char *target, char *out, size_t len)
+{
+	char buf[2 * PATH_MAX], *save = NULL;
+	size_t o = 0;
+
+	if (target[0] == '/')
+		return -EINVAL;
+	snprintf(buf, sizeof(buf), "%.*s%s", (int)(strrchr(name, '/') ? strrchr(name, '/') - name + 1 : 0), name, target);
+	*out = 0;
+	for (char *c = strtok_r(buf, "/", &save); c; c = strtok_r(NULL, "/", &save)) {
+		if (strcmp(c, ".") == 0)
+			continue;
+		if (strcmp(c, "..") == 0) {
+			char *slash;
+
+			if (!o)
+				return -EINVAL;
+			slash = strrchr(out, '/');
+			o = slash ? (size_t)(slash - out) : 0;
+			out[o] = 0;
+			continue;
+		}
+		if (o + strlen(c) + 2 > len)
+			return -ENAMETOOLONG;
+		o += (size_t)snprintf(out + o, len - o, "%s%s", o ? "/" : "", c);
+	}
+	return o ? 0 : -EINVAL;
+}
+
 int ovl_image_archive_layers(int fd, struct ovl_digest *diff_ids, size_t max, size_t *n, struct ovl_err *err)
 {
 	struct archive *a = tar_open(fd, err, "the image archive");
 	struct archive_entry *ae;
 	json_t *manifest = NULL, *layers, *x;
-	char **names = NULL;
+	char **names = NULL, **links = NULL, **targets = NULL;
 	struct ovl_digest *digests = NULL;
-	size_t nl = 0, i;
+	size_t nl = 0, nlinks = 0, ntargets = 0, i;
 	int r = 0, ar = ARCHIVE_OK;
 
 	*n = 0;
@@ -298,6 +331,13 @@ int ovl_image_archive_layers(int fd, struct ovl_digest *diff_ids, size_t max, si
 			ovl_buf_free(&b);
 			if (!manifest)
 				r = ovl_err_set(err, EINVAL, "manifest.json: %s", je.text);
+		} else if (len && archive_entry_filetype(ae) == AE_IFLNK && archive_entry_symlink(ae)) {
+			/* docker save writes a layer it wrote already (the same DiffID) as a symlink to it */
+			char t[PATH_MAX];
+
+			if (link_target(name, archive_entry_symlink(ae), t, sizeof(t)) == 0 &&
+			    (ovl_strv_push(&links, &nlinks, name) || ovl_strv_push(&targets, &ntargets, t)))
+				r = ovl_err_set(err, ENOMEM, "out of memory");
 		} else if (len && archive_entry_filetype(ae) == AE_IFREG) {
 			/* any file the manifest may name: <id>/layer.tar (Docker 20.10), blobs/sha256/<hex> (OCI) */
 			struct ovl_digest *nd = realloc(digests, (nl + 1) * sizeof(*nd));
@@ -317,10 +357,21 @@ int ovl_image_archive_layers(int fd, struct ovl_digest *diff_ids, size_t max, si
 	if (!r && !json_is_array(layers))
 		r = ovl_err_set(err, EINVAL, "manifest.json: no Layers list");
 	json_array_foreach(layers, i, x) {
+		const char *want = json_is_string(x) ? json_string_value(x) : "";
 		bool found = false;
 
+		/* through at most a few symlinks */
+		for (int hop = 0; hop < 8; hop++) {
+			size_t k;
+
+			for (k = 0; k < nlinks && strcmp(links[k], want); k++)
+				;
+			if (k == nlinks)
+				break;
+			want = targets[k];
+		}
 		for (size_t k = 0; !r && k < nl && !found; k++)
-			if (json_is_string(x) && strcmp(json_string_value(x), names[k]) == 0) {
+			if (json_is_string(x) && strcmp(want, names[k]) == 0) {
 				if (*n < max)
 					diff_ids[*n] = digests[k];
 				(*n)++;
@@ -331,6 +382,8 @@ int ovl_image_archive_layers(int fd, struct ovl_digest *diff_ids, size_t max, si
 					json_is_string(x) ? json_string_value(x) : "(not a string)");
 	}
 	ovl_strv_free(names, nl);
+	ovl_strv_free(links, nlinks);
+	ovl_strv_free(targets, ntargets);
 	free(digests);
 	json_decref(manifest);
 	return r;

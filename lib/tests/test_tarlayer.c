@@ -751,6 +751,18 @@ static void test_image_archive_layers(void **state)
 	static const struct tentry missing[] = {
 		{ AE_IFREG, "manifest.json", "[{\"Layers\":[\"zzz/layer.tar\"]}]", NULL, 0 },
 	};
+	/* docker save writes a layer of a DiffID it wrote already as a symlink to the first */
+	static const struct tentry linked[] = {
+		{ AE_IFREG, "aaa/layer.tar", "A", NULL, 0 },
+		{ AE_IFLNK, "ccc/layer.tar", NULL, "../aaa/layer.tar", 0 },
+		{ AE_IFREG, "bbb/layer.tar", "BB", NULL, 0 },
+		{ AE_IFREG, "manifest.json", "[{\"Layers\":[\"aaa/layer.tar\",\"bbb/layer.tar\",\"ccc/layer.tar\"]}]",
+		  NULL, 0 },
+	};
+	static const struct tentry escaping[] = {
+		{ AE_IFLNK, "ccc/layer.tar", NULL, "../../aaa/layer.tar", 0 },
+		{ AE_IFREG, "manifest.json", "[{\"Layers\":[\"ccc/layer.tar\"]}]", NULL, 0 },
+	};
 	struct ovl_digest d[4], a, b;
 	struct ovl_err err = { "" };
 	char path[512];
@@ -781,6 +793,19 @@ static void test_image_archive_layers(void **state)
 	fd = open(path, O_RDONLY);
 	assert_int_not_equal(ovl_image_archive_layers(fd, d, 4, &n, &err), 0);
 	assert_non_null(strstr(err.msg, "zzz/layer.tar"));
+	close(fd);
+	make_tar(path, linked, sizeof(linked) / sizeof(linked[0]));
+	fd = open(path, O_RDONLY);
+	if (ovl_image_archive_layers(fd, d, 4, &n, &err))
+		fail_msg("image archive with a linked layer: %s", err.msg);
+	close(fd);
+	assert_int_equal(n, 3);
+	assert_true(ovl_digest_equal(&d[0], &a));
+	assert_true(ovl_digest_equal(&d[1], &b));
+	assert_true(ovl_digest_equal(&d[2], &a));
+	make_tar(path, escaping, sizeof(escaping) / sizeof(escaping[0]));
+	fd = open(path, O_RDONLY);
+	assert_int_not_equal(ovl_image_archive_layers(fd, d, 4, &n, &err), 0);
 	close(fd);
 }
 
