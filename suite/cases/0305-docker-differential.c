@@ -4,11 +4,18 @@
  * dirs, files with setuid/sticky modes and several owners, symlinks, hard
  * links, fifos, a device node, user.* xattrs, odd and long names,
  * whiteouts of names below, opaque dirs, a whiteout then an entry of its
- * name), each loaded into a private dockerd as an image archive (`docker
+ * name, a dir of a layer below replaced by a file or symlink and a non-dir
+ * by a dir), each loaded into a private dockerd as an image archive (`docker
  * load`) and imported into the reference store layer by layer. Both must
  * accept the stack or both refuse it; where both accept, every layer's
- * diff dir is the same tree in both. A disagreement prints the seed and
- * the stack's entries, from which the stack can be made again.
+ * diff dir is the same tree in both, dockerd's layer sizes are ours,
+ * `docker save` gives the bytes our export gives, and what a container
+ * sees (listed inside it by a bind-mounted static busybox: type, mode,
+ * owner, size, sha256, link target, device) is the model's union of our
+ * store's container (init layer included); then both delete the image.
+ * A disagreement prints the seed and the stack's entries and is shrunk to
+ * a minimal stack, written to the run's results as a fixture; the stacks
+ * in fixtures/differential/ run first, every time.
  * The number of stacks: OVLCONFORM_DIFF_STACKS (default 40; make
  * docker-diff runs 500); the seed: OVLCONFORM_DIFF_SEED (default 1).
  */
@@ -52,6 +59,7 @@ struct layer {
 };
 
 static unsigned long long rng;
+static unsigned long replaced;	/* the stacks' names of another kind than below (dir <-> non-dir) */
 
 static unsigned int rnd(unsigned int n)
 {
@@ -127,7 +135,7 @@ static void gen_layer(struct layer *l, const struct layer *below, size_t nbelow)
 	}
 	for (unsigned int i = 0; i < n; i++) {
 		char name[320], leaf[300];
-		unsigned int k = rnd(9);
+		unsigned int k = rnd(10);
 		struct ent *e;
 
 		pick_name(leaf, sizeof(leaf));
@@ -162,6 +170,35 @@ static void gen_layer(struct layer *l, const struct layer *below, size_t nbelow)
 				snprintf(w, sizeof(w), "%.*s.wh.%s", slash ? (int)(slash - wh + 1) : 0, wh, slash ? slash + 1 : wh);
 				if (!has(l, w) && !has(l, wh))
 					add(l, w, AE_IFREG);
+			}
+			continue;
+		}
+		if (k == 9 && nbelow) {
+			/* a name a layer below has, of another kind: a dir replaced by a file or a symlink, a non-dir by a dir */
+			const struct layer *b = &below[rnd((unsigned int)nbelow)];
+			const struct ent *o;
+			char *slash;
+
+			if (!b->n)
+				continue;
+			o = &b->e[rnd((unsigned int)b->n)];
+			slash = strrchr(o->name, '/');
+			if (strstr(o->name, ".wh.") || has(l, o->name) ||
+			    (slash && (strncmp(o->name, dir, (size_t)(slash - o->name)) != 0 ||
+				       strlen(dir) != (size_t)(slash - o->name))))
+				continue;
+			snprintf(name, sizeof(name), "%s", o->name);
+			replaced++;
+			if (o->type == AE_IFDIR) {
+				e = add(l, name, rnd(2) ? AE_IFREG : AE_IFLNK);
+				if (e && e->type == AE_IFREG)
+					snprintf(e->data, sizeof(e->data), "a file where a dir was\n");
+				else if (e)
+					snprintf(e->link, sizeof(e->link), "where-a-dir-was");
+			} else {
+				e = add(l, name, AE_IFDIR);
+				if (e)
+					e->mode = dmodes[rnd(4)];
 			}
 			continue;
 		}
@@ -907,7 +944,8 @@ static void run(struct ovl_ctx *ctx)
 			  "(%zu)", nl, nproblems);
 	}
 	ovl_check(ctx, bad == 0, "%lu random stacks (seed %lu): dockerd and the store agree on every one", stacks, seed);
-	ovl_diag(ctx, "%lu agree (%lu accepted by both, %lu refused by both), %lu disagree", agree, accepted, refused, bad);
+	ovl_diag(ctx, "%lu agree (%lu accepted by both, %lu refused by both), %lu disagree; %lu names replaced a name "
+		 "of another kind below", agree, accepted, refused, bad, replaced);
 	ovl_table_row(ctx, "docker-differential", "seed %lu: %lu stacks, %lu accepted, %lu refused, %lu disagree; "
 		      "%lu fixtures", seed, stacks, accepted, refused, bad, nfix);
 	ovl_store_free(s);
@@ -917,7 +955,7 @@ static void run(struct ovl_ctx *ctx)
 OVL_CASE(
 	.number = 305,
 	.slug = "docker-differential",
-	.purpose = "random layer stacks loaded into dockerd and imported into the store: the same accept/refuse, the same diff dirs",
+	.purpose = "random layer stacks in dockerd and the store: the same accept/refuse, diff dirs, sizes, saved bytes and container view",
 	.tags = "docker",
 	.needs_kconfig = OVL_DOCKER_KCONFIG,
 	.needs_programs = OVL_DOCKER_PROGRAMS,
