@@ -487,7 +487,9 @@ int ovl_store_gc(struct ovl_store *s, unsigned int flags, ovl_store_gc_fn report
  * (mount-id, init-id, parent); image configs (ID = sha256 of the bytes,
  * rootfs.diff_ids chaining to registered layers); repositories.json tags.
  * With OVL_VERIFY_DEEP, every layer's DiffID is re-derived from its diff
- * dir and tar-split.
+ * dir and tar-split, and what Docker takes but is risky is reported as a
+ * warning (reason "warning: ...", not counted as a problem): device nodes
+ * in a layer (the other risky shapes of a tar leave no trace in a diff dir).
  */
 
 #define OVL_VERIFY_DEEP 0x1u

@@ -17,7 +17,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <ftw.h>
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -47,6 +49,32 @@ struct v {
 	struct ovl_strset *referenced;	/* overlay2 dirs some layer or mount uses */
 };
 
+
+/* Reported, reason "warning: ...", and not counted: what Docker takes but is risky. */
+static void warning(struct v *v, const char *path, const char *what)
+{
+	char reason[512];
+
+	snprintf(reason, sizeof(reason), "warning: %s", what);
+	if (v->report)
+		v->report(v->arg, path, reason);
+}
+
+static struct v *walking;	/* the check nftw() calls back for (verify is not reentrant per thread) */
+
+static int risky(const char *path, const struct stat *st, int type, struct FTW *f)
+{
+	(void)type;
+	(void)f;
+	if ((S_ISCHR(st->st_mode) && st->st_rdev != 0) || S_ISBLK(st->st_mode)) {
+		char what[200];
+
+		snprintf(what, sizeof(what), "a %s device node %u:%u: Docker takes it, 'store import --strict' refuses it",
+			 S_ISCHR(st->st_mode) ? "char" : "block", major(st->st_rdev), minor(st->st_rdev));
+		warning(walking, path, what);
+	}
+	return 0;
+}
 
 static void __attribute__((format(printf, 3, 4)))
 problem(struct v *v, const char *path, const char *fmt, ...)
@@ -399,6 +427,9 @@ static void check_layers(struct v *v)
 			struct ovl_err e = { "" };
 
 			snprintf(diff, sizeof(diff), "%s/diff", dir);
+			walking = v;
+			nftw(diff, risky, 32, FTW_PHYS);
+			walking = NULL;
 			snprintf(ts, sizeof(ts), "%s/sha256/%s/tar-split.json.gz", v->layerdb, l->hex);
 			if (ovl_layer_export(diff, ts, -1, &d, NULL, &e))
 				problem(v, diff, "cannot reassemble the layer's tar: %s", e.msg);

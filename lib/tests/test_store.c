@@ -21,6 +21,9 @@
 #include <unistd.h>
 
 #include <cmocka.h>
+#include <archive.h>
+#include <archive_entry.h>
+#include <sys/sysmacros.h>
 
 #include "ovl-store.h"
 #include "ovl-model.h"
@@ -252,7 +255,9 @@ static void collect(void *arg, const char *path, const char *reason)
 	size_t len = strlen(f->text);
 
 	snprintf(f->text + len, sizeof(f->text) - len, "%s: %s\n", path, reason);
-	f->n++;
+	/* warnings are reported, not counted */
+	if (strncmp(reason, "warning: ", 9) != 0)
+		f->n++;
 }
 
 static struct found verify(const char *root, unsigned int flags)
@@ -425,6 +430,41 @@ static void test_verify_finds_each_corruption(void **state)
 			fail_msg("corruption %d: verify did not say '%s'; it said:\n%s", c, want, f.text);
 		ovl_store_free(s);
 	}
+}
+
+/* verify --deep warns of what Docker takes but is risky (a device node), without counting it a problem. */
+static void test_verify_warns_of_device_nodes(void **state)
+{
+	struct ovl_layer_info base, dev;
+	struct ovl_store *s;
+	struct found f;
+	char tar[600];
+	struct archive *a = archive_write_new();
+	struct archive_entry *e = archive_entry_new();
+
+	(void)state;
+	if (geteuid() != 0)
+		skip();
+	snprintf(tar, sizeof(tar), "%s/dev.tar", tmp);
+	assert_int_equal(archive_write_set_format_pax_restricted(a), ARCHIVE_OK);
+	assert_int_equal(archive_write_open_filename(a, tar), ARCHIVE_OK);
+	archive_entry_set_pathname(e, "null");
+	archive_entry_set_filetype(e, AE_IFCHR);
+	archive_entry_set_perm(e, 0666);
+	archive_entry_set_rdev(e, makedev(1, 3));
+	assert_int_equal(archive_write_header(a, e), ARCHIVE_OK);
+	archive_entry_free(e);
+	archive_write_close(a);
+	archive_write_free(a);
+	s = build("warn", &base, &dev);
+	import(s, tar, &base.chain_id, &dev);
+	f = verify(ovl_store_root(s), OVL_VERIFY_DEEP);
+	assert_int_equal(f.n, 0);
+	if (!strstr(f.text, "/null: warning: a char device node 1:3"))
+		fail_msg("no warning of the device node:\n%s", f.text);
+	f = verify(ovl_store_root(s), 0);
+	assert_null(strstr(f.text, "warning"));
+	ovl_store_free(s);
 }
 
 static void test_verify_refuses_what_is_no_store(void **state)
@@ -797,6 +837,7 @@ int main(void)
 		cmocka_unit_test(test_verify_good_store),
 		cmocka_unit_test(test_verify_finds_each_corruption),
 		cmocka_unit_test(test_verify_refuses_what_is_no_store),
+		cmocka_unit_test(test_verify_warns_of_device_nodes),
 		cmocka_unit_test(test_images_and_tags),
 		cmocka_unit_test(test_container_mount_commit),
 		cmocka_unit_test(test_container_dirs),
