@@ -23,6 +23,7 @@
 #include <archive.h>
 #include <archive_entry.h>
 #include <dirent.h>
+#include <ftw.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <locale.h>
@@ -60,6 +61,7 @@ struct layer {
 
 static unsigned long long rng;
 static unsigned long replaced;	/* the stacks' names of another kind than below (dir <-> non-dir) */
+static unsigned long kernel_differs;	/* stacks whose union the kernel shows otherwise than the model */
 
 static unsigned int rnd(unsigned int n)
 {
@@ -395,7 +397,50 @@ static void line(FILE *f, const char *path, char type, unsigned int mode, unsign
 }
 
 /* The union the model makes of our store's container of the stack's image (init layer included). */
-static char *model_listing(struct ovl_ctx *ctx, struct ovl_store *s, const struct ovl_digest *top)
+static FILE *walk_out;
+static size_t walk_root;
+
+/* One line of the kernel's union of our container, as docker_listing() makes them in dockerd's. */
+static int walk_one(const char *fpath, const struct stat *st, int type, struct FTW *ftw)
+{
+	const char *path = fpath[walk_root] ? fpath + walk_root : "/";
+	char extra[300] = "-";
+
+	(void)ftw;
+	if (mounted_over(path))
+		return 0;
+	if (type == FTW_NS) {
+		/* readdir lists it, lstat does not find it */
+		fprintf(walk_out, "%s|ghost\n", path);
+		return 0;
+	}
+	if (S_ISREG(st->st_mode)) {
+		char *data = NULL;
+		size_t len = 0;
+		struct ovl_digest d;
+
+		if (ovl_read_file(fpath, &data, &len, 1 << 24) == 0 && ovl_digest_bytes(data, len, &d) == 0)
+			ovl_digest_hex(&d, extra);
+		free(data);
+	} else if (S_ISLNK(st->st_mode)) {
+		ssize_t k = readlink(fpath, extra, sizeof(extra) - 1);
+
+		extra[k < 0 ? 0 : k] = 0;
+	} else if (S_ISCHR(st->st_mode) || S_ISBLK(st->st_mode)) {
+		snprintf(extra, sizeof(extra), "%u:%u", major(st->st_rdev), minor(st->st_rdev));
+	}
+	line(walk_out, path, S_ISDIR(st->st_mode) ? 'd' : S_ISREG(st->st_mode) ? 'f' : S_ISLNK(st->st_mode) ? 'l'
+	     : S_ISFIFO(st->st_mode) ? 'p' : S_ISSOCK(st->st_mode) ? 's' : S_ISCHR(st->st_mode) ? 'c' : 'b',
+	     st->st_mode & 07777, st->st_uid, st->st_gid, (long long)st->st_size, extra);
+	return 0;
+}
+
+/*
+ * Our store's container of the stack's image: *kernel gets its union as the
+ * kernel mounts it (the library's Docker-style mount), the return value the
+ * union the model makes of the same layers.
+ */
+static char *model_listing(struct ovl_ctx *ctx, struct ovl_store *s, const struct ovl_digest *top, char **kernel)
 {
 	struct ovl_err err = { "" };
 	struct ovl_digest img;
@@ -439,6 +484,22 @@ static char *model_listing(struct ovl_ctx *ctx, struct ovl_store *s, const struc
 		fclose(f);
 	ovl_tree_unref(t);
 	ovl_container_dirs_free(&cd);
+	{
+		char *k = NULL;
+		size_t klen = 0;
+
+		if (ovl_store_container_mount(s, c.id, NULL, &err))
+			ovl_brok(ctx, "mounting our container: %s", err.msg);
+		walk_out = open_memstream(&k, &klen);
+		walk_root = strlen(c.merged);
+		if (!walk_out || nftw(c.merged, walk_one, 32, FTW_PHYS | FTW_MOUNT))
+			ovl_brok(ctx, "listing %s: %s", c.merged, strerror(errno));
+		fclose(walk_out);
+		walk_out = NULL;
+		if (ovl_store_container_umount(s, c.id, &err))
+			ovl_brok(ctx, "unmounting our container: %s", err.msg);
+		*kernel = sorted(k);
+	}
 	/* the library's deletion, as dockerd's: the container, then the image and the layers only it held */
 	ovl_digest_format(&img, hex);
 	if (ovl_store_container_remove(s, c.id, NULL, NULL, &err) ||
@@ -485,7 +546,14 @@ static char *docker_listing(struct ovl_ctx *ctx, struct ovl_dockerd *d, const ch
 			*q++ = 0;
 		}
 		if (k != 7 || !q) {
-			fprintf(f, "unparsed: %s\n", t);
+			/* busybox find: a name readdir gave that lstat does not find */
+			const char *enoent = ": No such file or directory";
+			size_t tl = strlen(t), el = strlen(enoent);
+
+			if (strncmp(t, "find: ./", 8) == 0 && tl > 8 + el && strcmp(t + tl - el, enoent) == 0)
+				fprintf(f, "/%.*s|ghost\n", (int)(tl - 8 - el), t + 8);
+			else
+				fprintf(f, "unparsed: %s\n", t);
 			continue;
 		}
 		fld[7] = q;
@@ -513,7 +581,7 @@ static char *docker_listing(struct ovl_ctx *ctx, struct ovl_dockerd *d, const ch
 }
 
 /* What two sorted listings do not share: "- container" and "+ model" lines. */
-static void diff_lines(struct ovl_ctx *ctx, const char *a, const char *b)
+static void diff_lines(struct ovl_ctx *ctx, const char *a, const char *b, const char *an, const char *bn)
 {
 	while (a && b && (*a || *b)) {
 		size_t la = strcspn(a, "\n"), lb = strcspn(b, "\n");
@@ -522,9 +590,9 @@ static void diff_lines(struct ovl_ctx *ctx, const char *a, const char *b)
 		if (*a && *b && la == lb && strncmp(a, b, la) == 0)
 			c = 0;
 		if (c <= 0 && c != 0)
-			ovl_diag(ctx, "- container %.*s", (int)la, a);
+			ovl_diag(ctx, "- %s %.*s", an, (int)la, a);
 		else if (c > 0)
-			ovl_diag(ctx, "+ model     %.*s", (int)lb, b);
+			ovl_diag(ctx, "+ %s %.*s", bn, (int)lb, b);
 		if (c <= 0)
 			a += la + (a[la] == '\n');
 		if (c >= 0)
@@ -708,17 +776,28 @@ static enum verdict compare(struct ovl_ctx *ctx, struct ovl_dockerd *d, struct o
 			ovl_check(ctx, false, "%s: docker save gives the layer bytes our export gives", label);
 	}
 	if (v == AGREE_ACCEPTED) {
-		char *theirs = docker_listing(ctx, d, tag), *mine = model_listing(ctx, s, &li[n - 1].chain_id);
+		char *kernel = NULL, *theirs = docker_listing(ctx, d, tag),
+		     *model = model_listing(ctx, s, &li[n - 1].chain_id, &kernel);
 
-		if (!theirs || !mine || strcmp(theirs, mine) != 0) {
+		/* the store against dockerd: the same kernel shows the same union of both containers */
+		if (!theirs || !kernel || strcmp(theirs, kernel) != 0) {
 			v = DISAGREE;
 			if (!quiet) {
-				ovl_check(ctx, false, "%s: a container sees the union the model makes of our store", label);
-				diff_lines(ctx, theirs, mine);
+				ovl_check(ctx, false, "%s: a container of dockerd's sees what our store's container shows", label);
+				diff_lines(ctx, theirs, kernel, "dockerd's", "ours     ");
+			}
+		}
+		/* the kernel against the model, on the same layers: not the store's doing */
+		if (v == AGREE_ACCEPTED && (!model || strcmp(kernel, model) != 0)) {
+			kernel_differs++;
+			if (!quiet) {
+				ovl_check(ctx, false, "%s: the kernel's union of our store's container is the model's", label);
+				diff_lines(ctx, kernel, model, "kernel", "model ");
 			}
 		}
 		free(theirs);
-		free(mine);
+		free(kernel);
+		free(model);
 	}
 out:
 	/* images are loaded, not kept: the next stack starts from an empty dockerd store */
@@ -945,7 +1024,8 @@ static void run(struct ovl_ctx *ctx)
 	}
 	ovl_check(ctx, bad == 0, "%lu random stacks (seed %lu): dockerd and the store agree on every one", stacks, seed);
 	ovl_diag(ctx, "%lu agree (%lu accepted by both, %lu refused by both), %lu disagree; %lu names replaced a name "
-		 "of another kind below", agree, accepted, refused, bad, replaced);
+		 "of another kind below; on %lu the kernel's union differs from the model's", agree, accepted, refused, bad,
+		 replaced, kernel_differs);
 	ovl_table_row(ctx, "docker-differential", "seed %lu: %lu stacks, %lu accepted, %lu refused, %lu disagree; "
 		      "%lu fixtures", seed, stacks, accepted, refused, bad, nfix);
 	ovl_store_free(s);
