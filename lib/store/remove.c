@@ -125,7 +125,7 @@ static int image_info(struct ovl_store *s, const struct ovl_digest *id, struct o
 		      struct ovl_err *err)
 {
 	struct ovl_digest *ids = NULL, *chains = NULL;
-	char p[PATH_MAX + 200], hex[65], v[128];
+	char p[PATH_MAX + 200], hex[65];
 	size_t n = 0;
 	int r;
 
@@ -147,14 +147,7 @@ static int image_info(struct ovl_store *s, const struct ovl_digest *id, struct o
 		return ovl_err_set(err, -r, "the ChainIDs of an image: %s", strerror(-r));
 	ovl_digest_hex(id, hex);
 	snprintf(p, sizeof(p), "%s/image/overlay2/imagedb/metadata/sha256/%s/parent", s->root, hex);
-	if (access(p, F_OK) == 0) {
-		if ((r = ovl__read_value(p, v, sizeof(v), err)))
-			return r;
-		if (ovl_digest_parse(v, &out->parent))
-			return ovl_err_set(err, EINVAL, "%s: not sha256:<64 lowercase hex>", p);
-		out->has_parent = true;
-	}
-	return 0;
+	return ovl__read_digest_opt(p, &out->parent, &out->has_parent, err);
 }
 
 int ovl_store_images(struct ovl_store *s, struct ovl_image_info **v, size_t *n, struct ovl_err *err)
@@ -670,71 +663,75 @@ static void found(struct gc *g, const char *path, const char *what)
 		g->report(g->arg, path, what);
 }
 
-/* layerdb/sha256/<hex>-<id>-removing: deletions cut short; finished as dockerd's Cleanup finishes them. */
-static int gc_removing(struct gc *g)
+/* fn on each name in dir but "." and "..", in order (a dir that is not there has none); stops at an error. */
+static int each_name(struct gc *g, const char *dir, int (*fn)(struct gc *, const char *, const char *))
 {
-	char dir[PATH_MAX + 16];
 	struct dirent **names = NULL;
-	int k, r = 0;
+	int k = scandir(dir, &names, NULL, alphasort), r = 0;
 
-	snprintf(dir, sizeof(dir), "%s/sha256", g->s->layerdb);
-	k = scandir(dir, &names, NULL, alphasort);
 	if (k < 0)
-		return ovl_err_set(g->err, errno, "%s: %m", dir);
+		return errno == ENOENT ? 0 : ovl_err_set(g->err, errno, "%s: %m", dir);
 	for (int i = 0; i < k; i++) {
-		const char *n = names[i]->d_name;
-		size_t len = strlen(n);
-		char p[PATH_MAX + 300], cache[128];
-
-		if (!r && len > 9 && strcmp(n + len - 9, "-removing") == 0) {
-			snprintf(p, sizeof(p), "%s/%s", dir, n);
-			found(g, p, "a layer deletion cut short (its layerdb entry renamed, not yet removed)");
-			{
-				char cid[PATH_MAX + 320];
-
-				snprintf(cid, sizeof(cid), "%s/cache-id", p);
-				if (ovl__read_value(cid, cache, sizeof(cache), NULL))
-					*cache = 0;
-			}
-			if (*cache && !g->remove)
-				ovl_strset_add(g->pending, cache, 1, NULL); /* its dir and link: part of this */
-			if (g->remove) {
-				if (*cache && (r = driver_remove(g->s, cache, g->err)) == -EINVAL)
-					r = 0; /* a broken cache-id names no dir to remove */
-				if (!r && ovl_remove_tree(p) && errno != ENOENT)
-					r = ovl_err_set(g->err, errno, "%s: %m", p);
-			}
-		}
+		if (!r && strcmp(names[i]->d_name, ".") && strcmp(names[i]->d_name, ".."))
+			r = fn(g, dir, names[i]->d_name);
 		free(names[i]);
 	}
 	free(names);
 	return r;
 }
 
-/* layerdb/tmp/<any>: write sets of imports and mounts that never got renamed into place. */
+/* layerdb/sha256/<hex>-<id>-removing: a deletion cut short; finished as dockerd's Cleanup finishes it. */
+static int removing_one(struct gc *g, const char *dir, const char *n)
+{
+	size_t len = strlen(n);
+	char p[PATH_MAX + 300], cid[PATH_MAX + 320], cache[128];
+	int r = 0;
+
+	if (len <= 9 || strcmp(n + len - 9, "-removing") != 0)
+		return 0;
+	snprintf(p, sizeof(p), "%s/%s", dir, n);
+	found(g, p, "a layer deletion cut short (its layerdb entry renamed, not yet removed)");
+	snprintf(cid, sizeof(cid), "%s/cache-id", p);
+	if (ovl__read_value(cid, cache, sizeof(cache), NULL))
+		*cache = 0;
+	if (!g->remove) {
+		if (*cache)
+			ovl_strset_add(g->pending, cache, 1, NULL); /* its dir and link: part of this */
+		return 0;
+	}
+	if (*cache && (r = driver_remove(g->s, cache, g->err)) == -EINVAL)
+		r = 0; /* a broken cache-id names no dir to remove */
+	if (!r && ovl_remove_tree(p) && errno != ENOENT)
+		r = ovl_err_set(g->err, errno, "%s: %m", p);
+	return r;
+}
+
+/* layerdb/tmp/<any>: a write set of an import or a mount that never got renamed into place. */
+static int tmp_one(struct gc *g, const char *dir, const char *n)
+{
+	char p[PATH_MAX + 300];
+
+	snprintf(p, sizeof(p), "%s/%s", dir, n);
+	found(g, p, "a layerdb write that was never committed");
+	if (g->remove && ovl_remove_tree(p) && errno != ENOENT)
+		return ovl_err_set(g->err, errno, "%s: %m", p);
+	return 0;
+}
+
+static int gc_removing(struct gc *g)
+{
+	char dir[PATH_MAX + 16];
+
+	snprintf(dir, sizeof(dir), "%s/sha256", g->s->layerdb);
+	return each_name(g, dir, removing_one);
+}
+
 static int gc_tmp(struct gc *g)
 {
 	char dir[PATH_MAX + 16];
-	struct dirent **names = NULL;
-	int k, r = 0;
 
 	snprintf(dir, sizeof(dir), "%s/tmp", g->s->layerdb);
-	k = scandir(dir, &names, NULL, alphasort);
-	if (k < 0)
-		return errno == ENOENT ? 0 : ovl_err_set(g->err, errno, "%s: %m", dir);
-	for (int i = 0; i < k; i++) {
-		char p[PATH_MAX + 300];
-
-		if (strcmp(names[i]->d_name, ".") && strcmp(names[i]->d_name, "..")) {
-			snprintf(p, sizeof(p), "%s/%s", dir, names[i]->d_name);
-			found(g, p, "a layerdb write that was never committed");
-			if (!r && g->remove && ovl_remove_tree(p) && errno != ENOENT)
-				r = ovl_err_set(g->err, errno, "%s: %m", p);
-		}
-		free(names[i]);
-	}
-	free(names);
-	return r;
+	return each_name(g, dir, tmp_one);
 }
 
 /*
@@ -892,31 +889,27 @@ out:
 	return r;
 }
 
-/* imagedb/metadata/sha256/<id> of images whose config is gone. */
+/* imagedb/metadata/sha256/<id> of an image whose config is gone. */
+static int metadata_one(struct gc *g, const char *dir, const char *n)
+{
+	char p[PATH_MAX + 300], c[PATH_MAX + 300];
+
+	snprintf(c, sizeof(c), "%s/image/overlay2/imagedb/content/sha256/%s", g->s->root, n);
+	if (n[0] == '.' || access(c, F_OK) == 0)
+		return 0;
+	snprintf(p, sizeof(p), "%s/%s", dir, n);
+	found(g, p, "the metadata of an image that is gone");
+	if (g->remove && ovl_remove_tree(p) && errno != ENOENT)
+		return ovl_err_set(g->err, errno, "%s: %m", p);
+	return 0;
+}
+
 static int gc_metadata(struct gc *g)
 {
 	char dir[PATH_MAX + 64];
-	struct dirent **names = NULL;
-	int k, r = 0;
 
 	snprintf(dir, sizeof(dir), "%s/image/overlay2/imagedb/metadata/sha256", g->s->root);
-	k = scandir(dir, &names, NULL, alphasort);
-	if (k < 0)
-		return errno == ENOENT ? 0 : ovl_err_set(g->err, errno, "%s: %m", dir);
-	for (int i = 0; i < k; i++) {
-		char p[PATH_MAX + 300], c[PATH_MAX + 300];
-
-		snprintf(c, sizeof(c), "%s/image/overlay2/imagedb/content/sha256/%s", g->s->root, names[i]->d_name);
-		if (names[i]->d_name[0] != '.' && access(c, F_OK)) {
-			snprintf(p, sizeof(p), "%s/%s", dir, names[i]->d_name);
-			found(g, p, "the metadata of an image that is gone");
-			if (!r && g->remove && ovl_remove_tree(p) && errno != ENOENT)
-				r = ovl_err_set(g->err, errno, "%s: %m", p);
-		}
-		free(names[i]);
-	}
-	free(names);
-	return r;
+	return each_name(g, dir, metadata_one);
 }
 
 int ovl_store_gc(struct ovl_store *s, unsigned int flags, ovl_store_gc_fn report, void *arg, size_t *n,

@@ -26,6 +26,8 @@ struct ovl_store {
 /* A store value file (no newline), into buf. */
 int ovl__read_value(const char *path, char *buf, size_t len, struct ovl_err *err);
 int ovl__write_value(const char *path, const char *value, mode_t mode, struct ovl_err *err);
+/* A digest file that may be absent (a parent): 0 and *has, or -errno for a malformed one. */
+int ovl__read_digest_opt(const char *path, struct ovl_digest *d, bool *has, struct ovl_err *err);
 /* Write a file whole through a temporary name and rename(2). */
 int ovl__write_atomic(const char *path, const void *data, size_t len, mode_t mode, struct ovl_err *err);
 /* imagedb/metadata/sha256/<id>/<key> (dir 0700, file 0600, written atomically), as dockerd's SetMetadata. */

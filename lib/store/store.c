@@ -113,6 +113,22 @@ int ovl__read_value(const char *path, char *buf, size_t len, struct ovl_err *err
 	return 0;
 }
 
+int ovl__read_digest_opt(const char *path, struct ovl_digest *d, bool *has, struct ovl_err *err)
+{
+	char v[128];
+	int r;
+
+	*has = false;
+	if (access(path, F_OK))
+		return 0;
+	if ((r = ovl__read_value(path, v, sizeof(v), err)))
+		return r;
+	if (ovl_digest_parse(v, d))
+		return ovl_err_set(err, EINVAL, "%s: not sha256:<64 lowercase hex>", path);
+	*has = true;
+	return 0;
+}
+
 int ovl__write_value(const char *path, const char *value, mode_t mode, struct ovl_err *err)
 {
 	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode), r;
@@ -199,13 +215,8 @@ int ovl_store_layer_get(struct ovl_store *s, const struct ovl_digest *chain_id,
 	    strcmp(out->cache_id, "..") == 0)
 		return ovl_err_set(err, EINVAL, "%s: '%s' is not a layer directory name", p, out->cache_id);
 	snprintf(p, sizeof(p), "%s/parent", dir);
-	if (access(p, F_OK) == 0) {
-		if ((r = ovl__read_value(p, v, sizeof(v), err)))
-			return r;
-		if (ovl_digest_parse(v, &out->parent))
-			return ovl_err_set(err, EINVAL, "%s: not sha256:<64 lowercase hex>", p);
-		out->has_parent = true;
-	}
+	if ((r = ovl__read_digest_opt(p, &out->parent, &out->has_parent, err)))
+		return r;
 	snprintf(p, sizeof(p), "%s/%s/link", s->overlay, out->cache_id);
 	if ((r = ovl__read_value(p, out->link, sizeof(out->link), err)))
 		return r;

@@ -750,6 +750,13 @@ int main(int argc, char **argv)
 		default: usage(stderr); return OVL_EXIT_USAGE;
 		}
 	}
+	{
+		/* cases run in their own dirs: a relative fixtures dir would name nothing there */
+		static char absfix[PATH_MAX];
+
+		if (o.fixtures_dir && o.fixtures_dir[0] != '/' && realpath(o.fixtures_dir, absfix))
+			o.fixtures_dir = absfix;
+	}
 	if (strcmp(cmd, "cleanup") == 0) {
 		int n = ovl_scratch_clean_stale(o.scratch_dir, stderr);
 
