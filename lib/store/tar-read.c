@@ -101,20 +101,32 @@ static int entry_xattrs(struct archive_entry *ae, struct ovl_entry *e)
 		return -ENOMEM;
 	while (archive_entry_xattr_next(ae, &name, &val, &len) == ARCHIVE_OK && e->nxattrs < n) {
 		struct ovl_xattr *x = &e->xattrs[e->nxattrs];
+		bool again = false;
 
 		/* as the import says: a layer's whiteouts and opaque dirs are entries, never xattrs */
 		if (strncmp(name, "trusted.overlay.", 16) == 0)
 			return -EPERM;
+		/* a pax header may give one twice (LIBARCHIVE.xattr and SCHILY.xattr): the last one is it */
+		for (size_t k = 0; k < e->nxattrs && !again; k++)
+			if (strcmp(e->xattrs[k].name, name) == 0) {
+				x = &e->xattrs[k];
+				free(x->name);
+				free(x->value);
+				again = true;
+			}
 		x->name = strdup(name);
 		x->value = malloc(len ? len : 1);
 		if (!x->name || !x->value) {
 			free(x->name);
 			free(x->value);
+			x->name = NULL;
+			x->value = NULL;
+			x->len = 0;
 			return -ENOMEM;
 		}
 		memcpy(x->value, val, len);
 		x->len = len;
-		e->nxattrs++;
+		e->nxattrs += !again;
 	}
 	/* sorted by name, as trees keep them */
 	for (size_t i = 1; i < e->nxattrs; i++)
@@ -177,14 +189,55 @@ static int one_entry(struct ovl_tree *t, struct archive *a, struct archive_entry
 		if (!ovl_tree_lookup(t, target) || ovl_tree_lookup(t, target)->type != OVL_FT_REG)
 			return ovl_err_set(err, EINVAL, "%s: hard link to %s, which is no regular file before it in the layer",
 					   name, hard);
-		/* the link's header says the metadata of the inode both names share (Docker's unpack, the import) */
+		/*
+		 * The link's header says the metadata of the inode both names
+		 * share (Docker's unpack, the import): mode, owner, and its
+		 * xattrs set on top of the ones the inode has.
+		 */
 		{
 			struct ovl_entry u = *ovl_tree_lookup(t, target);
+			struct ovl_xattr *merged = NULL;
 
+			r = entry_xattrs(ae, &e);
+			if (r == -EPERM)
+				return ovl_err_set(err, EPERM, "%s: carries overlayfs' own xattr (trusted.overlay.*)", name);
+			if (!r && e.nxattrs) {
+				merged = calloc(u.nxattrs + e.nxattrs, sizeof(*merged));
+				if (!merged) {
+					r = -ENOMEM;
+				} else {
+					size_t n = u.nxattrs;
+
+					memcpy(merged, u.xattrs, u.nxattrs * sizeof(*merged));
+					for (size_t i = 0; i < e.nxattrs; i++) {
+						size_t k = 0;
+
+						while (k < n && strcmp(merged[k].name, e.xattrs[i].name))
+							k++;
+						merged[k] = e.xattrs[i];
+						n += k == n;
+					}
+					/* sorted by name, as a tree keeps them */
+					for (size_t i = 1; i < n; i++)
+						for (size_t k = i; k > 0 && strcmp(merged[k - 1].name, merged[k].name) > 0; k--) {
+							struct ovl_xattr tmp = merged[k];
+
+							merged[k] = merged[k - 1];
+							merged[k - 1] = tmp;
+						}
+					u.xattrs = merged;
+					u.nxattrs = n;
+				}
+			}
 			u.mode = e.mode;
 			u.uid = e.uid;
 			u.gid = e.gid;
-			r = ovl_tree_replace(t, target, &u);
+			if (!r)
+				r = ovl_tree_replace(t, target, &u);
+			free(merged);
+			entry_free(&e);
+			e.xattrs = NULL;
+			e.nxattrs = 0;
 			if (r)
 				return ovl_err_set(err, -r, "%s: out of memory", name);
 		}

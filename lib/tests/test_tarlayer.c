@@ -735,6 +735,75 @@ static void test_tar_tree_is_the_layer(void **state)
 	close(fd);
 }
 
+/* A hard link's header sets its xattrs on the inode both names share, over the ones it has (Docker's unpack). */
+static void test_hardlink_header_xattrs(void **state)
+{
+	struct archive *a = archive_write_new();
+	struct archive_entry *e = archive_entry_new();
+	struct ovl_tree *t = NULL;
+	const struct ovl_entry *f;
+	struct ovl_err err = { "" };
+	struct ovl_import_opts o = { .flags = geteuid() ? OVL_IMPORT_NO_OWNER : 0 };
+	struct ovl_import_result res;
+	char path[512], diff[512], p[600], v[16];
+	int fd;
+
+	(void)state;
+	snprintf(path, sizeof(path), "%s/hlx.tar", tmp);
+	archive_write_set_format_pax_restricted(a);
+	assert_int_equal(archive_write_open_filename(a, path), ARCHIVE_OK);
+	archive_entry_set_pathname(e, "f");
+	archive_entry_set_filetype(e, AE_IFREG);
+	archive_entry_set_perm(e, 0644);
+	archive_entry_xattr_add_entry(e, "user.a", "1", 1);
+	archive_entry_xattr_add_entry(e, "user.b", "old", 3);
+	archive_entry_set_size(e, 2);
+	assert_int_equal(archive_write_header(a, e), ARCHIVE_OK);
+	assert_int_equal(archive_write_data(a, "x\n", 2), 2);
+	archive_entry_clear(e);
+	archive_entry_set_pathname(e, "g");
+	archive_entry_set_filetype(e, AE_IFREG);
+	archive_entry_set_perm(e, 0600);
+	archive_entry_set_hardlink(e, "f");
+	archive_entry_xattr_add_entry(e, "user.c", "3", 1);
+	archive_entry_xattr_add_entry(e, "user.b", "new", 3);
+	archive_entry_set_size(e, 0);
+	assert_int_equal(archive_write_header(a, e), ARCHIVE_OK);
+	archive_entry_free(e);
+	archive_write_close(a);
+	archive_write_free(a);
+
+	fd = open(path, O_RDONLY);
+	if (ovl_layer_tar_tree(fd, &t, &err))
+		fail_msg("tar tree: %s", err.msg);
+	close(fd);
+	f = ovl_tree_lookup(t, "/f");
+	assert_non_null(f);
+	assert_int_equal(f->mode, 0600);
+	assert_int_equal(f->nxattrs, 3);
+	assert_string_equal(f->xattrs[0].name, "user.a");
+	assert_string_equal(f->xattrs[1].name, "user.b");
+	assert_memory_equal(f->xattrs[1].value, "new", 3);
+	assert_string_equal(f->xattrs[2].name, "user.c");
+	assert_int_equal(ovl_tree_lookup(t, "/g")->nxattrs, 0);
+	ovl_tree_unref(t);
+	/* the import lays down the same */
+	snprintf(diff, sizeof(diff), "%s/hlx-diff", tmp);
+	assert_int_equal(mkdir(diff, 0755), 0);
+	if (ovl_layer_import_file(path, diff, &o, &res, &err))
+		fail_msg("import: %s", err.msg);
+	snprintf(p, sizeof(p), "%s/g", diff);
+	memset(v, 0, sizeof(v));
+	if (lgetxattr(p, "user.b", v, sizeof(v)) < 0) {
+		if (errno == ENOTSUP)
+			skip(); /* no user xattrs where the test runs */
+		fail_msg("lgetxattr %s: %s", p, strerror(errno));
+	}
+	assert_string_equal(v, "new");
+	assert_int_equal(lgetxattr(p, "user.a", v, sizeof(v)), 1);
+	assert_int_equal(lgetxattr(p, "user.c", v, sizeof(v)), 1);
+}
+
 /* docker save's archive: the DiffIDs of its layer.tar files in manifest order. */
 static void test_image_archive_layers(void **state)
 {
@@ -825,6 +894,7 @@ int main(void)
 		cmocka_unit_test(test_commit_roundtrip),
 		cmocka_unit_test(test_tar_tree_is_the_layer),
 		cmocka_unit_test(test_image_archive_layers),
+		cmocka_unit_test(test_hardlink_header_xattrs),
 	};
 
 	return cmocka_run_group_tests_name("lib/tarlayer", tests, setup, teardown);

@@ -240,6 +240,8 @@ static void gen_layer(struct layer *l, const struct layer *below, size_t nbelow)
 				}
 			if (!e->link[0])
 				snprintf(e->data, sizeof(e->data), "no file to link to\n");
+			else
+				e->xattr = rnd(3) == 0; /* set on the inode both names share */
 		} else if (e->type == AE_IFREG) {
 			snprintf(e->data, sizeof(e->data), "%u bytes of %s\n", rnd(1000), leaf);
 			e->xattr = rnd(3) == 0;
