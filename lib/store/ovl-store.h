@@ -485,7 +485,11 @@ int ovl_store_gc(struct ovl_store *s, unsigned int flags, ovl_store_gc_fn report
  * files against the parent chain, committed marks on layers with
  * children, sizes by Docker's rule, tar-split presence; container mounts
  * (mount-id, init-id, parent); image configs (ID = sha256 of the bytes,
- * rootfs.diff_ids chaining to registered layers); repositories.json tags.
+ * rootfs.diff_ids chaining to registered layers); repositories.json tags;
+ * image metadata (of an image there is; lastUpdated a Go RFC 3339 time;
+ * parent an image there is); layer deletions cut short (<hex>-*-removing);
+ * the modes and owners of the store's own dirs and files, as dockerd
+ * 20.10.24 makes them (the data root's owner owns them all).
  * With OVL_VERIFY_DEEP, every layer's DiffID is re-derived from its diff
  * dir and tar-split, and what Docker takes but is risky is reported as a
  * warning (reason "warning: ...", not counted as a problem): device nodes
