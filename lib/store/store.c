@@ -576,18 +576,10 @@ int ovl_store_image_create(struct ovl_store *s, const struct ovl_digest *top,
 
 	if (r)
 		return r;
-	if (opts && opts->created) {
+	if (opts && opts->created)
 		snprintf(created, sizeof(created), "%s", opts->created);
-	} else {
-		struct timespec ts;
-		struct tm tm;
-		size_t k;
-
-		clock_gettime(CLOCK_REALTIME, &ts);
-		gmtime_r(&ts.tv_sec, &tm);
-		k = strftime(created, sizeof(created), "%Y-%m-%dT%H:%M:%S", &tm);
-		snprintf(created + k, sizeof(created) - k, ".%09ldZ", ts.tv_nsec);
-	}
+	else
+		ovl__rfc3339nano(created, sizeof(created)); /* as Go's encoding of dockerd's time.Time */
 	/* Keys in the order Docker writes them. */
 	cfg = json_object();
 	json_object_set_new(cfg, "architecture", json_string(go_arch()));

@@ -88,6 +88,18 @@ static int put(struct ovl_tree *t, struct ovl_entry *e, struct ovl_err *err)
 	return ovl_tree_replace(t, e->path, e);
 }
 
+/* Sorted by name, as trees keep them (a handful per entry: insertion sort). */
+static void sort_xattrs(struct ovl_xattr *x, size_t n)
+{
+	for (size_t i = 1; i < n; i++)
+		for (size_t k = i; k > 0 && strcmp(x[k - 1].name, x[k].name) > 0; k--) {
+			struct ovl_xattr tmp = x[k];
+
+			x[k] = x[k - 1];
+			x[k - 1] = tmp;
+		}
+}
+
 static int entry_xattrs(struct archive_entry *ae, struct ovl_entry *e)
 {
 	const char *name;
@@ -128,14 +140,7 @@ static int entry_xattrs(struct archive_entry *ae, struct ovl_entry *e)
 		x->len = len;
 		e->nxattrs += !again;
 	}
-	/* sorted by name, as trees keep them */
-	for (size_t i = 1; i < e->nxattrs; i++)
-		for (size_t k = i; k > 0 && strcmp(e->xattrs[k - 1].name, e->xattrs[k].name) > 0; k--) {
-			struct ovl_xattr tmp = e->xattrs[k];
-
-			e->xattrs[k] = e->xattrs[k - 1];
-			e->xattrs[k - 1] = tmp;
-		}
+	sort_xattrs(e->xattrs, e->nxattrs);
 	return 0;
 }
 
@@ -217,14 +222,7 @@ static int one_entry(struct ovl_tree *t, struct archive *a, struct archive_entry
 						merged[k] = e.xattrs[i];
 						n += k == n;
 					}
-					/* sorted by name, as a tree keeps them */
-					for (size_t i = 1; i < n; i++)
-						for (size_t k = i; k > 0 && strcmp(merged[k - 1].name, merged[k].name) > 0; k--) {
-							struct ovl_xattr tmp = merged[k];
-
-							merged[k] = merged[k - 1];
-							merged[k - 1] = tmp;
-						}
+					sort_xattrs(merged, n);
 					u.xattrs = merged;
 					u.nxattrs = n;
 				}
