@@ -663,6 +663,15 @@ static void found(struct gc *g, const char *path, const char *what)
 		g->report(g->arg, path, what);
 }
 
+/* Report path; with OVL_GC_REMOVE remove it, whole. */
+static int garbage(struct gc *g, const char *path, const char *what)
+{
+	found(g, path, what);
+	if (g->remove && ovl_remove_tree(path) && errno != ENOENT)
+		return ovl_err_set(g->err, errno, "%s: %m", path);
+	return 0;
+}
+
 /* fn on each name in dir but "." and "..", in order (a dir that is not there has none); stops at an error. */
 static int each_name(struct gc *g, const char *dir, int (*fn)(struct gc *, const char *, const char *))
 {
@@ -712,10 +721,7 @@ static int tmp_one(struct gc *g, const char *dir, const char *n)
 	char p[PATH_MAX + 300];
 
 	snprintf(p, sizeof(p), "%s/%s", dir, n);
-	found(g, p, "a layerdb write that was never committed");
-	if (g->remove && ovl_remove_tree(p) && errno != ENOENT)
-		return ovl_err_set(g->err, errno, "%s: %m", p);
-	return 0;
+	return garbage(g, p, "a layerdb write that was never committed");
 }
 
 static int gc_removing(struct gc *g)
@@ -898,10 +904,7 @@ static int metadata_one(struct gc *g, const char *dir, const char *n)
 	if (n[0] == '.' || access(c, F_OK) == 0)
 		return 0;
 	snprintf(p, sizeof(p), "%s/%s", dir, n);
-	found(g, p, "the metadata of an image that is gone");
-	if (g->remove && ovl_remove_tree(p) && errno != ENOENT)
-		return ovl_err_set(g->err, errno, "%s: %m", p);
-	return 0;
+	return garbage(g, p, "the metadata of an image that is gone");
 }
 
 static int gc_metadata(struct gc *g)
